@@ -1,0 +1,137 @@
+//! Forward-compatible enums.
+//!
+//! VSPC grows its enums between releases (new license types, packages, workload types). A closed
+//! Rust enum would turn one new value into a failure to read the whole response, so every named
+//! string enum of the spec becomes a type made by [`forward_compatible_enum!`]:
+//!
+//! * values the spec lists parse case-insensitively (older servers send `"valid"`, `"rental"`)
+//!   into their variant and serialise in the spec's spelling;
+//! * any other value parses into `Unknown(String)`, keeps the text exactly as received and
+//!   serialises it back unchanged;
+//! * where the spec itself lists the value `Unknown`, it is `Unknown("Unknown")`:
+//!   the server does not know either, and the variant says so.
+//!
+//! The list of types and values is derived from the spec by `build.rs`; nothing here restates it.
+//!
+//! ```
+//! use vspc_licensing::types::LicenseStatus;
+//! let status: LicenseStatus = serde_json::from_str("\"valid\"").unwrap();
+//! assert_eq!(status, LicenseStatus::Valid);
+//! let future: LicenseStatus = serde_json::from_str("\"Suspended\"").unwrap();
+//! assert_eq!(future, LicenseStatus::Unknown("Suspended".into()));
+//! assert_eq!(serde_json::to_string(&future).unwrap(), "\"Suspended\"");
+//! ```
+
+/// Defines a forward-compatible string enum. See the [module documentation](self).
+macro_rules! forward_compatible_enum {
+    (
+        $(#[doc = $doc:expr])*
+        $name:ident { $($variant:ident = $wire:literal,)* }
+        listed [$($listed:literal),* $(,)?]
+    ) => {
+        $(#[doc = $doc])*
+        ///
+        /// Forward-compatible: a value the spec does not list is kept in `Unknown`.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $(
+                #[doc = concat!("`", $wire, "`")]
+                $variant,
+            )*
+            /// A value the spec does not list (kept exactly as received), or the spec's own
+            /// `Unknown` where it lists one.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every value the spec lists for this enum, in the spec's spelling and order.
+            pub const LISTED: &'static [&'static str] = &[$($listed),*];
+
+            /// The value as it travels on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Unknown(text) => text,
+                }
+            }
+
+            /// Whether the spec lists this value (its own `Unknown` included).
+            pub fn is_listed(&self) -> bool {
+                Self::LISTED.contains(&self.as_str())
+            }
+
+            /// Parses a wire value; never fails (see the [module documentation](crate::enums)).
+            pub fn parse(text: &str) -> Self {
+                $(
+                    if text.eq_ignore_ascii_case($wire) {
+                        return Self::$variant;
+                    }
+                )*
+                match Self::LISTED.iter().find(|listed| listed.eq_ignore_ascii_case(text)) {
+                    Some(listed) => Self::Unknown((*listed).to_owned()),
+                    None => Self::Unknown(text.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(text: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+                Ok(Self::parse(text))
+            }
+        }
+
+        impl ::std::convert::TryFrom<&str> for $name {
+            type Error = ::std::convert::Infallible;
+            fn try_from(text: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+                Ok(Self::parse(text))
+            }
+        }
+
+        impl ::std::convert::TryFrom<String> for $name {
+            type Error = ::std::convert::Infallible;
+            fn try_from(text: String) -> ::std::result::Result<Self, ::std::convert::Infallible> {
+                Ok(Self::parse(&text))
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visit;
+                impl ::serde::de::Visitor<'_> for Visit {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a string (", stringify!($name), ")"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, text: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(text))
+                    }
+                }
+                deserializer.deserialize_str(Visit)
+            }
+        }
+
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({ "type": "string", "enum": [$($listed),*] })
+            }
+        }
+    };
+}
+
+include!(concat!(env!("OUT_DIR"), "/vspc_enums.rs"));

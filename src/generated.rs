@@ -1,0 +1,6 @@
+// generated, do not edit: everything below comes from build.rs (progenitor, from the spec).
+// Hand-written code lives in the sibling modules and wraps what is here.
+#![allow(missing_docs, clippy::all, unused_imports, dead_code)]
+
+include!(concat!(env!("OUT_DIR"), "/vspc_client.rs"));
+include!(concat!(env!("OUT_DIR"), "/vspc_hand_written_operations.rs"));
