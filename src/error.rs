@@ -333,3 +333,19 @@ impl fmt::Display for crate::types::ResponseError {
         write!(f, "{} ({}, code {})", self.message, self.type_, self.code)
     }
 }
+
+/// Awaits a generated operation and turns its error into [`Error`], naming the operation.
+pub(crate) async fn call<T>(
+    operation: &'static str,
+    request: impl std::future::Future<
+        Output = Result<
+            progenitor_client::ResponseValue<T>,
+            progenitor_client::Error<ErrorResponse>,
+        >,
+    >,
+) -> Result<T> {
+    match request.await {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => Err(Error::from_generated(operation, error).await),
+    }
+}

@@ -8,14 +8,24 @@ pub mod config;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+mod licenses;
+pub mod paging;
+pub mod patch;
+pub mod product;
+pub mod query;
+mod reports;
 pub mod retry;
+pub mod upload;
 
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};
 pub use config::{ClientBuilder, API_VERSION};
 pub use error::{Error, Result};
 pub use generated::{types, Client};
+pub use product::{License, Product};
+pub use reports::UsageFilter;
 pub use retry::RetryPolicy;
+pub use upload::LicenseFile;
 
 /// The generated client's source, for the conformance suite's public-surface snapshot.
 #[cfg(feature = "contract")]
