@@ -71,7 +71,10 @@ pub enum Error {
         message: String,
     },
     /// The server ran the call as an async action and it did not succeed.
-    #[error("{operation}: async action {action_id} {outcome}")]
+    #[error(
+        "{operation}: async action {action_id} {outcome}: {}",
+        describe(errors)
+    )]
     AsyncAction {
         /// The operation that failed.
         operation: &'static str,
@@ -183,6 +186,19 @@ impl Error {
                     .map(str::to_owned);
                 let errors = value.into_inner().errors;
                 match synthetic {
+                    Some(kind) if kind == "raw" => {
+                        // An error body that was not the envelope: its text is the message.
+                        let body = errors
+                            .into_iter()
+                            .next()
+                            .map(|e| e.message)
+                            .unwrap_or_default();
+                        Error::UnexpectedStatus {
+                            operation,
+                            status,
+                            body: Bytes::from(body),
+                        }
+                    }
                     Some(kind) => from_synthetic(operation, &kind, errors),
                     None => Error::Api {
                         operation,

@@ -111,7 +111,7 @@ impl ClientHooks<Runtime> for Client {
         } else {
             answer
         };
-        Ok(answer.into_response())
+        Ok(keep_raw_error_bodies(answer, operation).into_response())
     }
 }
 
@@ -387,6 +387,21 @@ impl Shared {
             .header(reqwest::header::ACCEPT, "application/json")
             .build()
     }
+}
+
+/// An error status whose body is not VSPC's error envelope (a proxy's HTML page, plain text)
+/// would reach the caller as a decoding failure without its status; it is wrapped so that the
+/// caller gets the status and the body text instead.
+fn keep_raw_error_bodies(answer: Answer, operation: &str) -> Answer {
+    let is_error = answer.status.is_client_error() || answer.status.is_server_error();
+    if !is_error || operation == TOKEN_OPERATION || answer.headers.contains_key(SYNTHETIC_HEADER) {
+        return answer;
+    }
+    if serde_json::from_slice::<crate::types::ErrorResponse>(&answer.body).is_ok() {
+        return answer;
+    }
+    let text = String::from_utf8_lossy(&answer.body).into_owned();
+    Answer::synthetic(answer.status, "raw", &text, ResponseErrorType::Unspecified)
 }
 
 async fn read_in_full(
