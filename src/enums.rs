@@ -14,7 +14,7 @@
 //! The list of types and values is derived from the spec by `build.rs`; nothing here restates it.
 //!
 //! ```
-//! use vspc_licensing::types::LicenseStatus;
+//! use vspc_licensing::enums::LicenseStatus;
 //! let status: LicenseStatus = serde_json::from_str("\"valid\"").unwrap();
 //! assert_eq!(status, LicenseStatus::Valid);
 //! let future: LicenseStatus = serde_json::from_str("\"Suspended\"").unwrap();

@@ -1,4 +1,6 @@
-#![doc = "vspc-licensing"]
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 mod generated;
 #[macro_use]
 pub mod enums;
