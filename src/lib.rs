@@ -6,6 +6,8 @@ mod generated;
 pub mod enums;
 pub mod async_action;
 pub mod auth;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod envelope;
 pub mod error;
