@@ -31,6 +31,8 @@ pub use reports::UsageFilter;
 pub use retry::RetryPolicy;
 pub use upload::LicenseFile;
 
+include!(concat!(env!("OUT_DIR"), "/vspc_schema_list.rs"));
+
 /// The generated client's source, for the conformance suite's public-surface snapshot.
 #[cfg(feature = "contract")]
 #[doc(hidden)]
