@@ -9,6 +9,8 @@ pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+#[cfg(feature = "contract")]
+pub mod contract;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
