@@ -47,7 +47,10 @@ impl Default for AsyncActionPolicy {
 impl AsyncActionPolicy {
     /// Do not follow: a `202` ends the call with [`Error::Accepted`](crate::Error::Accepted).
     pub fn manual() -> Self {
-        AsyncActionPolicy { follow: false, ..AsyncActionPolicy::default() }
+        AsyncActionPolicy {
+            follow: false,
+            ..AsyncActionPolicy::default()
+        }
     }
 
     /// The longest wait for an action to finish.
@@ -69,7 +72,9 @@ impl AsyncActionPolicy {
     }
 
     pub(crate) fn pause(&self, poll: u32) -> Duration {
-        self.first_poll.mul_f64(1.5f64.powi(poll.min(30) as i32)).min(self.max_poll)
+        self.first_poll
+            .mul_f64(1.5f64.powi(poll.min(30) as i32))
+            .min(self.max_poll)
     }
 }
 
@@ -92,7 +97,11 @@ mod tests {
             format!("/api/v3/asyncActions/{id}/"),
             format!("http://127.0.0.1:9/api/v3/asyncActions/{id}?x=1"),
         ] {
-            assert_eq!(action_id_from_location(&location).unwrap().to_string(), id, "{location}");
+            assert_eq!(
+                action_id_from_location(&location).unwrap().to_string(),
+                id,
+                "{location}"
+            );
         }
         assert!(action_id_from_location("https://vspc/api/v3/asyncActions/not-a-uuid").is_none());
         assert!(action_id_from_location("https://vspc/api/v3/licensing/console").is_none());
@@ -100,7 +109,8 @@ mod tests {
 
     #[test]
     fn polling_slows_down_to_the_maximum() {
-        let policy = AsyncActionPolicy::default().poll_interval(Duration::from_millis(100), Duration::from_secs(1));
+        let policy = AsyncActionPolicy::default()
+            .poll_interval(Duration::from_millis(100), Duration::from_secs(1));
         assert_eq!(policy.pause(0), Duration::from_millis(100));
         assert!(policy.pause(1) > policy.pause(0));
         assert_eq!(policy.pause(50), Duration::from_secs(1));

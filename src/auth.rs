@@ -97,13 +97,19 @@ pub(crate) struct Authenticator {
 
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Authenticator").field("credentials", &self.credentials).finish_non_exhaustive()
+        f.debug_struct("Authenticator")
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
     }
 }
 
 impl Authenticator {
     pub(crate) fn new(credentials: Credentials, refresh_margin: Duration) -> Self {
-        Authenticator { credentials, refresh_margin, token: Mutex::new(None) }
+        Authenticator {
+            credentials,
+            refresh_margin,
+            token: Mutex::new(None),
+        }
     }
 
     /// Whether a `401` can be cured by fetching a new token.
@@ -121,7 +127,11 @@ impl Authenticator {
         let secret = match &self.credentials {
             Credentials::None => return Ok(None),
             Credentials::ApiKey(key) => key.clone(),
-            Credentials::Password { username, password, read_only } => {
+            Credentials::Password {
+                username,
+                password,
+                read_only,
+            } => {
                 let mut cached = self.token.lock().await;
                 let fresh = cached.as_ref().is_some_and(|t| Instant::now() < t.renew_at);
                 if !fresh {
@@ -130,9 +140,14 @@ impl Authenticator {
                             let body = grant(OAuth2GrantType::RefreshToken, *read_only, |b| {
                                 b.refresh_token = Some(refresh.expose().to_owned())
                             });
-                            match self.request_token(http, base_url, client_version, &body).await {
+                            match self
+                                .request_token(http, base_url, client_version, &body)
+                                .await
+                            {
                                 Ok(token) => Some(token),
-                                Err(AuthFailure::Transport(e)) => return Err(AuthFailure::Transport(e)),
+                                Err(AuthFailure::Transport(e)) => {
+                                    return Err(AuthFailure::Transport(e))
+                                }
                                 Err(AuthFailure::Refused(reason)) => {
                                     tracing::debug!(%reason, "token refresh refused; signing in again");
                                     None
@@ -148,16 +163,24 @@ impl Authenticator {
                                 b.username = Some(username.clone());
                                 b.password = Some(password.expose().to_owned());
                             });
-                            self.request_token(http, base_url, client_version, &body).await?
+                            self.request_token(http, base_url, client_version, &body)
+                                .await?
                         }
                     };
                     *cached = Some(token);
                 }
-                cached.as_ref().map(|t| t.access.clone()).expect("a token was just stored")
+                cached
+                    .as_ref()
+                    .map(|t| t.access.clone())
+                    .expect("a token was just stored")
             }
         };
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", secret.expose()))
-            .map_err(|_| AuthFailure::Refused("the credential contains characters HTTP headers cannot carry".into()))?;
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", secret.expose())).map_err(|_| {
+                AuthFailure::Refused(
+                    "the credential contains characters HTTP headers cannot carry".into(),
+                )
+            })?;
         value.set_sensitive(true);
         Ok(Some(value))
     }
@@ -166,8 +189,9 @@ impl Authenticator {
     /// already replaced it.
     pub(crate) async fn reject(&self, used: &HeaderValue) {
         let mut cached = self.token.lock().await;
-        let same =
-            cached.as_ref().is_some_and(|t| used.to_str().ok() == Some(&format!("Bearer {}", t.access.expose())));
+        let same = cached
+            .as_ref()
+            .is_some_and(|t| used.to_str().ok() == Some(&format!("Bearer {}", t.access.expose())));
         if same {
             // Keep the refresh token: the next call tries it before signing in again.
             if let Some(token) = cached.as_mut() {
@@ -194,23 +218,37 @@ impl Authenticator {
         let bytes = response.bytes().await.map_err(AuthFailure::Transport)?;
         if !status.is_success() {
             let reason = match serde_json::from_slice::<OAuth2Error>(&bytes) {
-                Ok(OAuth2Error { error: Some(code), error_description, .. }) => {
+                Ok(OAuth2Error {
+                    error: Some(code),
+                    error_description,
+                    ..
+                }) => {
                     format!("{code}: {}", error_description.unwrap_or_default())
                 }
-                _ => format!("{status}: {}", String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>()),
+                _ => format!(
+                    "{status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                ),
             };
             return Err(AuthFailure::Refused(reason));
         }
-        let result: OAuth2Result = serde_json::from_slice(&bytes)
-            .map_err(|e| AuthFailure::Refused(format!("the token endpoint answered with an unreadable body ({e})")))?;
+        let result: OAuth2Result = serde_json::from_slice(&bytes).map_err(|e| {
+            AuthFailure::Refused(format!(
+                "the token endpoint answered with an unreadable body ({e})"
+            ))
+        })?;
         if result.mfa_token.is_some() && result.access_token.is_none() {
             return Err(AuthFailure::Refused(
-                "the account requires multi-factor authentication; use an API key for automation".into(),
+                "the account requires multi-factor authentication; use an API key for automation"
+                    .into(),
             ));
         }
-        let access = result
-            .access_token
-            .ok_or_else(|| AuthFailure::Refused("the token endpoint answered without an access token".into()))?;
+        let access = result.access_token.ok_or_else(|| {
+            AuthFailure::Refused("the token endpoint answered without an access token".into())
+        })?;
         // `expires_in` is seconds; without it, assume VSPC's default hour.
         let lifetime = Duration::from_secs(result.expires_in.map_or(3600, |s| s.max(0) as u64));
         let margin = self.refresh_margin.min(lifetime / 2);
@@ -249,10 +287,19 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let credentials =
-            Credentials::Password { username: "ops".into(), password: Secret::new("hunter2"), read_only: false };
-        let printed = format!("{credentials:?} {:?}", Credentials::ApiKey("key-123".into()));
-        assert!(!printed.contains("hunter2") && !printed.contains("key-123"), "{printed}");
+        let credentials = Credentials::Password {
+            username: "ops".into(),
+            password: Secret::new("hunter2"),
+            read_only: false,
+        };
+        let printed = format!(
+            "{credentials:?} {:?}",
+            Credentials::ApiKey("key-123".into())
+        );
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("key-123"),
+            "{printed}"
+        );
         assert!(printed.contains("ops"));
     }
 
@@ -263,6 +310,9 @@ mod tests {
             b.password = Some("p&ss w=rd".into());
         });
         let form = serde_urlencoded::to_string(&body).unwrap();
-        assert_eq!(form, "grant_type=password&password=p%26ss+w%3Drd&readOnly=true&username=ops");
+        assert_eq!(
+            form,
+            "grant_type=password&password=p%26ss+w%3Drd&readOnly=true&username=ops"
+        );
     }
 }

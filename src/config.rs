@@ -74,8 +74,11 @@ impl ClientBuilder {
 
     /// Authenticate with a user name and password through `POST /token`.
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.credentials =
-            Credentials::Password { username: username.into(), password: password.into(), read_only: false };
+        self.credentials = Credentials::Password {
+            username: username.into(),
+            password: password.into(),
+            read_only: false,
+        };
         self
     }
 
@@ -112,7 +115,8 @@ impl ClientBuilder {
     /// Trusts one more CA certificate (PEM), on top of the system's: for a VSPC with a
     /// self-signed or internal-CA certificate.
     pub fn add_ca_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.extra_roots.push(parse_pem_certificates(pem).map_err(|e| format!("CA certificate: {e}")));
+        self.extra_roots
+            .push(parse_pem_certificates(pem).map_err(|e| format!("CA certificate: {e}")));
         self
     }
 
@@ -121,7 +125,9 @@ impl ClientBuilder {
         let path = path.as_ref();
         let root = std::fs::read(path)
             .map_err(|e| format!("cannot read CA certificate {}: {e}", path.display()))
-            .and_then(|pem| parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display())));
+            .and_then(|pem| {
+                parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))
+            });
         self.extra_roots.push(root);
         self
     }
@@ -162,7 +168,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalise_base_url(&self.url)?;
         let client_version = HeaderValue::from_str(&self.client_version).map_err(|_| {
-            Error::Config(format!("X-Client-Version {:?} is not a valid header value", self.client_version))
+            Error::Config(format!(
+                "X-Client-Version {:?} is not a valid header value",
+                self.client_version
+            ))
         })?;
         // The crate builds rustls with the `ring` provider only (a short build, no C toolchain
         // beyond what ring needs); install it unless the application installed one already.
@@ -187,7 +196,9 @@ impl ClientBuilder {
             );
             http = http.tls_danger_accept_invalid_certs(true);
         }
-        let http = http.build().map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
         let shared = Shared {
             base_url: base_url.clone(),
             client_version,
@@ -195,7 +206,11 @@ impl ClientBuilder {
             retry: self.retry,
             async_actions: self.async_actions,
         };
-        Ok(Client::new_with_client(&base_url, http, Runtime(Arc::new(shared))))
+        Ok(Client::new_with_client(
+            &base_url,
+            http,
+            Runtime(Arc::new(shared)),
+        ))
     }
 }
 
@@ -211,7 +226,9 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
         return Err("no PEM certificate (-----BEGIN CERTIFICATE-----) found".into());
     }
     ders.iter()
-        .map(|der| reqwest::Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}")))
+        .map(|der| {
+            reqwest::Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))
+        })
         .collect()
 }
 
@@ -219,7 +236,9 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 /// `https://host:1280/api/v3`; a reverse-proxy prefix is kept (`https://proxy/vspc/api/v3`).
 pub fn normalise_base_url(url: &str) -> Result<String, Error> {
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
-        Error::Config(format!("{url:?} is not a URL ({e}); write it like https://vspc.example.com:1280"))
+        Error::Config(format!(
+            "{url:?} is not a URL ({e}); write it like https://vspc.example.com:1280"
+        ))
     })?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(Error::Config(format!(
@@ -227,10 +246,16 @@ pub fn normalise_base_url(url: &str) -> Result<String, Error> {
         )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::Config(format!("{url:?} must not carry a query or fragment")));
+        return Err(Error::Config(format!(
+            "{url:?} must not carry a query or fragment"
+        )));
     }
     let text = parsed.as_str().trim_end_matches('/');
-    Ok(if text.ends_with("/api/v3") { text.to_owned() } else { format!("{text}/api/v3") })
+    Ok(if text.ends_with("/api/v3") {
+        text.to_owned()
+    } else {
+        format!("{text}/api/v3")
+    })
 }
 
 #[cfg(test)]
@@ -244,11 +269,19 @@ mod tests {
             ("https://vspc:1280/", "https://vspc:1280/api/v3"),
             ("https://vspc:1280/api/v3", "https://vspc:1280/api/v3"),
             ("https://vspc:1280/api/v3/", "https://vspc:1280/api/v3"),
-            (" http://127.0.0.1:8080/proxy ", "http://127.0.0.1:8080/proxy/api/v3"),
+            (
+                " http://127.0.0.1:8080/proxy ",
+                "http://127.0.0.1:8080/proxy/api/v3",
+            ),
         ] {
             assert_eq!(normalise_base_url(given).unwrap(), expected, "{given}");
         }
-        for bad in ["vspc:1280", "ftp://vspc", "https://vspc:1280/api/v3?x=1", "not a url"] {
+        for bad in [
+            "vspc:1280",
+            "ftp://vspc",
+            "https://vspc:1280/api/v3?x=1",
+            "not a url",
+        ] {
             let err = normalise_base_url(bad).unwrap_err().to_string();
             assert!(err.contains("invalid configuration"), "{bad}: {err}");
         }

@@ -42,7 +42,10 @@ pub enum Error {
         body: Bytes,
     },
     /// The server answered with success, but the body does not match the spec.
-    #[error("{operation}: the response body does not match the spec ({source}); body starts with: {}", snippet(body))]
+    #[error(
+        "{operation}: the response body does not match the spec ({source}); body starts with: {}",
+        snippet(body)
+    )]
     Decode {
         /// The operation that failed.
         operation: &'static str,
@@ -68,7 +71,10 @@ pub enum Error {
         message: String,
     },
     /// The server ran the call as an async action and it did not succeed.
-    #[error("{operation}: async action {action_id} {outcome}: {}", describe(errors))]
+    #[error(
+        "{operation}: async action {action_id} {outcome}: {}",
+        describe(errors)
+    )]
     AsyncAction {
         /// The operation that failed.
         operation: &'static str,
@@ -142,13 +148,16 @@ impl Error {
 
     /// Whether VSPC reported a server-side failure (its `520`).
     pub fn is_server_error(&self) -> bool {
-        self.status().is_some_and(|s| s.as_u16() == 520 || s.is_server_error())
+        self.status()
+            .is_some_and(|s| s.as_u16() == 520 || s.is_server_error())
     }
 
     /// Whether the failure is about credentials or permissions (401, 403, sign-in).
     pub fn is_auth(&self) -> bool {
         matches!(self, Error::Authentication { .. })
-            || self.status().is_some_and(|s| s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN)
+            || self
+                .status()
+                .is_some_and(|s| s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN)
     }
 
     /// Whether the resource was not found (404).
@@ -157,36 +166,71 @@ impl Error {
     }
 
     /// Turns a generated operation's error into this type, naming the operation.
-    pub async fn from_generated(operation: &'static str, error: progenitor_client::Error<ErrorResponse>) -> Self {
+    pub async fn from_generated(
+        operation: &'static str,
+        error: progenitor_client::Error<ErrorResponse>,
+    ) -> Self {
         use progenitor_client::Error as G;
         match error {
             G::InvalidRequest(message) => Error::InvalidInput { operation, message },
-            G::CommunicationError(source) | G::ResponseBodyError(source) => Error::Transport { operation, source },
+            G::CommunicationError(source) | G::ResponseBodyError(source) => {
+                Error::Transport { operation, source }
+            }
             G::InvalidUpgrade(source) => Error::Transport { operation, source },
             G::ErrorResponse(value) => {
                 let status = value.status();
-                let synthetic = value.headers().get(SYNTHETIC_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let synthetic = value
+                    .headers()
+                    .get(SYNTHETIC_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 let errors = value.into_inner().errors;
                 match synthetic {
                     Some(kind) if kind == "raw" => {
                         // An error body that was not the envelope: its text is the message.
-                        let body = errors.into_iter().next().map(|e| e.message).unwrap_or_default();
-                        Error::UnexpectedStatus { operation, status, body: Bytes::from(body) }
+                        let body = errors
+                            .into_iter()
+                            .next()
+                            .map(|e| e.message)
+                            .unwrap_or_default();
+                        Error::UnexpectedStatus {
+                            operation,
+                            status,
+                            body: Bytes::from(body),
+                        }
                     }
                     Some(kind) => from_synthetic(operation, &kind, errors),
-                    None => Error::Api { operation, status, errors },
+                    None => Error::Api {
+                        operation,
+                        status,
+                        errors,
+                    },
                 }
             }
-            G::InvalidResponsePayload(body, source) => Error::Decode { operation, body, source },
+            G::InvalidResponsePayload(body, source) => Error::Decode {
+                operation,
+                body,
+                source,
+            },
             G::UnexpectedResponse(response) => {
                 let status = response.status();
-                let location =
-                    response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 match (status, location) {
-                    (StatusCode::ACCEPTED, Some(location)) => Error::Accepted { operation, location },
+                    (StatusCode::ACCEPTED, Some(location)) => Error::Accepted {
+                        operation,
+                        location,
+                    },
                     _ => {
                         let body = response.bytes().await.unwrap_or_default();
-                        Error::UnexpectedStatus { operation, status, body }
+                        Error::UnexpectedStatus {
+                            operation,
+                            status,
+                            body,
+                        }
                     }
                 }
             }
@@ -199,14 +243,31 @@ impl Error {
 fn from_synthetic(operation: &'static str, kind: &str, errors: Vec<ResponseError>) -> Error {
     if let Some(rest) = kind.strip_prefix("async:") {
         let (action_id, outcome) = rest.split_once(':').unwrap_or((rest, "failed"));
-        return Error::AsyncAction { operation, action_id: action_id.to_owned(), outcome: outcome.to_owned(), errors };
+        return Error::AsyncAction {
+            operation,
+            action_id: action_id.to_owned(),
+            outcome: outcome.to_owned(),
+            errors,
+        };
     }
-    Error::Authentication { message: describe(&errors) }
+    Error::Authentication {
+        message: describe(&errors),
+    }
 }
 
 /// Makes the error body the hooks send back to the generated code for an answer they made up.
-pub(crate) fn synthetic_error_body(message: &str, error_type: ResponseErrorType, code: i32) -> Vec<u8> {
-    let body = ErrorResponse { errors: vec![ResponseError { message: message.to_owned(), type_: error_type, code }] };
+pub(crate) fn synthetic_error_body(
+    message: &str,
+    error_type: ResponseErrorType,
+    code: i32,
+) -> Vec<u8> {
+    let body = ErrorResponse {
+        errors: vec![ResponseError {
+            message: message.to_owned(),
+            type_: error_type,
+            code,
+        }],
+    };
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
@@ -214,7 +275,11 @@ fn describe(errors: &[ResponseError]) -> String {
     if errors.is_empty() {
         return "no error details".into();
     }
-    errors.iter().map(|e| format!("{} ({}, code {})", e.message.trim(), e.type_, e.code)).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{} ({}, code {})", e.message.trim(), e.type_, e.code))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn hint(status: StatusCode, errors: &[ResponseError]) -> &'static str {
@@ -222,7 +287,10 @@ fn hint(status: StatusCode, errors: &[ResponseError]) -> &'static str {
         401 => "; check the API key or user name and password",
         403 => "; the credential is read-only or lacks the role for this operation",
         404 => "; check the UID (list the licenses to see valid ones)",
-        520 if errors.iter().any(|e| e.type_ == ResponseErrorType::RetryableLogical) => {
+        520 if errors
+            .iter()
+            .any(|e| e.type_ == ResponseErrorType::RetryableLogical) =>
+        {
             "; VSPC says this may succeed if retried later"
         }
         _ => "",
@@ -286,7 +354,10 @@ impl fmt::Display for crate::types::ResponseError {
 pub(crate) async fn call<T>(
     operation: &'static str,
     request: impl std::future::Future<
-        Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<ErrorResponse>>,
+        Output = Result<
+            progenitor_client::ResponseValue<T>,
+            progenitor_client::Error<ErrorResponse>,
+        >,
     >,
 ) -> Result<T> {
     match request.await {

@@ -76,19 +76,32 @@ impl Answer {
 
     /// An answer the hooks make up: VSPC's error envelope plus a marker header that
     /// [`crate::Error::from_generated`] reads.
-    fn synthetic(status: StatusCode, marker: &str, message: &str, error_type: ResponseErrorType) -> Answer {
+    fn synthetic(
+        status: StatusCode,
+        marker: &str,
+        message: &str,
+        error_type: ResponseErrorType,
+    ) -> Answer {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Ok(value) = HeaderValue::from_str(marker) {
             headers.insert(SYNTHETIC_HEADER, value);
         }
         let body = synthetic_error_body(message, error_type, i32::from(status.as_u16())).into();
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 }
 
 impl ClientHooks<Runtime> for Client {
-    async fn exec(&self, mut request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+    async fn exec(
+        &self,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
         let shared = &self.inner().0;
         let operation = info.operation_id;
         prepare_headers(&mut request, shared, operation);
@@ -110,7 +123,10 @@ fn prepare_headers(request: &mut reqwest::Request, shared: &Shared, operation: &
     }
     if operation != TOKEN_OPERATION && !headers.contains_key(REQUEST_ID) {
         let id = uuid::Uuid::new_v4().to_string();
-        headers.insert(REQUEST_ID, HeaderValue::from_str(&id).expect("a UUID is a valid header value"));
+        headers.insert(
+            REQUEST_ID,
+            HeaderValue::from_str(&id).expect("a UUID is a valid header value"),
+        );
     }
 }
 
@@ -131,7 +147,11 @@ impl Shared {
             let authorization = if operation == TOKEN_OPERATION {
                 None
             } else {
-                match self.auth.authorization(http, &self.base_url, &self.client_version).await {
+                match self
+                    .auth
+                    .authorization(http, &self.base_url, &self.client_version)
+                    .await
+                {
                     Ok(value) => value,
                     Err(AuthFailure::Refused(reason)) => {
                         tracing::warn!(operation, "sign-in refused");
@@ -157,7 +177,9 @@ impl Shared {
             // back here while `original` is still there.
             let mut sent = match original.as_ref().and_then(reqwest::Request::try_clone) {
                 Some(copy) => copy,
-                None => original.take().expect("retries happen only while the request can be resent"),
+                None => original
+                    .take()
+                    .expect("retries happen only while the request can be resent"),
             };
             if let Some(value) = &authorization {
                 sent.headers_mut().insert(AUTHORIZATION, value.clone());
@@ -188,7 +210,12 @@ impl Shared {
             let outcome_ref = outcome.as_ref();
             match self.pause_before_retry(attempt, started, &outcome_ref, original.is_some()) {
                 Some(wait) => {
-                    tracing::info!(operation, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tracing::info!(
+                        operation,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 None => return outcome,
@@ -224,8 +251,18 @@ impl Shared {
 
     /// Polls the async action a `202` names until it ends, then returns its result as the
     /// original call's answer.
-    async fn follow(&self, http: &reqwest::Client, accepted: Answer, operation: &str) -> reqwest::Result<Answer> {
-        let location = accepted.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    async fn follow(
+        &self,
+        http: &reqwest::Client,
+        accepted: Answer,
+        operation: &str,
+    ) -> reqwest::Result<Answer> {
+        let location = accepted
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         let Some(id) = action_id_from_location(&location) else {
             // Nothing to follow; the caller gets the 202 and its Location as an error.
             return Ok(accepted);
@@ -245,15 +282,27 @@ impl Shared {
             tokio::time::sleep(policy.pause(poll)).await;
             poll += 1;
             let state = self
-                .send(http, self.request(http, reqwest::Method::GET, &format!("asyncActions/{id}"))?, "GetAsyncAction")
+                .send(
+                    http,
+                    self.request(http, reqwest::Method::GET, &format!("asyncActions/{id}"))?,
+                    "GetAsyncAction",
+                )
                 .await?;
             if !state.status.is_success() {
-                let message = format!("could not be followed: GET asyncActions/{id} answered {}", state.status);
+                let message = format!(
+                    "could not be followed: GET asyncActions/{id} answered {}",
+                    state.status
+                );
                 return Ok(failed("could not be followed", &message));
             }
             let info = match serde_json::from_slice::<AsyncActionInfoResponse>(&state.body) {
                 Ok(info) => info.data,
-                Err(e) => return Ok(failed("could not be followed", &format!("unreadable async action state: {e}"))),
+                Err(e) => {
+                    return Ok(failed(
+                        "could not be followed",
+                        &format!("unreadable async action state: {e}"),
+                    ))
+                }
             };
             tracing::debug!(operation, action = %id, status = %info.status, "async action");
             match info.status {
@@ -261,7 +310,11 @@ impl Shared {
                     return self
                         .send(
                             http,
-                            self.request(http, reqwest::Method::GET, &format!("asyncActions/{id}/result"))?,
+                            self.request(
+                                http,
+                                reqwest::Method::GET,
+                                &format!("asyncActions/{id}/result"),
+                            )?,
                             "GetAsyncActionResult",
                         )
                         .await;
@@ -270,22 +323,43 @@ impl Shared {
                     let result = self
                         .send(
                             http,
-                            self.request(http, reqwest::Method::GET, &format!("asyncActions/{id}/result"))?,
+                            self.request(
+                                http,
+                                reqwest::Method::GET,
+                                &format!("asyncActions/{id}/result"),
+                            )?,
                             "GetAsyncActionResult",
                         )
                         .await?;
-                    let detail = serde_json::from_slice::<crate::types::ErrorResponse>(&result.body)
-                        .map(|e| e.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
-                        .unwrap_or_else(|_| String::from_utf8_lossy(&result.body).chars().take(200).collect());
+                    let detail =
+                        serde_json::from_slice::<crate::types::ErrorResponse>(&result.body)
+                            .map(|e| {
+                                e.errors
+                                    .iter()
+                                    .map(|e| e.message.clone())
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            })
+                            .unwrap_or_else(|_| {
+                                String::from_utf8_lossy(&result.body)
+                                    .chars()
+                                    .take(200)
+                                    .collect()
+                            });
                     return Ok(failed("failed", &detail));
                 }
-                AsyncActionStatus::Canceled => return Ok(failed("was canceled", "the async action was canceled")),
+                AsyncActionStatus::Canceled => {
+                    return Ok(failed("was canceled", "the async action was canceled"))
+                }
                 // `running`, or a state this version does not know: keep waiting.
                 _ if Instant::now() < deadline => {}
                 _ => {
-                    let cancel = self.request(http, reqwest::Method::DELETE, &format!("asyncActions/{id}"))?;
-                    let canceled =
-                        self.send(http, cancel, "CancelAsyncAction").await.is_ok_and(|a| a.status.is_success());
+                    let cancel =
+                        self.request(http, reqwest::Method::DELETE, &format!("asyncActions/{id}"))?;
+                    let canceled = self
+                        .send(http, cancel, "CancelAsyncAction")
+                        .await
+                        .is_ok_and(|a| a.status.is_success());
                     let message = format!(
                         "timed out after {:?}; {}",
                         policy.timeout,
@@ -330,12 +404,19 @@ fn keep_raw_error_bodies(answer: Answer, operation: &str) -> Answer {
     Answer::synthetic(answer.status, "raw", &text, ResponseErrorType::Unspecified)
 }
 
-async fn read_in_full(http: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
+async fn read_in_full(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<Answer> {
     let response = http.execute(request).await?;
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
-    Ok(Answer { status, headers, body })
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Connection trouble and timeouts are worth another attempt; a certificate VSPC's chain does
@@ -345,5 +426,7 @@ fn is_retryable(error: &reqwest::Error) -> bool {
         return false;
     }
     let chain = format!("{error:?}").to_ascii_lowercase();
-    !(chain.contains("certificate") || chain.contains("invalidcertificate") || chain.contains("unknownissuer"))
+    !(chain.contains("certificate")
+        || chain.contains("invalidcertificate")
+        || chain.contains("unknownissuer"))
 }

@@ -30,39 +30,56 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn backup_server_licenses(&self, query: ListQuery) -> ResourceStream<BackupServerLicense> {
-        let fetch = page_fetcher!(self, query, "GetBackupServersLicenses", |c| c.get_backup_servers_licenses());
+        let fetch = page_fetcher!(self, query, "GetBackupServersLicenses", |c| c
+            .get_backup_servers_licenses());
         paginate("GetBackupServersLicenses", &query, fetch)
     }
 
     /// Every Veeam ONE license, page by page (`GetVOneServersLicenses`).
     pub fn v_one_server_licenses(&self, query: ListQuery) -> ResourceStream<VOneServerLicense> {
-        let fetch = page_fetcher!(self, query, "GetVOneServersLicenses", |c| c.get_v_one_servers_licenses());
+        let fetch = page_fetcher!(self, query, "GetVOneServersLicenses", |c| c
+            .get_v_one_servers_licenses());
         paginate("GetVOneServersLicenses", &query, fetch)
     }
 
     /// Every Veeam Backup for Microsoft 365 license, page by page (`GetVb365ServersLicenses`).
     pub fn vb365_server_licenses(&self, query: ListQuery) -> ResourceStream<Vb365ServerLicense> {
-        let fetch = page_fetcher!(self, query, "GetVb365ServersLicenses", |c| c.get_vb365_servers_licenses());
+        let fetch = page_fetcher!(self, query, "GetVb365ServersLicenses", |c| c
+            .get_vb365_servers_licenses());
         paginate("GetVb365ServersLicenses", &query, fetch)
     }
 
     /// Every Cloud Connect site license (`GetSiteLicenses`; this collection is not paged).
     pub async fn site_licenses(&self) -> Result<Vec<SiteLicense>> {
-        Ok(call("GetSiteLicenses", self.get_site_licenses().send()).await?.data)
+        Ok(call("GetSiteLicenses", self.get_site_licenses().send())
+            .await?
+            .data)
     }
 
     /// Every license of `product` as [`License`]s; for the console, its one license. `query`
     /// applies to the paged collections (backup, ONE and Microsoft 365 servers).
     pub fn licenses(&self, product: Product, query: ListQuery) -> ResourceStream<License> {
         match product {
-            Product::BackupServer => self.backup_server_licenses(query).map(|r| r.map(License::BackupServer)).boxed(),
-            Product::VOneServer => self.v_one_server_licenses(query).map(|r| r.map(License::VOneServer)).boxed(),
-            Product::Vb365Server => self.vb365_server_licenses(query).map(|r| r.map(License::Vb365Server)).boxed(),
+            Product::BackupServer => self
+                .backup_server_licenses(query)
+                .map(|r| r.map(License::BackupServer))
+                .boxed(),
+            Product::VOneServer => self
+                .v_one_server_licenses(query)
+                .map(|r| r.map(License::VOneServer))
+                .boxed(),
+            Product::Vb365Server => self
+                .vb365_server_licenses(query)
+                .map(|r| r.map(License::Vb365Server))
+                .boxed(),
             Product::Site => {
                 let client = self.clone();
                 futures::stream::once(async move { client.site_licenses().await })
                     .map(|page| match page {
-                        Ok(sites) => futures::stream::iter(sites.into_iter().map(|s| Ok(License::Site(s)))).boxed(),
+                        Ok(sites) => {
+                            futures::stream::iter(sites.into_iter().map(|s| Ok(License::Site(s))))
+                                .boxed()
+                        }
                         Err(e) => futures::stream::iter([Err(e)]).boxed(),
                     })
                     .flatten()
@@ -70,7 +87,8 @@ impl Client {
             }
             Product::Console => {
                 let client = self.clone();
-                futures::stream::once(async move { client.license(Product::Console, None).await }).boxed()
+                futures::stream::once(async move { client.license(Product::Console, None).await })
+                    .boxed()
             }
         }
     }
@@ -81,44 +99,75 @@ impl Client {
             Product::BackupServer => {
                 let uid = need_uid("GetBackupServerLicense", uid)?;
                 License::BackupServer(
-                    call("GetBackupServerLicense", self.get_backup_server_license().backup_server_uid(uid).send())
-                        .await?
-                        .data,
+                    call(
+                        "GetBackupServerLicense",
+                        self.get_backup_server_license()
+                            .backup_server_uid(uid)
+                            .send(),
+                    )
+                    .await?
+                    .data,
                 )
             }
             Product::VOneServer => {
                 let uid = need_uid("GetVOneServerLicense", uid)?;
                 License::VOneServer(
-                    call("GetVOneServerLicense", self.get_v_one_server_license().v_one_server_uid(uid).send())
-                        .await?
-                        .data,
+                    call(
+                        "GetVOneServerLicense",
+                        self.get_v_one_server_license().v_one_server_uid(uid).send(),
+                    )
+                    .await?
+                    .data,
                 )
             }
             Product::Vb365Server => {
                 let uid = need_uid("GetVb365ServerLicense", uid)?;
                 License::Vb365Server(
-                    call("GetVb365ServerLicense", self.get_vb365_server_license().vb365_server_uid(uid).send())
-                        .await?
-                        .data,
+                    call(
+                        "GetVb365ServerLicense",
+                        self.get_vb365_server_license().vb365_server_uid(uid).send(),
+                    )
+                    .await?
+                    .data,
                 )
             }
             Product::Site => {
                 let uid = need_uid("GetSiteLicense", uid)?;
-                License::Site(call("GetSiteLicense", self.get_site_license().site_uid(uid).send()).await?.data)
+                License::Site(
+                    call(
+                        "GetSiteLicense",
+                        self.get_site_license().site_uid(uid).send(),
+                    )
+                    .await?
+                    .data,
+                )
             }
             Product::Console => License::Console(
-                call("GetConsoleLicenseInformation", self.get_console_license_information().send()).await?.data,
+                call(
+                    "GetConsoleLicenseInformation",
+                    self.get_console_license_information().send(),
+                )
+                .await?
+                .data,
             ),
         })
     }
 
     /// Applies a JSON Patch to a product license (`Patch<Product>License`).
-    pub async fn patch_license(&self, product: Product, uid: Uuid, patch: Patch) -> Result<License> {
+    pub async fn patch_license(
+        &self,
+        product: Product,
+        uid: Uuid,
+        patch: Patch,
+    ) -> Result<License> {
         Ok(match product {
             Product::BackupServer => License::BackupServer(
                 call(
                     "PatchBackupServerLicense",
-                    self.patch_backup_server_license().backup_server_uid(uid).body(patch).send(),
+                    self.patch_backup_server_license()
+                        .backup_server_uid(uid)
+                        .body(patch)
+                        .send(),
                 )
                 .await?
                 .data,
@@ -126,7 +175,10 @@ impl Client {
             Product::VOneServer => License::VOneServer(
                 call(
                     "PatchVOneServerLicense",
-                    self.patch_v_one_server_license().v_one_server_uid(uid).body(patch).send(),
+                    self.patch_v_one_server_license()
+                        .v_one_server_uid(uid)
+                        .body(patch)
+                        .send(),
                 )
                 .await?
                 .data,
@@ -134,13 +186,21 @@ impl Client {
             Product::Vb365Server => License::Vb365Server(
                 call(
                     "PatchVb365ServerLicense",
-                    self.patch_vb365_server_license().vb365_server_uid(uid).body(patch).send(),
+                    self.patch_vb365_server_license()
+                        .vb365_server_uid(uid)
+                        .body(patch)
+                        .send(),
                 )
                 .await?
                 .data,
             ),
             Product::Site => License::Site(
-                call("PatchSiteLicense", self.patch_site_license().site_uid(uid).body(patch).send()).await?.data,
+                call(
+                    "PatchSiteLicense",
+                    self.patch_site_license().site_uid(uid).body(patch).send(),
+                )
+                .await?
+                .data,
             ),
             Product::Console => {
                 return Err(Error::InvalidInput {
@@ -152,11 +212,19 @@ impl Client {
     }
 
     /// Turns automatic license updates (ALK) on or off for one server or site.
-    pub async fn set_auto_update(&self, product: Product, uid: Uuid, enabled: bool) -> Result<License> {
+    pub async fn set_auto_update(
+        &self,
+        product: Product,
+        uid: Uuid,
+        enabled: bool,
+    ) -> Result<License> {
         if !product.has_auto_update_switch() {
             return Err(Error::InvalidInput {
                 operation: "PatchLicense",
-                message: format!("{} licenses have no auto-update switch in the API", product.display_name()),
+                message: format!(
+                    "{} licenses have no auto-update switch in the API",
+                    product.display_name()
+                ),
             });
         }
         self.patch_license(product, uid, auto_update(enabled)).await
@@ -181,7 +249,9 @@ impl Client {
                 License::BackupServer(
                     call(
                         "UpdateBackupServerLicense",
-                        self.update_backup_server_license().backup_server_uid(uid).send(),
+                        self.update_backup_server_license()
+                            .backup_server_uid(uid)
+                            .send(),
                     )
                     .await?
                     .data,
@@ -190,63 +260,114 @@ impl Client {
             Product::VOneServer => {
                 let uid = need_uid("UpdateVOneServerLicense", uid)?;
                 License::VOneServer(
-                    call("UpdateVOneServerLicense", self.update_v_one_server_license().v_one_server_uid(uid).send())
-                        .await?
-                        .data,
+                    call(
+                        "UpdateVOneServerLicense",
+                        self.update_v_one_server_license()
+                            .v_one_server_uid(uid)
+                            .send(),
+                    )
+                    .await?
+                    .data,
                 )
             }
             Product::Vb365Server => {
                 let uid = need_uid("UpdateVb365ServerLicense", uid)?;
                 License::Vb365Server(
-                    call("UpdateVb365ServerLicense", self.update_vb365_server_license().vb365_server_uid(uid).send())
-                        .await?
-                        .data,
+                    call(
+                        "UpdateVb365ServerLicense",
+                        self.update_vb365_server_license()
+                            .vb365_server_uid(uid)
+                            .send(),
+                    )
+                    .await?
+                    .data,
                 )
             }
             Product::Site => {
                 let uid = need_uid("UpdateSiteLicense", uid)?;
-                License::Site(call("UpdateSiteLicense", self.update_site_license().site_uid(uid).send()).await?.data)
+                License::Site(
+                    call(
+                        "UpdateSiteLicense",
+                        self.update_site_license().site_uid(uid).send(),
+                    )
+                    .await?
+                    .data,
+                )
             }
-            Product::Console => {
-                License::Console(call("UpdateConsoleLicense", self.update_console_license().send()).await?.data)
-            }
+            Product::Console => License::Console(
+                call("UpdateConsoleLicense", self.update_console_license().send())
+                    .await?
+                    .data,
+            ),
         })
     }
 
     /// Installs a license file on a server, a site or the console (`Install<Product>License`).
-    pub async fn install_license(&self, product: Product, uid: Option<Uuid>, file: &LicenseFile) -> Result<License> {
+    pub async fn install_license(
+        &self,
+        product: Product,
+        uid: Option<Uuid>,
+        file: &LicenseFile,
+    ) -> Result<License> {
         Ok(match product {
             Product::BackupServer => License::BackupServer(
-                self.install_backup_server_license(need_uid("InstallBackupServerLicense", uid)?, file).await?.data,
+                self.install_backup_server_license(
+                    need_uid("InstallBackupServerLicense", uid)?,
+                    file,
+                )
+                .await?
+                .data,
             ),
             Product::VOneServer => License::VOneServer(
-                self.install_v_one_server_license(need_uid("InstallVOneServerLicense", uid)?, file).await?.data,
+                self.install_v_one_server_license(need_uid("InstallVOneServerLicense", uid)?, file)
+                    .await?
+                    .data,
             ),
             Product::Vb365Server => License::Vb365Server(
-                self.install_vb365_server_license(need_uid("InstallVb365ServerLicense", uid)?, file).await?.data,
+                self.install_vb365_server_license(
+                    need_uid("InstallVb365ServerLicense", uid)?,
+                    file,
+                )
+                .await?
+                .data,
             ),
-            Product::Site => {
-                License::Site(self.install_site_license(need_uid("InstallSiteLicense", uid)?, file).await?.data)
-            }
+            Product::Site => License::Site(
+                self.install_site_license(need_uid("InstallSiteLicense", uid)?, file)
+                    .await?
+                    .data,
+            ),
             Product::Console => License::Console(self.install_console_license(file).await?.data),
         })
     }
 
     /// Removes the license of a backup server (all of it, or one section) or a Veeam ONE server.
-    pub async fn delete_license(&self, product: Product, uid: Uuid, section: Option<SectionForDelete>) -> Result<()> {
+    pub async fn delete_license(
+        &self,
+        product: Product,
+        uid: Uuid,
+        section: Option<SectionForDelete>,
+    ) -> Result<()> {
         match (product, section) {
             (Product::BackupServer, section) => {
                 // Sent even when it is the server's default, so the outcome never depends on it.
                 let section = section.unwrap_or(SectionForDelete::All);
                 call(
                     "DeleteBackupServerLicense",
-                    self.delete_backup_server_license().backup_server_uid(uid).section_for_delete(section).send(),
+                    self.delete_backup_server_license()
+                        .backup_server_uid(uid)
+                        .section_for_delete(section)
+                        .send(),
                 )
                 .await?;
             }
             (Product::VOneServer, None) => {
-                call("DeleteVOneServerLicense", self.delete_v_one_server_license().v_one_server_uid(uid).send())
-                    .await?;
+                call(
+                    "DeleteVOneServerLicense",
+                    self.delete_v_one_server_license()
+                        .v_one_server_uid(uid)
+                        .send(),
+                )
+                .await?;
             }
             (Product::VOneServer, Some(_)) => {
                 return Err(Error::InvalidInput {
@@ -257,7 +378,10 @@ impl Client {
             (other, _) => {
                 return Err(Error::InvalidInput {
                     operation: "DeleteLicense",
-                    message: format!("VSPC cannot delete {} licenses (only vbr and vone)", other.display_name()),
+                    message: format!(
+                        "VSPC cannot delete {} licenses (only vbr and vone)",
+                        other.display_name()
+                    ),
                 })
             }
         }

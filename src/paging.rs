@@ -32,16 +32,25 @@ pub(crate) struct Page<T> {
 
 impl<T> Page<T> {
     pub(crate) fn from_envelope<E: Collection<Item = T>>(envelope: E) -> Self {
-        let (total, offset) =
-            envelope.paging().map_or((None, None), |p| (u32::try_from(p.total).ok(), u32::try_from(p.offset).ok()));
-        Page { items: envelope.into_data(), total, offset }
+        let (total, offset) = envelope.paging().map_or((None, None), |p| {
+            (u32::try_from(p.total).ok(), u32::try_from(p.offset).ok())
+        });
+        Page {
+            items: envelope.into_data(),
+            total,
+            offset,
+        }
     }
 }
 
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
 
 /// Streams the whole collection that `fetch(offset, limit)` pages through.
-pub(crate) fn paginate<T, F>(operation: &'static str, query: &ListQuery, fetch: F) -> ResourceStream<T>
+pub(crate) fn paginate<T, F>(
+    operation: &'static str,
+    query: &ListQuery,
+    fetch: F,
+) -> ResourceStream<T>
 where
     T: Serialize + Send + 'static,
     F: Fn(u32, u32) -> PageFuture<T> + Clone + Send + Sync + 'static,
@@ -53,32 +62,46 @@ where
     let start = query.offset;
     let in_flight = query.pages_in_flight_or_default();
     let first = fetch(start, limit);
-    let walk = stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
-        let page = match first.and_then(|page| checked(operation, page, start)) {
-            Ok(page) => page,
-            Err(error) => return stream::iter([Err(error)]).boxed(),
-        };
-        match page.total {
-            Some(total) => {
-                let fetch = fetch.clone();
-                let offsets = (u64::from(start) + u64::from(limit)..u64::from(total)).step_by(limit as usize);
-                let rest = stream::iter(offsets)
-                    .map(move |offset| {
-                        let offset = offset as u32;
-                        let page = fetch(offset, limit);
-                        async move { checked(operation, page.await?, offset).map(|page| page.items) }
-                    })
-                    .buffered(in_flight);
-                stream::iter([Ok(page.items)]).chain(rest).boxed()
+    let walk =
+        stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
+            let page = match first.and_then(|page| checked(operation, page, start)) {
+                Ok(page) => page,
+                Err(error) => return stream::iter([Err(error)]).boxed(),
+            };
+            match page.total {
+                Some(total) => {
+                    let fetch = fetch.clone();
+                    let offsets = (u64::from(start) + u64::from(limit)..u64::from(total))
+                        .step_by(limit as usize);
+                    let rest =
+                        stream::iter(offsets)
+                            .map(move |offset| {
+                                let offset = offset as u32;
+                                let page = fetch(offset, limit);
+                                async move {
+                                    checked(operation, page.await?, offset).map(|page| page.items)
+                                }
+                            })
+                            .buffered(in_flight);
+                    stream::iter([Ok(page.items)]).chain(rest).boxed()
+                }
+                None => sequential(operation, page, start, limit, fetch.clone()),
             }
-            None => sequential(operation, page, start, limit, fetch.clone()),
-        }
-    });
-    stop_after_first_error(walk.map_ok(|items| stream::iter(items.into_iter().map(Ok))).try_flatten())
+        });
+    stop_after_first_error(
+        walk.map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten(),
+    )
 }
 
 /// Without a total, walks one page at a time until a short, empty or repeated page.
-fn sequential<T, F>(operation: &'static str, first: Page<T>, start: u32, limit: u32, fetch: F) -> ResourceStream<Vec<T>>
+fn sequential<T, F>(
+    operation: &'static str,
+    first: Page<T>,
+    start: u32,
+    limit: u32,
+    fetch: F,
+) -> ResourceStream<Vec<T>>
 where
     T: Serialize + Send + 'static,
     F: Fn(u32, u32) -> PageFuture<T> + Clone + Send + Sync + 'static,
@@ -88,7 +111,11 @@ where
         offset: Option<u32>,
         previous: Option<Vec<u8>>,
     }
-    let walk = Walk { pending: Some(first), offset: Some(start), previous: None };
+    let walk = Walk {
+        pending: Some(first),
+        offset: Some(start),
+        previous: None,
+    };
     stream::try_unfold(walk, move |mut walk| {
         let fetch = fetch.clone();
         async move {

@@ -54,12 +54,22 @@ impl Patch {
 
     /// Moves the value at `from` to `path`.
     pub fn move_value(self, from: impl Into<String>, path: impl Into<String>) -> Self {
-        self.push(JsonPatchOperation::Move, path, Value::Null, Some(from.into()))
+        self.push(
+            JsonPatchOperation::Move,
+            path,
+            Value::Null,
+            Some(from.into()),
+        )
     }
 
     /// Copies the value at `from` to `path`.
     pub fn copy_value(self, from: impl Into<String>, path: impl Into<String>) -> Self {
-        self.push(JsonPatchOperation::Copy, path, Value::Null, Some(from.into()))
+        self.push(
+            JsonPatchOperation::Copy,
+            path,
+            Value::Null,
+            Some(from.into()),
+        )
     }
 
     /// The operations, as the spec's type.
@@ -67,9 +77,20 @@ impl Patch {
         &self.0
     }
 
-    fn push(mut self, op: JsonPatchOperation, path: impl Into<String>, value: Value, from: Option<String>) -> Self {
+    fn push(
+        mut self,
+        op: JsonPatchOperation,
+        path: impl Into<String>,
+        value: Value,
+        from: Option<String>,
+    ) -> Self {
         // `value` is required by the vendor's schema even where RFC 6902 has none: send null.
-        self.0.push(JsonPatch { from, op, path: path.into(), value });
+        self.0.push(JsonPatch {
+            from,
+            op,
+            path: path.into(),
+            value,
+        });
         self
     }
 }

@@ -12,7 +12,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::enums::{ConsoleLicenseStatus, ConsoleLicenseType, LicenseStatus, LicenseType};
-use crate::types::{BackupServerLicense, ConsoleLicense, SiteLicense, VOneServerLicense, Vb365ServerLicense};
+use crate::types::{
+    BackupServerLicense, ConsoleLicense, SiteLicense, VOneServerLicense, Vb365ServerLicense,
+};
 
 /// A product whose licenses VSPC manages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -32,8 +34,13 @@ pub enum Product {
 
 impl Product {
     /// Every product, in the order the CLI lists them.
-    pub const ALL: [Product; 5] =
-        [Product::BackupServer, Product::VOneServer, Product::Vb365Server, Product::Site, Product::Console];
+    pub const ALL: [Product; 5] = [
+        Product::BackupServer,
+        Product::VOneServer,
+        Product::Vb365Server,
+        Product::Site,
+        Product::Console,
+    ];
 
     /// The short name used on the command line.
     pub fn short_name(self) -> &'static str {
@@ -204,7 +211,10 @@ impl License {
         match self {
             License::BackupServer(l) => (l.used_units, l.units),
             License::VOneServer(l) => (l.used_units, l.units),
-            License::Vb365Server(l) => (l.protected_users.map(f64::from), l.licensed_users.map(f64::from)),
+            License::Vb365Server(l) => (
+                l.protected_users.map(f64::from),
+                l.licensed_users.map(f64::from),
+            ),
             License::Site(l) => (l.used_units, l.units),
             License::Console(l) => (None, l.instances),
         }

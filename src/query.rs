@@ -29,7 +29,11 @@ pub struct Filter(Vec<FilterExpression>);
 
 impl Filter {
     /// One comparison of `property` (`.`-separated for nested properties) with `value`.
-    pub fn compare(property: impl Into<String>, operation: FilterOperation, value: impl Into<Value>) -> Self {
+    pub fn compare(
+        property: impl Into<String>,
+        operation: FilterOperation,
+        value: impl Into<Value>,
+    ) -> Self {
         Filter(vec![FilterExpression {
             collation: None,
             items: Vec::new(),
@@ -71,17 +75,31 @@ impl Filter {
 
     /// `property` contains the text `value`.
     pub fn contains(property: impl Into<String>, value: impl Into<String>) -> Self {
-        Self::compare(property, FilterOperation::Contains, Value::String(value.into()))
+        Self::compare(
+            property,
+            FilterOperation::Contains,
+            Value::String(value.into()),
+        )
     }
 
     /// `property` is one of `values`.
-    pub fn is_in<V: Into<Value>>(property: impl Into<String>, values: impl IntoIterator<Item = V>) -> Self {
-        Self::compare(property, FilterOperation::In, Value::Array(values.into_iter().map(Into::into).collect()))
+    pub fn is_in<V: Into<Value>>(
+        property: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        Self::compare(
+            property,
+            FilterOperation::In,
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
     }
 
     /// Any of `alternatives` holds.
     pub fn any_of(alternatives: impl IntoIterator<Item = Filter>) -> Self {
-        Self::logical(FilterOperation::Or, alternatives.into_iter().flat_map(|f| f.0).collect())
+        Self::logical(
+            FilterOperation::Or,
+            alternatives.into_iter().flat_map(|f| f.0).collect(),
+        )
     }
 
     /// `self` does not hold.
@@ -109,7 +127,13 @@ impl Filter {
     }
 
     fn logical(operation: FilterOperation, items: Vec<FilterExpression>) -> Self {
-        Filter(vec![FilterExpression { collation: None, items, operation, property: None, value: None }])
+        Filter(vec![FilterExpression {
+            collation: None,
+            items,
+            operation,
+            property: None,
+            value: None,
+        }])
     }
 }
 
@@ -140,7 +164,11 @@ impl Sort {
     }
 
     fn then(mut self, property: impl Into<String>, direction: SortDirection) -> Self {
-        self.0.push(SortExpression { collation: None, direction: Some(direction), property: property.into() });
+        self.0.push(SortExpression {
+            collation: None,
+            direction: Some(direction),
+            property: property.into(),
+        });
         self
     }
 
@@ -158,7 +186,14 @@ pub struct Select(Vec<SelectExpression>);
 impl Select {
     /// Return only these properties (required ones always come back).
     pub fn properties<S: Into<String>>(paths: impl IntoIterator<Item = S>) -> Self {
-        Select(paths.into_iter().map(|p| SelectExpression { property_path: p.into() }).collect())
+        Select(
+            paths
+                .into_iter()
+                .map(|p| SelectExpression {
+                    property_path: p.into(),
+                })
+                .collect(),
+        )
     }
 
     /// The properties, as the spec's type.
@@ -250,7 +285,8 @@ impl ListQuery {
 
     /// The number of pages requested at once.
     pub fn pages_in_flight_or_default(&self) -> usize {
-        self.pages_in_flight.unwrap_or(crate::paging::DEFAULT_PAGES_IN_FLIGHT)
+        self.pages_in_flight
+            .unwrap_or(crate::paging::DEFAULT_PAGES_IN_FLIGHT)
     }
 
     /// The page size in effect.
@@ -262,10 +298,16 @@ impl ListQuery {
     pub fn validate(&self) -> Result<(), String> {
         let size = self.page_size_or_default();
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(format!("page size {size} is out of range: VSPC serves 1 to {MAX_PAGE_SIZE} per page"));
+            return Err(format!(
+                "page size {size} is out of range: VSPC serves 1 to {MAX_PAGE_SIZE} per page"
+            ));
         }
         if i32::try_from(self.offset).is_err() {
-            return Err(format!("offset {} is out of range: at most {}", self.offset, i32::MAX));
+            return Err(format!(
+                "offset {} is out of range: at most {}",
+                self.offset,
+                i32::MAX
+            ));
         }
         Ok(())
     }

@@ -50,7 +50,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// One attempt, no retries.
     pub fn none() -> Self {
-        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
     }
 
     /// Attempts in all, the first included (at least 1).
@@ -97,7 +100,10 @@ impl RetryPolicy {
     /// jitter" (half fixed, half random) so that many clients retrying at once spread out.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exponent = attempt.saturating_sub(1).min(16);
-        let base = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
+        let base = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
         let half = base / 2;
         half + half.mul_f64(fastrand::f64())
     }
@@ -124,7 +130,10 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
         520 => {
             let retryable = serde_json::from_slice::<ErrorResponse>(body).is_ok_and(|envelope| {
                 !envelope.errors.is_empty()
-                    && envelope.errors.iter().all(|e| e.type_ == ResponseErrorType::RetryableLogical)
+                    && envelope
+                        .errors
+                        .iter()
+                        .all(|e| e.type_ == ResponseErrorType::RetryableLogical)
             });
             if retryable {
                 Verdict::Retry(retry_after(headers))
@@ -154,25 +163,39 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_stays_bounded() {
-        let policy =
-            RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_secs(1));
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1));
         for attempt in 1..10 {
             let wait = policy.backoff(attempt);
-            let base = Duration::from_millis(100 * (1 << (attempt - 1).min(16))).min(Duration::from_secs(1));
-            assert!(wait >= base / 2 && wait <= base, "attempt {attempt}: {wait:?} outside [{:?}, {base:?}]", base / 2);
+            let base = Duration::from_millis(100 * (1 << (attempt - 1).min(16)))
+                .min(Duration::from_secs(1));
+            assert!(
+                wait >= base / 2 && wait <= base,
+                "attempt {attempt}: {wait:?} outside [{:?}, {base:?}]",
+                base / 2
+            );
         }
     }
 
     #[test]
     fn only_retryable_logical_520_is_retried() {
-        let body = |t: &str| format!(r#"{{"errors":[{{"message":"m","type":"{t}","code":1}}]}}"#).into_bytes();
+        let body = |t: &str| {
+            format!(r#"{{"errors":[{{"message":"m","type":"{t}","code":1}}]}}"#).into_bytes()
+        };
         let none = HeaderMap::new();
         let status = StatusCode::from_u16(520).unwrap();
-        assert_eq!(classify(status, &none, &body("retryableLogical")), Verdict::Retry(None));
+        assert_eq!(
+            classify(status, &none, &body("retryableLogical")),
+            Verdict::Retry(None)
+        );
         assert_eq!(classify(status, &none, &body("logical")), Verdict::Final);
         assert_eq!(classify(status, &none, &body("security")), Verdict::Final);
         assert_eq!(classify(status, &none, b"<html>"), Verdict::Final);
-        assert_eq!(classify(StatusCode::BAD_REQUEST, &none, &body("retryableLogical")), Verdict::Final);
+        assert_eq!(
+            classify(StatusCode::BAD_REQUEST, &none, &body("retryableLogical")),
+            Verdict::Final
+        );
     }
 
     #[test]
@@ -186,7 +209,15 @@ mod tests {
         let later = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
         headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
         let wait = retry_after(&headers).unwrap();
-        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{wait:?}");
-        assert_eq!(RetryPolicy::default().max_retry_after(Duration::from_secs(10)).honour_retry_after(wait), None);
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        assert_eq!(
+            RetryPolicy::default()
+                .max_retry_after(Duration::from_secs(10))
+                .honour_retry_after(wait),
+            None
+        );
     }
 }

@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::error::Error;
 use crate::types::{
-    BackupServerLicenseResponse, ConsoleLicenseResponse, ErrorResponse, SiteLicenseResponse, VOneServerLicenseResponse,
-    Vb365ServerLicenseResponse,
+    BackupServerLicenseResponse, ConsoleLicenseResponse, ErrorResponse, SiteLicenseResponse,
+    VOneServerLicenseResponse, Vb365ServerLicenseResponse,
 };
 use crate::Client;
 
@@ -33,22 +33,33 @@ pub struct LicenseFile {
 
 impl std::fmt::Debug for LicenseFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LicenseFile").field("file_name", &self.file_name).field("bytes", &self.contents.len()).finish()
+        f.debug_struct("LicenseFile")
+            .field("file_name", &self.file_name)
+            .field("bytes", &self.contents.len())
+            .finish()
     }
 }
 
 impl LicenseFile {
     /// A license file from memory; `file_name` is what the server is told it was called.
     pub fn from_bytes(file_name: impl Into<String>, contents: impl Into<Bytes>) -> Self {
-        LicenseFile { file_name: file_name.into(), contents: contents.into() }
+        LicenseFile {
+            file_name: file_name.into(),
+            contents: contents.into(),
+        }
     }
 
     /// Reads a license file from disk.
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let contents =
-            tokio::fs::read(path).await.map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-        let file_name = path.file_name().map_or_else(|| "license.lic".into(), |n| n.to_string_lossy().into_owned());
+        let contents = tokio::fs::read(path).await.map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let file_name = path.file_name().map_or_else(
+            || "license.lic".into(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Ok(LicenseFile::from_bytes(file_name, contents))
     }
 
@@ -66,11 +77,18 @@ impl LicenseFile {
     pub(crate) fn multipart(&self) -> (String, Vec<u8>) {
         let boundary = format!("vspc-licensing-{}", Uuid::new_v4().simple());
         // Quotes and line breaks would end the header early; the name is informational only.
-        let name: String = self.file_name.chars().filter(|c| !matches!(c, '"' | '\r' | '\n' | '\\')).collect();
+        let name: String = self
+            .file_name
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\r' | '\n' | '\\'))
+            .collect();
         let mut body = Vec::with_capacity(self.contents.len() + 256);
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         body.extend_from_slice(
-            format!("Content-Disposition: form-data; name=\"{LICENSE_PART}\"; filename=\"{name}\"\r\n").as_bytes(),
+            format!(
+                "Content-Disposition: form-data; name=\"{LICENSE_PART}\"; filename=\"{name}\"\r\n"
+            )
+            .as_bytes(),
         );
         body.extend_from_slice(b"Content-Type: application/octet-stream\r\n\r\n");
         body.extend_from_slice(&self.contents);
@@ -86,7 +104,12 @@ impl Client {
         uid: Uuid,
         file: &LicenseFile,
     ) -> Result<BackupServerLicenseResponse, Error> {
-        self.upload("InstallBackupServerLicense", &format!("licensing/backupServers/{uid}"), file).await
+        self.upload(
+            "InstallBackupServerLicense",
+            &format!("licensing/backupServers/{uid}"),
+            file,
+        )
+        .await
     }
 
     /// Installs a license on a Veeam ONE server (`InstallVOneServerLicense`).
@@ -95,7 +118,12 @@ impl Client {
         uid: Uuid,
         file: &LicenseFile,
     ) -> Result<VOneServerLicenseResponse, Error> {
-        self.upload("InstallVOneServerLicense", &format!("licensing/voneServers/{uid}"), file).await
+        self.upload(
+            "InstallVOneServerLicense",
+            &format!("licensing/voneServers/{uid}"),
+            file,
+        )
+        .await
     }
 
     /// Installs a license on a Veeam Backup for Microsoft 365 server (`InstallVb365ServerLicense`).
@@ -104,17 +132,35 @@ impl Client {
         uid: Uuid,
         file: &LicenseFile,
     ) -> Result<Vb365ServerLicenseResponse, Error> {
-        self.upload("InstallVb365ServerLicense", &format!("licensing/vb365Servers/{uid}"), file).await
+        self.upload(
+            "InstallVb365ServerLicense",
+            &format!("licensing/vb365Servers/{uid}"),
+            file,
+        )
+        .await
     }
 
     /// Installs a license on a Cloud Connect site (`InstallSiteLicense`).
-    pub async fn install_site_license(&self, uid: Uuid, file: &LicenseFile) -> Result<SiteLicenseResponse, Error> {
-        self.upload("InstallSiteLicense", &format!("licensing/sites/{uid}"), file).await
+    pub async fn install_site_license(
+        &self,
+        uid: Uuid,
+        file: &LicenseFile,
+    ) -> Result<SiteLicenseResponse, Error> {
+        self.upload(
+            "InstallSiteLicense",
+            &format!("licensing/sites/{uid}"),
+            file,
+        )
+        .await
     }
 
     /// Installs the console's own license (`InstallConsoleLicense`).
-    pub async fn install_console_license(&self, file: &LicenseFile) -> Result<ConsoleLicenseResponse, Error> {
-        self.upload("InstallConsoleLicense", "licensing/console", file).await
+    pub async fn install_console_license(
+        &self,
+        file: &LicenseFile,
+    ) -> Result<ConsoleLicenseResponse, Error> {
+        self.upload("InstallConsoleLicense", "licensing/console", file)
+            .await
     }
 
     async fn upload<T: DeserializeOwned>(
@@ -138,8 +184,13 @@ impl Client {
             .body(body)
             .build()
             .map_err(|source| Error::Transport { operation, source })?;
-        let info = OperationInfo { operation_id: operation };
-        let response = self.exec(request, &info).await.map_err(|source| Error::Transport { operation, source })?;
+        let info = OperationInfo {
+            operation_id: operation,
+        };
+        let response = self
+            .exec(request, &info)
+            .await
+            .map_err(|source| Error::Transport { operation, source })?;
         decode(operation, response).await
     }
 }
@@ -152,19 +203,40 @@ pub(crate) async fn decode<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     let status = response.status();
     let headers = response.headers().clone();
-    let location = response.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = response.bytes().await.map_err(|source| Error::Transport { operation, source })?;
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|source| Error::Transport { operation, source })?;
     if status.is_success() && status != reqwest::StatusCode::ACCEPTED {
-        return serde_json::from_slice(&body).map_err(|source| Error::Decode { operation, body, source });
+        return serde_json::from_slice(&body).map_err(|source| Error::Decode {
+            operation,
+            body,
+            source,
+        });
     }
     if let (reqwest::StatusCode::ACCEPTED, Some(location)) = (status, location) {
-        return Err(Error::Accepted { operation, location });
+        return Err(Error::Accepted {
+            operation,
+            location,
+        });
     }
     match serde_json::from_slice::<ErrorResponse>(&body) {
         Ok(envelope) if status.is_client_error() || status.is_server_error() => {
             let value = progenitor_client::ResponseValue::new(envelope, status, headers);
-            Err(Error::from_generated(operation, progenitor_client::Error::ErrorResponse(value)).await)
+            Err(
+                Error::from_generated(operation, progenitor_client::Error::ErrorResponse(value))
+                    .await,
+            )
         }
-        _ => Err(Error::UnexpectedStatus { operation, status, body }),
+        _ => Err(Error::UnexpectedStatus {
+            operation,
+            status,
+            body,
+        }),
     }
 }

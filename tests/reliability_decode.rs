@@ -18,9 +18,15 @@ fn decode_everything(bytes: &[u8]) -> usize {
     }
     vspc_licensing::with_every_schema!(each);
     // The hand-written views decode and render the same data; they must not panic either.
-    if let Ok(license) = serde_json::from_slice::<vspc_licensing::types::BackupServerLicense>(bytes) {
+    if let Ok(license) = serde_json::from_slice::<vspc_licensing::types::BackupServerLicense>(bytes)
+    {
         let view = vspc_licensing::License::BackupServer(license);
-        let _ = (view.status(), view.units(), view.expiration_date(), view.license_type());
+        let _ = (
+            view.status(),
+            view.units(),
+            view.expiration_date(),
+            view.license_type(),
+        );
     }
     accepted
 }
@@ -76,7 +82,8 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         "[a-zA-Z0-9 :._-]{0,24}".prop_map(Value::String),
         Just(Value::String("97431954-0dd7-472a-8cb7-d0cb0fbccaf7".into())),
         Just(Value::String("2026-11-22T10:00:00Z".into())),
@@ -85,8 +92,11 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(property_names().to_vec()), inner), 0..8)
-                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            prop::collection::vec(
+                (prop::sample::select(property_names().to_vec()), inner),
+                0..8
+            )
+            .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
         ]
     })
 }
@@ -131,6 +141,13 @@ proptest! {
 #[test]
 fn the_examples_themselves_decode_somewhere() {
     // Guards the property tests above: if nothing decoded, they would prove nothing.
-    let accepted: usize = examples().iter().map(|e| decode_everything(e.as_bytes())).sum();
-    assert!(accepted > examples().len(), "{accepted} acceptances for {} examples", examples().len());
+    let accepted: usize = examples()
+        .iter()
+        .map(|e| decode_everything(e.as_bytes()))
+        .sum();
+    assert!(
+        accepted > examples().len(),
+        "{accepted} acceptances for {} examples",
+        examples().len()
+    );
 }

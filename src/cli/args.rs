@@ -166,7 +166,10 @@ impl ProductChoice {
     pub(crate) fn single(self) -> Result<Product, Failure> {
         match self.products().as_slice() {
             [one] => Ok(*one),
-            _ => Err(Failure::Exit(2, "name one product (vbr, vone, vb365, site or console), not all".into())),
+            _ => Err(Failure::Exit(
+                2,
+                "name one product (vbr, vone, vb365, site or console), not all".into(),
+            )),
         }
     }
 }
@@ -354,10 +357,21 @@ pub(crate) enum UsageCommand {
 
 impl UsageCommand {
     pub(crate) fn filter(&self) -> Result<crate::UsageFilter, Failure> {
-        let UsageCommand::Organizations { organization_uid, organization_type, provider_uid, server_uid, server_type } =
-            self;
-        let organization_type = organization_type.as_deref().map(checked_enum::<OrganizationType>).transpose()?;
-        let server_type = server_type.as_deref().map(checked_enum::<ServerType>).transpose()?;
+        let UsageCommand::Organizations {
+            organization_uid,
+            organization_type,
+            provider_uid,
+            server_uid,
+            server_type,
+        } = self;
+        let organization_type = organization_type
+            .as_deref()
+            .map(checked_enum::<OrganizationType>)
+            .transpose()?;
+        let server_type = server_type
+            .as_deref()
+            .map(checked_enum::<ServerType>)
+            .transpose()?;
         Ok(crate::UsageFilter {
             organization_uid: *organization_uid,
             organization_type,
@@ -376,7 +390,10 @@ fn checked_enum<E: std::str::FromStr<Err = std::convert::Infallible> + ToString 
     if E::listed().iter().any(|v| v.eq_ignore_ascii_case(text)) {
         Ok(value)
     } else {
-        Err(Failure::Exit(2, format!("{text:?} is not one of {}", E::listed().join(", "))))
+        Err(Failure::Exit(
+            2,
+            format!("{text:?} is not one of {}", E::listed().join(", ")),
+        ))
     }
 }
 
@@ -397,9 +414,13 @@ impl Listed for ServerType {
 /// `30`, `30s`, `500ms`, `2m`, `12h`, `30d`, `2w`.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration; write e.g. 30s, 2m, 30d"))?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration; write e.g. 30s, 2m, 30d"))?;
     let seconds = match unit {
         "ms" => return Ok(Duration::from_millis(number)),
         "" | "s" => 1,
@@ -407,7 +428,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => 3600,
         "d" => 86_400,
         "w" => 604_800,
-        _ => return Err(format!("unknown unit {unit:?} in {text:?}; use ms, s, m, h, d or w")),
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}; use ms, s, m, h, d or w"
+            ))
+        }
     };
     Ok(Duration::from_secs(number * seconds))
 }
@@ -418,21 +443,25 @@ pub(crate) fn init_tracing(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VSPC_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,vspc_licensing={level}")));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VSPC_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("warn,vspc_licensing={level}"))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 impl Global {
     /// A client from the options: URL, credentials, TLS and timeouts.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
-        let url = self
-            .url
-            .as_deref()
-            .ok_or_else(|| Failure::Exit(2, "no VSPC address: pass --url or set VSPC_URL".into()))?;
-        let mut builder =
-            Client::builder(url).timeout(self.timeout).connect_timeout(self.timeout.min(Duration::from_secs(10)));
+        let url = self.url.as_deref().ok_or_else(|| {
+            Failure::Exit(2, "no VSPC address: pass --url or set VSPC_URL".into())
+        })?;
+        let mut builder = Client::builder(url)
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)));
         builder = match (&self.api_key, &self.username) {
             (Some(key), _) => builder.api_key(key.as_str()),
             (None, Some(user)) => {
@@ -470,7 +499,10 @@ mod tests {
 
     #[test]
     fn durations_parse_with_units() {
-        assert_eq!(parse_duration("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            parse_duration("30d").unwrap(),
+            Duration::from_secs(30 * 86_400)
+        );
         assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());

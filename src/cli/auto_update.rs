@@ -21,21 +21,29 @@ pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome 
 async fn status(global: &Global, product: ProductChoice, within: std::time::Duration) -> Outcome {
     let client = global.client()?;
     let licenses = collect(&client, product).await?;
-    let off: Vec<_> = licenses.iter().filter(|l| l.auto_update_enabled() == Some(false)).cloned().collect();
+    let off: Vec<_> = licenses
+        .iter()
+        .filter(|l| l.auto_update_enabled() == Some(false))
+        .cloned()
+        .collect();
     let rows: Vec<Vec<String>> = off.iter().map(license_row).collect();
     print(global.output, &LICENSE_COLUMNS, &rows, &off)?;
     if product.products().contains(&Product::Console) {
         let settings = client.console_license_settings().await?;
         if !settings.is_auto_update_enabled {
-            eprintln!("note: the console's own license does not update automatically (console settings)");
+            eprintln!(
+                "note: the console's own license does not update automatically (console settings)"
+            );
         }
     }
     // Auto-update is on but the license still runs out soon: the server most likely cannot
     // reach the Veeam license update servers.
     let now = chrono::Utc::now();
     let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::days(30));
-    let stuck =
-        licenses.iter().filter(|l| l.auto_update_enabled() == Some(true) && l.expires_within(now, within)).count();
+    let stuck = licenses
+        .iter()
+        .filter(|l| l.auto_update_enabled() == Some(true) && l.expires_within(now, within))
+        .count();
     if stuck > 0 {
         eprintln!(
             "warning: {stuck} license(s) have auto-update on but expire within {} days; check that those servers reach the license update servers: vspc-licensing alk check",
@@ -43,7 +51,11 @@ async fn status(global: &Global, product: ProductChoice, within: std::time::Dura
         );
     }
     if global.output == super::args::Format::Table {
-        eprintln!("{} of {} licenses have auto-update off", off.len(), licenses.len());
+        eprintln!(
+            "{} of {} licenses have auto-update off",
+            off.len(),
+            licenses.len()
+        );
     }
     Ok(())
 }
@@ -59,11 +71,18 @@ struct Change {
 
 async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     if args.api == ApiVersion::V2 {
-        return Err(Failure::Exit(2, "--api v2 is not available in this build".into()));
+        return Err(Failure::Exit(
+            2,
+            "--api v2 is not available in this build".into(),
+        ));
     }
     let client = global.client()?;
     let targets = targets(&client, &args).await?;
-    let bar = progress(if enable { "enabling auto-update" } else { "disabling auto-update" });
+    let bar = progress(if enable {
+        "enabling auto-update"
+    } else {
+        "disabling auto-update"
+    });
     let changes: Vec<Change> = stream::iter(targets)
         .map(|(product, uid, current)| {
             let client = client.clone();
@@ -72,17 +91,33 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
                 // Named servers: read the current state first, to report what was already set.
                 let current = match current {
                     Some(state) => Ok(Some(state)),
-                    None => client.license(product, Some(uid)).await.map(|l| l.auto_update_enabled()),
+                    None => client
+                        .license(product, Some(uid))
+                        .await
+                        .map(|l| l.auto_update_enabled()),
                 };
                 let change = match current {
-                    Err(e) => Change { product, uid, outcome: "failed", detail: e.to_string() },
+                    Err(e) => Change {
+                        product,
+                        uid,
+                        outcome: "failed",
+                        detail: e.to_string(),
+                    },
                     Ok(current) => match current {
-                        Some(state) if state == enable => {
-                            Change { product, uid, outcome: "unchanged", detail: "already set".into() }
-                        }
+                        Some(state) if state == enable => Change {
+                            product,
+                            uid,
+                            outcome: "unchanged",
+                            detail: "already set".into(),
+                        },
                         _ => match client.set_auto_update(product, uid, enable).await {
                             Ok(license) if license.auto_update_enabled() == Some(enable) => {
-                                Change { product, uid, outcome: "changed", detail: String::new() }
+                                Change {
+                                    product,
+                                    uid,
+                                    outcome: "changed",
+                                    detail: String::new(),
+                                }
                             }
                             Ok(_) => Change {
                                 product,
@@ -90,7 +125,12 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
                                 outcome: "failed",
                                 detail: "the server did not apply the change".into(),
                             },
-                            Err(e) => Change { product, uid, outcome: "failed", detail: e.to_string() },
+                            Err(e) => Change {
+                                product,
+                                uid,
+                                outcome: "failed",
+                                detail: e.to_string(),
+                            },
                         },
                     },
                 };
@@ -106,19 +146,42 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     changes.sort_by(|a, b| (a.product, a.uid).cmp(&(b.product, b.uid)));
     let rows: Vec<Vec<String>> = changes
         .iter()
-        .map(|c| vec![c.product.to_string(), c.uid.to_string(), c.outcome.to_owned(), c.detail.clone()])
+        .map(|c| {
+            vec![
+                c.product.to_string(),
+                c.uid.to_string(),
+                c.outcome.to_owned(),
+                c.detail.clone(),
+            ]
+        })
         .collect();
-    print(global.output, &["product", "server uid", "outcome", "detail"], &rows, &changes)?;
+    print(
+        global.output,
+        &["product", "server uid", "outcome", "detail"],
+        &rows,
+        &changes,
+    )?;
     let count = |outcome: &str| changes.iter().filter(|c| c.outcome == outcome).count();
-    eprintln!("{} changed, {} already set, {} failed", count("changed"), count("unchanged"), count("failed"));
+    eprintln!(
+        "{} changed, {} already set, {} failed",
+        count("changed"),
+        count("unchanged"),
+        count("failed")
+    );
     match count("failed") {
         0 => Ok(()),
-        n => Err(Failure::Exit(1, format!("{n} server(s) could not be changed"))),
+        n => Err(Failure::Exit(
+            1,
+            format!("{n} server(s) could not be changed"),
+        )),
     }
 }
 
 /// The servers to switch, with their current state where known.
-async fn targets(client: &Client, args: &SwitchArgs) -> Result<Vec<(Product, Uuid, Option<bool>)>, Failure> {
+async fn targets(
+    client: &Client,
+    args: &SwitchArgs,
+) -> Result<Vec<(Product, Uuid, Option<bool>)>, Failure> {
     let choice = args.product.unwrap_or(ProductChoice::All);
     if args.all {
         let licenses = collect(client, choice).await?;
@@ -129,11 +192,23 @@ async fn targets(client: &Client, args: &SwitchArgs) -> Result<Vec<(Product, Uui
             .collect());
     }
     if args.uids.is_empty() {
-        return Err(Failure::Exit(2, "name the servers (--product P UID...) or pass --all".into()));
+        return Err(Failure::Exit(
+            2,
+            "name the servers (--product P UID...) or pass --all".into(),
+        ));
     }
-    let product = args.product.ok_or_else(|| Failure::Exit(2, "--product is required with UIDs".into()))?.single()?;
+    let product = args
+        .product
+        .ok_or_else(|| Failure::Exit(2, "--product is required with UIDs".into()))?
+        .single()?;
     if !product.has_auto_update_switch() {
-        return Err(Failure::Exit(2, format!("{} licenses have no auto-update switch", product.display_name())));
+        return Err(Failure::Exit(
+            2,
+            format!(
+                "{} licenses have no auto-update switch",
+                product.display_name()
+            ),
+        ));
     }
     Ok(args.uids.iter().map(|uid| (product, *uid, None)).collect())
 }

@@ -21,22 +21,43 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
             let license = client.renew_license(product.single()?, uid).await?;
             print_object(global.output, &license)
         }
-        LicenseCommand::Delete { product, uid, section, yes } => {
+        LicenseCommand::Delete {
+            product,
+            uid,
+            section,
+            yes,
+        } => {
             let product = product.single()?;
             if !product.can_delete() {
                 return Err(Failure::Exit(
                     2,
-                    format!("VSPC cannot delete {} licenses; only vbr and vone", product.display_name()),
+                    format!(
+                        "VSPC cannot delete {} licenses; only vbr and vone",
+                        product.display_name()
+                    ),
                 ));
             }
             if section.is_some() && product != Product::BackupServer {
-                return Err(Failure::Exit(2, "--section applies to backup servers (vbr) only".into()));
+                return Err(Failure::Exit(
+                    2,
+                    "--section applies to backup servers (vbr) only".into(),
+                ));
             }
-            if !yes && !confirm(&format!("Remove the license of {} {uid}?", product.display_name()))? {
-                return Err(Failure::Exit(1, "not confirmed; nothing was removed".into()));
+            if !yes
+                && !confirm(&format!(
+                    "Remove the license of {} {uid}?",
+                    product.display_name()
+                ))?
+            {
+                return Err(Failure::Exit(
+                    1,
+                    "not confirmed; nothing was removed".into(),
+                ));
             }
             let client = global.client()?;
-            client.delete_license(product, uid, section.map(Into::into)).await?;
+            client
+                .delete_license(product, uid, section.map(Into::into))
+                .await?;
             eprintln!("removed the license of {product} {uid}");
             Ok(())
         }
@@ -46,7 +67,10 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
 /// Asks on the terminal; without one, refuses (scripts pass `--yes`).
 fn confirm(question: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::Exit(2, "refusing to delete without confirmation: pass --yes".into()));
+        return Err(Failure::Exit(
+            2,
+            "refusing to delete without confirmation: pass --yes".into(),
+        ));
     }
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();

@@ -17,8 +17,8 @@ pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
         }
         LicensesCommand::Expiring { within, product } => {
             let now = chrono::Utc::now();
-            let within =
-                chrono::Duration::from_std(within).map_err(|_| Failure::Exit(2, "the period is too long".into()))?;
+            let within = chrono::Duration::from_std(within)
+                .map_err(|_| Failure::Exit(2, "the period is too long".into()))?;
             let mut licenses = collect(&client, product).await?;
             licenses.retain(|l| l.expires_within(now, within));
             licenses.sort_by_key(License::expiration_date);
@@ -37,11 +37,17 @@ fn show_list(global: &Global, licenses: &[License]) -> Outcome {
 }
 
 /// Every license of the chosen products, with a progress counter while paging.
-pub(crate) async fn collect(client: &Client, products: ProductChoice) -> Result<Vec<License>, Failure> {
+pub(crate) async fn collect(
+    client: &Client,
+    products: ProductChoice,
+) -> Result<Vec<License>, Failure> {
     let bar = progress("reading licenses");
     let mut all = Vec::new();
     for product in products.products() {
-        let mut stream = client.licenses(product, ListQuery::new().page_size(crate::query::MAX_PAGE_SIZE));
+        let mut stream = client.licenses(
+            product,
+            ListQuery::new().page_size(crate::query::MAX_PAGE_SIZE),
+        );
         while let Some(license) = stream.next().await {
             all.push(license?);
             bar.inc(1);

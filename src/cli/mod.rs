@@ -42,7 +42,10 @@ pub(crate) type Outcome = Result<(), Failure>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     args::init_tracing(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -11,8 +11,17 @@ use super::Failure;
 use crate::License;
 
 /// The columns of a license row.
-pub(crate) const LICENSE_COLUMNS: [&str; 9] =
-    ["product", "server uid", "company", "edition", "type", "status", "units used/total", "expires", "auto-update"];
+pub(crate) const LICENSE_COLUMNS: [&str; 9] = [
+    "product",
+    "server uid",
+    "company",
+    "edition",
+    "type",
+    "status",
+    "units used/total",
+    "expires",
+    "auto-update",
+];
 
 pub(crate) fn license_row(license: &License) -> Vec<String> {
     let (used, total) = license.units();
@@ -23,10 +32,17 @@ pub(crate) fn license_row(license: &License) -> Vec<String> {
         license.company().unwrap_or("-").to_owned(),
         license.edition().unwrap_or("-").to_owned(),
         license.license_type().unwrap_or_else(|| "-".into()),
-        license.status().map_or_else(|| "-".into(), |s| s.to_string()),
+        license
+            .status()
+            .map_or_else(|| "-".into(), |s| s.to_string()),
         format!("{}/{}", number(used), number(total)),
-        license.expiration_date().map_or_else(|| "never".into(), |d| d.format("%Y-%m-%d").to_string()),
-        license.auto_update_enabled().map_or_else(|| "-".into(), |on| if on { "on".into() } else { "off".into() }),
+        license
+            .expiration_date()
+            .map_or_else(|| "never".into(), |d| d.format("%Y-%m-%d").to_string()),
+        license.auto_update_enabled().map_or_else(
+            || "-".into(),
+            |on| if on { "on".into() } else { "off".into() },
+        ),
     ]
 }
 
@@ -39,9 +55,9 @@ pub(crate) fn print<T: Serialize>(
 ) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let written = match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, objects).map_err(std::io::Error::other).and_then(|()| writeln!(out))
-        }
+        Format::Json => serde_json::to_writer_pretty(&mut out, objects)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
         Format::Csv => write_csv(&mut out, columns, rows),
         Format::Table => writeln!(out, "{}", table(columns, rows)),
     };
@@ -50,12 +66,17 @@ pub(crate) fn print<T: Serialize>(
 
 /// Prints one object: JSON as is, a table or CSV as `field, value` pairs.
 pub(crate) fn print_object<T: Serialize>(format: Format, object: &T) -> Result<(), Failure> {
-    let value = serde_json::to_value(object).map_err(|e| Failure::Exit(1, format!("cannot render the result: {e}")))?;
+    let value = serde_json::to_value(object)
+        .map_err(|e| Failure::Exit(1, format!("cannot render the result: {e}")))?;
     if format == Format::Json {
-        return print(format, &[], &[], std::slice::from_ref(&value)).map(|_| ()).and_then(|()| Ok(()));
+        return print(format, &[], &[], std::slice::from_ref(&value))
+            .map(|_| ())
+            .and_then(|()| Ok(()));
     }
     let rows: Vec<Vec<String>> = match &value {
-        serde_json::Value::Object(map) => map.iter().map(|(k, v)| vec![k.clone(), plain(v)]).collect(),
+        serde_json::Value::Object(map) => {
+            map.iter().map(|(k, v)| vec![k.clone(), plain(v)]).collect()
+        }
         other => vec![vec!["value".into(), plain(other)]],
     };
     print::<serde_json::Value>(format, &["field", "value"], &rows, &[])
@@ -86,7 +107,8 @@ pub(crate) fn table(columns: &[&str], rows: &[Vec<String>]) -> Table {
 }
 
 fn write_csv(out: &mut impl Write, columns: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
-    let line = |cells: &mut dyn Iterator<Item = &str>| cells.map(csv_cell).collect::<Vec<_>>().join(",");
+    let line =
+        |cells: &mut dyn Iterator<Item = &str>| cells.map(csv_cell).collect::<Vec<_>>().join(",");
     writeln!(out, "{}", line(&mut columns.iter().copied()))?;
     for row in rows {
         writeln!(out, "{}", line(&mut row.iter().map(String::as_str)))?;
@@ -126,7 +148,15 @@ mod tests {
     #[test]
     fn csv_cells_are_quoted_only_when_needed() {
         let mut out = Vec::new();
-        write_csv(&mut out, &["a", "b"], &[vec!["plain".into(), "with, comma \"quoted\"".into()]]).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "a,b\nplain,\"with, comma \"\"quoted\"\"\"\n");
+        write_csv(
+            &mut out,
+            &["a", "b"],
+            &[vec!["plain".into(), "with, comma \"quoted\"".into()]],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,b\nplain,\"with, comma \"\"quoted\"\"\"\n"
+        );
     }
 }

@@ -9,7 +9,14 @@ use crate::paging::ResourceStream;
 use crate::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::types::SingleLicenseReport;
 
-const REPORT_COLUMNS: [&str; 6] = ["report id", "organization", "status", "from", "to", "points"];
+const REPORT_COLUMNS: [&str; 6] = [
+    "report id",
+    "organization",
+    "status",
+    "from",
+    "to",
+    "points",
+];
 
 pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Outcome {
     let client = global.client()?;
@@ -17,7 +24,9 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
     match command {
         ReportsCommand::List => list(global, client.license_reports(query)).await,
         ReportsCommand::Latest => list(global, client.latest_license_reports(query)).await,
-        ReportsCommand::Month { month } => list(global, client.license_reports_for_month(&month, query)).await,
+        ReportsCommand::Month { month } => {
+            list(global, client.license_reports_for_month(&month, query)).await
+        }
         ReportsCommand::Download { id, out } => {
             match out {
                 Some(path) => {
@@ -27,17 +36,19 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
                 None => {
                     use std::io::Write;
                     let csv = client.download_license_report_csv(id).await?;
-                    std::io::stdout()
-                        .write_all(&csv)
-                        .map_err(|e| super::Failure::Exit(1, format!("cannot write the report: {e}")))?;
+                    std::io::stdout().write_all(&csv).map_err(|e| {
+                        super::Failure::Exit(1, format!("cannot write the report: {e}"))
+                    })?;
                 }
             }
             Ok(())
         }
-        ReportsCommand::Finalize => print_object(global.output, &client.finalize_license_reports().await?),
-        ReportsCommand::Settings { auto_approve: Some(on) } => {
-            print_object(global.output, &client.set_report_auto_approve(on).await?)
+        ReportsCommand::Finalize => {
+            print_object(global.output, &client.finalize_license_reports().await?)
         }
+        ReportsCommand::Settings {
+            auto_approve: Some(on),
+        } => print_object(global.output, &client.set_report_auto_approve(on).await?),
         ReportsCommand::Settings { auto_approve: None } => {
             print_object(global.output, &client.license_report_settings().await?)
         }
@@ -59,10 +70,18 @@ async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) 
             vec![
                 p.map_or("-".into(), |p| p.report_id.to_string()),
                 p.map_or("-".into(), |p| p.organization_name.clone()),
-                r.report_status.as_ref().map_or("-".into(), ToString::to_string),
-                p.map_or("-".into(), |p| p.report_interval.start_of_interval.to_string()),
-                p.map_or("-".into(), |p| p.report_interval.end_of_interval.to_string()),
-                r.report_summary.as_ref().map_or("-".into(), |s| s.total_points.to_string()),
+                r.report_status
+                    .as_ref()
+                    .map_or("-".into(), ToString::to_string),
+                p.map_or("-".into(), |p| {
+                    p.report_interval.start_of_interval.to_string()
+                }),
+                p.map_or("-".into(), |p| {
+                    p.report_interval.end_of_interval.to_string()
+                }),
+                r.report_summary
+                    .as_ref()
+                    .map_or("-".into(), |s| s.total_points.to_string()),
             ]
         })
         .collect();
@@ -72,7 +91,8 @@ async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) 
 pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome {
     let filter = command.filter()?;
     let client = global.client()?;
-    let mut stream = client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));
+    let mut stream =
+        client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));
     let bar = progress("reading usage");
     let mut usage = Vec::new();
     while let Some(item) = stream.next().await {
@@ -86,9 +106,14 @@ pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome
             for workload in &server.workloads {
                 rows.push(vec![
                     org.organization_uid.map_or("-".into(), |u| u.to_string()),
-                    org.organization_type.as_ref().map_or("-".into(), ToString::to_string),
+                    org.organization_type
+                        .as_ref()
+                        .map_or("-".into(), ToString::to_string),
                     server.server_uid.map_or("-".into(), |u| u.to_string()),
-                    server.server_type.as_ref().map_or("-".into(), ToString::to_string),
+                    server
+                        .server_type
+                        .as_ref()
+                        .map_or("-".into(), ToString::to_string),
                     workload.description.clone(),
                     format!("{}", workload.used_units),
                     workload.used_count.to_string(),
@@ -98,7 +123,15 @@ pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome
     }
     print(
         global.output,
-        &["organization", "type", "server", "product", "workload", "used units", "used count"],
+        &[
+            "organization",
+            "type",
+            "server",
+            "product",
+            "workload",
+            "used units",
+            "used count",
+        ],
         &rows,
         &usage,
     )

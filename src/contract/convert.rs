@@ -42,7 +42,12 @@ pub fn to_json_schema(schema: &Value) -> Value {
             "properties" => {
                 let properties = value
                     .as_object()
-                    .map(|props| props.iter().map(|(name, s)| (name.clone(), to_json_schema(s))).collect())
+                    .map(|props| {
+                        props
+                            .iter()
+                            .map(|(name, s)| (name.clone(), to_json_schema(s)))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Object(properties));
             }
@@ -50,11 +55,18 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 out.insert(key.clone(), to_json_schema(value));
             }
             "additionalProperties" => {
-                let converted = if value.is_object() { to_json_schema(value) } else { value.clone() };
+                let converted = if value.is_object() {
+                    to_json_schema(value)
+                } else {
+                    value.clone()
+                };
                 out.insert(key.clone(), converted);
             }
             "allOf" | "anyOf" | "oneOf" => {
-                let list = value.as_array().map(|l| l.iter().map(to_json_schema).collect()).unwrap_or_default();
+                let list = value
+                    .as_array()
+                    .map(|l| l.iter().map(to_json_schema).collect())
+                    .unwrap_or_default();
                 out.insert(key.clone(), Value::Array(list));
             }
             "format" => {}
@@ -76,7 +88,12 @@ pub fn component_defs(document: &Value) -> Map<String, Value> {
     document
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .map(|schemas| schemas.iter().map(|(name, s)| (name.clone(), to_json_schema(s))).collect())
+        .map(|schemas| {
+            schemas
+                .iter()
+                .map(|(name, s)| (name.clone(), to_json_schema(s)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -91,7 +108,10 @@ pub(crate) fn with_defs(schema: Value, defs: &Map<String, Value>) -> Value {
             map
         }
     };
-    root.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+    root.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
     root.insert("$defs".into(), Value::Object(defs.clone()));
     Value::Object(root)
 }
@@ -111,13 +131,19 @@ fn apply_format(source: &Map<String, Value>, out: &mut Map<String, Value>) {
         return;
     }
     // Formats the validator checks; any other format of OpenAPI 3.0 only describes the value.
-    if matches!(format, "date-time" | "date" | "uuid" | "email" | "uri" | "ipv4" | "ipv6" | "hostname") {
+    if matches!(
+        format,
+        "date-time" | "date" | "uuid" | "email" | "uri" | "ipv4" | "ipv6" | "hostname"
+    ) {
         out.insert("format".into(), json!(format));
     }
 }
 
 fn apply_exclusive_bounds(out: &mut Map<String, Value>) {
-    for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         match out.get(exclusive) {
             Some(Value::Bool(true)) => {
                 let limit = out.remove(bound);
@@ -157,26 +183,35 @@ mod tests {
     #[test]
     fn nullable_enum_accepts_null_in_both_type_and_enum() {
         let converted = to_json_schema(&json!({"type": "string", "enum": ["a"], "nullable": true}));
-        assert_eq!(converted, json!({"type": ["string", "null"], "enum": ["a", null]}));
+        assert_eq!(
+            converted,
+            json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
     }
 
     #[test]
     fn ref_siblings_are_dropped_and_refs_point_at_defs() {
-        let converted =
-            to_json_schema(&json!({"$ref": "#/components/schemas/X", "nullable": true, "description": "d"}));
+        let converted = to_json_schema(
+            &json!({"$ref": "#/components/schemas/X", "nullable": true, "description": "d"}),
+        );
         assert_eq!(converted, json!({"$ref": "#/$defs/X"}));
     }
 
     #[test]
     fn int32_becomes_a_range_and_examples_and_extensions_go() {
-        let converted =
-            to_json_schema(&json!({"type": "integer", "format": "int32", "minimum": 1, "example": 4, "x-a": 1}));
-        assert_eq!(converted, json!({"type": "integer", "minimum": 1, "maximum": i32::MAX}));
+        let converted = to_json_schema(
+            &json!({"type": "integer", "format": "int32", "minimum": 1, "example": 4, "x-a": 1}),
+        );
+        assert_eq!(
+            converted,
+            json!({"type": "integer", "minimum": 1, "maximum": i32::MAX})
+        );
     }
 
     #[test]
     fn boolean_exclusive_bounds_become_numeric() {
-        let converted = to_json_schema(&json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}));
+        let converted =
+            to_json_schema(&json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}));
         assert_eq!(converted, json!({"type": "number", "exclusiveMinimum": 0}));
     }
 }

@@ -10,7 +10,9 @@ use serde_json::Value;
 use super::SpecError;
 
 /// The HTTP methods an OpenAPI path item may hold, in the spec's lower-case spelling.
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Where a parameter travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -70,9 +72,16 @@ impl StatusKey {
             return Some(StatusKey::Default);
         }
         if let Some(class) = key.strip_suffix("XX").or_else(|| key.strip_suffix("xx")) {
-            return class.parse::<u16>().ok().filter(|c| (1..=5).contains(c)).map(StatusKey::Range);
+            return class
+                .parse::<u16>()
+                .ok()
+                .filter(|c| (1..=5).contains(c))
+                .map(StatusKey::Range);
         }
-        key.parse::<u16>().ok().filter(|c| (100..=599).contains(c)).map(StatusKey::Code)
+        key.parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .map(StatusKey::Code)
     }
 
     /// Whether `status` falls under this key.
@@ -178,24 +187,40 @@ impl Operation {
 
 /// Builds the operation list from the raw document.
 pub(crate) fn operations(document: &Value) -> Result<Vec<Operation>, SpecError> {
-    let paths =
-        document.get("paths").and_then(Value::as_object).ok_or_else(|| SpecError::Invalid("no paths".into()))?;
+    let paths = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| SpecError::Invalid("no paths".into()))?;
     let mut operations = Vec::new();
     for (path, item) in paths {
         let item = resolve(document, item)?;
-        let shared = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let shared = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let operation_id = op
                 .get("operationId")
                 .and_then(Value::as_str)
-                .ok_or_else(|| SpecError::Invalid(format!("{} {path} has no operationId", method.to_uppercase())))?
+                .ok_or_else(|| {
+                    SpecError::Invalid(format!(
+                        "{} {path} has no operationId",
+                        method.to_uppercase()
+                    ))
+                })?
                 .to_owned();
             let mut parameters: Vec<Parameter> = Vec::new();
-            let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+            let own = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             for raw in shared.iter().chain(&own) {
                 let parameter = parameter(document, raw)?;
-                parameters.retain(|p| !(p.name == parameter.name && p.location == parameter.location));
+                parameters
+                    .retain(|p| !(p.name == parameter.name && p.location == parameter.location));
                 parameters.push(parameter);
             }
             let request_body = match op.get("requestBody") {
@@ -206,7 +231,9 @@ pub(crate) fn operations(document: &Value) -> Result<Vec<Operation>, SpecError> 
             if let Some(declared) = op.get("responses").and_then(Value::as_object) {
                 for (key, raw) in declared {
                     let status = StatusKey::parse(key).ok_or_else(|| {
-                        SpecError::Invalid(format!("{operation_id}: response key {key:?} is not a status"))
+                        SpecError::Invalid(format!(
+                            "{operation_id}: response key {key:?} is not a status"
+                        ))
                     })?;
                     responses.push(response(document, status, raw)?);
                 }
@@ -229,24 +256,35 @@ pub(crate) fn operations(document: &Value) -> Result<Vec<Operation>, SpecError> 
 
 fn parameter(document: &Value, raw: &Value) -> Result<Parameter, SpecError> {
     let p = resolve(document, raw)?;
-    let name =
-        p.get("name").and_then(Value::as_str).ok_or_else(|| SpecError::Invalid("a parameter has no name".into()))?;
+    let name = p
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| SpecError::Invalid("a parameter has no name".into()))?;
     let location = match p.get("in").and_then(Value::as_str) {
         Some("path") => ParameterLocation::Path,
         Some("query") => ParameterLocation::Query,
         Some("header") => ParameterLocation::Header,
         Some("cookie") => ParameterLocation::Cookie,
-        other => return Err(SpecError::Invalid(format!("parameter {name}: `in` is {other:?}"))),
-    };
-    let (schema, content_type) = match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
-        (Some(schema), _) => (schema.clone(), None),
-        (None, Some(content)) => {
-            let (media, body) =
-                content.iter().next().ok_or_else(|| SpecError::Invalid(format!("parameter {name}: empty content")))?;
-            (body.get("schema").cloned().unwrap_or(Value::Bool(true)), Some(media.clone()))
+        other => {
+            return Err(SpecError::Invalid(format!(
+                "parameter {name}: `in` is {other:?}"
+            )))
         }
-        (None, None) => (Value::Bool(true), None),
     };
+    let (schema, content_type) =
+        match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
+            (Some(schema), _) => (schema.clone(), None),
+            (None, Some(content)) => {
+                let (media, body) = content.iter().next().ok_or_else(|| {
+                    SpecError::Invalid(format!("parameter {name}: empty content"))
+                })?;
+                (
+                    body.get("schema").cloned().unwrap_or(Value::Bool(true)),
+                    Some(media.clone()),
+                )
+            }
+            (None, None) => (Value::Bool(true), None),
+        };
     Ok(Parameter {
         name: name.to_owned(),
         location,
@@ -262,9 +300,24 @@ fn request_body(document: &Value, raw: &Value) -> Result<RequestBody, SpecError>
     let content = body
         .get("content")
         .and_then(Value::as_object)
-        .map(|c| c.iter().map(|(m, v)| (m.clone(), v.get("schema").cloned().unwrap_or(Value::Bool(true)))).collect())
+        .map(|c| {
+            c.iter()
+                .map(|(m, v)| {
+                    (
+                        m.clone(),
+                        v.get("schema").cloned().unwrap_or(Value::Bool(true)),
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(RequestBody { required: body.get("required").and_then(Value::as_bool).unwrap_or(false), content })
+    Ok(RequestBody {
+        required: body
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        content,
+    })
 }
 
 fn response(document: &Value, status: StatusKey, raw: &Value) -> Result<Response, SpecError> {
@@ -281,10 +334,18 @@ fn response(document: &Value, status: StatusKey, raw: &Value) -> Result<Response
     }
     Ok(Response {
         status,
-        description: r.get("description").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        description: r
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         content,
         examples,
-        headers: r.get("headers").and_then(Value::as_object).map(|h| h.keys().cloned().collect()).unwrap_or_default(),
+        headers: r
+            .get("headers")
+            .and_then(Value::as_object)
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -297,7 +358,9 @@ pub(crate) fn resolve<'a>(document: &'a Value, value: &'a Value) -> Result<&'a V
         };
         current = lookup(document, reference)?;
     }
-    Err(SpecError::Invalid(format!("$ref chain too long at {value}")))
+    Err(SpecError::Invalid(format!(
+        "$ref chain too long at {value}"
+    )))
 }
 
 /// The value a local `$ref` (`#/a/b`) names.
@@ -311,6 +374,11 @@ pub(crate) fn lookup<'a>(document: &'a Value, reference: &str) -> Result<&'a Val
 fn strings(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -40,7 +40,9 @@ use std::sync::{Arc, OnceLock, RwLock};
 use serde_json::{Map, Value};
 
 pub use convert::{component_defs, to_json_schema};
-pub use inventory::{Operation, Parameter, ParameterLocation, RequestBody, Response, StatusKey, METHODS};
+pub use inventory::{
+    Operation, Parameter, ParameterLocation, RequestBody, Response, StatusKey, METHODS,
+};
 pub use violation::{DriftKind, DriftReport, Part, Violation};
 
 /// The spec the crate was built from.
@@ -83,7 +85,10 @@ pub struct Spec {
 
 impl std::fmt::Debug for Spec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spec").field("operations", &self.operations.len()).field("schemas", &self.defs.len()).finish()
+        f.debug_struct("Spec")
+            .field("operations", &self.operations.len())
+            .field("schemas", &self.defs.len())
+            .finish()
     }
 }
 
@@ -97,7 +102,10 @@ impl Spec {
     /// ```
     pub fn embedded() -> &'static Spec {
         static SPEC: OnceLock<Spec> = OnceLock::new();
-        SPEC.get_or_init(|| Spec::from_yaml(EMBEDDED).expect("the embedded spec is checked by the crate's spec tests"))
+        SPEC.get_or_init(|| {
+            Spec::from_yaml(EMBEDDED)
+                .expect("the embedded spec is checked by the crate's spec tests")
+        })
     }
 
     /// The text of the built-in spec.
@@ -108,8 +116,10 @@ impl Spec {
     /// Reads a spec from a YAML (or JSON) file.
     pub fn load(path: impl AsRef<Path>) -> Result<Spec, SpecError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SpecError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Spec::from_yaml(&text)
     }
 
@@ -125,7 +135,13 @@ impl Spec {
             serde_json::from_value(raw.clone()).map_err(|e| SpecError::OpenApi(e.to_string()))?;
         let operations = inventory::operations(&raw)?;
         let defs = convert::component_defs(&raw);
-        Ok(Spec { raw, openapi, operations, defs, validators: RwLock::new(HashMap::new()) })
+        Ok(Spec {
+            raw,
+            openapi,
+            operations,
+            defs,
+            validators: RwLock::new(HashMap::new()),
+        })
     }
 
     /// The document as JSON, exactly as written.
@@ -145,13 +161,17 @@ impl Spec {
 
     /// The operation with this operationId.
     pub fn operation(&self, operation_id: &str) -> Option<&Operation> {
-        self.operations.iter().find(|op| op.operation_id == operation_id)
+        self.operations
+            .iter()
+            .find(|op| op.operation_id == operation_id)
     }
 
     /// The operation a request goes to: method and path (relative to `/api/v3`, or with it).
     pub fn find_operation(&self, method: &str, path: &str) -> Option<&Operation> {
         let path = request::relative_path(path);
-        self.operations.iter().find(|op| op.method.eq_ignore_ascii_case(method) && op.match_path(&path).is_some())
+        self.operations
+            .iter()
+            .find(|op| op.method.eq_ignore_ascii_case(method) && op.match_path(&path).is_some())
     }
 
     /// Names of `#/components/schemas`, sorted.
@@ -163,7 +183,8 @@ impl Spec {
 
     /// A component schema as the spec writes it (OpenAPI 3.0).
     pub fn component_schema(&self, name: &str) -> Option<&Value> {
-        self.raw.pointer(&format!("/components/schemas/{}", escape_pointer(name)))
+        self.raw
+            .pointer(&format!("/components/schemas/{}", escape_pointer(name)))
     }
 
     /// A complete JSON Schema (2020-12) document for an OpenAPI schema of this spec (a
@@ -189,7 +210,11 @@ impl Spec {
     ///
     /// Checks only what the schema states: properties it does not declare are allowed (use
     /// [`Spec::undocumented_fields`] to find them).
-    pub fn validate_schema(&self, schema_name: &str, instance: &Value) -> Result<(), Vec<Violation>> {
+    pub fn validate_schema(
+        &self,
+        schema_name: &str,
+        instance: &Value,
+    ) -> Result<(), Vec<Violation>> {
         if !self.defs.contains_key(schema_name) {
             return Err(vec![Violation::new(
                 DriftKind::Other,
@@ -202,7 +227,13 @@ impl Spec {
             "$ref".to_owned(),
             Value::String(format!("#/components/schemas/{schema_name}")),
         )]));
-        let found = self.check(&format!("schema:{schema_name}"), &schema, instance, Part::Value, "");
+        let found = self.check(
+            &format!("schema:{schema_name}"),
+            &schema,
+            instance,
+            Part::Value,
+            "",
+        );
         if found.is_empty() {
             Ok(())
         } else {
@@ -212,15 +243,33 @@ impl Spec {
 
     /// Validates `instance` against any OpenAPI schema of this spec (inline or `$ref`).
     /// `cache_key` names the schema in the validator cache; give each distinct schema its own.
-    pub fn validate_value(&self, cache_key: &str, openapi_schema: &Value, instance: &Value) -> Vec<Violation> {
-        self.check(&format!("value:{cache_key}"), openapi_schema, instance, Part::Value, "")
+    pub fn validate_value(
+        &self,
+        cache_key: &str,
+        openapi_schema: &Value,
+        instance: &Value,
+    ) -> Vec<Violation> {
+        self.check(
+            &format!("value:{cache_key}"),
+            openapi_schema,
+            instance,
+            Part::Value,
+            "",
+        )
     }
 
     /// Properties of `instance` that `openapi_schema` does not declare, as
     /// [`DriftKind::UndocumentedField`] violations.
     pub fn undocumented_fields(&self, openapi_schema: &Value, instance: &Value) -> Vec<Violation> {
         let mut found = Vec::new();
-        undocumented::walk(&self.raw, openapi_schema, instance, &mut String::new(), &mut found, 0);
+        undocumented::walk(
+            &self.raw,
+            openapi_schema,
+            instance,
+            &mut String::new(),
+            &mut found,
+            0,
+        );
         found
     }
 
@@ -269,7 +318,10 @@ impl Spec {
                 DriftKind::UnexpectedStatus,
                 Part::Status,
                 "",
-                format!("status {status} is not declared (declared: {})", listed.join(", ")),
+                format!(
+                    "status {status} is not declared (declared: {})",
+                    listed.join(", ")
+                ),
             )
             .on(operation_id)];
         };
@@ -281,7 +333,11 @@ impl Spec {
                 DriftKind::Other,
                 Part::Body,
                 "",
-                format!("the {} response declares no body, but {} bytes arrived", declared.status, body.len()),
+                format!(
+                    "the {} response declares no body, but {} bytes arrived",
+                    declared.status,
+                    body.len()
+                ),
             )
             .on(operation_id)];
         }
@@ -290,11 +346,19 @@ impl Spec {
                 DriftKind::WrongContentType,
                 Part::ContentType,
                 "",
-                format!("no Content-Type; the {} response declares {}", declared.status, listed(&declared.content)),
+                format!(
+                    "no Content-Type; the {} response declares {}",
+                    declared.status,
+                    listed(&declared.content)
+                ),
             )
             .on(operation_id)];
         };
-        let Some((media, schema)) = declared.content.iter().find(|(media, _)| media_matches(media, &actual)) else {
+        let Some((media, schema)) = declared
+            .content
+            .iter()
+            .find(|(media, _)| media_matches(media, &actual))
+        else {
             return vec![Violation::new(
                 DriftKind::WrongContentType,
                 Part::ContentType,
@@ -317,15 +381,27 @@ impl Spec {
         let instance: Value = match serde_json::from_slice(body) {
             Ok(value) => value,
             Err(e) => {
-                return vec![Violation::new(DriftKind::Other, Part::Body, "", format!("the body is not JSON: {e}"))
-                    .on(operation_id)]
+                return vec![Violation::new(
+                    DriftKind::Other,
+                    Part::Body,
+                    "",
+                    format!("the body is not JSON: {e}"),
+                )
+                .on(operation_id)]
             }
         };
         let key = format!("response:{operation_id}:{}:{media}", declared.status);
-        let mut found: Vec<Violation> =
-            self.check(&key, schema, &instance, Part::Body, "").into_iter().map(|v| v.on(operation_id)).collect();
+        let mut found: Vec<Violation> = self
+            .check(&key, schema, &instance, Part::Body, "")
+            .into_iter()
+            .map(|v| v.on(operation_id))
+            .collect();
         if with_undocumented {
-            found.extend(self.undocumented_fields(schema, &instance).into_iter().map(|v| v.on(operation_id)));
+            found.extend(
+                self.undocumented_fields(schema, &instance)
+                    .into_iter()
+                    .map(|v| v.on(operation_id)),
+            );
         }
         found
     }
@@ -362,7 +438,9 @@ impl Spec {
                         pointer.push_str(&escape_pointer(property.as_str().unwrap_or_default()));
                         DriftKind::MissingRequired
                     }
-                    jsonschema::error::ValidationErrorKind::Enum { .. } => DriftKind::UnknownEnumValue,
+                    jsonschema::error::ValidationErrorKind::Enum { .. } => {
+                        DriftKind::UnknownEnumValue
+                    }
                     jsonschema::error::ValidationErrorKind::Type { .. } => DriftKind::TypeMismatch,
                     _ => DriftKind::Other,
                 };
@@ -372,7 +450,12 @@ impl Spec {
     }
 
     fn validator(&self, key: &str, schema: &Value) -> Arc<Result<jsonschema::Validator, String>> {
-        if let Some(found) = self.validators.read().unwrap_or_else(|e| e.into_inner()).get(key) {
+        if let Some(found) = self
+            .validators
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
             return found.clone();
         }
         let document = self.json_schema(schema);
@@ -382,26 +465,41 @@ impl Spec {
             .build(&document)
             .map_err(|e| e.to_string());
         let compiled = Arc::new(compiled);
-        self.validators.write().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), compiled.clone());
+        self.validators
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_owned(), compiled.clone());
         compiled
     }
 }
 
 pub(crate) fn unknown_operation(operation_id: &str) -> Violation {
-    Violation::new(DriftKind::Other, Part::Path, "", format!("the spec has no operation {operation_id:?}"))
-        .on(operation_id)
+    Violation::new(
+        DriftKind::Other,
+        Part::Path,
+        "",
+        format!("the spec has no operation {operation_id:?}"),
+    )
+    .on(operation_id)
 }
 
 /// `application/json; charset=utf-8` -> `application/json`.
 pub(crate) fn media_essence(content_type: &str) -> String {
-    content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 pub(crate) fn media_matches(declared: &str, actual: &str) -> bool {
     let declared = declared.to_ascii_lowercase();
     declared == actual
         || declared == "*/*"
-        || declared.strip_suffix("/*").is_some_and(|kind| actual.split('/').next() == Some(kind))
+        || declared
+            .strip_suffix("/*")
+            .is_some_and(|kind| actual.split('/').next() == Some(kind))
 }
 
 pub(crate) fn is_json(media: &str) -> bool {

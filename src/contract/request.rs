@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{
-    inventory::ParameterLocation, is_json, media_essence, media_matches, unknown_operation, DriftKind, Operation,
-    Parameter, Part, Spec, Violation,
+    inventory::ParameterLocation, is_json, media_essence, media_matches, unknown_operation,
+    DriftKind, Operation, Parameter, Part, Spec, Violation,
 };
 
 /// The base path every operation of the spec is relative to.
@@ -70,7 +70,12 @@ impl Spec {
         };
         let headers: Vec<(String, String)> = headers
             .into_iter()
-            .map(|(k, v)| (k.as_ref().to_ascii_lowercase(), String::from_utf8_lossy(v.as_ref()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_ref().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_ref()).into_owned(),
+                )
+            })
             .collect();
         let mut found = Vec::new();
         if !op.method.eq_ignore_ascii_case(method) {
@@ -78,7 +83,10 @@ impl Spec {
                 DriftKind::Other,
                 Part::Path,
                 "",
-                format!("method {method}; the operation is {} {}", op.method, op.path),
+                format!(
+                    "method {method}; the operation is {} {}",
+                    op.method, op.path
+                ),
             ));
         }
         let (path, query) = match path_and_query.split_once('?') {
@@ -97,12 +105,20 @@ impl Spec {
         }
         self.check_query(op, query, &mut found);
         self.check_headers(op, &headers, &mut found);
-        let content_type = headers.iter().find(|(k, _)| k == "content-type").map(|(_, v)| v.as_str());
+        let content_type = headers
+            .iter()
+            .find(|(k, _)| k == "content-type")
+            .map(|(_, v)| v.as_str());
         self.check_body(op, content_type, body, &mut found);
         found.into_iter().map(|v| v.on(operation_id)).collect()
     }
 
-    fn check_path(&self, op: &Operation, values: &BTreeMap<String, String>, found: &mut Vec<Violation>) {
+    fn check_path(
+        &self,
+        op: &Operation,
+        values: &BTreeMap<String, String>,
+        found: &mut Vec<Violation>,
+    ) {
         for (name, raw) in values {
             let Some(parameter) = op.parameter(ParameterLocation::Path, name) else {
                 found.push(Violation::new(
@@ -120,7 +136,10 @@ impl Spec {
     fn check_query(&self, op: &Operation, query: &str, found: &mut Vec<Violation>) {
         let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            values.entry(name.into_owned()).or_default().push(value.into_owned());
+            values
+                .entry(name.into_owned())
+                .or_default()
+                .push(value.into_owned());
         }
         for (name, given) in &values {
             match op.parameter(ParameterLocation::Query, name) {
@@ -129,19 +148,35 @@ impl Spec {
                     DriftKind::UndocumentedField,
                     Part::Query,
                     name.clone(),
-                    format!("query parameter {name:?} is not declared by {}", op.operation_id),
+                    format!(
+                        "query parameter {name:?} is not declared by {}",
+                        op.operation_id
+                    ),
                 )),
             }
         }
-        for parameter in op.parameters.iter().filter(|p| p.location == ParameterLocation::Query && p.required) {
+        for parameter in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Query && p.required)
+        {
             if !values.contains_key(&parameter.name) {
                 found.push(missing(parameter, Part::Query));
             }
         }
     }
 
-    fn check_headers(&self, op: &Operation, headers: &[(String, String)], found: &mut Vec<Violation>) {
-        for parameter in op.parameters.iter().filter(|p| p.location == ParameterLocation::Header) {
+    fn check_headers(
+        &self,
+        op: &Operation,
+        headers: &[(String, String)],
+        found: &mut Vec<Violation>,
+    ) {
+        for parameter in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Header)
+        {
             let given: Vec<String> = headers
                 .iter()
                 .filter(|(k, _)| k.eq_ignore_ascii_case(&parameter.name))
@@ -165,30 +200,39 @@ impl Spec {
         part: Part,
         found: &mut Vec<Violation>,
     ) {
-        let key = format!("parameter:{}:{:?}:{}", op.operation_id, parameter.location, parameter.name);
+        let key = format!(
+            "parameter:{}:{:?}:{}",
+            op.operation_id, parameter.location, parameter.name
+        );
         let is_array = self.schema_type(&parameter.schema) == Some("array");
         if given.len() > 1 && !(is_array && parameter.content_type.is_none()) {
             found.push(Violation::new(
                 DriftKind::Other,
                 part,
                 parameter.name.clone(),
-                format!("{} is given {} times; the spec allows one value", parameter.name, given.len()),
+                format!(
+                    "{} is given {} times; the spec allows one value",
+                    parameter.name,
+                    given.len()
+                ),
             ));
             return;
         }
         let value = match &parameter.content_type {
-            Some(media) if is_json(&media_essence(media)) => match serde_json::from_str::<Value>(&given[0]) {
-                Ok(value) => value,
-                Err(e) => {
-                    found.push(Violation::new(
-                        DriftKind::TypeMismatch,
-                        part,
-                        parameter.name.clone(),
-                        format!("{} must be JSON ({media}): {e}", parameter.name),
-                    ));
-                    return;
+            Some(media) if is_json(&media_essence(media)) => {
+                match serde_json::from_str::<Value>(&given[0]) {
+                    Ok(value) => value,
+                    Err(e) => {
+                        found.push(Violation::new(
+                            DriftKind::TypeMismatch,
+                            part,
+                            parameter.name.clone(),
+                            format!("{} must be JSON ({media}): {e}", parameter.name),
+                        ));
+                        return;
+                    }
                 }
-            },
+            }
             Some(_) => Value::String(given[0].clone()),
             None if is_array => {
                 let items = self
@@ -204,12 +248,23 @@ impl Spec {
         let pointer_prefix = parameter.name.clone();
         let mut violations = self.check(&key, &parameter.schema, &value, part, &pointer_prefix);
         for violation in &mut violations {
-            violation.message = format!("{} = {:?}: {}", parameter.name, given.join(","), violation.message);
+            violation.message = format!(
+                "{} = {:?}: {}",
+                parameter.name,
+                given.join(","),
+                violation.message
+            );
         }
         found.extend(violations);
     }
 
-    fn check_body(&self, op: &Operation, content_type: Option<&str>, body: &[u8], found: &mut Vec<Violation>) {
+    fn check_body(
+        &self,
+        op: &Operation,
+        content_type: Option<&str>,
+        body: &[u8],
+        found: &mut Vec<Violation>,
+    ) {
         let Some(declared) = &op.request_body else {
             if !body.is_empty() {
                 found.push(Violation::new(
@@ -223,11 +278,21 @@ impl Spec {
         };
         if body.is_empty() {
             if declared.required {
-                found.push(Violation::new(DriftKind::MissingRequired, Part::Body, "", "the request body is required"));
+                found.push(Violation::new(
+                    DriftKind::MissingRequired,
+                    Part::Body,
+                    "",
+                    "the request body is required",
+                ));
             }
             return;
         }
-        let listed = declared.content.keys().cloned().collect::<Vec<_>>().join(", ");
+        let listed = declared
+            .content
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         let Some(actual) = content_type.map(media_essence) else {
             found.push(Violation::new(
                 DriftKind::WrongContentType,
@@ -237,7 +302,11 @@ impl Spec {
             ));
             return;
         };
-        let Some((media, schema)) = declared.content.iter().find(|(m, _)| media_matches(m, &actual)) else {
+        let Some((media, schema)) = declared
+            .content
+            .iter()
+            .find(|(m, _)| media_matches(m, &actual))
+        else {
             found.push(Violation::new(
                 DriftKind::WrongContentType,
                 Part::ContentType,
@@ -250,12 +319,20 @@ impl Spec {
         if is_json(&actual) {
             match serde_json::from_slice::<Value>(body) {
                 Ok(value) => found.extend(self.check(&key, schema, &value, Part::Body, "")),
-                Err(e) => {
-                    found.push(Violation::new(DriftKind::Other, Part::Body, "", format!("the body is not JSON: {e}")))
-                }
+                Err(e) => found.push(Violation::new(
+                    DriftKind::Other,
+                    Part::Body,
+                    "",
+                    format!("the body is not JSON: {e}"),
+                )),
             }
         } else if actual == "application/x-www-form-urlencoded" {
-            let properties = self.resolve(schema).ok().and_then(|s| s.get("properties")).cloned().unwrap_or_default();
+            let properties = self
+                .resolve(schema)
+                .ok()
+                .and_then(|s| s.get("properties"))
+                .cloned()
+                .unwrap_or_default();
             let mut object = Map::new();
             for (name, value) in url::form_urlencoded::parse(body) {
                 let coerced = match properties.get(name.as_ref()) {
@@ -270,7 +347,13 @@ impl Spec {
         }
     }
 
-    fn check_multipart(&self, schema: &Value, content_type: &str, body: &[u8], found: &mut Vec<Violation>) {
+    fn check_multipart(
+        &self,
+        schema: &Value,
+        content_type: &str,
+        body: &[u8],
+        found: &mut Vec<Violation>,
+    ) {
         let Some(boundary) = boundary(content_type) else {
             found.push(Violation::new(
                 DriftKind::WrongContentType,
@@ -286,7 +369,12 @@ impl Spec {
             .ok()
             .and_then(|s| s.get("required"))
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         for name in required {
             if !names.contains(&name) {
@@ -309,7 +397,10 @@ impl Spec {
     /// describes; text that does not fit stays a string, so validation reports the mismatch.
     fn coerce(&self, schema: &Value, text: &str) -> Value {
         match self.schema_type(schema) {
-            Some("integer") => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_owned())),
+            Some("integer") => text
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::String(text.to_owned())),
             Some("number") => text
                 .parse::<f64>()
                 .ok()
@@ -369,7 +460,9 @@ fn percent_decode(text: &str) -> String {
 fn boundary(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|param| {
         let (name, value) = param.split_once('=')?;
-        name.trim().eq_ignore_ascii_case("boundary").then(|| value.trim().trim_matches('"').to_owned())
+        name.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
     })
 }
 
@@ -406,8 +499,14 @@ mod tests {
 
     #[test]
     fn base_path_and_full_urls_are_stripped() {
-        assert_eq!(relative_path("/api/v3/licensing/console"), "/licensing/console");
-        assert_eq!(relative_path("https://h:1280/api/v3/licensing/console?x=1"), "/licensing/console");
+        assert_eq!(
+            relative_path("/api/v3/licensing/console"),
+            "/licensing/console"
+        );
+        assert_eq!(
+            relative_path("https://h:1280/api/v3/licensing/console?x=1"),
+            "/licensing/console"
+        );
         assert_eq!(relative_path("/licensing/console"), "/licensing/console");
         assert_eq!(relative_path("/api/v30/x"), "/api/v30/x");
     }
@@ -423,6 +522,9 @@ mod tests {
         let body =
             b"--XY\r\nContent-Disposition: form-data; name=\"license\"; filename=\"a.lic\"\r\n\r\nbytes\r\n--XY--\r\n";
         assert_eq!(multipart_part_names(body, "XY"), ["license"]);
-        assert_eq!(boundary("multipart/form-data; boundary=\"XY\""), Some("XY".into()));
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"XY\""),
+            Some("XY".into())
+        );
     }
 }

@@ -32,14 +32,19 @@ pub(crate) fn walk(
         Value::Object(object) => {
             let properties = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties");
-            let declares_object = properties.is_some() || schema.get("type") == Some(&Value::from("object"));
+            let declares_object =
+                properties.is_some() || schema.get("type") == Some(&Value::from("object"));
             for (key, value) in object {
                 let length = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_pointer(key));
                 match (properties.and_then(|p| p.get(key)), additional) {
-                    (Some(property), _) => walk(document, property, value, pointer, found, depth + 1),
-                    (None, Some(extra)) if extra.is_object() => walk(document, extra, value, pointer, found, depth + 1),
+                    (Some(property), _) => {
+                        walk(document, property, value, pointer, found, depth + 1)
+                    }
+                    (None, Some(extra)) if extra.is_object() => {
+                        walk(document, extra, value, pointer, found, depth + 1)
+                    }
                     (None, Some(Value::Bool(true))) => {}
                     (None, _) if declares_object => found.push(Violation::new(
                         DriftKind::UndocumentedField,

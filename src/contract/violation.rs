@@ -74,8 +74,19 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub(crate) fn new(kind: DriftKind, part: Part, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Violation { kind, operation: None, part, pointer: pointer.into(), message: message.into() }
+    pub(crate) fn new(
+        kind: DriftKind,
+        part: Part,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Violation {
+            kind,
+            operation: None,
+            part,
+            pointer: pointer.into(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn on(mut self, operation: &str) -> Self {
@@ -89,7 +100,11 @@ impl fmt::Display for Violation {
         if let Some(operation) = &self.operation {
             write!(f, "{operation}: ")?;
         }
-        write!(f, "{:?} at {:?} {}: {}", self.kind, self.part, self.pointer, self.message)
+        write!(
+            f,
+            "{:?} at {:?} {}: {}",
+            self.kind, self.part, self.pointer, self.message
+        )
     }
 }
 

@@ -30,14 +30,20 @@ impl Recorded {
     /// Query pairs, decoded, sorted.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
         let mut pairs: Vec<(String, String)> =
-            url::form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes()).into_owned().collect();
+            url::form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
         pairs.sort();
         pairs
     }
 
     pub fn json_body(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {:?}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 }
 
@@ -59,7 +65,11 @@ impl Canned {
     }
 
     pub fn raw(status: u16, content_type: &str, body: &[u8]) -> Self {
-        Canned { status, headers: vec![("content-type".into(), content_type.into())], body: body.to_vec() }
+        Canned {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.to_vec(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -91,12 +101,24 @@ impl Recorder {
     }
 
     pub async fn with_fallback(fallback: Responder) -> Recorder {
-        let state = State { log: Arc::default(), script: Arc::default(), fallback };
-        let app = axum::Router::new().fallback(handle).with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let state = State {
+            log: Arc::default(),
+            script: Arc::default(),
+            fallback,
+        };
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Recorder { addr, log: state.log, script: state.script }
+        Recorder {
+            addr,
+            log: state.log,
+            script: state.script,
+        }
     }
 
     /// The VSPC root URL (`http://127.0.0.1:PORT`), as users would give it.
@@ -118,9 +140,14 @@ impl Recorder {
     }
 }
 
-async fn handle(axum::extract::State(state): axum::extract::State<State>, request: Request<Body>) -> Response {
+async fn handle(
+    axum::extract::State(state): axum::extract::State<State>,
+    request: Request<Body>,
+) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     let recorded = Recorded {
         method: parts.method,
         path: parts.uri.path().to_owned(),
@@ -142,7 +169,11 @@ async fn handle(axum::extract::State(state): axum::extract::State<State>, reques
 pub fn spec() -> &'static Value {
     static SPEC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/vspc-licensing.yaml")).unwrap();
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/spec/vspc-licensing.yaml"
+        ))
+        .unwrap();
         serde_yaml::from_str(&text).unwrap()
     })
 }
@@ -152,8 +183,10 @@ pub fn operation_for(method: &Method, path: &str) -> Option<(String, Value)> {
     let relative = path.strip_prefix("/api/v3")?;
     let paths = spec()["paths"].as_object()?;
     // Literal paths win over templated ones, as in OpenAPI.
-    let mut candidates: Vec<(&String, &Value)> =
-        paths.iter().filter(|(template, _)| matches_template(template, relative)).collect();
+    let mut candidates: Vec<(&String, &Value)> = paths
+        .iter()
+        .filter(|(template, _)| matches_template(template, relative))
+        .collect();
     candidates.sort_by_key(|(template, _)| template.matches('{').count());
     let (template, item) = candidates.into_iter().next()?;
     let op = item.get(method.as_str().to_ascii_lowercase())?;
@@ -168,7 +201,10 @@ fn matches_template(template: &str, path: &str) -> bool {
 
 fn resolve(value: &Value) -> &Value {
     match value.get("$ref").and_then(Value::as_str) {
-        Some(r) => spec().pointer(&r.trim_start_matches('#').replace("~1", "/")).map(resolve).unwrap_or(value),
+        Some(r) => spec()
+            .pointer(&r.trim_start_matches('#').replace("~1", "/"))
+            .map(resolve)
+            .unwrap_or(value),
         None => value,
     }
 }
@@ -187,7 +223,9 @@ pub fn spec_example_answer(request: &Recorded) -> Canned {
     let (media, body) = content.iter().next().unwrap();
     let example = &resolve(body)["example"];
     match example {
-        Value::String(text) if media != "application/json" => Canned::raw(200, media, text.as_bytes()),
+        Value::String(text) if media != "application/json" => {
+            Canned::raw(200, media, text.as_bytes())
+        }
         other => Canned::json(200, other.clone()),
     }
 }
