@@ -12,6 +12,7 @@ use futures::TryStreamExt;
 use recorder::{operation_for, spec, Recorded, Recorder};
 use serde_json::json;
 use uuid::Uuid;
+use vspc_licensing::contract::Spec;
 use vspc_licensing::enums::{OrganizationType, SectionForDelete, ServerType};
 use vspc_licensing::query::{Filter, ListQuery, Select, Sort};
 use vspc_licensing::{Client, LicenseFile, Product, UsageFilter};
@@ -85,6 +86,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .build()
         .unwrap();
     let mut seen = BTreeSet::new();
+    let mut rendered = String::new();
     let mut check = |recorder: &Recorder,
                      operation: &str,
                      method: &str,
@@ -93,6 +95,28 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
      -> Recorded {
         let request = only(recorder);
         assert_eq!(common_checks(&request), operation);
+        // The spec itself judges the request: parameters, headers and body.
+        let relative = request.path.strip_prefix("/api/v3").unwrap();
+        let target = match &request.query {
+            Some(query) => format!("{relative}?{query}"),
+            None => relative.to_owned(),
+        };
+        let headers = request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()));
+        let violations = Spec::embedded().validate_request(
+            operation,
+            request.method.as_str(),
+            &target,
+            headers,
+            &request.body,
+        );
+        assert!(
+            violations.is_empty(),
+            "{operation}: the request breaks the spec: {violations:#?}"
+        );
+        rendered.push_str(&render(operation, &request));
         assert_eq!(request.method.as_str(), method, "{operation}");
         assert_eq!(request.path, path, "{operation}");
         let mut expected: Vec<(String, String)> = query
@@ -547,6 +571,44 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .collect();
     assert_eq!(in_spec.len(), 34);
     assert_eq!(seen, in_spec);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("client_requests", rendered));
+}
+
+/// One request as text, volatile parts redacted: the request id, the multipart boundary and
+/// the crate version in the user agent.
+fn render(operation: &str, request: &Recorded) -> String {
+    let mut out = format!("== {operation}\n{} {}\n", request.method, request.path);
+    for (name, value) in request.query_pairs() {
+        out.push_str(&format!("  ?{name}={value}\n"));
+    }
+    let boundary = request
+        .header("content-type")
+        .and_then(|t| t.strip_prefix("multipart/form-data; boundary="))
+        .map(str::to_owned);
+    let mut names: Vec<&str> = request.headers.keys().map(|k| k.as_str()).collect();
+    names.sort();
+    for name in names {
+        let value = match name {
+            "x-request-id" => "[uuid]".to_owned(),
+            "user-agent" => "vspc-licensing/[version]".to_owned(),
+            "host" => "[host]".to_owned(),
+            _ => request.header(name).unwrap_or_default().to_owned(),
+        };
+        out.push_str(&format!("  {name}: {value}\n"));
+    }
+    let mut body = String::from_utf8_lossy(&request.body).into_owned();
+    if let Some(boundary) = boundary {
+        body = body.replace(&boundary, "[boundary]");
+        out = out.replace(&boundary, "[boundary]");
+    }
+    if !body.is_empty() {
+        out.push_str(&format!("  body: {}\n", body.escape_debug()));
+    }
+    out.push('\n');
+    out
 }
 
 #[tokio::test]
