@@ -167,11 +167,16 @@ impl Spec {
     }
 
     /// The operation a request goes to: method and path (relative to `/api/v3`, or with it).
+    /// As OpenAPI says, a literal path (`/licensing/reports/latest`) wins over a template that
+    /// also matches (`/licensing/reports/{date}`).
     pub fn find_operation(&self, method: &str, path: &str) -> Option<&Operation> {
         let path = request::relative_path(path);
         self.operations
             .iter()
-            .find(|op| op.method.eq_ignore_ascii_case(method) && op.match_path(&path).is_some())
+            .filter(|op| op.method.eq_ignore_ascii_case(method))
+            .filter_map(|op| op.match_path(&path).map(|params| (params.len(), op)))
+            .min_by_key(|(templated, _)| *templated)
+            .map(|(_, op)| op)
     }
 
     /// Names of `#/components/schemas`, sorted.
