@@ -62,18 +62,17 @@ where
     let start = query.offset;
     let in_flight = query.pages_in_flight_or_default();
     let first = fetch(start, limit);
-    let walk =
-        stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
-            let page = match first.and_then(|page| checked(operation, page, start)) {
-                Ok(page) => page,
-                Err(error) => return stream::iter([Err(error)]).boxed(),
-            };
-            match page.total {
-                Some(total) => {
-                    let fetch = fetch.clone();
-                    let offsets = (u64::from(start) + u64::from(limit)..u64::from(total))
-                        .step_by(limit as usize);
-                    let rest =
+    let walk = stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
+        let page = match first.and_then(|page| checked(operation, page, start)) {
+            Ok(page) => page,
+            Err(error) => return stream::iter([Err(error)]).boxed(),
+        };
+        match page.total {
+            Some(total) => {
+                let fetch = fetch.clone();
+                let offsets =
+                    (u64::from(start) + u64::from(limit)..u64::from(total)).step_by(limit as usize);
+                let rest =
                         stream::iter(offsets)
                             .map(move |offset| {
                                 let offset = offset as u32;
@@ -83,11 +82,11 @@ where
                                 }
                             })
                             .buffered(in_flight);
-                    stream::iter([Ok(page.items)]).chain(rest).boxed()
-                }
-                None => sequential(operation, page, start, limit, fetch.clone()),
+                stream::iter([Ok(page.items)]).chain(rest).boxed()
             }
-        });
+            None => sequential(operation, page, start, limit, fetch.clone()),
+        }
+    });
     stop_after_first_error(
         walk.map_ok(|items| stream::iter(items.into_iter().map(Ok)))
             .try_flatten(),

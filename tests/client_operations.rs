@@ -528,7 +528,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
 
     // Usage by organization, with its own filters
-    let org = Uuid::new_v4();
+    let org = Uuid::from_u128(0x7b3c4d5e_6f70_4a8b_9cad_1e2f3a4b5c6d);
     let usage_filter = UsageFilter {
         organization_uid: Some(org),
         organization_type: Some(OrganizationType::Company),

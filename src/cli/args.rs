@@ -26,9 +26,10 @@ pub(crate) struct Global {
     /// VSPC address, e.g. https://vspc.example.com:1280
     #[arg(long, env = "VSPC_URL", global = true)]
     pub(crate) url: Option<String>,
-    /// REST API key (prefer the VSPC_API_KEY environment variable: argv is visible to others)
-    #[arg(long, env = "VSPC_API_KEY", global = true, hide_env_values = true)]
-    pub(crate) api_key: Option<String>,
+    /// REST API key (prefer the VSPC_API_KEY environment variable: argv is visible to others);
+    /// for `serve`, a key the simulator accepts (repeatable)
+    #[arg(long = "api-key", value_name = "KEY", env = "VSPC_API_KEY", global = true, hide_env_values = true, action = clap::ArgAction::Append)]
+    pub(crate) api_keys: Vec<String>,
     /// User name; the password comes from VSPC_PASSWORD or a prompt
     #[arg(long, env = "VSPC_USERNAME", global = true)]
     pub(crate) username: Option<String>,
@@ -113,9 +114,6 @@ pub(crate) struct ServeArgs {
     /// Number of organizations
     #[arg(long)]
     pub(crate) organizations: Option<usize>,
-    /// An API key the simulator accepts (repeatable)
-    #[arg(long = "api-key", value_name = "KEY")]
-    pub(crate) api_keys: Vec<String>,
     /// A read-only API key the simulator accepts (repeatable)
     #[arg(long = "read-only-api-key", value_name = "KEY")]
     pub(crate) read_only_api_keys: Vec<String>,
@@ -462,7 +460,7 @@ impl Global {
         let mut builder = Client::builder(url)
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)));
-        builder = match (&self.api_key, &self.username) {
+        builder = match (self.api_keys.last(), &self.username) {
             (Some(key), _) => builder.api_key(key.as_str()),
             (None, Some(user)) => {
                 let password = match std::env::var("VSPC_PASSWORD") {

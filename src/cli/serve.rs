@@ -1,10 +1,10 @@
 //! `serve`: the simulator as a process, for users' own contract tests.
 
-use super::args::ServeArgs;
+use super::args::{Global, ServeArgs};
 use super::{Failure, Outcome};
 use crate::simulator::{serve_forever, SimulatorConfig};
 
-pub(crate) async fn run(args: ServeArgs) -> Outcome {
+pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     let mut config = SimulatorConfig::default().seed(args.seed).address(args.addr).drift(args.drift);
     if let Some(n) = args.backup_servers {
         config = config.backup_servers(n);
@@ -21,8 +21,8 @@ pub(crate) async fn run(args: ServeArgs) -> Outcome {
     if let Some(n) = args.organizations {
         config = config.organizations(n);
     }
-    for key in args.api_keys {
-        config = config.api_key(key);
+    for key in &global.api_keys {
+        config = config.api_key(key.clone());
     }
     for key in args.read_only_api_keys {
         config = config.read_only_api_key(key);
