@@ -99,19 +99,30 @@ impl Answer {
 impl ClientHooks<Runtime> for Client {
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let answer = self.exchange(request, info.operation_id).await?;
+        Ok(keep_raw_error_bodies(answer, info.operation_id).into_response())
+    }
+}
+
+impl Client {
+    /// Headers, retries and async actions for one call; the answer exactly as the server sent
+    /// it (the contract check needs it unaltered).
+    pub(crate) async fn exchange(
+        &self,
+        mut request: reqwest::Request,
+        operation: &str,
+    ) -> reqwest::Result<Answer> {
         let shared = &self.inner().0;
-        let operation = info.operation_id;
         prepare_headers(&mut request, shared, operation);
         let answer = shared.send(self.client(), request, operation).await?;
-        let answer = if answer.status == StatusCode::ACCEPTED && shared.async_actions.follow {
-            shared.follow(self.client(), answer, operation).await?
+        if answer.status == StatusCode::ACCEPTED && shared.async_actions.follow {
+            shared.follow(self.client(), answer, operation).await
         } else {
-            answer
-        };
-        Ok(keep_raw_error_bodies(answer, operation).into_response())
+            Ok(answer)
+        }
     }
 }
 

@@ -10,6 +10,8 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "contract")]
+pub mod conform;
+#[cfg(feature = "contract")]
 pub mod contract;
 pub mod envelope;
 pub mod error;

@@ -82,6 +82,18 @@ pub(crate) enum Command {
     /// Current license usage
     #[command(subcommand)]
     Usage(UsageCommand),
+    /// Check a VSPC against the spec: every read-only operation, every page (changes nothing)
+    Conform(ConformArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConformArgs {
+    /// Resources per page
+    #[arg(long, default_value_t = 100)]
+    pub(crate) page_size: u32,
+    /// Pages to read per collection at most (0: all)
+    #[arg(long, default_value_t = 20)]
+    pub(crate) max_pages: usize,
 }
 
 #[derive(Debug, Args)]

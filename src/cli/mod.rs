@@ -7,6 +7,7 @@
 
 mod args;
 mod auto_update;
+mod conform;
 //mod demo;
 mod license;
 mod licenses;
@@ -76,6 +77,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::License(command) => license::run(&global, command).await,
         Command::Reports(command) => reports::run_reports(&global, command).await,
         Command::Usage(command) => reports::run_usage(&global, command).await,
+        Command::Conform(args) => conform::run(&global, args).await,
     }
 }
 
