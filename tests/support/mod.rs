@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod examples;
+pub mod normalise;
+pub mod typed;
 
 use std::path::PathBuf;
 
