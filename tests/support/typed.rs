@@ -34,6 +34,14 @@ macro_rules! typed {
             }
         }
 
+        /// The values a forward-compatible enum lists (`LISTED`), by schema name.
+        pub fn listed(schema: &str) -> Option<&'static [&'static str]> {
+            match schema {
+                $(stringify!($en) => Some(enums::$en::LISTED),)*
+                _ => None,
+            }
+        }
+
         /// The schemars schema of the Rust type generated for `schema`.
         pub fn derived_schema(schema: &str) -> Option<Value> {
             match schema {
