@@ -5,6 +5,9 @@
 #![allow(dead_code)]
 
 pub mod examples;
+pub mod normalise;
+pub mod strategy;
+pub mod typed;
 
 use std::path::PathBuf;
 
