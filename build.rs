@@ -363,7 +363,7 @@ fn schema_list(doc: &Value, enums: &BTreeMap<String, (Vec<String>, String)>) -> 
 /// `retryableLogical` -> `RetryableLogical`, `VBR_VM` -> `VbrVm`, `ONE` -> `One`.
 fn variant_ident(value: &str) -> String {
     let mut out = String::new();
-    for word in value.split(|c: char| c == '_' || c == '-' || c == ' ') {
+    for word in value.split(['_', '-', ' ']) {
         let all_upper = word.chars().all(|c| !c.is_ascii_lowercase());
         for (i, c) in word.chars().enumerate() {
             match (i, all_upper) {

@@ -87,17 +87,15 @@ macro_rules! forward_compatible_enum {
             }
         }
 
-        impl ::std::convert::TryFrom<&str> for $name {
-            type Error = ::std::convert::Infallible;
-            fn try_from(text: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-                Ok(Self::parse(text))
+        impl ::std::convert::From<&str> for $name {
+            fn from(text: &str) -> Self {
+                Self::parse(text)
             }
         }
 
-        impl ::std::convert::TryFrom<String> for $name {
-            type Error = ::std::convert::Infallible;
-            fn try_from(text: String) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-                Ok(Self::parse(&text))
+        impl ::std::convert::From<String> for $name {
+            fn from(text: String) -> Self {
+                Self::parse(&text)
             }
         }
 

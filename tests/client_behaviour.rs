@@ -20,7 +20,7 @@ use vspc_licensing::query::ListQuery;
 use vspc_licensing::{AsyncActionPolicy, Client, Error, Product, RetryPolicy};
 
 fn license(i: usize) -> Value {
-    json!({"backupServerUid": Uuid::from_u128(i as u128), "autoUpdateEnabled": i % 2 == 0, "company": format!("Tenant {i}")})
+    json!({"backupServerUid": Uuid::from_u128(i as u128), "autoUpdateEnabled": i.is_multiple_of(2), "company": format!("Tenant {i}")})
 }
 
 fn page_of(total: usize, request: &Recorded, honour_offset: bool, with_meta: bool) -> Canned {
@@ -143,14 +143,10 @@ async fn a_collection_without_paging_information_ends_at_the_first_short_page() 
     assert_eq!(recorder.requests().len(), 3);
 }
 
+type Responder = Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>;
+
 /// A token endpoint that counts grants and issues `t1`, `t2`, ...
-fn token_server(
-    expires_in: u64,
-    refuse_refresh: bool,
-) -> (
-    Arc<Mutex<Vec<String>>>,
-    Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>,
-) {
+fn token_server(expires_in: u64, refuse_refresh: bool) -> (Arc<Mutex<Vec<String>>>, Responder) {
     let grants = Arc::new(Mutex::new(Vec::<String>::new()));
     let issued = Arc::new(AtomicUsize::new(0));
     let log = grants.clone();
@@ -470,7 +466,7 @@ async fn non_json_error_bodies_and_malformed_success_bodies_are_typed_errors() {
 
 /// A server that runs every PATCH as an async action: 202, then `running` twice, then the
 /// given final state.
-fn async_server(final_state: &'static str) -> Arc<dyn Fn(&Recorded) -> Canned + Send + Sync> {
+fn async_server(final_state: &'static str) -> Responder {
     let polls = Arc::new(AtomicUsize::new(0));
     Arc::new(move |r: &Recorded| {
         let id = "97431954-0dd7-472a-8cb7-d0cb0fbccaf7";

@@ -143,7 +143,7 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
         .await;
     bar.finish_and_clear();
     let mut changes = changes;
-    changes.sort_by(|a, b| (a.product, a.uid).cmp(&(b.product, b.uid)));
+    changes.sort_by_key(|c| (c.product, c.uid));
     let rows: Vec<Vec<String>> = changes
         .iter()
         .map(|c| {

@@ -1,7 +1,7 @@
 //! `conform`: the live contract check, as a report and an exit code.
 
 use super::args::{ConformArgs, Format, Global};
-use super::output::print;
+use super::output::{print, print_object};
 use super::{Failure, Outcome};
 use crate::conform::{run as run_conformance, ConformOptions};
 
@@ -13,7 +13,7 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
     };
     let outcome = run_conformance(&client, &options).await?;
     if global.output == Format::Json {
-        print(Format::Json, &[], &[], std::slice::from_ref(&outcome))?;
+        print_object(Format::Json, &outcome)?;
     } else {
         let rows: Vec<Vec<String>> = outcome
             .report

@@ -69,9 +69,11 @@ pub(crate) fn print_object<T: Serialize>(format: Format, object: &T) -> Result<(
     let value = serde_json::to_value(object)
         .map_err(|e| Failure::Exit(1, format!("cannot render the result: {e}")))?;
     if format == Format::Json {
-        return print(format, &[], &[], std::slice::from_ref(&value))
-            .map(|_| ())
-            .and_then(|()| Ok(()));
+        let mut out = std::io::stdout().lock();
+        return serde_json::to_writer_pretty(&mut out, &value)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out))
+            .map_err(|e| Failure::Exit(1, format!("cannot write the output: {e}")));
     }
     let rows: Vec<Vec<String>> = match &value {
         serde_json::Value::Object(map) => {
