@@ -2,7 +2,7 @@
 //!
 //! VSPC grows its enums between releases (new license types, packages, workload types). A closed
 //! Rust enum would turn one new value into a failure to read the whole response, so every named
-//! string enum of the spec becomes a type made by [`forward_compatible_enum!`]:
+//! string enum of the spec becomes a type made by the `forward_compatible_enum!` macro:
 //!
 //! * values the spec lists parse case-insensitively (older servers send `"valid"`, `"rental"`)
 //!   into their variant and serialise in the spec's spelling;
