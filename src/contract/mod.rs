@@ -41,7 +41,8 @@ use serde_json::{Map, Value};
 
 pub use convert::{component_defs, to_json_schema};
 pub use inventory::{
-    Operation, Parameter, ParameterLocation, RequestBody, Response, StatusKey, METHODS,
+    Operation, Parameter, ParameterLocation, RequestBody, Response, ResponseHeader, StatusKey,
+    METHODS,
 };
 pub use violation::{DriftKind, DriftReport, Part, Violation};
 
@@ -304,6 +305,77 @@ impl Spec {
         body: &[u8],
     ) -> Vec<Violation> {
         self.response_violations(operation_id, status, content_type, body, true)
+    }
+
+    /// Checks the headers of a response of `operation_id` with `status`: every header the
+    /// declared response lists must match its schema, and be present when `required`.
+    /// `headers` are name/value pairs, as for [`Spec::validate_request`].
+    ///
+    /// ```
+    /// use vspc_licensing::contract::Spec;
+    /// let spec = Spec::embedded();
+    /// let location = [("location", "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7")];
+    /// assert!(spec.validate_response_headers("UpdateSiteLicense", 202, location).is_empty());
+    /// ```
+    pub fn validate_response_headers<H, K, V>(
+        &self,
+        operation_id: &str,
+        status: u16,
+        headers: H,
+    ) -> Vec<Violation>
+    where
+        H: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        let Some(op) = self.operation(operation_id) else {
+            return vec![unknown_operation(operation_id)];
+        };
+        let Some(declared) = op.response_for(status) else {
+            return Vec::new(); // validate_response reports the status
+        };
+        let headers: Vec<(String, String)> = headers
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.as_ref().to_owned(),
+                    String::from_utf8_lossy(v.as_ref()).into_owned(),
+                )
+            })
+            .collect();
+        let mut found = Vec::new();
+        for definition in &declared.header_definitions {
+            let value = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&definition.name));
+            match value {
+                Some((_, value)) => {
+                    let key = format!(
+                        "response-header:{operation_id}:{}:{}",
+                        declared.status, definition.name
+                    );
+                    let value = self.coerce(&definition.schema, value);
+                    found.extend(self.check(
+                        &key,
+                        &definition.schema,
+                        &value,
+                        Part::Header,
+                        &definition.name,
+                    ));
+                }
+                None if definition.required => found.push(Violation::new(
+                    DriftKind::MissingRequired,
+                    Part::Header,
+                    definition.name.clone(),
+                    format!(
+                        "the {} response must carry {}",
+                        declared.status, definition.name
+                    ),
+                )),
+                None => {}
+            }
+        }
+        found.into_iter().map(|v| v.on(operation_id)).collect()
     }
 
     fn response_violations(

@@ -395,7 +395,7 @@ impl Spec {
 
     /// Turns the text of a path, query, header or form value into the JSON value its schema
     /// describes; text that does not fit stays a string, so validation reports the mismatch.
-    fn coerce(&self, schema: &Value, text: &str) -> Value {
+    pub(crate) fn coerce(&self, schema: &Value, text: &str) -> Value {
         match self.schema_type(schema) {
             Some("integer") => text
                 .parse::<i64>()
