@@ -493,3 +493,27 @@ fn response_headers_are_checked_against_their_definitions() {
     );
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn an_http_header_map_can_be_passed_as_headers() {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    headers.insert("x-request-id", HeaderValue::from_static("not-a-uuid"));
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let found = support::spec().validate_request(
+        "GetSiteLicenses",
+        "GET",
+        "/licensing/sites",
+        &headers,
+        b"",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].part, found[0].pointer.as_str()),
+        (Part::Header, "X-Request-id")
+    );
+    let location = HeaderMap::new();
+    assert!(support::spec()
+        .validate_response_headers("UpdateSiteLicense", 202, &location)
+        .is_empty());
+}
