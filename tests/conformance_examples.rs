@@ -67,7 +67,7 @@ fn every_example_round_trips_through_the_generated_types() {
                     ));
                 }
                 // The round trip stays valid against the spec.
-                for violation in spec.validate_value(&format!("rt:{pointer}"), &schema, &back) {
+                for violation in spec.validate_value(&schema, &back) {
                     failures.push(format!(
                         "{pointer}: the encoded value is invalid: {violation}"
                     ));

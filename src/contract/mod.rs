@@ -247,16 +247,19 @@ impl Spec {
         }
     }
 
-    /// Validates `instance` against any OpenAPI schema of this spec (inline or `$ref`).
-    /// `cache_key` names the schema in the validator cache; give each distinct schema its own.
-    pub fn validate_value(
-        &self,
-        cache_key: &str,
-        openapi_schema: &Value,
-        instance: &Value,
-    ) -> Vec<Violation> {
+    /// Validates `instance` against any OpenAPI schema of this spec (inline or `$ref`). The
+    /// compiled validator is cached under the schema's own text.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let spec = vspc_licensing::contract::Spec::embedded();
+    /// let month = json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"});
+    /// assert!(spec.validate_value(&month, &json!("2026-10")).is_empty());
+    /// assert_eq!(spec.validate_value(&month, &json!("2026-13")).len(), 1);
+    /// ```
+    pub fn validate_value(&self, openapi_schema: &Value, instance: &Value) -> Vec<Violation> {
         self.check(
-            &format!("value:{cache_key}"),
+            &format!("value:{openapi_schema}"),
             openapi_schema,
             instance,
             Part::Value,
