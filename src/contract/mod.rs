@@ -320,16 +320,15 @@ impl Spec {
     /// let location = [("location", "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7")];
     /// assert!(spec.validate_response_headers("UpdateSiteLicense", 202, location).is_empty());
     /// ```
-    pub fn validate_response_headers<H, K, V>(
+    pub fn validate_response_headers<H>(
         &self,
         operation_id: &str,
         status: u16,
         headers: H,
     ) -> Vec<Violation>
     where
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
+        H: IntoIterator,
+        H::Item: HeaderPair,
     {
         let Some(op) = self.operation(operation_id) else {
             return vec![unknown_operation(operation_id)];
@@ -339,10 +338,10 @@ impl Spec {
         };
         let headers: Vec<(String, String)> = headers
             .into_iter()
-            .map(|(k, v)| {
+            .map(|pair| {
                 (
-                    k.as_ref().to_owned(),
-                    String::from_utf8_lossy(v.as_ref()).into_owned(),
+                    pair.name().to_owned(),
+                    String::from_utf8_lossy(pair.value()).into_owned(),
                 )
             })
             .collect();
@@ -550,6 +549,34 @@ impl Spec {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key.to_owned(), compiled.clone());
         compiled
+    }
+}
+
+/// One header as a name and its raw value. Implemented for `(name, value)` pairs of anything
+/// string-like (`(&str, &str)`, `(String, String)`, the `(&HeaderName, &HeaderValue)` items of
+/// an `http::HeaderMap`) and for references to such pairs, so `&Vec<(String, String)>` works.
+pub trait HeaderPair {
+    /// The header name.
+    fn name(&self) -> &str;
+    /// The header value, as sent.
+    fn value(&self) -> &[u8];
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderPair for (K, V) {
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &[u8] {
+        self.1.as_ref()
+    }
+}
+
+impl<T: HeaderPair> HeaderPair for &T {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn value(&self) -> &[u8] {
+        (**self).value()
     }
 }
 
