@@ -7,6 +7,7 @@
 //!   an unknown enum value is rejected by the validator but decodes, and is kept as sent.
 //!
 //! 64 cases per schema by default; `PROPTEST_CASES` overrides.
+#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 

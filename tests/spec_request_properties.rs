@@ -7,6 +7,7 @@
 //!   violations, never a panic.
 //!
 //! 64 cases per property by default; `PROPTEST_CASES` overrides.
+#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The oracle's response and request checks: status selection, content types, bodies,
 //! parameters, drift classification and the JSON report.
+#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 
