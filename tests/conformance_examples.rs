@@ -1,5 +1,6 @@
 //! Every example of the spec decodes into the generated types and encodes back to the same
 //! document, modulo the normalisations documented on `support::normalise::normalise`.
+#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 
@@ -67,7 +68,7 @@ fn every_example_round_trips_through_the_generated_types() {
                     ));
                 }
                 // The round trip stays valid against the spec.
-                for violation in spec.validate_value(&format!("rt:{pointer}"), &schema, &back) {
+                for violation in spec.validate_value(&schema, &back) {
                     failures.push(format!(
                         "{pointer}: the encoded value is invalid: {violation}"
                     ));

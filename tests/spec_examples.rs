@@ -1,6 +1,7 @@
 //! Every example in the spec satisfies its schema (checked with the real validator, OpenAPI
 //! 3.0 `nullable` included), and broken copies of the examples are rejected, which shows the
 //! validator is not accepting everything.
+#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 
@@ -59,7 +60,6 @@ fn broken_copies_of_every_example_are_rejected() {
         let Ok(schema) = spec.resolve(&example.schema) else {
             continue;
         };
-        let key = format!("broken:{}", example.pointer);
         // A required property removed.
         if let (Some(required), Some(object)) = (
             schema.get("required").and_then(Value::as_array),
@@ -70,7 +70,7 @@ fn broken_copies_of_every_example_are_rejected() {
                 if broken.remove(name).is_none() {
                     continue;
                 }
-                let found = spec.validate_value(&key, &example.schema, &Value::Object(broken));
+                let found = spec.validate_value(&example.schema, &Value::Object(broken));
                 assert!(
                     found
                         .iter()
@@ -88,7 +88,7 @@ fn broken_copies_of_every_example_are_rejected() {
                 "string" => json!({"not": "a string"}),
                 _ => json!("a string"),
             };
-            let found = spec.validate_value(&key, &example.schema, &wrong);
+            let found = spec.validate_value(&example.schema, &wrong);
             assert!(
                 found.iter().any(|v| v.kind == DriftKind::TypeMismatch),
                 "{}: a {wrong} in place of a {declared} gave {found:?}",
@@ -98,7 +98,7 @@ fn broken_copies_of_every_example_are_rejected() {
         }
         // A value the enum does not list.
         if schema.get("enum").is_some() {
-            let found = spec.validate_value(&key, &example.schema, &json!("NotAListedValue"));
+            let found = spec.validate_value(&example.schema, &json!("NotAListedValue"));
             assert!(
                 found.iter().any(|v| v.kind == DriftKind::UnknownEnumValue),
                 "{}: {found:?}",

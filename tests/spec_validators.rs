@@ -1,5 +1,6 @@
 //! The oracle's response and request checks: status selection, content types, bodies,
 //! parameters, drift classification and the JSON report.
+#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 
@@ -460,4 +461,60 @@ fn unknown_operations_are_reported() {
     assert_eq!(found[0].kind, DriftKind::Other);
     let found = request("NoSuchOperation", "GET", "/", &[], b"");
     assert_eq!(found[0].0, DriftKind::Other);
+}
+
+#[test]
+fn response_headers_are_checked_against_their_definitions() {
+    let spec = support::spec();
+    let location = "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7";
+    assert!(spec
+        .validate_response_headers("UpdateSiteLicense", 202, [("Location", location)])
+        .is_empty());
+
+    let mut raw = spec.raw().clone();
+    raw["components"]["responses"]["Accepted"]["headers"]["Location"]["required"] = json!(true);
+    raw["components"]["responses"]["Accepted"]["headers"]["Retry-After"] =
+        json!({"schema": {"type": "integer", "minimum": 1}});
+    let edited = Spec::from_yaml(&raw.to_string()).unwrap();
+    let found = edited.validate_response_headers("UpdateSiteLicense", 202, [("Retry-After", "0")]);
+    let mut found: Vec<(DriftKind, String)> =
+        found.into_iter().map(|v| (v.kind, v.pointer)).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (DriftKind::MissingRequired, "Location".to_owned()),
+            (DriftKind::Other, "Retry-After".to_owned())
+        ]
+    );
+    let found = edited.validate_response_headers(
+        "UpdateSiteLicense",
+        202,
+        [("location", location), ("retry-after", "5")],
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn an_http_header_map_can_be_passed_as_headers() {
+    use reqwest::header::{HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    headers.insert("x-request-id", HeaderValue::from_static("not-a-uuid"));
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let found = support::spec().validate_request(
+        "GetSiteLicenses",
+        "GET",
+        "/licensing/sites",
+        &headers,
+        b"",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].part, found[0].pointer.as_str()),
+        (Part::Header, "X-Request-id")
+    );
+    let location = HeaderMap::new();
+    assert!(support::spec()
+        .validate_response_headers("UpdateSiteLicense", 202, &location)
+        .is_empty());
 }

@@ -117,6 +117,19 @@ pub struct Response {
     pub examples: BTreeMap<String, Value>,
     /// Names of the declared response headers.
     pub headers: Vec<String>,
+    /// The declared response headers with their schemas.
+    pub header_definitions: Vec<ResponseHeader>,
+}
+
+/// A header a response declares.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResponseHeader {
+    /// The header name, as the spec spells it.
+    pub name: String,
+    /// Whether the response must carry it.
+    pub required: bool,
+    /// Its schema as the spec writes it.
+    pub schema: Value,
 }
 
 /// One operation of the spec.
@@ -332,6 +345,23 @@ fn response(document: &Value, status: StatusKey, raw: &Value) -> Result<Response
             }
         }
     }
+    let mut header_definitions = Vec::new();
+    for (name, raw) in r
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let header = resolve(document, raw)?;
+        header_definitions.push(ResponseHeader {
+            name: name.clone(),
+            required: header
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            schema: header.get("schema").cloned().unwrap_or(Value::Bool(true)),
+        });
+    }
     Ok(Response {
         status,
         description: r
@@ -346,6 +376,7 @@ fn response(document: &Value, status: StatusKey, raw: &Value) -> Result<Response
             .and_then(Value::as_object)
             .map(|h| h.keys().cloned().collect())
             .unwrap_or_default(),
+        header_definitions,
     })
 }
 

@@ -41,7 +41,8 @@ use serde_json::{Map, Value};
 
 pub use convert::{component_defs, to_json_schema};
 pub use inventory::{
-    Operation, Parameter, ParameterLocation, RequestBody, Response, StatusKey, METHODS,
+    Operation, Parameter, ParameterLocation, RequestBody, Response, ResponseHeader, StatusKey,
+    METHODS,
 };
 pub use violation::{DriftKind, DriftReport, Part, Violation};
 
@@ -246,16 +247,19 @@ impl Spec {
         }
     }
 
-    /// Validates `instance` against any OpenAPI schema of this spec (inline or `$ref`).
-    /// `cache_key` names the schema in the validator cache; give each distinct schema its own.
-    pub fn validate_value(
-        &self,
-        cache_key: &str,
-        openapi_schema: &Value,
-        instance: &Value,
-    ) -> Vec<Violation> {
+    /// Validates `instance` against any OpenAPI schema of this spec (inline or `$ref`). The
+    /// compiled validator is cached under the schema's own text.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let spec = vspc_licensing::contract::Spec::embedded();
+    /// let month = json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"});
+    /// assert!(spec.validate_value(&month, &json!("2026-10")).is_empty());
+    /// assert_eq!(spec.validate_value(&month, &json!("2026-13")).len(), 1);
+    /// ```
+    pub fn validate_value(&self, openapi_schema: &Value, instance: &Value) -> Vec<Violation> {
         self.check(
-            &format!("value:{cache_key}"),
+            &format!("value:{openapi_schema}"),
             openapi_schema,
             instance,
             Part::Value,
@@ -304,6 +308,76 @@ impl Spec {
         body: &[u8],
     ) -> Vec<Violation> {
         self.response_violations(operation_id, status, content_type, body, true)
+    }
+
+    /// Checks the headers of a response of `operation_id` with `status`: every header the
+    /// declared response lists must match its schema, and be present when `required`.
+    /// `headers` are name/value pairs, as for [`Spec::validate_request`].
+    ///
+    /// ```
+    /// use vspc_licensing::contract::Spec;
+    /// let spec = Spec::embedded();
+    /// let location = [("location", "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7")];
+    /// assert!(spec.validate_response_headers("UpdateSiteLicense", 202, location).is_empty());
+    /// ```
+    pub fn validate_response_headers<H>(
+        &self,
+        operation_id: &str,
+        status: u16,
+        headers: H,
+    ) -> Vec<Violation>
+    where
+        H: IntoIterator,
+        H::Item: HeaderPair,
+    {
+        let Some(op) = self.operation(operation_id) else {
+            return vec![unknown_operation(operation_id)];
+        };
+        let Some(declared) = op.response_for(status) else {
+            return Vec::new(); // validate_response reports the status
+        };
+        let headers: Vec<(String, String)> = headers
+            .into_iter()
+            .map(|pair| {
+                (
+                    pair.name().to_owned(),
+                    String::from_utf8_lossy(pair.value()).into_owned(),
+                )
+            })
+            .collect();
+        let mut found = Vec::new();
+        for definition in &declared.header_definitions {
+            let value = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&definition.name));
+            match value {
+                Some((_, value)) => {
+                    let key = format!(
+                        "response-header:{operation_id}:{}:{}",
+                        declared.status, definition.name
+                    );
+                    let value = self.coerce(&definition.schema, value);
+                    found.extend(self.check(
+                        &key,
+                        &definition.schema,
+                        &value,
+                        Part::Header,
+                        &definition.name,
+                    ));
+                }
+                None if definition.required => found.push(Violation::new(
+                    DriftKind::MissingRequired,
+                    Part::Header,
+                    definition.name.clone(),
+                    format!(
+                        "the {} response must carry {}",
+                        declared.status, definition.name
+                    ),
+                )),
+                None => {}
+            }
+        }
+        found.into_iter().map(|v| v.on(operation_id)).collect()
     }
 
     fn response_violations(
@@ -475,6 +549,34 @@ impl Spec {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key.to_owned(), compiled.clone());
         compiled
+    }
+}
+
+/// One header as a name and its raw value. Implemented for `(name, value)` pairs of anything
+/// string-like (`(&str, &str)`, `(String, String)`, the `(&HeaderName, &HeaderValue)` items of
+/// an `http::HeaderMap`) and for references to such pairs, so `&Vec<(String, String)>` works.
+pub trait HeaderPair {
+    /// The header name.
+    fn name(&self) -> &str;
+    /// The header value, as sent.
+    fn value(&self) -> &[u8];
+}
+
+impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderPair for (K, V) {
+    fn name(&self) -> &str {
+        self.0.as_ref()
+    }
+    fn value(&self) -> &[u8] {
+        self.1.as_ref()
+    }
+}
+
+impl<T: HeaderPair> HeaderPair for &T {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn value(&self) -> &[u8] {
+        (**self).value()
     }
 }
 

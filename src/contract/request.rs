@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{
     inventory::ParameterLocation, is_json, media_essence, media_matches, unknown_operation,
-    DriftKind, Operation, Parameter, Part, Spec, Violation,
+    DriftKind, HeaderPair, Operation, Parameter, Part, Spec, Violation,
 };
 
 /// The base path every operation of the spec is relative to.
@@ -52,7 +52,7 @@ impl Spec {
     /// names.sort();
     /// assert_eq!(names, ["X-Request-id", "filter", "limit"]);
     /// ```
-    pub fn validate_request<H, K, V>(
+    pub fn validate_request<H>(
         &self,
         operation_id: &str,
         method: &str,
@@ -61,19 +61,18 @@ impl Spec {
         body: &[u8],
     ) -> Vec<Violation>
     where
-        H: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<[u8]>,
+        H: IntoIterator,
+        H::Item: HeaderPair,
     {
         let Some(op) = self.operation(operation_id) else {
             return vec![unknown_operation(operation_id)];
         };
         let headers: Vec<(String, String)> = headers
             .into_iter()
-            .map(|(k, v)| {
+            .map(|pair| {
                 (
-                    k.as_ref().to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_ref()).into_owned(),
+                    pair.name().to_ascii_lowercase(),
+                    String::from_utf8_lossy(pair.value()).into_owned(),
                 )
             })
             .collect();
@@ -395,7 +394,7 @@ impl Spec {
 
     /// Turns the text of a path, query, header or form value into the JSON value its schema
     /// describes; text that does not fit stays a string, so validation reports the mismatch.
-    fn coerce(&self, schema: &Value, text: &str) -> Value {
+    pub(crate) fn coerce(&self, schema: &Value, text: &str) -> Value {
         match self.schema_type(schema) {
             Some("integer") => text
                 .parse::<i64>()

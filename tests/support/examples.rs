@@ -74,7 +74,7 @@ pub fn violations(spec: &Spec) -> Vec<String> {
     collect(spec.raw())
         .into_iter()
         .flat_map(|example| {
-            spec.validate_value(&example.pointer, &example.schema, &example.value)
+            spec.validate_value(&example.schema, &example.value)
                 .into_iter()
                 .map(move |v| format!("{}: {} ({})", example.pointer, v.message, v.pointer))
         })

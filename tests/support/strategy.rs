@@ -161,10 +161,16 @@ fn string_strategy(schema: &Value) -> BoxedStrategy<Value> {
             })
             .boxed(),
         _ => match schema.get("pattern").and_then(Value::as_str) {
-            Some(pattern) => proptest::string::string_regex(pattern)
-                .expect("the spec's patterns compile")
-                .prop_map(Value::String)
-                .boxed(),
+            Some(pattern) => {
+                // proptest generates whole strings from a pattern and refuses anchors; the
+                // spec's patterns are anchored at both ends, so dropping them keeps the meaning.
+                let unanchored = pattern.strip_prefix('^').unwrap_or(pattern);
+                let unanchored = unanchored.strip_suffix('$').unwrap_or(unanchored);
+                proptest::string::string_regex(unanchored)
+                    .expect("the spec's patterns compile")
+                    .prop_map(Value::String)
+                    .boxed()
+            }
             None => "\\PC{0,12}".prop_map(Value::String).boxed(),
         },
     }
