@@ -513,7 +513,20 @@ fn an_http_header_map_can_be_passed_as_headers() {
         (found[0].part, found[0].pointer.as_str()),
         (Part::Header, "X-Request-id")
     );
-    let location = HeaderMap::new();
+    // A 202 must say where its async action is.
+    let mut location = HeaderMap::new();
+    assert_eq!(
+        support::spec()
+            .validate_response_headers("UpdateSiteLicense", 202, &location)
+            .len(),
+        1
+    );
+    location.insert(
+        "location",
+        HeaderValue::from_static(
+            "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7",
+        ),
+    );
     assert!(support::spec()
         .validate_response_headers("UpdateSiteLicense", 202, &location)
         .is_empty());
