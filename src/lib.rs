@@ -2,8 +2,10 @@
 mod generated;
 #[macro_use]
 pub mod enums;
+pub mod alk;
 pub mod envelope;
 pub mod hooks;
+pub mod legacy;
 pub use generated::{types, Client};
 
 /// The generated client's source, for the conformance suite's public-surface snapshot.
