@@ -152,7 +152,7 @@ impl fmt::Display for CheckOutcome {
 pub struct EndpointCheck {
     /// The endpoint from the table.
     pub endpoint: AlkEndpoint,
-    /// What was actually dialled, `host:port`, after overrides.
+    /// What was actually dialed, `host:port`, after overrides.
     pub dialed: String,
     /// What happened.
     pub outcome: CheckOutcome,
@@ -161,7 +161,7 @@ pub struct EndpointCheck {
 impl EndpointCheck {
     /// Column titles matching [`EndpointCheck::table_row`].
     pub const TABLE_HEADER: [&'static str; 6] = [
-        "Endpoint", "Purpose", "Required", "Dialled", "Result", "Detail",
+        "Endpoint", "Purpose", "Required", "Dialed", "Result", "Detail",
     ];
 
     /// The check as table cells.
@@ -186,7 +186,7 @@ impl fmt::Display for EndpointCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.endpoint.address(), self.outcome)?;
         if self.dialed != self.endpoint.address() {
-            write!(f, " [dialled {}]", self.dialed)?;
+            write!(f, " [dialed {}]", self.dialed)?;
         }
         Ok(())
     }
