@@ -268,3 +268,37 @@ fn a_port_specific_override_beats_a_host_wide_one_and_later_ones_replace_earlier
     assert_eq!(overrides.lookup("vbo.butler.veeam.com", 443), None);
     assert!(ResolveOverrides::parse_all(["ok:127.0.0.1", "broken"]).is_err());
 }
+
+#[test]
+fn the_product_table_lists_enterprise_manager_explicitly() {
+    let rows = vspc_licensing::alk::product_table();
+    assert_eq!(rows.len(), 7);
+    let em = rows
+        .iter()
+        .find(|r| r.product == AlkProduct::EnterpriseManager)
+        .expect("EM has a row");
+    assert_eq!(em.license_update, None);
+    let json = serde_json::to_value(em).unwrap();
+    assert_eq!(json["product"], "em");
+    assert_eq!(json["name"], "Veeam Backup Enterprise Manager");
+    assert!(json["license_update"].is_null());
+    assert!(json["note"]
+        .as_str()
+        .unwrap()
+        .contains("certificate revocation"));
+    let with_server = rows.iter().filter(|r| r.license_update.is_some()).count();
+    assert_eq!(with_server, 6);
+    let revocation: Vec<_> = vspc_licensing::alk::revocation_endpoints()
+        .iter()
+        .map(|e| e.host)
+        .collect();
+    assert_eq!(
+        revocation,
+        [
+            "o.ss2.us",
+            "ocsp.sca1b.amazontrust.com",
+            "ocsp.rootca1.amazontrust.com",
+            "ocsp.rootg2.amazontrust.com"
+        ]
+    );
+}

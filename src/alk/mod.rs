@@ -24,6 +24,6 @@ pub use check::{
 };
 pub use overrides::{OverrideTarget, ParseResolveError, ResolveOverride, ResolveOverrides};
 pub use table::{
-    endpoints_for, AlkEndpoint, AlkProduct, AppliesTo, EndpointPurpose, ParseProductError,
-    ALK_ENDPOINTS,
+    endpoints_for, product_table, revocation_endpoints, AlkEndpoint, AlkProduct, AppliesTo,
+    EndpointPurpose, ParseProductError, ProductEndpoints, ALK_ENDPOINTS,
 };

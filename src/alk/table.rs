@@ -299,3 +299,40 @@ pub fn endpoints_for(products: &[AlkProduct]) -> Vec<&'static AlkEndpoint> {
         .filter(|e| products.is_empty() || products.iter().any(|p| e.applies_to.includes(*p)))
         .collect()
 }
+
+/// One product's row of the vendor's table, for listing: its license update server, or the
+/// note saying why there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProductEndpoints {
+    /// The product (serialised as its short name).
+    pub product: AlkProduct,
+    /// Its full name.
+    pub name: &'static str,
+    /// Its license update server, if the vendor lists one.
+    pub license_update: Option<&'static AlkEndpoint>,
+    /// Why there is none, or another remark.
+    pub note: Option<&'static str>,
+}
+
+/// Every product with its license update server, in the vendor's order, Enterprise Manager
+/// included (with `license_update: None` and a note). The certificate revocation endpoints
+/// shared by all products are [`revocation_endpoints`].
+pub fn product_table() -> Vec<ProductEndpoints> {
+    AlkProduct::ALL
+        .iter()
+        .map(|&product| ProductEndpoints {
+            product,
+            name: product.full_name(),
+            license_update: product.license_update_endpoint(),
+            note: product.note(),
+        })
+        .collect()
+}
+
+/// The certificate revocation endpoints every product needs.
+pub fn revocation_endpoints() -> Vec<&'static AlkEndpoint> {
+    ALK_ENDPOINTS
+        .iter()
+        .filter(|e| e.purpose == EndpointPurpose::CertificateRevocation)
+        .collect()
+}
