@@ -4,6 +4,7 @@
 mod generated;
 #[macro_use]
 pub mod enums;
+pub mod alk;
 pub mod async_action;
 pub mod auth;
 #[cfg(feature = "cli")]
@@ -16,6 +17,7 @@ pub mod contract;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+pub mod legacy;
 mod licenses;
 pub mod paging;
 pub mod patch;
