@@ -5,6 +5,7 @@
 //! could not be reached (connection, TLS, timeout); `5` the contract check found drift;
 //! `6` an ALK endpoint is unreachable.
 
+mod alk;
 mod args;
 mod auto_update;
 mod conform;
@@ -78,6 +79,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Reports(command) => reports::run_reports(&global, command).await,
         Command::Usage(command) => reports::run_usage(&global, command).await,
         Command::Conform(args) => conform::run(&global, args).await,
+        Command::Alk(command) => alk::run(&global, command).await,
     }
 }
 
