@@ -4,6 +4,8 @@ mod generated;
 pub mod enums;
 pub mod envelope;
 pub mod hooks;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 pub use generated::{types, Client};
 
 /// The generated client's source, for the conformance suite's public-surface snapshot.
