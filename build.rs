@@ -34,7 +34,10 @@ fn main() {
     let envelopes = hoist_response_envelopes(&mut doc);
 
     write(&out_dir.join("vspc_enums.rs"), &enum_invocations(&enums));
-    write(&out_dir.join("vspc_envelopes.rs"), &envelope_invocations(&envelopes));
+    write(
+        &out_dir.join("vspc_envelopes.rs"),
+        &envelope_invocations(&envelopes),
+    );
     write(
         &out_dir.join("vspc_hand_written_operations.rs"),
         &format!(
@@ -46,11 +49,17 @@ fn main() {
         .keys()
         .map(|name| (name.clone(), format!("crate::enums::{name}")))
         .collect();
-    write(&out_dir.join("vspc_client.rs"), &generate(&doc, &replacements, true));
+    write(
+        &out_dir.join("vspc_client.rs"),
+        &generate(&doc, &replacements, true),
+    );
 
     if Path::new(LEGACY_SPEC).exists() {
         let legacy = load(LEGACY_SPEC);
-        write(&out_dir.join("vac_v2_client.rs"), &generate(&legacy, &[], false));
+        write(
+            &out_dir.join("vac_v2_client.rs"),
+            &generate(&legacy, &[], false),
+        );
     }
 }
 
@@ -62,7 +71,8 @@ fn load(path: &str) -> Value {
 fn write(path: &Path, text: &str) {
     // Only touch the file when it changes, so that dependent compilation stays cached.
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        std::fs::write(path, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 }
 
@@ -89,10 +99,16 @@ fn json_content_parameters_to_strings(doc: &mut Value) {
         if param.get("content").is_some() {
             let map = param.as_object_mut().expect("a parameter is an object");
             map.remove("content");
-            map.insert("schema".into(), json!({ "type": "string", "description": description }));
+            map.insert(
+                "schema".into(),
+                json!({ "type": "string", "description": description }),
+            );
         }
     };
-    if let Some(params) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+    if let Some(params) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
         params.values_mut().for_each(rewrite);
     }
     for_each_operation(doc, |_, _, op| {
@@ -106,7 +122,10 @@ fn json_content_parameters_to_strings(doc: &mut Value) {
 /// The five license installs are written by hand in `src/upload.rs` on top of the generated
 /// client, with the same hooks and return types.
 fn remove_multipart_operations(doc: &mut Value) -> Vec<String> {
-    let bodies = doc.pointer("/components/requestBodies").cloned().unwrap_or(Value::Null);
+    let bodies = doc
+        .pointer("/components/requestBodies")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut removed = Vec::new();
     let paths = doc["paths"].as_object_mut().expect("the spec has paths");
     for item in paths.values_mut() {
@@ -121,7 +140,12 @@ fn remove_multipart_operations(doc: &mut Value) -> Vec<String> {
                 .is_some_and(|content| content.contains_key("multipart/form-data"));
             if is_multipart {
                 let op = item.remove(&method).expect("the method was listed");
-                removed.push(op["operationId"].as_str().expect("operations have ids").to_owned());
+                removed.push(
+                    op["operationId"]
+                        .as_str()
+                        .expect("operations have ids")
+                        .to_owned(),
+                );
             }
         }
     }
@@ -136,7 +160,10 @@ fn token_errors_are_oauth_errors(op: &mut Value) {
     let has_oauth_400 = op.pointer("/responses/400/content/application~1json/schema/$ref")
         == Some(&json!("#/components/schemas/OAuth2Error"));
     if has_oauth_400 {
-        op["responses"].as_object_mut().expect("responses").remove("default");
+        op["responses"]
+            .as_object_mut()
+            .expect("responses")
+            .remove("default");
     }
 }
 
@@ -157,7 +184,10 @@ fn default_response_to_error_ranges(op: &mut Value) {
 /// generated code that result as if the operation had answered at once, so the generated code
 /// never sees a `202`.
 fn drop_accepted_responses(op: &mut Value) {
-    op["responses"].as_object_mut().expect("responses").remove("202");
+    op["responses"]
+        .as_object_mut()
+        .expect("responses")
+        .remove("202");
 }
 
 /// An explicit `520` sits behind the `5XX` range and cannot be reached; progenitor's mock
@@ -170,7 +200,9 @@ fn drop_codes_covered_by_ranges(op: &mut Value) {
         .filter_map(|k| k.chars().next())
         .collect();
     responses.retain(|code, _| {
-        code.ends_with("XX") || code.parse::<u16>().is_err() || !ranges.contains(&code.chars().next().unwrap_or(' '))
+        code.ends_with("XX")
+            || code.parse::<u16>().is_err()
+            || !ranges.contains(&code.chars().next().unwrap_or(' '))
     });
 }
 
@@ -180,33 +212,59 @@ fn drop_codes_covered_by_ranges(op: &mut Value) {
 /// license, `SiteLicenseCollection` for a list) so that every operation on a resource returns
 /// the same type. Returns envelope name -> data item type and whether it is a collection.
 fn hoist_response_envelopes(doc: &mut Value) -> BTreeMap<String, (String, bool)> {
-    let responses = doc.pointer("/components/responses").cloned().unwrap_or(Value::Null);
+    let responses = doc
+        .pointer("/components/responses")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut envelopes = BTreeMap::new();
     let mut hoisted = Map::new();
     for_each_operation(doc, |_, _, op| {
-        let Some(ok) = op.pointer_mut("/responses/200") else { return };
+        let Some(ok) = op.pointer_mut("/responses/200") else {
+            return;
+        };
         let resolved = resolve(ok, &responses, "#/components/responses/").clone();
-        let Some(schema) = resolved.pointer("/content/application~1json/schema") else { return };
-        let Some(data) = schema.pointer("/properties/data") else { return };
+        let Some(schema) = resolved.pointer("/content/application~1json/schema") else {
+            return;
+        };
+        let Some(data) = schema.pointer("/properties/data") else {
+            return;
+        };
         let (item, collection) = match (data.get("$ref"), data.pointer("/items/$ref")) {
             (Some(r), _) => (r, false),
             (None, Some(r)) => (r, true),
             _ => return,
         };
-        let item = item.as_str().expect("$ref is a string").rsplit('/').next().expect("named").to_owned();
-        let name = format!("{item}{}", if collection { "Collection" } else { "Response" });
+        let item = item
+            .as_str()
+            .expect("$ref is a string")
+            .rsplit('/')
+            .next()
+            .expect("named")
+            .to_owned();
+        let name = format!(
+            "{item}{}",
+            if collection { "Collection" } else { "Response" }
+        );
         let mut schema = schema.clone();
         schema["description"] = json!(format!(
             "The envelope VSPC wraps around {}.",
-            if collection { format!("a list of `{item}`") } else { format!("one `{item}`") }
+            if collection {
+                format!("a list of `{item}`")
+            } else {
+                format!("one `{item}`")
+            }
         ));
         hoisted.insert(name.clone(), schema);
         envelopes.insert(name.clone(), (item, collection));
         let mut response = resolved;
-        response["content"]["application/json"]["schema"] = json!({ "$ref": format!("#/components/schemas/{name}") });
+        response["content"]["application/json"]["schema"] =
+            json!({ "$ref": format!("#/components/schemas/{name}") });
         *ok = response;
     });
-    let schemas = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).expect("schemas");
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .expect("schemas");
     schemas.extend(hoisted);
     envelopes
 }
@@ -215,7 +273,10 @@ fn hoist_response_envelopes(doc: &mut Value) -> BTreeMap<String, (String, bool)>
 /// type (see `src/enums.rs`) in place of the closed enum typify would generate, because a
 /// closed enum makes one unlisted value lose the whole response.
 fn string_enums(doc: &Value) -> BTreeMap<String, (Vec<String>, String)> {
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).expect("schemas");
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .expect("schemas");
     schemas
         .iter()
         .filter(|(_, s)| s.get("type") == Some(&json!("string")) && s.get("enum").is_some())
@@ -227,14 +288,19 @@ fn string_enums(doc: &Value) -> BTreeMap<String, (Vec<String>, String)> {
                 .filter_map(Value::as_str)
                 .map(str::to_owned)
                 .collect();
-            let doc = s.get("description").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let doc = s
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             (name.clone(), (values, doc))
         })
         .collect()
 }
 
 fn enum_invocations(enums: &BTreeMap<String, (Vec<String>, String)>) -> String {
-    let mut out = String::from("// generated by build.rs from the spec's named string enums; do not edit\n");
+    let mut out =
+        String::from("// generated by build.rs from the spec's named string enums; do not edit\n");
     for (name, (values, doc)) in enums {
         let _ = writeln!(out, "forward_compatible_enum! {{");
         for line in doc.lines() {
@@ -253,7 +319,8 @@ fn enum_invocations(enums: &BTreeMap<String, (Vec<String>, String)>) -> String {
 }
 
 fn envelope_invocations(envelopes: &BTreeMap<String, (String, bool)>) -> String {
-    let mut out = String::from("// generated by build.rs from the spec's response envelopes; do not edit\n");
+    let mut out =
+        String::from("// generated by build.rs from the spec's response envelopes; do not edit\n");
     for (name, (item, collection)) in envelopes {
         let kind = if *collection { "collection" } else { "single" };
         let _ = writeln!(out, "envelope!({kind} {name} => {item});");
@@ -281,8 +348,8 @@ fn variant_ident(value: &str) -> String {
 }
 
 fn generate(doc: &Value, replacements: &[(String, String)], main_api: bool) -> String {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("the adapted spec is not OpenAPI 3: {e}"));
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
+        .unwrap_or_else(|e| panic!("the adapted spec is not OpenAPI 3: {e}"));
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -313,10 +380,16 @@ fn generate(doc: &Value, replacements: &[(String, String)], main_api: bool) -> S
 }
 
 fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)) {
-    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for (method, op) in item.iter_mut() {
             if METHODS.contains(&method.as_str()) {
                 f(path, method, op);
@@ -326,7 +399,11 @@ fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)
 }
 
 fn resolve<'a>(value: &'a Value, components: &'a Value, prefix: &str) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(prefix)) {
+    match value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(prefix))
+    {
         Some(name) => components.get(name).unwrap_or(value),
         None => value,
     }
