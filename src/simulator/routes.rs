@@ -805,11 +805,16 @@ fn truncated(reply: Reply) -> Response {
         ..reply
     }
     .into_response();
-    // A streamed body has no exact size, so hyper keeps the Content-Length we promise and
-    // closes the connection when the body ends short of it.
-    *response.body_mut() = Body::from_stream(futures::stream::once(async move {
-        Ok::<_, std::convert::Infallible>(half)
-    }));
+    // A streamed body has no exact size, so hyper keeps the Content-Length we promise. The
+    // pause lets hyper flush the headers and the first half before the body fails, which makes
+    // hyper close the connection.
+    use futures::StreamExt;
+    let first = futures::stream::once(async move { Ok::<_, std::io::Error>(half) });
+    let then_fail = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::other("truncated by fault injection"))
+    });
+    *response.body_mut() = Body::from_stream(first.chain(then_fail));
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(promised));
