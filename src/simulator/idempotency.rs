@@ -8,10 +8,13 @@ use uuid::Uuid;
 
 use super::response::Reply;
 
+/// Stored answers by id, and the ids in the order they were stored (for expiry and eviction).
+type Stored = (HashMap<Uuid, (Instant, Reply)>, VecDeque<(Instant, Uuid)>);
+
 pub(crate) struct Idempotency {
     window: Duration,
     capacity: usize,
-    inner: Mutex<(HashMap<Uuid, (Instant, Reply)>, VecDeque<(Instant, Uuid)>)>,
+    inner: Mutex<Stored>,
 }
 
 impl Idempotency {
@@ -50,8 +53,7 @@ impl Idempotency {
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn expire(&self, inner: &mut (HashMap<Uuid, (Instant, Reply)>, VecDeque<(Instant, Uuid)>)) {
+    fn expire(&self, inner: &mut Stored) {
         while let Some(&(at, id)) = inner.1.front() {
             if at.elapsed() < self.window {
                 break;

@@ -59,10 +59,9 @@ fn bad(message: impl Into<String>) -> LicenseFileError {
 fn parse_date(key: &str, value: &str) -> Result<DateTime<Utc>, LicenseFileError> {
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| bad(format!("{key} must be a date written YYYY-MM-DD")))?;
-    Ok(date
-        .and_hms_opt(0, 0, 0)
+    date.and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
-        .ok_or_else(|| bad(format!("{key} is out of range")))?)
+        .ok_or_else(|| bad(format!("{key} is out of range")))
 }
 
 fn listed<T>(
