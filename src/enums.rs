@@ -2,7 +2,7 @@
 //!
 //! VSPC grows its enums between releases (new license types, packages, workload types). A closed
 //! Rust enum would turn one new value into a failure to read the whole response, so every named
-//! string enum of the spec becomes a type made by [`forward_compatible_enum!`]:
+//! string enum of the spec becomes a type made by the `forward_compatible_enum!` macro:
 //!
 //! * values the spec lists parse case-insensitively (older servers send `"valid"`, `"rental"`)
 //!   into their variant and serialise in the spec's spelling;
@@ -14,7 +14,7 @@
 //! The list of types and values is derived from the spec by `build.rs`; nothing here restates it.
 //!
 //! ```
-//! use vspc_licensing::types::LicenseStatus;
+//! use vspc_licensing::enums::LicenseStatus;
 //! let status: LicenseStatus = serde_json::from_str("\"valid\"").unwrap();
 //! assert_eq!(status, LicenseStatus::Valid);
 //! let future: LicenseStatus = serde_json::from_str("\"Suspended\"").unwrap();
@@ -87,17 +87,15 @@ macro_rules! forward_compatible_enum {
             }
         }
 
-        impl ::std::convert::TryFrom<&str> for $name {
-            type Error = ::std::convert::Infallible;
-            fn try_from(text: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-                Ok(Self::parse(text))
+        impl ::std::convert::From<&str> for $name {
+            fn from(text: &str) -> Self {
+                Self::parse(text)
             }
         }
 
-        impl ::std::convert::TryFrom<String> for $name {
-            type Error = ::std::convert::Infallible;
-            fn try_from(text: String) -> ::std::result::Result<Self, ::std::convert::Infallible> {
-                Ok(Self::parse(&text))
+        impl ::std::convert::From<String> for $name {
+            fn from(text: String) -> Self {
+                Self::parse(&text)
             }
         }
 

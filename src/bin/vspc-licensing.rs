@@ -1,1 +1,5 @@
-fn main() {}
+//! The `vspc-licensing` command-line tool; everything lives in `vspc_licensing::cli`.
+
+fn main() -> std::process::ExitCode {
+    vspc_licensing::cli::main()
+}

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::faults::{FaultRule, RandomFaults};
+use super::faults::{FaultKind, FaultRule, RandomFaults};
 
 /// How many resources of each kind the simulator seeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +88,10 @@ pub struct SimulatorConfig {
     pub async_operations: AsyncOperations,
     /// How long an async action runs before it applies its change.
     pub async_delay: Duration,
+    /// Also run asynchronously every operation whose simulated processing time exceeds this, as
+    /// a real VSPC does with slow calls. Simulated times: reads 20 ms, report and usage reads
+    /// 200 ms, patches 300 ms, installs and deletes 2 s, online updates and finalization 5 s.
+    pub async_threshold: Option<Duration>,
     /// Scripted faults, checked in order; the first that fires wins.
     pub faults: Vec<FaultRule>,
     /// Faults drawn at random (seeded), for load tests.
@@ -118,6 +122,7 @@ impl Default for SimulatorConfig {
             refresh_token_lifetime: Duration::from_secs(14 * 24 * 3600),
             async_operations: AsyncOperations::None,
             async_delay: Duration::from_millis(200),
+            async_threshold: None,
             faults: Vec::new(),
             random_faults: None,
             drift: false,
@@ -207,6 +212,30 @@ impl SimulatorConfig {
     /// How long async actions take.
     pub fn async_delay(mut self, delay: Duration) -> Self {
         self.async_delay = delay;
+        self
+    }
+    /// Run asynchronously every operation whose simulated processing time exceeds `threshold`.
+    pub fn async_threshold(mut self, threshold: Duration) -> Self {
+        self.async_threshold = Some(threshold);
+        self
+    }
+    /// Inject random, retry-safe faults (dropped connections before any change, `520`
+    /// `retryableLogical`, `429`, `503`, short delays) into this share of requests, seeded from
+    /// [`seed`](Self::seed).
+    pub fn random_fault_rate(mut self, rate: f64) -> Self {
+        self.random_faults = Some(RandomFaults {
+            probability: rate,
+            seed: self.seed,
+            kinds: vec![
+                FaultKind::DropBeforeApply,
+                FaultKind::RetryableError,
+                FaultKind::TooManyRequests {
+                    retry_after_secs: 1,
+                },
+                FaultKind::ServiceUnavailable,
+                FaultKind::Delay(Duration::from_millis(100)),
+            ],
+        });
         self
     }
     /// Add a scripted fault.

@@ -948,44 +948,65 @@ async fn respond(
             return reply;
         }
     }
-    let reply =
-        if !call.op.never_async() && app.config.async_operations.covers(&call.op.operation_id()) {
-            let id = request_id.unwrap_or_else(Uuid::new_v4);
-            app.actions.start(
-                id,
-                caller.initiator,
-                &call.op.operation_id(),
-                &call.params,
-                &call.body,
-            );
-            let app_for_task = Arc::clone(app);
-            let delay: Duration = app.config.async_delay;
-            tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                if !app_for_task.actions.is_canceled(&id) {
-                    let reply = execute(&app_for_task, &call).await;
-                    app_for_task.actions.finish(&id, reply);
-                }
-            });
-            let host = headers_host(app);
-            Reply {
-                status: StatusCode::ACCEPTED,
-                content_type: None,
-                body: Bytes::new(),
-                headers: Vec::new(),
+    let slow = app
+        .config
+        .async_threshold
+        .is_some_and(|threshold| simulated_cost(&call.op) > threshold);
+    let reply = if !call.op.never_async()
+        && (slow || app.config.async_operations.covers(&call.op.operation_id()))
+    {
+        let id = request_id.unwrap_or_else(Uuid::new_v4);
+        app.actions.start(
+            id,
+            caller.initiator,
+            &call.op.operation_id(),
+            &call.params,
+            &call.body,
+        );
+        let app_for_task = Arc::clone(app);
+        let delay: Duration = app.config.async_delay;
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if !app_for_task.actions.is_canceled(&id) {
+                let reply = execute(&app_for_task, &call).await;
+                app_for_task.actions.finish(&id, reply);
             }
-            .with_header(
-                header::LOCATION,
-                HeaderValue::from_str(&format!("{host}/api/v3/asyncActions/{id}"))
-                    .unwrap_or(HeaderValue::from_static("")),
-            )
-        } else {
-            execute(app, &call).await
-        };
+        });
+        let host = headers_host(app);
+        Reply {
+            status: StatusCode::ACCEPTED,
+            content_type: None,
+            body: Bytes::new(),
+            headers: Vec::new(),
+        }
+        .with_header(
+            header::LOCATION,
+            HeaderValue::from_str(&format!("{host}/api/v3/asyncActions/{id}"))
+                .unwrap_or(HeaderValue::from_static("")),
+        )
+    } else {
+        execute(app, &call).await
+    };
     if let Some(id) = request_id {
         app.idempotency.record(id, &reply);
     }
     reply
+}
+
+/// How long an operation would take on a real server: reads are quick, patches take a moment,
+/// and anything that talks to Veeam's license server or rewrites a license takes seconds.
+pub(crate) fn simulated_cost(op: &Op) -> Duration {
+    match op {
+        Op::Patch(..) | Op::PatchReportSettings | Op::LegacyCloudConnect(_) => {
+            Duration::from_millis(300)
+        }
+        Op::Install(..) | Op::InstallConsole | Op::Delete(..) => Duration::from_secs(2),
+        Op::Update(..) | Op::UpdateConsole | Op::Finalize => Duration::from_secs(5),
+        Op::Reports | Op::LatestReports | Op::ReportsForDate(_) | Op::ReportCsv(_) | Op::Usage => {
+            Duration::from_millis(200)
+        }
+        _ => Duration::from_millis(20),
+    }
 }
 
 fn headers_host(app: &App) -> String {

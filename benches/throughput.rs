@@ -1,0 +1,464 @@
+//! Side-by-side performance figures, printed as a table with ratios (see benches/RESULTS.md).
+//!
+//!     cargo bench --all-features --bench throughput            # everything
+//!     cargo bench --all-features --bench throughput -- paging  # one section: paging, decode,
+//!                                                              # memory, simulator, python
+//!
+//! Each comparison runs its contenders alternately in the same process and reports medians, so
+//! that the shared, noisy machine affects both sides alike. The simulator runs as a separate
+//! process (`vspc-licensing serve`), as users run it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use vspc_licensing::query::ListQuery;
+use vspc_licensing::types::BackupServerLicenseCollection;
+use vspc_licensing::Client;
+
+const KEY: &str = "bench-key";
+const ROUNDS: usize = 3;
+
+/// A simulator process; killed on drop.
+struct Server {
+    child: Child,
+    base_url: String,
+}
+
+impl Server {
+    fn start(backup_servers: usize) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--api-key",
+                KEY,
+                "--backup-servers",
+                &backup_servers.to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start vspc-licensing serve");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .expect("the simulator prints its URL");
+        Server {
+            child,
+            base_url: first.trim().to_owned(),
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn client(base_url: &str) -> Client {
+    Client::builder(base_url)
+        .api_key(KEY)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap()
+}
+
+async fn crate_walk(client: &Client, in_flight: usize) -> usize {
+    let query = ListQuery::new().page_size(500).pages_in_flight(in_flight);
+    client
+        .backup_server_licenses(query)
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap()
+}
+
+/// The baseline: the same pages with plain reqwest and serde_json into the same types.
+async fn raw_walk(http: &reqwest::Client, base_url: &str, in_flight: usize) -> usize {
+    let page = |offset: usize| {
+        let http = http.clone();
+        let url = format!("{base_url}/licensing/backupServers?limit=500&offset={offset}");
+        async move {
+            let bytes = http
+                .get(url)
+                .bearer_auth(KEY)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            serde_json::from_slice::<BackupServerLicenseCollection>(&bytes).unwrap()
+        }
+    };
+    let first = page(0).await;
+    let total = first
+        .meta
+        .as_ref()
+        .and_then(|m| m.0.as_ref())
+        .and_then(|m| m.paging_info.as_ref())
+        .unwrap()
+        .total as usize;
+    let mut count = first.data.len();
+    let rest: Vec<usize> = futures::stream::iter((500..total).step_by(500))
+        .map(page)
+        .buffered(in_flight)
+        .map(|p| p.data.len())
+        .collect()
+        .await;
+    count += rest.iter().sum::<usize>();
+    count
+}
+
+async fn paging() {
+    const N: usize = 100_000;
+    let server = Server::start(N);
+    let client = client(&server.base_url);
+    let http = reqwest::Client::builder().build().unwrap();
+    println!("\n## Paging {N} backup-server licenses, 500 per page (medians of {ROUNDS} alternating rounds)");
+    println!("| contender | pages in flight | time | licenses/s | raw ÷ crate |");
+    println!("|---|---|---|---|---|");
+    let mut crate_times = Vec::new();
+    for in_flight in [1, 8] {
+        let (mut ours, mut raw) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            assert_eq!(raw_walk(&http, &server.base_url, in_flight).await, N);
+            raw.push(start.elapsed());
+            let start = Instant::now();
+            assert_eq!(crate_walk(&client, in_flight).await, N);
+            ours.push(start.elapsed());
+        }
+        let (ours, raw) = (median(ours), median(raw));
+        let rate = |d: Duration| N as f64 / d.as_secs_f64();
+        println!(
+            "| raw reqwest + serde_json | {in_flight} | {raw:.2?} | {:.0} | |",
+            rate(raw)
+        );
+        println!(
+            "| vspc-licensing stream | {in_flight} | {ours:.2?} | {:.0} | **{:.2}** (target >= 0.90) |",
+            rate(ours),
+            raw.as_secs_f64() / ours.as_secs_f64()
+        );
+        crate_times.push(ours);
+    }
+    println!(
+        "\n8 pages in flight vs 1: **{:.2}x** faster (target >= 2x)",
+        crate_times[0].as_secs_f64() / crate_times[1].as_secs_f64()
+    );
+}
+
+fn decode() {
+    // One page as the simulator serves it, captured once.
+    let server = Server::start(500);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let page = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!(
+                "{}/licensing/backupServers?limit=500",
+                server.base_url
+            ))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    drop(server);
+    let measure = |f: &dyn Fn(&[u8])| {
+        let mut samples = Vec::new();
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            let mut iterations = 0u32;
+            while start.elapsed() < Duration::from_millis(700) {
+                f(&page);
+                iterations += 1;
+            }
+            samples.push(start.elapsed() / iterations);
+        }
+        median(samples)
+    };
+    let mut typed_samples = Vec::new();
+    let mut value_samples = Vec::new();
+    for _ in 0..ROUNDS {
+        typed_samples.push(measure(&|b| {
+            std::hint::black_box(
+                serde_json::from_slice::<BackupServerLicenseCollection>(b).unwrap(),
+            );
+        }));
+        value_samples.push(measure(&|b| {
+            std::hint::black_box(serde_json::from_slice::<serde_json::Value>(b).unwrap());
+        }));
+    }
+    let (typed, value) = (median(typed_samples), median(value_samples));
+    let mb = page.len() as f64 / 1e6;
+    println!(
+        "\n## Decoding one 500-license page ({:.0} KiB)",
+        page.len() as f64 / 1024.0
+    );
+    println!("| into | time per page | MB/s |");
+    println!("|---|---|---|");
+    println!(
+        "| typed model (BackupServerLicenseCollection) | {typed:.2?} | {:.0} |",
+        mb / typed.as_secs_f64()
+    );
+    println!(
+        "| serde_json::Value | {value:.2?} | {:.0} |",
+        mb / value.as_secs_f64()
+    );
+    println!(
+        "\ntyped ÷ Value throughput: **{:.2}**",
+        value.as_secs_f64() / typed.as_secs_f64()
+    );
+}
+
+/// Streams every license in a child process and reports that process's peak resident memory.
+fn memory() {
+    const N: usize = 1_000_000;
+    let server = Server::start(N);
+    println!("\n## Memory: streaming {N} licenses, 500 per page, 8 pages in flight");
+    for in_flight in [1usize, 8] {
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args(["--memory-child", &server.base_url, &in_flight.to_string()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        println!("{}", text.trim());
+    }
+    println!(
+        "(simulator process {} holds the {N} licenses; it is not counted)",
+        server.pid()
+    );
+}
+
+fn memory_child(base_url: &str, in_flight: usize) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let count = runtime.block_on(crate_walk(&client(base_url), in_flight));
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .unwrap_or("VmHWM: ? kB")
+        .trim()
+        .to_owned();
+    let kib: f64 = peak
+        .split_whitespace()
+        .nth(1)
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(f64::NAN);
+    println!(
+        "- pages in flight {in_flight}: {count} licenses in {:.1?}; peak RSS of the client process **{:.1} MiB** (target < 64 MiB)",
+        start.elapsed(),
+        kib / 1024.0
+    );
+}
+
+/// Requests per second for one license, 64 keep-alive connections, from a separate process.
+fn simulator() {
+    let server = Server::start(1_000);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let uid = runtime.block_on(async {
+        let page: BackupServerLicenseCollection = reqwest::Client::new()
+            .get(format!(
+                "{}/licensing/backupServers?limit=1",
+                server.base_url
+            ))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page.data[0].backup_server_uid.unwrap()
+    });
+    let url = format!("{}/licensing/backupServers/{uid}", server.base_url);
+    println!(
+        "\n## Simulator: GET one license, 64 keep-alive connections, load from a second process"
+    );
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--load-child", &url, "64", "5"])
+        .output()
+        .unwrap();
+    println!("{}", String::from_utf8_lossy(&output.stdout).trim());
+
+    // The simulator's own cost per page, from the client side: time to first byte of a
+    // 500-license page over keep-alive, against a 1-license page.
+    let page_cost = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let mut samples = Vec::new();
+        for _ in 0..50 {
+            let start = Instant::now();
+            let response = http
+                .get(format!(
+                    "{}/licensing/backupServers?limit=500",
+                    server.base_url
+                ))
+                .bearer_auth(KEY)
+                .send()
+                .await
+                .unwrap();
+            let ttfb = start.elapsed();
+            let _ = response.bytes().await.unwrap();
+            samples.push(ttfb);
+        }
+        median(samples)
+    });
+    println!(
+        "\nSimulator time to first byte of a 500-license page (median of 50): {page_cost:.2?}"
+    );
+}
+
+/// A minimal load generator: each connection sends the same keep-alive GET and reads the
+/// answer by its Content-Length. Lighter than any HTTP client, so the server is what is measured.
+fn load_child(url: &str, connections: usize, seconds: u64) {
+    let url = url::Url::parse(url).unwrap();
+    let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let request =
+        format!("GET {} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {KEY}\r\nx-client-version: 3.6.1\r\n\r\n", url.path());
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let threads: Vec<_> = (0..connections)
+        .map(|_| {
+            let (addr, request) = (addr.clone(), request.clone());
+            std::thread::spawn(move || {
+                let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+                stream.set_nodelay(true).unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut done = 0u64;
+                let mut line = String::new();
+                while Instant::now() < deadline {
+                    stream.write_all(request.as_bytes()).unwrap();
+                    let mut length = 0usize;
+                    let mut status_ok = false;
+                    loop {
+                        line.clear();
+                        reader.read_line(&mut line).unwrap();
+                        if line.starts_with("HTTP/1.1 200") {
+                            status_ok = true;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap();
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    assert!(status_ok, "the simulator answered an error");
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    println!(
+        "{total} requests in {seconds} s over {connections} connections: **{:.0} requests/s** (target >= 20000)",
+        total as f64 / seconds as f64
+    );
+}
+
+/// The Python client users would otherwise pick, on the same 100,000 licenses.
+fn python() {
+    const N: usize = 100_000;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/python/bench.sh");
+    let server = Server::start(N);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = client(&server.base_url);
+    let ours = median(
+        (0..ROUNDS)
+            .map(|_| {
+                let start = Instant::now();
+                assert_eq!(runtime.block_on(crate_walk(&client, 1)), N);
+                start.elapsed()
+            })
+            .collect(),
+    );
+    let output = Command::new("bash")
+        .args([script, &server.base_url, KEY])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let python_seconds: Option<f64> = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("seconds="))
+        .and_then(|s| s.trim().parse().ok());
+    println!("\n## The Python client (veeam-spc, pinned) vs this crate: {N} licenses, 500 per page, one page at a time");
+    match python_seconds {
+        Some(seconds) => {
+            println!("| client | time | licenses/s |");
+            println!("|---|---|---|");
+            println!(
+                "| veeam-spc (Python) | {seconds:.2} s | {:.0} |",
+                N as f64 / seconds
+            );
+            println!(
+                "| vspc-licensing | {ours:.2?} | {:.0} |",
+                N as f64 / ours.as_secs_f64()
+            );
+            println!(
+                "\nvspc-licensing is **{:.1}x** faster",
+                seconds / ours.as_secs_f64()
+            );
+        }
+        None => println!("the Python benchmark did not run:\n{stdout}\n{stderr}"),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--memory-child") {
+        return memory_child(&args[2], args[3].parse().unwrap());
+    }
+    if args.get(1).map(String::as_str) == Some("--load-child") {
+        return load_child(&args[2], args[3].parse().unwrap(), args[4].parse().unwrap());
+    }
+    // `cargo bench` passes `--bench`; anything else selects sections.
+    let wanted: Vec<&str> = args[1..]
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let run = |section: &str| wanted.is_empty() || wanted.contains(&section);
+    println!(
+        "# vspc-licensing benchmarks ({} cores)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    if run("paging") {
+        tokio::runtime::Runtime::new().unwrap().block_on(paging());
+    }
+    if run("decode") {
+        decode();
+    }
+    if run("memory") {
+        memory();
+    }
+    if run("simulator") {
+        simulator();
+    }
+    if run("python") {
+        python();
+    }
+}

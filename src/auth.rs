@@ -1,0 +1,318 @@
+//! Credentials and the access-token cache.
+//!
+//! VSPC takes `Authorization: Bearer <token>`, where the token is either a REST API key made in
+//! the console (it does not expire) or an access token from `POST /token`. With a user name and
+//! password the client signs in on the first call, renews the token with its refresh token
+//! shortly before it expires, and signs in again when the refresh is refused. One sign-in serves
+//! all concurrent calls: the cache is behind an async mutex, so a burst of calls waits for a
+//! single token request instead of sending one each.
+//!
+//! Secrets never reach `Debug` output, error messages or logs: they are held in [`Secret`].
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::header::HeaderValue;
+use tokio::sync::Mutex;
+
+use crate::enums::OAuth2GrantType;
+use crate::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
+
+/// A secret string (password, API key, token) that prints as `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(secret.into())
+    }
+
+    /// The secret itself; call it only where the secret must be sent.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret::new(value)
+    }
+}
+
+/// How the client proves who it is.
+#[derive(Clone, Debug, Default)]
+pub enum Credentials {
+    /// Send no `Authorization` header (only `POST /token` works without one).
+    #[default]
+    None,
+    /// A REST API key, sent as a bearer token. Keys do not expire.
+    ApiKey(Secret),
+    /// A user name and password, exchanged for access tokens at `POST /token`.
+    Password {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret,
+        /// Ask for tokens that can only read.
+        read_only: bool,
+    },
+}
+
+/// Why a token could not be had.
+#[derive(Debug)]
+pub(crate) enum AuthFailure {
+    /// The token endpoint refused (wrong password, expired refresh token) or answered oddly.
+    Refused(String),
+    /// The token request did not get an answer.
+    Transport(reqwest::Error),
+}
+
+#[derive(Debug)]
+struct Token {
+    access: Secret,
+    refresh: Option<Secret>,
+    /// Renew after this instant (expiry less the refresh margin).
+    renew_at: Instant,
+}
+
+/// Hands out the `Authorization` header for each request.
+pub(crate) struct Authenticator {
+    credentials: Credentials,
+    refresh_margin: Duration,
+    token: Mutex<Option<Token>>,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    pub(crate) fn new(credentials: Credentials, refresh_margin: Duration) -> Self {
+        Authenticator {
+            credentials,
+            refresh_margin,
+            token: Mutex::new(None),
+        }
+    }
+
+    /// Whether a `401` can be cured by fetching a new token.
+    pub(crate) fn uses_tokens(&self) -> bool {
+        matches!(self.credentials, Credentials::Password { .. })
+    }
+
+    /// The header value for the next request, signing in or refreshing first if needed.
+    pub(crate) async fn authorization(
+        &self,
+        http: &reqwest::Client,
+        base_url: &str,
+        client_version: &HeaderValue,
+    ) -> Result<Option<HeaderValue>, AuthFailure> {
+        let secret = match &self.credentials {
+            Credentials::None => return Ok(None),
+            Credentials::ApiKey(key) => key.clone(),
+            Credentials::Password {
+                username,
+                password,
+                read_only,
+            } => {
+                let mut cached = self.token.lock().await;
+                let fresh = cached.as_ref().is_some_and(|t| Instant::now() < t.renew_at);
+                if !fresh {
+                    let refreshed = match cached.as_ref().and_then(|t| t.refresh.clone()) {
+                        Some(refresh) => {
+                            let body = grant(OAuth2GrantType::RefreshToken, *read_only, |b| {
+                                b.refresh_token = Some(refresh.expose().to_owned())
+                            });
+                            match self
+                                .request_token(http, base_url, client_version, &body)
+                                .await
+                            {
+                                Ok(token) => Some(token),
+                                Err(AuthFailure::Transport(e)) => {
+                                    return Err(AuthFailure::Transport(e))
+                                }
+                                Err(AuthFailure::Refused(reason)) => {
+                                    tracing::debug!(%reason, "token refresh refused; signing in again");
+                                    None
+                                }
+                            }
+                        }
+                        None => None,
+                    };
+                    let token = match refreshed {
+                        Some(token) => token,
+                        None => {
+                            let body = grant(OAuth2GrantType::Password, *read_only, |b| {
+                                b.username = Some(username.clone());
+                                b.password = Some(password.expose().to_owned());
+                            });
+                            self.request_token(http, base_url, client_version, &body)
+                                .await?
+                        }
+                    };
+                    *cached = Some(token);
+                }
+                cached
+                    .as_ref()
+                    .map(|t| t.access.clone())
+                    .expect("a token was just stored")
+            }
+        };
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {}", secret.expose())).map_err(|_| {
+                AuthFailure::Refused(
+                    "the credential contains characters HTTP headers cannot carry".into(),
+                )
+            })?;
+        value.set_sensitive(true);
+        Ok(Some(value))
+    }
+
+    /// Forgets the cached access token after the server refused `used`, unless another call
+    /// already replaced it.
+    pub(crate) async fn reject(&self, used: &HeaderValue) {
+        let mut cached = self.token.lock().await;
+        let same = cached
+            .as_ref()
+            .is_some_and(|t| used.to_str().ok() == Some(&format!("Bearer {}", t.access.expose())));
+        if same {
+            // Keep the refresh token: the next call tries it before signing in again.
+            if let Some(token) = cached.as_mut() {
+                token.renew_at = Instant::now();
+            }
+        }
+    }
+
+    async fn request_token(
+        &self,
+        http: &reqwest::Client,
+        base_url: &str,
+        client_version: &HeaderValue,
+        body: &OAuth2IssueTokenBody,
+    ) -> Result<Token, AuthFailure> {
+        let response = http
+            .post(format!("{base_url}/token"))
+            .header("X-Client-Version", client_version.clone())
+            .form(body)
+            .send()
+            .await
+            .map_err(AuthFailure::Transport)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(AuthFailure::Transport)?;
+        if !status.is_success() {
+            let reason = match serde_json::from_slice::<OAuth2Error>(&bytes) {
+                Ok(OAuth2Error {
+                    error: Some(code),
+                    error_description,
+                    ..
+                }) => {
+                    format!("{code}: {}", error_description.unwrap_or_default())
+                }
+                _ => format!(
+                    "{status}: {}",
+                    String::from_utf8_lossy(&bytes)
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                ),
+            };
+            return Err(AuthFailure::Refused(reason));
+        }
+        let result: OAuth2Result = serde_json::from_slice(&bytes).map_err(|e| {
+            AuthFailure::Refused(format!(
+                "the token endpoint answered with an unreadable body ({e})"
+            ))
+        })?;
+        if result.mfa_token.is_some() && result.access_token.is_none() {
+            return Err(AuthFailure::Refused(
+                "the account requires multi-factor authentication; use an API key for automation"
+                    .into(),
+            ));
+        }
+        let access = result.access_token.ok_or_else(|| {
+            AuthFailure::Refused("the token endpoint answered without an access token".into())
+        })?;
+        // `expires_in` is seconds; without it, assume VSPC's default hour.
+        let lifetime = Duration::from_secs(result.expires_in.map_or(3600, |s| s.max(0) as u64));
+        let margin = self.refresh_margin.min(lifetime / 2);
+        Ok(Token {
+            access: Secret::new(access),
+            refresh: result.refresh_token.map(Secret::new),
+            renew_at: Instant::now() + lifetime - margin,
+        })
+    }
+}
+
+fn grant(
+    grant_type: OAuth2GrantType,
+    read_only: bool,
+    fill: impl FnOnce(&mut OAuth2IssueTokenBody),
+) -> OAuth2IssueTokenBody {
+    let mut body = OAuth2IssueTokenBody {
+        code: None,
+        grant_type,
+        mfa_code: None,
+        mfa_token: None,
+        password: None,
+        public_key: None,
+        read_only: read_only.then_some(true),
+        refresh_token: None,
+        user_uid: None,
+        username: None,
+    };
+    fill(&mut body);
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let credentials = Credentials::Password {
+            username: "ops".into(),
+            password: Secret::new("hunter2"),
+            read_only: false,
+        };
+        let printed = format!(
+            "{credentials:?} {:?}",
+            Credentials::ApiKey("key-123".into())
+        );
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("key-123"),
+            "{printed}"
+        );
+        assert!(printed.contains("ops"));
+    }
+
+    #[test]
+    fn token_requests_are_form_encoded_with_the_spec_field_names() {
+        let body = grant(OAuth2GrantType::Password, true, |b| {
+            b.username = Some("ops".into());
+            b.password = Some("p&ss w=rd".into());
+        });
+        let form = serde_urlencoded::to_string(&body).unwrap();
+        assert_eq!(
+            form,
+            "grant_type=password&password=p%26ss+w%3Drd&readOnly=true&username=ops"
+        );
+    }
+}

@@ -1,0 +1,527 @@
+//! Command-line arguments and the client they configure.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use uuid::Uuid;
+
+use super::Failure;
+use crate::enums::{OrganizationType, SectionForDelete, ServerType};
+use crate::{Client, Product};
+
+/// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
+#[derive(Debug, Parser)]
+#[command(name = "vspc-licensing", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes, before or after the command name.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// VSPC address, e.g. https://vspc.example.com:1280
+    #[arg(long, env = "VSPC_URL", global = true)]
+    pub(crate) url: Option<String>,
+    /// REST API key (prefer the VSPC_API_KEY environment variable: argv is visible to others);
+    /// for `serve`, a key the simulator accepts (repeatable)
+    #[arg(long = "api-key", value_name = "KEY", env = "VSPC_API_KEY", global = true, hide_env_values = true, action = clap::ArgAction::Append)]
+    pub(crate) api_keys: Vec<String>,
+    /// User name; the password comes from VSPC_PASSWORD or a prompt
+    #[arg(long, env = "VSPC_USERNAME", global = true)]
+    pub(crate) username: Option<String>,
+    /// Extra CA certificate (PEM) to trust, for a VSPC with a self-signed certificate
+    #[arg(long, value_name = "PEM", global = true)]
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// Do not verify the server's TLS certificate (unsafe; prints a warning)
+    #[arg(long, global = true)]
+    pub(crate) insecure: bool,
+    /// Output format
+    #[arg(long, short, value_enum, default_value_t = Format::Table, global = true)]
+    pub(crate) output: Format,
+    /// Time limit for one request, e.g. 30s or 2m
+    #[arg(long, value_parser = parse_duration, default_value = "60s", global = true)]
+    pub(crate) timeout: Duration,
+    /// More logging (-v info, -vv debug); logs never contain secrets
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// A table sized to the terminal
+    Table,
+    /// JSON: the API's own objects with their API field names
+    Json,
+    /// Comma-separated values with a header line
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Start the embedded simulator and take a narrated tour of the whole crate
+    Demo(DemoArgs),
+    /// Run the VSPC licensing simulator until Ctrl-C; prints its base URL first
+    Serve(ServeArgs),
+    /// List and inspect licenses
+    #[command(subcommand)]
+    Licenses(LicensesCommand),
+    /// Audit and switch automatic license updates (ALK)
+    #[command(subcommand)]
+    AutoUpdate(AutoUpdateCommand),
+    /// Install, renew or remove one license
+    #[command(subcommand)]
+    License(LicenseCommand),
+    /// License usage reports
+    #[command(subcommand)]
+    Reports(ReportsCommand),
+    /// Current license usage
+    #[command(subcommand)]
+    Usage(UsageCommand),
+    /// Check a VSPC against the spec: every read-only operation, every page (changes nothing)
+    Conform(ConformArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConformArgs {
+    /// Resources per page
+    #[arg(long, default_value_t = 100)]
+    pub(crate) page_size: u32,
+    /// Pages to read per collection at most (0: all)
+    #[arg(long, default_value_t = 20)]
+    pub(crate) max_pages: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Seed of the simulated data
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; 127.0.0.1:0 picks a free port
+    #[arg(long, default_value = "127.0.0.1:1280")]
+    pub(crate) addr: std::net::SocketAddr,
+    /// Seed of the simulated data
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Number of Veeam Backup & Replication servers
+    #[arg(long)]
+    pub(crate) backup_servers: Option<usize>,
+    /// Number of Veeam ONE servers
+    #[arg(long)]
+    pub(crate) vone_servers: Option<usize>,
+    /// Number of Veeam Backup for Microsoft 365 servers
+    #[arg(long)]
+    pub(crate) vb365_servers: Option<usize>,
+    /// Number of Cloud Connect sites
+    #[arg(long)]
+    pub(crate) sites: Option<usize>,
+    /// Number of organizations
+    #[arg(long)]
+    pub(crate) organizations: Option<usize>,
+    /// A read-only API key the simulator accepts (repeatable)
+    #[arg(long = "read-only-api-key", value_name = "KEY")]
+    pub(crate) read_only_api_keys: Vec<String>,
+    /// A user the simulator accepts, as NAME:PASSWORD (repeatable)
+    #[arg(long = "user", value_name = "NAME:PASSWORD")]
+    pub(crate) users: Vec<String>,
+    /// Answer with 202 and run as an async action every request slower than this, e.g. 500ms
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) async_threshold: Option<Duration>,
+    /// Inject random faults into this share of requests (0.0 to 1.0)
+    #[arg(long)]
+    pub(crate) fault_rate: Option<f64>,
+    /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
+    #[arg(long)]
+    pub(crate) drift: bool,
+}
+
+/// Which products a command covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProductChoice {
+    /// Veeam Backup & Replication
+    Vbr,
+    /// Veeam ONE
+    Vone,
+    /// Veeam Backup for Microsoft 365
+    Vb365,
+    /// Cloud Connect sites
+    Site,
+    /// The console itself
+    Console,
+    /// All of them
+    All,
+}
+
+impl ProductChoice {
+    pub(crate) fn products(self) -> Vec<Product> {
+        match self {
+            ProductChoice::Vbr => vec![Product::BackupServer],
+            ProductChoice::Vone => vec![Product::VOneServer],
+            ProductChoice::Vb365 => vec![Product::Vb365Server],
+            ProductChoice::Site => vec![Product::Site],
+            ProductChoice::Console => vec![Product::Console],
+            ProductChoice::All => Product::ALL.to_vec(),
+        }
+    }
+
+    /// The one product, for commands on a single license.
+    pub(crate) fn single(self) -> Result<Product, Failure> {
+        match self.products().as_slice() {
+            [one] => Ok(*one),
+            _ => Err(Failure::Exit(
+                2,
+                "name one product (vbr, vone, vb365, site or console), not all".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicensesCommand {
+    /// Every license, one row each
+    List {
+        /// Which products
+        #[arg(long, value_enum, default_value_t = ProductChoice::All)]
+        product: ProductChoice,
+    },
+    /// Licenses that expire within a period (already expired ones included)
+    Expiring {
+        /// The period, e.g. 30d, 12h, 2w
+        #[arg(long, value_parser = parse_duration, default_value = "30d")]
+        within: Duration,
+        /// Which products
+        #[arg(long, value_enum, default_value_t = ProductChoice::All)]
+        product: ProductChoice,
+    },
+    /// One license in full
+    Show {
+        /// Which product
+        #[arg(long, value_enum)]
+        product: ProductChoice,
+        /// The server or site UID (none for the console)
+        uid: Option<Uuid>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AutoUpdateCommand {
+    /// Every license with automatic updates off (the ALK audit)
+    Status {
+        /// Which products
+        #[arg(long, value_enum, default_value_t = ProductChoice::All)]
+        product: ProductChoice,
+        /// Also flag licenses with auto-update on that expire within this period
+        #[arg(long, value_parser = parse_duration, default_value = "30d")]
+        within: Duration,
+    },
+    /// Turn automatic updates on
+    Enable(SwitchArgs),
+    /// Turn automatic updates off
+    Disable(SwitchArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SwitchArgs {
+    /// Every license of the chosen products (all products without --product)
+    #[arg(long, conflicts_with = "uids")]
+    pub(crate) all: bool,
+    /// Which product
+    #[arg(long, value_enum)]
+    pub(crate) product: Option<ProductChoice>,
+    /// Server or site UIDs
+    #[arg(value_name = "UID")]
+    pub(crate) uids: Vec<Uuid>,
+    /// Which API: v3 (VSPC) or v2 (the former Veeam Availability Console, Cloud Connect only)
+    #[arg(long, value_enum, default_value_t = ApiVersion::V3)]
+    pub(crate) api: ApiVersion,
+    /// Changes at a time
+    #[arg(long, default_value_t = 8)]
+    pub(crate) concurrency: usize,
+}
+
+/// The API generation to talk to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ApiVersion {
+    /// VSPC REST API v3
+    V3,
+    /// Veeam Availability Console REST API v2
+    V2,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicenseCommand {
+    /// Install a license file
+    Install {
+        /// Which product
+        #[arg(long, value_enum)]
+        product: ProductChoice,
+        /// The server or site UID (none for the console)
+        uid: Option<Uuid>,
+        /// The license file
+        #[arg(long, short)]
+        file: PathBuf,
+    },
+    /// Fetch the current license from Veeam and install it
+    Update {
+        /// Which product
+        #[arg(long, value_enum)]
+        product: ProductChoice,
+        /// The server or site UID (none for the console)
+        uid: Option<Uuid>,
+    },
+    /// Remove a license (backup servers and Veeam ONE only)
+    Delete {
+        /// Which product: vbr or vone
+        #[arg(long, value_enum)]
+        product: ProductChoice,
+        /// The server UID
+        uid: Uuid,
+        /// For backup servers: which section to remove
+        #[arg(long, value_enum)]
+        section: Option<Section>,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// A section of a backup server license.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Section {
+    /// The whole license
+    All,
+    /// The instance section
+    Instance,
+    /// The socket section
+    Socket,
+}
+
+impl From<Section> for SectionForDelete {
+    fn from(section: Section) -> Self {
+        match section {
+            Section::All => SectionForDelete::All,
+            Section::Instance => SectionForDelete::Instance,
+            Section::Socket => SectionForDelete::Socket,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportsCommand {
+    /// Every license usage report
+    List,
+    /// The latest month's reports
+    Latest,
+    /// One month's reports
+    Month {
+        /// The month, YYYY-MM
+        month: String,
+    },
+    /// Download one report as CSV
+    Download {
+        /// The report id (reportParameters.reportId)
+        id: i32,
+        /// Write to this file instead of standard output
+        #[arg(long, short = 'O', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Finalize the current month's reports
+    Finalize,
+    /// Show or change report settings
+    Settings {
+        /// Turn automatic approval on or off
+        #[arg(long)]
+        auto_approve: Option<bool>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsageCommand {
+    /// Current license usage by organization
+    Organizations {
+        /// Only this organization
+        #[arg(long)]
+        organization_uid: Option<Uuid>,
+        /// Only organizations of this type (Company, Provider, Reseller)
+        #[arg(long)]
+        organization_type: Option<String>,
+        /// Only organizations of this provider
+        #[arg(long)]
+        provider_uid: Option<Uuid>,
+        /// Only usage on this server
+        #[arg(long)]
+        server_uid: Option<Uuid>,
+        /// Only usage on this product (BackupAndReplication, CloudConnect, VSPC, VONE, VB365)
+        #[arg(long)]
+        server_type: Option<String>,
+    },
+}
+
+impl UsageCommand {
+    pub(crate) fn filter(&self) -> Result<crate::UsageFilter, Failure> {
+        let UsageCommand::Organizations {
+            organization_uid,
+            organization_type,
+            provider_uid,
+            server_uid,
+            server_type,
+        } = self;
+        let organization_type = organization_type
+            .as_deref()
+            .map(checked_enum::<OrganizationType>)
+            .transpose()?;
+        let server_type = server_type
+            .as_deref()
+            .map(checked_enum::<ServerType>)
+            .transpose()?;
+        Ok(crate::UsageFilter {
+            organization_uid: *organization_uid,
+            organization_type,
+            provider_uid: *provider_uid,
+            server_uid: *server_uid,
+            server_type,
+        })
+    }
+}
+
+/// Parses a value the spec lists; on the command line an unlisted value is a typo, not news.
+fn checked_enum<E: std::str::FromStr<Err = std::convert::Infallible> + ToString + Listed>(
+    text: &str,
+) -> Result<E, Failure> {
+    let Ok(value) = text.parse::<E>();
+    if E::listed().iter().any(|v| v.eq_ignore_ascii_case(text)) {
+        Ok(value)
+    } else {
+        Err(Failure::Exit(
+            2,
+            format!("{text:?} is not one of {}", E::listed().join(", ")),
+        ))
+    }
+}
+
+trait Listed {
+    fn listed() -> &'static [&'static str];
+}
+impl Listed for OrganizationType {
+    fn listed() -> &'static [&'static str] {
+        OrganizationType::LISTED
+    }
+}
+impl Listed for ServerType {
+    fn listed() -> &'static [&'static str] {
+        ServerType::LISTED
+    }
+}
+
+/// `30`, `30s`, `500ms`, `2m`, `12h`, `30d`, `2w`.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration; write e.g. 30s, 2m, 30d"))?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}; use ms, s, m, h, d or w"
+            ))
+        }
+    };
+    Ok(Duration::from_secs(number * seconds))
+}
+
+pub(crate) fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VSPC_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("warn,vspc_licensing={level}"))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+impl Global {
+    /// A client from the options: URL, credentials, TLS and timeouts.
+    pub(crate) fn client(&self) -> Result<Client, Failure> {
+        let url = self.url.as_deref().ok_or_else(|| {
+            Failure::Exit(2, "no VSPC address: pass --url or set VSPC_URL".into())
+        })?;
+        let mut builder = Client::builder(url)
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)));
+        builder = match (self.api_keys.last(), &self.username) {
+            (Some(key), _) => builder.api_key(key.as_str()),
+            (None, Some(user)) => {
+                let password = match std::env::var("VSPC_PASSWORD") {
+                    Ok(password) => password,
+                    Err(_) => rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| {
+                        Failure::Exit(2, format!("no password: set VSPC_PASSWORD or run in a terminal ({e})"))
+                    })?,
+                };
+                builder.credentials(user.as_str(), password)
+            }
+            (None, None) => {
+                return Err(Failure::Exit(
+                    2,
+                    "no credentials: pass --api-key (or VSPC_API_KEY), or --username with VSPC_PASSWORD".into(),
+                ))
+            }
+        };
+        if let Some(path) = &self.ca_cert {
+            builder = builder.add_ca_certificate_file(path);
+        }
+        if self.insecure {
+            eprintln!(
+                "warning: --insecure: the server's TLS certificate is not checked; credentials can be intercepted"
+            );
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(
+            parse_duration("30d").unwrap(),
+            Duration::from_secs(30 * 86_400)
+        );
+        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3y").unwrap_err().contains("unknown unit"));
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,66 @@
+//! `conform`: the live contract check, as a report and an exit code.
+
+use super::args::{ConformArgs, Format, Global};
+use super::output::{print, print_object};
+use super::{Failure, Outcome};
+use crate::conform::{run as run_conformance, ConformOptions};
+
+pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
+    let client = global.client()?;
+    let options = ConformOptions {
+        page_size: args.page_size,
+        max_pages: (args.max_pages > 0).then_some(args.max_pages),
+    };
+    let outcome = run_conformance(&client, &options).await?;
+    if global.output == Format::Json {
+        print_object(Format::Json, &outcome)?;
+    } else {
+        let rows: Vec<Vec<String>> = outcome
+            .report
+            .violations
+            .iter()
+            .map(|v| {
+                vec![
+                    v.operation.clone().unwrap_or_default(),
+                    format!("{:?}", v.kind),
+                    format!("{:?}", v.part).to_lowercase(),
+                    v.pointer.clone(),
+                    v.message.clone(),
+                ]
+            })
+            .collect();
+        if !rows.is_empty() {
+            print(
+                global.output,
+                &["operation", "drift", "part", "where", "what"],
+                &rows,
+                &outcome.report.violations,
+            )?;
+        }
+        for (operation, reason) in &outcome.skipped {
+            eprintln!("skipped {operation}: {reason}");
+        }
+        let operations: std::collections::BTreeSet<&str> =
+            outcome.calls.iter().map(|c| c.operation.as_str()).collect();
+        eprintln!(
+            "{} calls to {} operations, {} skipped; {} departure(s) from the spec{}",
+            outcome.calls.len(),
+            operations.len(),
+            outcome.skipped.len(),
+            outcome.report.violations.len(),
+            if outcome.report.violations.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", outcome.report.counts())
+            }
+        );
+    }
+    if outcome.conforms() {
+        Ok(())
+    } else {
+        Err(Failure::Exit(
+            5,
+            "the server departs from the spec (see the report)".into(),
+        ))
+    }
+}

@@ -1,0 +1,92 @@
+//! The `vspc-licensing` command-line tool (feature `cli`).
+//!
+//! Exit codes: `0` success; `1` the operation failed, or a bulk change failed for at least one
+//! server; `2` the command line is wrong; `3` authentication or permission refused; `4` VSPC
+//! could not be reached (connection, TLS, timeout); `5` the contract check found drift;
+//! `6` an ALK endpoint is unreachable.
+
+mod args;
+mod auto_update;
+mod conform;
+//mod demo;
+mod license;
+mod licenses;
+mod output;
+mod reports;
+//mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+
+/// How a command ended, beyond plain success.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// An error to print on one line, with its exit code.
+    Error(crate::Error),
+    /// A message (the details were printed already), with an exit code.
+    Exit(u8, String),
+}
+
+impl From<crate::Error> for Failure {
+    fn from(error: crate::Error) -> Self {
+        Failure::Error(error)
+    }
+}
+
+pub(crate) type Outcome = Result<(), Failure>;
+
+/// Runs the tool with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    args::init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Exit(code, message)) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(code)
+        }
+        Err(Failure::Error(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let global = cli.global;
+    match cli.command {
+        Command::Demo(_) | Command::Serve(_) => unreachable!(),
+        Command::Licenses(command) => licenses::run(&global, command).await,
+        Command::AutoUpdate(command) => auto_update::run(&global, command).await,
+        Command::License(command) => license::run(&global, command).await,
+        Command::Reports(command) => reports::run_reports(&global, command).await,
+        Command::Usage(command) => reports::run_usage(&global, command).await,
+        Command::Conform(args) => conform::run(&global, args).await,
+    }
+}
+
+/// The exit code for an error: see the module documentation.
+pub(crate) fn exit_code(error: &crate::Error) -> u8 {
+    match error {
+        e if e.is_auth() => 3,
+        crate::Error::Transport { .. } => 4,
+        crate::Error::InvalidInput { .. } | crate::Error::Config(_) | crate::Error::Io { .. } => 2,
+        _ => 1,
+    }
+}

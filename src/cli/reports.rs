@@ -1,0 +1,138 @@
+//! `reports ...` and `usage organizations`.
+
+use futures::StreamExt;
+
+use super::args::{Global, ReportsCommand, UsageCommand};
+use super::output::{print, print_object, progress};
+use super::Outcome;
+use crate::paging::ResourceStream;
+use crate::query::{ListQuery, MAX_PAGE_SIZE};
+use crate::types::SingleLicenseReport;
+
+const REPORT_COLUMNS: [&str; 6] = [
+    "report id",
+    "organization",
+    "status",
+    "from",
+    "to",
+    "points",
+];
+
+pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Outcome {
+    let client = global.client()?;
+    let query = ListQuery::new().page_size(MAX_PAGE_SIZE);
+    match command {
+        ReportsCommand::List => list(global, client.license_reports(query)).await,
+        ReportsCommand::Latest => list(global, client.latest_license_reports(query)).await,
+        ReportsCommand::Month { month } => {
+            list(global, client.license_reports_for_month(&month, query)).await
+        }
+        ReportsCommand::Download { id, out } => {
+            match out {
+                Some(path) => {
+                    let bytes = client.save_license_report_csv(id, &path).await?;
+                    eprintln!("wrote report {id} to {} ({bytes} bytes)", path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    let csv = client.download_license_report_csv(id).await?;
+                    std::io::stdout().write_all(&csv).map_err(|e| {
+                        super::Failure::Exit(1, format!("cannot write the report: {e}"))
+                    })?;
+                }
+            }
+            Ok(())
+        }
+        ReportsCommand::Finalize => {
+            print_object(global.output, &client.finalize_license_reports().await?)
+        }
+        ReportsCommand::Settings {
+            auto_approve: Some(on),
+        } => print_object(global.output, &client.set_report_auto_approve(on).await?),
+        ReportsCommand::Settings { auto_approve: None } => {
+            print_object(global.output, &client.license_report_settings().await?)
+        }
+    }
+}
+
+async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) -> Outcome {
+    let bar = progress("reading reports");
+    let mut reports = Vec::new();
+    while let Some(report) = stream.next().await {
+        reports.push(report?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            let p = r.report_parameters.as_ref();
+            vec![
+                p.map_or("-".into(), |p| p.report_id.to_string()),
+                p.map_or("-".into(), |p| p.organization_name.clone()),
+                r.report_status
+                    .as_ref()
+                    .map_or("-".into(), ToString::to_string),
+                p.map_or("-".into(), |p| {
+                    p.report_interval.start_of_interval.to_string()
+                }),
+                p.map_or("-".into(), |p| {
+                    p.report_interval.end_of_interval.to_string()
+                }),
+                r.report_summary
+                    .as_ref()
+                    .map_or("-".into(), |s| s.total_points.to_string()),
+            ]
+        })
+        .collect();
+    print(global.output, &REPORT_COLUMNS, &rows, &reports)
+}
+
+pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome {
+    let filter = command.filter()?;
+    let client = global.client()?;
+    let mut stream =
+        client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));
+    let bar = progress("reading usage");
+    let mut usage = Vec::new();
+    while let Some(item) = stream.next().await {
+        usage.push(item?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut rows = Vec::new();
+    for org in &usage {
+        for server in &org.servers {
+            for workload in &server.workloads {
+                rows.push(vec![
+                    org.organization_uid.map_or("-".into(), |u| u.to_string()),
+                    org.organization_type
+                        .as_ref()
+                        .map_or("-".into(), ToString::to_string),
+                    server.server_uid.map_or("-".into(), |u| u.to_string()),
+                    server
+                        .server_type
+                        .as_ref()
+                        .map_or("-".into(), ToString::to_string),
+                    workload.description.clone(),
+                    format!("{}", workload.used_units),
+                    workload.used_count.to_string(),
+                ]);
+            }
+        }
+    }
+    print(
+        global.output,
+        &[
+            "organization",
+            "type",
+            "server",
+            "product",
+            "workload",
+            "used units",
+            "used count",
+        ],
+        &rows,
+        &usage,
+    )
+}

@@ -1,0 +1,289 @@
+//! Building a [`Client`]: where VSPC is, how to sign in, timeouts, TLS, retries.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::async_action::AsyncActionPolicy;
+use crate::auth::{Authenticator, Credentials, Secret};
+use crate::error::Error;
+use crate::hooks::{Runtime, Shared};
+use crate::retry::RetryPolicy;
+use crate::Client;
+
+/// The API version this crate's spec describes; sent as `X-Client-Version` by default.
+pub const API_VERSION: &str = "3.6.1";
+
+/// Builds a [`Client`]. Start with [`Client::builder`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), vspc_licensing::Error> {
+/// use std::time::Duration;
+/// let client = vspc_licensing::Client::builder("https://vspc.example.com:1280")
+///     .api_key(std::env::var("VSPC_API_KEY").unwrap_or_default())
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    url: String,
+    credentials: Credentials,
+    connect_timeout: Duration,
+    timeout: Duration,
+    client_version: String,
+    user_agent: String,
+    extra_roots: Vec<Result<Vec<reqwest::Certificate>, String>>,
+    accept_invalid_certs: bool,
+    retry: RetryPolicy,
+    async_actions: AsyncActionPolicy,
+    refresh_margin: Duration,
+    pool_max_idle_per_host: usize,
+}
+
+impl Client {
+    /// Starts building a client for the VSPC at `url`: `https://host:1280`, or the API root
+    /// `https://host:1280/api/v3` (either works).
+    pub fn builder(url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            url: url.into(),
+            credentials: Credentials::None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            client_version: API_VERSION.to_owned(),
+            user_agent: format!("vspc-licensing/{}", env!("CARGO_PKG_VERSION")),
+            extra_roots: Vec::new(),
+            accept_invalid_certs: false,
+            retry: RetryPolicy::default(),
+            async_actions: AsyncActionPolicy::default(),
+            refresh_margin: Duration::from_secs(60),
+            pool_max_idle_per_host: 32,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticate with a REST API key (recommended for automation).
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.credentials = Credentials::ApiKey(key.into());
+        self
+    }
+
+    /// Authenticate with a user name and password through `POST /token`.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.credentials = Credentials::Password {
+            username: username.into(),
+            password: password.into(),
+            read_only: false,
+        };
+        self
+    }
+
+    /// Any [`Credentials`].
+    pub fn auth(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// How long to wait for a TCP and TLS connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, answer body included (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `X-Client-Version` sent with every request (default [`API_VERSION`]).
+    pub fn client_version(mut self, version: impl Into<String>) -> Self {
+        self.client_version = version.into();
+        self
+    }
+
+    /// The `User-Agent` (default `vspc-licensing/<version>`).
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// Trusts one more CA certificate (PEM), on top of the system's: for a VSPC with a
+    /// self-signed or internal-CA certificate.
+    pub fn add_ca_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.extra_roots
+            .push(parse_pem_certificates(pem).map_err(|e| format!("CA certificate: {e}")));
+        self
+    }
+
+    /// Reads a CA certificate (PEM) from a file; see [`add_ca_certificate_pem`](Self::add_ca_certificate_pem).
+    pub fn add_ca_certificate_file(mut self, path: impl AsRef<Path>) -> Self {
+        let path = path.as_ref();
+        let root = std::fs::read(path)
+            .map_err(|e| format!("cannot read CA certificate {}: {e}", path.display()))
+            .and_then(|pem| {
+                parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))
+            });
+        self.extra_roots.push(root);
+        self
+    }
+
+    /// **Turns off TLS certificate verification.** Anyone between the client and VSPC can then
+    /// read the credentials. Only for a lab; prefer [`add_ca_certificate_pem`](Self::add_ca_certificate_pem).
+    /// The client logs a warning when built this way.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
+        self
+    }
+
+    /// How failed attempts are retried (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How `202 Accepted` answers are treated (default: followed to their result).
+    pub fn async_actions(mut self, policy: AsyncActionPolicy) -> Self {
+        self.async_actions = policy;
+        self
+    }
+
+    /// How long before expiry an access token is renewed (default 60 s).
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// How many idle keep-alive connections to keep per host (default 32).
+    pub fn pool_max_idle_per_host(mut self, connections: usize) -> Self {
+        self.pool_max_idle_per_host = connections;
+        self
+    }
+
+    /// Builds the client. Fails on a malformed URL or an unreadable CA certificate.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = normalise_base_url(&self.url)?;
+        let client_version = HeaderValue::from_str(&self.client_version).map_err(|_| {
+            Error::Config(format!(
+                "X-Client-Version {:?} is not a valid header value",
+                self.client_version
+            ))
+        })?;
+        // The crate builds rustls with the `ring` provider only (a short build, no C toolchain
+        // beyond what ring needs); install it unless the application installed one already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(self.user_agent)
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .tcp_nodelay(true);
+        let mut roots = Vec::new();
+        for root in self.extra_roots {
+            roots.extend(root.map_err(Error::Config)?);
+        }
+        if !roots.is_empty() {
+            http = http.tls_certs_merge(roots);
+        }
+        if self.accept_invalid_certs {
+            tracing::warn!(
+                url = %base_url,
+                "TLS certificate verification is OFF: credentials can be read by anyone on the path to VSPC"
+            );
+            http = http.tls_danger_accept_invalid_certs(true);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let shared = Shared {
+            base_url: base_url.clone(),
+            client_version,
+            auth: Authenticator::new(self.credentials, self.refresh_margin),
+            retry: self.retry,
+            async_actions: self.async_actions,
+        };
+        Ok(Client::new_with_client(
+            &base_url,
+            http,
+            Runtime(Arc::new(shared)),
+        ))
+    }
+}
+
+/// Every certificate in a PEM text; an error when there is none or one is damaged, so that a
+/// wrong file is reported instead of silently trusting nothing new.
+fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let ders: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("not a PEM certificate ({e:?})"))?;
+    if ders.is_empty() {
+        return Err("no PEM certificate (-----BEGIN CERTIFICATE-----) found".into());
+    }
+    ders.iter()
+        .map(|der| {
+            reqwest::Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))
+        })
+        .collect()
+}
+
+/// `https://host:1280`, `https://host:1280/` and `https://host:1280/api/v3/` all become
+/// `https://host:1280/api/v3`; a reverse-proxy prefix is kept (`https://proxy/vspc/api/v3`).
+pub fn normalise_base_url(url: &str) -> Result<String, Error> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
+        Error::Config(format!(
+            "{url:?} is not a URL ({e}); write it like https://vspc.example.com:1280"
+        ))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "{url:?} is not an http(s) URL; write it like https://vspc.example.com:1280"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{url:?} must not carry a query or fragment"
+        )));
+    }
+    let text = parsed.as_str().trim_end_matches('/');
+    Ok(if text.ends_with("/api/v3") {
+        text.to_owned()
+    } else {
+        format!("{text}/api/v3")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised() {
+        for (given, expected) in [
+            ("https://vspc:1280", "https://vspc:1280/api/v3"),
+            ("https://vspc:1280/", "https://vspc:1280/api/v3"),
+            ("https://vspc:1280/api/v3", "https://vspc:1280/api/v3"),
+            ("https://vspc:1280/api/v3/", "https://vspc:1280/api/v3"),
+            (
+                " http://127.0.0.1:8080/proxy ",
+                "http://127.0.0.1:8080/proxy/api/v3",
+            ),
+        ] {
+            assert_eq!(normalise_base_url(given).unwrap(), expected, "{given}");
+        }
+        for bad in [
+            "vspc:1280",
+            "ftp://vspc",
+            "https://vspc:1280/api/v3?x=1",
+            "not a url",
+        ] {
+            let err = normalise_base_url(bad).unwrap_err().to_string();
+            assert!(err.contains("invalid configuration"), "{bad}: {err}");
+        }
+    }
+}

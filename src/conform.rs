@@ -1,0 +1,232 @@
+//! Contract runs against a live VSPC (or the simulator): call every read-only licensing
+//! operation of the spec, page through the collections, and hold every answer against the spec.
+//!
+//! The calls are derived from the spec's inventory: every `GET` under `/licensing`. Operations
+//! without path parameters run first; the values their answers carry (a `backupServerUid`, a
+//! report's `reportId` and generation month) then address the operations that need them. An
+//! operation with nothing to address (no Veeam ONE servers, say) is reported as skipped.
+//! Nothing is changed on the server.
+//!
+//! ```no_run
+//! # async fn run() -> vspc_licensing::Result<()> {
+//! use vspc_licensing::conform::{run, ConformOptions};
+//! let client = vspc_licensing::Client::builder("https://vspc.example.com:1280").api_key("...").build()?;
+//! let outcome = run(&client, &ConformOptions::default()).await?;
+//! if !outcome.report.violations.is_empty() {
+//!     eprintln!("the server departs from the spec: {:?}", outcome.report.counts());
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+
+use progenitor_client::ClientInfo;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::contract::{DriftReport, ParameterLocation, Spec};
+use crate::error::Error;
+use crate::Client;
+
+/// How much of each collection to read.
+#[derive(Clone, Debug)]
+pub struct ConformOptions {
+    /// Resources per page (1 to 500).
+    pub page_size: u32,
+    /// Stop a collection after this many pages (`None`: read it all).
+    pub max_pages: Option<usize>,
+}
+
+impl Default for ConformOptions {
+    /// 100 per page, at most 20 pages per collection.
+    fn default() -> Self {
+        ConformOptions {
+            page_size: 100,
+            max_pages: Some(20),
+        }
+    }
+}
+
+/// One call of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Call {
+    /// The operationId.
+    pub operation: String,
+    /// The path and query, relative to the API root.
+    pub target: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// How many violations the answer had.
+    pub violations: usize,
+}
+
+/// What a run found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ConformOutcome {
+    /// Every call made, in order.
+    pub calls: Vec<Call>,
+    /// Operations that could not be called, with the reason.
+    pub skipped: BTreeMap<String, String>,
+    /// Every departure from the spec.
+    pub report: DriftReport,
+}
+
+impl ConformOutcome {
+    /// Whether the server matches the spec on everything that was called.
+    pub fn conforms(&self) -> bool {
+        self.report.violations.is_empty()
+    }
+}
+
+/// Runs the contract check; see the [module documentation](self).
+pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOutcome, Error> {
+    if !(1..=crate::query::MAX_PAGE_SIZE).contains(&options.page_size) {
+        return Err(Error::InvalidInput {
+            operation: "conform",
+            message: "the page size must be 1 to 500".into(),
+        });
+    }
+    let spec = Spec::embedded();
+    let mut reads: Vec<_> = spec
+        .operations()
+        .iter()
+        .filter(|op| op.method == "GET" && op.path.starts_with("/licensing"))
+        .collect();
+    // Operations without path parameters first: their answers address the others.
+    reads.sort_by_key(|op| {
+        op.parameters
+            .iter()
+            .any(|p| p.location == ParameterLocation::Path)
+    });
+    let mut outcome = ConformOutcome::default();
+    let mut harvested: BTreeMap<String, String> = BTreeMap::new();
+    for op in reads {
+        let operation: &'static str = leak(&op.operation_id);
+        let mut path = op.path.clone();
+        let mut missing = None;
+        for param in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Path)
+        {
+            match harvested.get(&param.name) {
+                Some(value) => path = path.replace(&format!("{{{}}}", param.name), value),
+                None => missing = Some(param.name.clone()),
+            }
+        }
+        if let Some(name) = missing {
+            outcome.skipped.insert(
+                op.operation_id.clone(),
+                format!("no `{name}` found in the collections to address it"),
+            );
+            continue;
+        }
+        let paged = op.parameter(ParameterLocation::Query, "limit").is_some();
+        let mut offset = 0u64;
+        let mut pages = 0usize;
+        loop {
+            let target = if paged {
+                format!("{path}?limit={}&offset={offset}", options.page_size)
+            } else {
+                path.clone()
+            };
+            let (status, content_type, body) = fetch(client, operation, &target).await?;
+            let violations =
+                spec.response_drift(&op.operation_id, status, content_type.as_deref(), &body);
+            outcome.calls.push(Call {
+                operation: op.operation_id.clone(),
+                target: target.clone(),
+                status,
+                violations: violations.len(),
+            });
+            outcome.report.extend(violations);
+            let json: Option<Value> = serde_json::from_slice(&body).ok();
+            if let Some(json) = &json {
+                harvest(json, &mut harvested);
+            }
+            pages += 1;
+            let count = json
+                .as_ref()
+                .and_then(|j| j["data"].as_array().map(Vec::len))
+                .unwrap_or(0) as u64;
+            let total = json
+                .as_ref()
+                .and_then(|j| j.pointer("/meta/pagingInfo/total")?.as_u64());
+            offset += count;
+            let more = matches!(total, Some(total) if offset < total) && count > 0;
+            if !paged || !more || options.max_pages.is_some_and(|max| pages >= max) {
+                break;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Sends one GET through the client's hooks (auth, retries, async actions) and returns the
+/// raw answer, so that nothing the server sent is lost to typed decoding.
+async fn fetch(
+    client: &Client,
+    operation: &'static str,
+    target: &str,
+) -> Result<(u16, Option<String>, Vec<u8>), Error> {
+    let request = client
+        .client()
+        .get(format!("{}{target}", client.baseurl()))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .build()
+        .map_err(|source| Error::Transport { operation, source })?;
+    let answer = client
+        .exchange(request, operation)
+        .await
+        .map_err(|source| Error::Transport { operation, source })?;
+    let status = answer.status.as_u16();
+    let content_type = answer
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = answer.body;
+    Ok((status, content_type, body.to_vec()))
+}
+
+/// Collects values that address other operations: any property named like a path parameter
+/// (`siteUid`, `backupServerUid`, ...), plus a report's id (`id`) and its month (`date`).
+fn harvest(json: &Value, found: &mut BTreeMap<String, String>) {
+    let Some(items) = json["data"].as_array() else {
+        return;
+    };
+    for item in items {
+        if let Some(object) = item.as_object() {
+            for (key, value) in object {
+                if key.ends_with("Uid") {
+                    if let Some(text) = value.as_str() {
+                        found.entry(key.clone()).or_insert_with(|| text.to_owned());
+                    }
+                }
+            }
+        }
+        if let Some(id) = item
+            .pointer("/reportParameters/reportId")
+            .and_then(Value::as_i64)
+        {
+            found.entry("id".into()).or_insert_with(|| id.to_string());
+        }
+        if let Some(date) = item
+            .pointer("/reportParameters/generationDate")
+            .and_then(Value::as_str)
+        {
+            found
+                .entry("date".into())
+                .or_insert_with(|| date.chars().take(7).collect());
+        }
+    }
+}
+
+/// Operation ids live as long as the embedded spec (the whole program); the error type wants
+/// `&'static str`.
+fn leak(operation_id: &str) -> &'static str {
+    Spec::embedded()
+        .operation(operation_id)
+        .map(|op| op.operation_id.as_str())
+        .unwrap_or("conform")
+}

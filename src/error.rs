@@ -1,0 +1,367 @@
+//! The crate's one error type.
+//!
+//! Every failure says which operation failed and what happened, keeps what the server said
+//! (status, the parsed `errors` list, or the raw body when it was not JSON), and where it helps,
+//! what to do next.
+
+use std::fmt;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+
+use crate::enums::ResponseErrorType;
+use crate::types::{ErrorResponse, ResponseError};
+
+/// Header the client's hooks put on the answers they make up themselves (a failed sign-in, a
+/// failed or timed-out async action), so that [`Error`] can tell them from server answers.
+pub(crate) const SYNTHETIC_HEADER: &str = "x-vspc-licensing-synthetic";
+
+/// Why a call failed. Every variant names the operation (`operationId`) that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// VSPC answered with an error status and a well-formed error body.
+    #[error("{operation} failed: {status}: {}{}", describe(errors), hint(*status, errors))]
+    Api {
+        /// The operation that failed.
+        operation: &'static str,
+        /// The HTTP status; VSPC sends every server-side failure as `520`.
+        status: StatusCode,
+        /// What VSPC said, in order.
+        errors: Vec<ResponseError>,
+    },
+    /// VSPC answered with a status the spec does not declare, or an error body that is not the
+    /// error envelope (an HTML page from a proxy, a plain-text message).
+    #[error("{operation} failed: unexpected {status}: {}", snippet(body))]
+    UnexpectedStatus {
+        /// The operation that failed.
+        operation: &'static str,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body.
+        body: Bytes,
+    },
+    /// The server answered with success, but the body does not match the spec.
+    #[error(
+        "{operation}: the response body does not match the spec ({source}); body starts with: {}",
+        snippet(body)
+    )]
+    Decode {
+        /// The operation that failed.
+        operation: &'static str,
+        /// The raw body.
+        body: Bytes,
+        /// What serde reported.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The request never got an answer: connection refused or dropped, TLS failure, timeout.
+    #[error("{operation}: {}{}", transport_summary(source), transport_hint(source))]
+    Transport {
+        /// The operation that failed.
+        operation: &'static str,
+        /// What reqwest reported.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Signing in or refreshing the access token failed.
+    #[error("signing in to VSPC failed: {message}")]
+    Authentication {
+        /// What the token endpoint (or the client) said.
+        message: String,
+    },
+    /// The server ran the call as an async action and it did not succeed.
+    #[error(
+        "{operation}: async action {action_id} {outcome}: {}",
+        describe(errors)
+    )]
+    AsyncAction {
+        /// The operation that failed.
+        operation: &'static str,
+        /// The async action's id.
+        action_id: String,
+        /// `failed`, `was canceled` or `timed out`, with details.
+        outcome: String,
+        /// What the action's result said, when it said anything.
+        errors: Vec<ResponseError>,
+    },
+    /// The server answered `202 Accepted` and the client was told not to follow async actions.
+    #[error("{operation}: accepted as async action {location}; follow it with get_async_action")]
+    Accepted {
+        /// The operation that was queued.
+        operation: &'static str,
+        /// The `Location` header.
+        location: String,
+    },
+    /// The input was rejected before anything was sent.
+    #[error("{operation}: invalid input: {message}")]
+    InvalidInput {
+        /// The operation (or helper) that rejected it.
+        operation: &'static str,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
+    /// The client could not be configured (bad URL, unreadable CA certificate, ...).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// Reading or writing a local file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The operation that failed, where there is one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Api { operation, .. }
+            | Error::UnexpectedStatus { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::AsyncAction { operation, .. }
+            | Error::Accepted { operation, .. }
+            | Error::InvalidInput { operation, .. } => Some(operation),
+            Error::Authentication { .. } | Error::Config(_) | Error::Io { .. } => None,
+        }
+    }
+
+    /// The HTTP status the server answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } | Error::UnexpectedStatus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The errors VSPC listed, if it sent an error envelope.
+    pub fn api_errors(&self) -> &[ResponseError] {
+        match self {
+            Error::Api { errors, .. } | Error::AsyncAction { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    /// Whether VSPC reported a server-side failure (its `520`).
+    pub fn is_server_error(&self) -> bool {
+        self.status()
+            .is_some_and(|s| s.as_u16() == 520 || s.is_server_error())
+    }
+
+    /// Whether the failure is about credentials or permissions (401, 403, sign-in).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Authentication { .. })
+            || self
+                .status()
+                .is_some_and(|s| s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN)
+    }
+
+    /// Whether the resource was not found (404).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Turns a generated operation's error into this type, naming the operation.
+    pub async fn from_generated(
+        operation: &'static str,
+        error: progenitor_client::Error<ErrorResponse>,
+    ) -> Self {
+        use progenitor_client::Error as G;
+        match error {
+            G::InvalidRequest(message) => Error::InvalidInput { operation, message },
+            G::CommunicationError(source) | G::ResponseBodyError(source) => {
+                Error::Transport { operation, source }
+            }
+            G::InvalidUpgrade(source) => Error::Transport { operation, source },
+            G::ErrorResponse(value) => {
+                let status = value.status();
+                let synthetic = value
+                    .headers()
+                    .get(SYNTHETIC_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let errors = value.into_inner().errors;
+                match synthetic {
+                    Some(kind) if kind == "raw" => {
+                        // An error body that was not the envelope: its text is the message.
+                        let body = errors
+                            .into_iter()
+                            .next()
+                            .map(|e| e.message)
+                            .unwrap_or_default();
+                        Error::UnexpectedStatus {
+                            operation,
+                            status,
+                            body: Bytes::from(body),
+                        }
+                    }
+                    Some(kind) => from_synthetic(operation, &kind, errors),
+                    None => Error::Api {
+                        operation,
+                        status,
+                        errors,
+                    },
+                }
+            }
+            G::InvalidResponsePayload(body, source) => Error::Decode {
+                operation,
+                body,
+                source,
+            },
+            G::UnexpectedResponse(response) => {
+                let status = response.status();
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                match (status, location) {
+                    (StatusCode::ACCEPTED, Some(location)) => Error::Accepted {
+                        operation,
+                        location,
+                    },
+                    _ => {
+                        let body = response.bytes().await.unwrap_or_default();
+                        Error::UnexpectedStatus {
+                            operation,
+                            status,
+                            body,
+                        }
+                    }
+                }
+            }
+            G::Custom(message) => Error::InvalidInput { operation, message },
+        }
+    }
+}
+
+/// Builds the error for an answer the hooks made up; `kind` is `auth` or `async:<id>:<outcome>`.
+fn from_synthetic(operation: &'static str, kind: &str, errors: Vec<ResponseError>) -> Error {
+    if let Some(rest) = kind.strip_prefix("async:") {
+        let (action_id, outcome) = rest.split_once(':').unwrap_or((rest, "failed"));
+        return Error::AsyncAction {
+            operation,
+            action_id: action_id.to_owned(),
+            outcome: outcome.to_owned(),
+            errors,
+        };
+    }
+    Error::Authentication {
+        message: describe(&errors),
+    }
+}
+
+/// Makes the error body the hooks send back to the generated code for an answer they made up.
+pub(crate) fn synthetic_error_body(
+    message: &str,
+    error_type: ResponseErrorType,
+    code: i32,
+) -> Vec<u8> {
+    let body = ErrorResponse {
+        errors: vec![ResponseError {
+            message: message.to_owned(),
+            type_: error_type,
+            code,
+        }],
+    };
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+fn describe(errors: &[ResponseError]) -> String {
+    if errors.is_empty() {
+        return "no error details".into();
+    }
+    errors
+        .iter()
+        .map(|e| format!("{} ({}, code {})", e.message.trim(), e.type_, e.code))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn hint(status: StatusCode, errors: &[ResponseError]) -> &'static str {
+    match status.as_u16() {
+        401 => "; check the API key or user name and password",
+        403 => "; the credential is read-only or lacks the role for this operation",
+        404 => "; check the UID (list the licenses to see valid ones)",
+        520 if errors
+            .iter()
+            .any(|e| e.type_ == ResponseErrorType::RetryableLogical) =>
+        {
+            "; VSPC says this may succeed if retried later"
+        }
+        _ => "",
+    }
+}
+
+fn transport_summary(error: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut text = if error.is_timeout() {
+        "the request timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect to VSPC".to_owned()
+    } else {
+        "the connection failed".to_owned()
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn transport_hint(error: &reqwest::Error) -> &'static str {
+    let chain = format!("{error:?}").to_ascii_lowercase();
+    if chain.contains("certificate") || chain.contains("unknownissuer") || chain.contains("tls") {
+        "; if VSPC uses a self-signed certificate, pass its CA with --ca-cert (ClientBuilder::add_ca_certificate_pem)"
+    } else if error.is_connect() {
+        "; check the URL and port (VSPC listens on 1280 by default) and that the server is reachable"
+    } else if error.is_timeout() {
+        "; raise the timeout or check the server's load"
+    } else {
+        ""
+    }
+}
+
+fn snippet(body: &Bytes) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        "(empty body)".into()
+    } else if text.chars().count() > MAX {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Result of the crate's operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl fmt::Display for crate::types::ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, code {})", self.message, self.type_, self.code)
+    }
+}
+
+/// Awaits a generated operation and turns its error into [`Error`], naming the operation.
+pub(crate) async fn call<T>(
+    operation: &'static str,
+    request: impl std::future::Future<
+        Output = Result<
+            progenitor_client::ResponseValue<T>,
+            progenitor_client::Error<ErrorResponse>,
+        >,
+    >,
+) -> Result<T> {
+    match request.await {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => Err(Error::from_generated(operation, error).await),
+    }
+}

@@ -1,0 +1,314 @@
+//! Typed `filter`, `sort` and `select` for collection operations.
+//!
+//! VSPC takes these query parameters as JSON text (`?filter=[{"property":...}]`). The builders
+//! here produce the spec's own types ([`FilterExpression`], [`SortExpression`],
+//! [`SelectExpression`]) and turn into that JSON text, so they can be handed straight to a
+//! generated builder's `.filter(...)`, `.sort(...)`, `.select(...)`, or to [`ListQuery`].
+//!
+//! ```
+//! use vspc_licensing::query::{Filter, Sort};
+//! let expiring = Filter::less_than("expirationDate", "2026-12-31T00:00:00Z")
+//!     .and(Filter::equals("autoUpdateEnabled", false));
+//! assert_eq!(
+//!     String::from(expiring),
+//!     r#"[{"operation":"lessThan","property":"expirationDate","value":"2026-12-31T00:00:00Z"},{"operation":"equals","property":"autoUpdateEnabled","value":false}]"#
+//! );
+//! let by_company = Sort::ascending("company").then_descending("expirationDate");
+//! assert!(String::from(by_company).contains(r#""direction":"descending""#));
+//! ```
+
+use serde_json::Value;
+
+use crate::enums::{FilterCollation, FilterOperation, SortDirection};
+use crate::types::{FilterExpression, SelectExpression, SortExpression};
+
+/// A `filter`: conditions that all hold (a list of [`FilterExpression`]s, joined by "and").
+#[derive(Clone, Debug, Default, PartialEq)]
+#[must_use]
+pub struct Filter(Vec<FilterExpression>);
+
+impl Filter {
+    /// One comparison of `property` (`.`-separated for nested properties) with `value`.
+    pub fn compare(
+        property: impl Into<String>,
+        operation: FilterOperation,
+        value: impl Into<Value>,
+    ) -> Self {
+        Filter(vec![FilterExpression {
+            collation: None,
+            items: Vec::new(),
+            operation,
+            property: Some(property.into()),
+            value: Some(value.into()),
+        }])
+    }
+
+    /// `property == value`.
+    pub fn equals(property: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::compare(property, FilterOperation::Equals, value)
+    }
+
+    /// `property != value`.
+    pub fn not_equals(property: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::compare(property, FilterOperation::NotEquals, value)
+    }
+
+    /// `property < value` (dates compare as instants).
+    pub fn less_than(property: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::compare(property, FilterOperation::LessThan, value)
+    }
+
+    /// `property <= value`.
+    pub fn less_than_or_equal(property: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::compare(property, FilterOperation::LessThanOrEqual, value)
+    }
+
+    /// `property > value`.
+    pub fn greater_than(property: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::compare(property, FilterOperation::GreaterThan, value)
+    }
+
+    /// `property >= value`.
+    pub fn greater_than_or_equal(property: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::compare(property, FilterOperation::GreaterThanOrEqual, value)
+    }
+
+    /// `property` contains the text `value`.
+    pub fn contains(property: impl Into<String>, value: impl Into<String>) -> Self {
+        Self::compare(
+            property,
+            FilterOperation::Contains,
+            Value::String(value.into()),
+        )
+    }
+
+    /// `property` is one of `values`.
+    pub fn is_in<V: Into<Value>>(
+        property: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        Self::compare(
+            property,
+            FilterOperation::In,
+            Value::Array(values.into_iter().map(Into::into).collect()),
+        )
+    }
+
+    /// Any of `alternatives` holds.
+    pub fn any_of(alternatives: impl IntoIterator<Item = Filter>) -> Self {
+        Self::logical(
+            FilterOperation::Or,
+            alternatives.into_iter().flat_map(|f| f.0).collect(),
+        )
+    }
+
+    /// `self` does not hold.
+    pub fn negate(self) -> Self {
+        Self::logical(FilterOperation::Not, self.0)
+    }
+
+    /// Both `self` and `other` hold.
+    pub fn and(mut self, other: Filter) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
+    /// Compare strings with `collation` in every comparison of this filter.
+    pub fn collation(mut self, collation: FilterCollation) -> Self {
+        for expression in &mut self.0 {
+            expression.collation = Some(collation.clone());
+        }
+        self
+    }
+
+    /// The expressions, as the spec's type.
+    pub fn expressions(&self) -> &[FilterExpression] {
+        &self.0
+    }
+
+    fn logical(operation: FilterOperation, items: Vec<FilterExpression>) -> Self {
+        Filter(vec![FilterExpression {
+            collation: None,
+            items,
+            operation,
+            property: None,
+            value: None,
+        }])
+    }
+}
+
+/// A `sort`: keys, most significant first.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[must_use]
+pub struct Sort(Vec<SortExpression>);
+
+impl Sort {
+    /// Sort by `property`, ascending.
+    pub fn ascending(property: impl Into<String>) -> Self {
+        Sort::default().then(property, SortDirection::Ascending)
+    }
+
+    /// Sort by `property`, descending.
+    pub fn descending(property: impl Into<String>) -> Self {
+        Sort::default().then(property, SortDirection::Descending)
+    }
+
+    /// Then by `property`, ascending.
+    pub fn then_ascending(self, property: impl Into<String>) -> Self {
+        self.then(property, SortDirection::Ascending)
+    }
+
+    /// Then by `property`, descending.
+    pub fn then_descending(self, property: impl Into<String>) -> Self {
+        self.then(property, SortDirection::Descending)
+    }
+
+    fn then(mut self, property: impl Into<String>, direction: SortDirection) -> Self {
+        self.0.push(SortExpression {
+            collation: None,
+            direction: Some(direction),
+            property: property.into(),
+        });
+        self
+    }
+
+    /// The keys, as the spec's type.
+    pub fn expressions(&self) -> &[SortExpression] {
+        &self.0
+    }
+}
+
+/// A `select`: the properties to return.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[must_use]
+pub struct Select(Vec<SelectExpression>);
+
+impl Select {
+    /// Return only these properties (required ones always come back).
+    pub fn properties<S: Into<String>>(paths: impl IntoIterator<Item = S>) -> Self {
+        Select(
+            paths
+                .into_iter()
+                .map(|p| SelectExpression {
+                    property_path: p.into(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The properties, as the spec's type.
+    pub fn expressions(&self) -> &[SelectExpression] {
+        &self.0
+    }
+}
+
+macro_rules! json_text {
+    ($($name:ident),*) => {$(
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                serde_json::to_string(&value.0).expect("query expressions always serialise")
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&serde_json::to_string(&self.0).map_err(|_| std::fmt::Error)?)
+            }
+        }
+    )*};
+}
+json_text!(Filter, Sort, Select);
+
+/// Largest page VSPC serves (`limit` maximum).
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// What to ask of a collection: filter, sort, select, page size and where to start.
+///
+/// ```
+/// use vspc_licensing::query::{Filter, ListQuery};
+/// let query = ListQuery::new().filter(Filter::equals("status", "Expired")).page_size(500);
+/// assert_eq!(query.page_size_or_default(), 500);
+/// assert!(ListQuery::new().page_size(0).validate().is_err());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[must_use]
+pub struct ListQuery {
+    pub(crate) filter: Option<Filter>,
+    pub(crate) sort: Option<Sort>,
+    pub(crate) select: Option<Select>,
+    pub(crate) page_size: Option<u32>,
+    pub(crate) offset: u32,
+    pub(crate) pages_in_flight: Option<usize>,
+}
+
+impl ListQuery {
+    /// Everything, in the server's order, 100 per page.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only resources matching `filter`.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// In this order.
+    pub fn sort(mut self, sort: Sort) -> Self {
+        self.sort = Some(sort);
+        self
+    }
+
+    /// Only these properties.
+    pub fn select(mut self, select: Select) -> Self {
+        self.select = Some(select);
+        self
+    }
+
+    /// Resources per request, 1 to [`MAX_PAGE_SIZE`] (VSPC's default is 100).
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Skip the first `offset` resources.
+    pub fn offset(mut self, offset: u32) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// How many pages to request at once while streaming (default
+    /// [`DEFAULT_PAGES_IN_FLIGHT`](crate::paging::DEFAULT_PAGES_IN_FLIGHT)); memory grows with it.
+    pub fn pages_in_flight(mut self, pages: usize) -> Self {
+        self.pages_in_flight = Some(pages.max(1));
+        self
+    }
+
+    /// The number of pages requested at once.
+    pub fn pages_in_flight_or_default(&self) -> usize {
+        self.pages_in_flight
+            .unwrap_or(crate::paging::DEFAULT_PAGES_IN_FLIGHT)
+    }
+
+    /// The page size in effect.
+    pub fn page_size_or_default(&self) -> u32 {
+        self.page_size.unwrap_or(100)
+    }
+
+    /// Checks the page size and offset against the spec's limits.
+    pub fn validate(&self) -> Result<(), String> {
+        let size = self.page_size_or_default();
+        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+            return Err(format!(
+                "page size {size} is out of range: VSPC serves 1 to {MAX_PAGE_SIZE} per page"
+            ));
+        }
+        if i32::try_from(self.offset).is_err() {
+            return Err(format!(
+                "offset {} is out of range: at most {}",
+                self.offset,
+                i32::MAX
+            ));
+        }
+        Ok(())
+    }
+}
