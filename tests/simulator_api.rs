@@ -366,7 +366,7 @@ async fn filter_sort_and_select() {
 
 #[tokio::test]
 async fn patch_install_update_delete() {
-    let sim = start(SimulatorConfig::default()).await;
+    let sim = start(SimulatorConfig::default().backup_servers(40)).await;
     let client = http_client();
     let uid = sim.state().backup_server_uids()[0];
     let url = format!("{}/licensing/backupServers/{uid}", sim.base_url());
@@ -519,6 +519,36 @@ async fn patch_install_update_delete() {
         .await
         .unwrap();
     assert_eq!(bad_section.status(), 400);
+    // Deleting one section: a socket-only license has no instance section to delete.
+    let socket_only = sim
+        .state()
+        .backup_server_uids()
+        .into_iter()
+        .find(|u| {
+            sim.state().backup_server_license(*u).unwrap().section_types
+                == vec![vspc_licensing::enums::LicenseSectionType::Socket]
+        })
+        .expect("some license is socket-based");
+    let socket_url = format!("{}/licensing/backupServers/{socket_only}", sim.base_url());
+    let wrong_section = client
+        .delete(format!("{socket_url}?sectionForDelete=Instance"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_section.status(), 400);
+    assert!(sim.state().backup_server_license(socket_only).is_some());
+    let socket_deleted = client
+        .delete(format!("{socket_url}?sectionForDelete=Socket"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(socket_deleted.status(), 200);
+    assert!(
+        sim.state().backup_server_license(socket_only).is_none(),
+        "its only section is gone, so is the license"
+    );
     // Veeam ONE delete.
     let vone = sim.state().vone_server_uids()[0];
     let response = client

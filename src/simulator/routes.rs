@@ -450,13 +450,9 @@ fn license_op<T: LicenseResource + schemars::JsonSchema>(
             if T::store(&state).get(uid).is_none() {
                 return missing::<T>(uid);
             }
-            match (T::KIND, section) {
+            match (T::KIND, &section) {
                 (Kind::BackupServer, SectionForDelete::Instance | SectionForDelete::Socket) => {
-                    let wanted = if call
-                        .params
-                        .iter()
-                        .any(|(_, v)| v.eq_ignore_ascii_case("socket"))
-                    {
+                    let wanted = if section == SectionForDelete::Socket {
                         crate::enums::LicenseSectionType::Socket
                     } else {
                         crate::enums::LicenseSectionType::Instance
