@@ -1,6 +1,7 @@
 //! Collection queries: `limit`/`offset` paging, `filter`, `sort` and `select`, evaluated over the
 //! serde_json form of any resource, with property names checked against the resource's schema.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
@@ -239,12 +240,29 @@ pub(crate) fn parse(
     Ok(query)
 }
 
-/// The value at a dotted path; missing properties read as `null`.
-fn lookup<'a>(value: &'a Value, path: &str) -> &'a Value {
+/// The value at a dotted path; missing properties read as `null`. A path that goes through an
+/// array (`servers.serverUid`) reads as the array of what each element has there.
+fn lookup<'a>(value: &'a Value, path: &str) -> Cow<'a, Value> {
     static NULL: Value = Value::Null;
-    path.split('.')
-        .try_fold(value, |v, key| v.get(key))
-        .unwrap_or(&NULL)
+    let mut current = value;
+    let mut keys = path.split('.');
+    while let Some(key) = keys.next() {
+        match current {
+            Value::Object(map) => current = map.get(key).unwrap_or(&NULL),
+            Value::Array(items) => {
+                let rest: Vec<&str> = std::iter::once(key).chain(keys).collect();
+                let rest = rest.join(".");
+                return Cow::Owned(Value::Array(
+                    items
+                        .iter()
+                        .map(|item| lookup(item, &rest).into_owned())
+                        .collect(),
+                ));
+            }
+            _ => return Cow::Borrowed(&NULL),
+        }
+    }
+    Cow::Borrowed(current)
 }
 
 fn fold(text: &str, collation: &FilterCollation) -> String {
@@ -295,7 +313,8 @@ pub(crate) fn matches(resource: &Value, expression: &FilterExpression) -> bool {
         .collation
         .clone()
         .unwrap_or(FilterCollation::Ordinal);
-    let actual = || lookup(resource, expression.property.as_deref().unwrap_or(""));
+    let actual_value = lookup(resource, expression.property.as_deref().unwrap_or(""));
+    let actual = || actual_value.as_ref();
     let expected = expression.value.as_ref().unwrap_or(&Value::Null);
     match &expression.operation {
         FilterOperation::And => expression.items.iter().all(|e| matches(resource, e)),
@@ -383,7 +402,7 @@ pub(crate) fn project(value: Value, select: &[String], shape: &Shape) -> Value {
         .map(String::as_str)
         .chain(shape.required.iter().map(String::as_str))
     {
-        let found = lookup(&value, path);
+        let found = lookup(&value, path).into_owned();
         if found.is_null() && !shape.required.iter().any(|r| r == path) {
             continue;
         }
@@ -427,7 +446,7 @@ pub(crate) fn page<T: Serialize>(
                 let keys = query
                     .sort
                     .iter()
-                    .map(|s| lookup(&value, &s.property).clone())
+                    .map(|s| lookup(&value, &s.property).into_owned())
                     .collect();
                 keyed.push((keys, i));
             }
@@ -458,4 +477,65 @@ pub(crate) fn page<T: Serialize>(
         "data": data,
         "meta": { "pagingInfo": { "total": total, "count": data.len(), "offset": query.offset } },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn condition(text: Value) -> FilterExpression {
+        serde_json::from_value(text).unwrap()
+    }
+
+    #[test]
+    fn nested_paths_read_through_objects_and_arrays() {
+        let usage = json!({ "organizationType": "Company", "servers": [{ "serverType": "VONE" }, { "serverType": "VB365" }] });
+        assert_eq!(
+            lookup(&usage, "servers.serverType").into_owned(),
+            json!(["VONE", "VB365"])
+        );
+        assert!(matches(
+            &usage,
+            &condition(
+                json!({ "property": "servers.serverType", "operation": "contains", "value": "VB365" })
+            )
+        ));
+        assert!(!matches(
+            &usage,
+            &condition(
+                json!({ "property": "servers.serverType", "operation": "contains", "value": "VSPC" })
+            )
+        ));
+        assert!(matches(
+            &usage,
+            &condition(
+                json!({ "property": "servers.serverType", "operation": "subset", "value": ["VONE", "VB365", "VSPC"] })
+            )
+        ));
+        assert_eq!(
+            lookup(&usage, "organizationType.nothing").into_owned(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn collations_compare_as_documented() {
+        let license = json!({ "company": "Alpha", "units": 10 });
+        let equals = |value: &str, collation: &str| {
+            matches(
+                &license,
+                &condition(
+                    json!({ "property": "company", "operation": "equals", "value": value, "collation": collation }),
+                ),
+            )
+        };
+        assert!(equals("Alpha", "ordinal"));
+        assert!(!equals("alpha", "ordinal"));
+        assert!(equals("alpha", "ignorecase"));
+        assert!(!equals("alpha", "lexicographic"));
+        assert!(matches(
+            &license,
+            &condition(json!({ "property": "units", "operation": "lessThan", "value": 10.5 }))
+        ));
+    }
 }
