@@ -25,6 +25,8 @@ pub mod product;
 pub mod query;
 mod reports;
 pub mod retry;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 pub mod upload;
 
 pub use async_action::AsyncActionPolicy;

@@ -1,0 +1,226 @@
+//! Who may call: API keys, the token endpoint and its access and refresh tokens.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use axum::http::{header, HeaderMap, StatusCode};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::config::SimulatorConfig;
+use super::response::{code, Reply};
+
+/// Who is calling, once authenticated.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    pub(crate) read_only: bool,
+    pub(crate) initiator: Uuid,
+}
+
+#[derive(Clone, Debug)]
+struct Grant {
+    user: String,
+    read_only: bool,
+    expires: Instant,
+}
+
+pub(crate) struct Auth {
+    api_keys: HashSet<String>,
+    read_only_keys: HashSet<String>,
+    users: HashMap<String, String>,
+    access: RwLock<HashMap<String, Grant>>,
+    refresh: RwLock<HashMap<String, Grant>>,
+    token_lifetime: Duration,
+    refresh_lifetime: Duration,
+}
+
+/// A stable UID for a user name, so async actions name the same initiator every time.
+fn initiator_of(name: &str) -> Uuid {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut hasher);
+    let high = hasher.finish();
+    "initiator".hash(&mut hasher);
+    uuid::Builder::from_random_bytes(
+        ((u128::from(high) << 64) | u128::from(hasher.finish())).to_be_bytes(),
+    )
+    .into_uuid()
+}
+
+fn unauthorized(message: &str) -> Reply {
+    Reply::error(
+        StatusCode::UNAUTHORIZED,
+        "security",
+        code::UNAUTHORIZED,
+        message,
+    )
+}
+
+fn oauth_error(error: &str, description: &str) -> Reply {
+    Reply::json(
+        StatusCode::BAD_REQUEST,
+        &json!({ "error": error, "error_description": description, "error_uri": null }),
+    )
+}
+
+impl Auth {
+    pub(crate) fn new(config: &SimulatorConfig) -> Self {
+        Auth {
+            api_keys: config.api_keys.iter().cloned().collect(),
+            read_only_keys: config.read_only_api_keys.iter().cloned().collect(),
+            users: config.users.iter().cloned().collect(),
+            access: RwLock::new(HashMap::new()),
+            refresh: RwLock::new(HashMap::new()),
+            token_lifetime: config.token_lifetime,
+            refresh_lifetime: config.refresh_token_lifetime,
+        }
+    }
+
+    /// Checks the `Authorization` header.
+    pub(crate) fn check(&self, headers: &HeaderMap) -> Result<Caller, Reply> {
+        let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            unauthorized("Authorization is required: send `Authorization: Bearer <token>`.")
+        })?;
+        let value = value
+            .to_str()
+            .map_err(|_| unauthorized("The Authorization header is not readable."))?;
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => {
+                return Err(unauthorized(
+                    "The Authorization header must be `Bearer <token>`.",
+                ))
+            }
+        };
+        if self.api_keys.contains(token) {
+            return Ok(Caller {
+                read_only: false,
+                initiator: initiator_of("api-key"),
+            });
+        }
+        if self.read_only_keys.contains(token) {
+            return Ok(Caller {
+                read_only: true,
+                initiator: initiator_of("read-only-api-key"),
+            });
+        }
+        let access = self
+            .access
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match access.get(token) {
+            Some(grant) if grant.expires > Instant::now() => Ok(Caller {
+                read_only: grant.read_only,
+                initiator: initiator_of(&grant.user),
+            }),
+            Some(_) => Err(unauthorized("The access token has expired.")),
+            None => Err(unauthorized("The access token is not valid.")),
+        }
+    }
+
+    fn issue_for(&self, user: String, read_only: bool) -> Reply {
+        let access_token = format!(
+            "sim.{}.{}",
+            Uuid::new_v4().simple(),
+            Uuid::new_v4().simple()
+        );
+        let refresh_token = Uuid::new_v4().to_string();
+        let now = Instant::now();
+        self.access
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                access_token.clone(),
+                Grant {
+                    user: user.clone(),
+                    read_only,
+                    expires: now + self.token_lifetime,
+                },
+            );
+        self.refresh
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                refresh_token.clone(),
+                Grant {
+                    user,
+                    read_only,
+                    expires: now + self.refresh_lifetime,
+                },
+            );
+        Reply::ok(&json!({
+            "access_token": access_token,
+            "token_type": "bearer",
+            "refresh_token": refresh_token,
+            "mfa_token": null,
+            "encrypted_code": null,
+            "expires_in": self.token_lifetime.as_secs().min(i32::MAX as u64),
+        }))
+    }
+
+    /// `POST /token`.
+    pub(crate) fn token(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let form_urlencoded = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            });
+        if !form_urlencoded {
+            return oauth_error(
+                "invalid_request",
+                "The body must be application/x-www-form-urlencoded.",
+            );
+        }
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        let read_only = match form.get("readOnly").map(String::as_str) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return oauth_error("invalid_request", "readOnly must be true or false."),
+        };
+        match form.get("grant_type").map(String::as_str) {
+            None => oauth_error("invalid_request", "grant_type is required."),
+            Some("password") => match (form.get("username"), form.get("password")) {
+                (Some(user), Some(password)) if self.users.get(user) == Some(password) => {
+                    self.issue_for(user.clone(), read_only)
+                }
+                (Some(_), Some(_)) => {
+                    oauth_error("invalid_grant", "The user name or password is incorrect.")
+                }
+                _ => oauth_error(
+                    "invalid_request",
+                    "The password grant needs username and password.",
+                ),
+            },
+            Some("refresh_token") => {
+                let Some(token) = form.get("refresh_token") else {
+                    return oauth_error(
+                        "invalid_request",
+                        "The refresh_token grant needs refresh_token.",
+                    );
+                };
+                // A refresh token is used once: the answer carries a new one.
+                let grant = self
+                    .refresh
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(token);
+                match grant {
+                    Some(grant) if grant.expires > Instant::now() => {
+                        self.issue_for(grant.user, grant.read_only || read_only)
+                    }
+                    Some(_) => oauth_error("invalid_grant", "The refresh token has expired."),
+                    None => oauth_error("invalid_grant", "The refresh token is not valid."),
+                }
+            }
+            Some("mfa" | "authorization_code" | "public_key" | "as") => oauth_error(
+                "unsupported_grant_type",
+                "The simulator supports the password and refresh_token grants.",
+            ),
+            Some(_) => oauth_error("unsupported_grant_type", "Unknown grant_type."),
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! The simulator's license file format (documented in `spec/licenses/README.md`).
+//!
+//! Real Veeam license files are signed XML; the simulator only needs something a user can write
+//! by hand and a parser that refuses anything off, so the format is a small `Key=Value` text.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
+
+/// The first line every license file starts with.
+pub const MAGIC: &str = "VSPC-SIMULATOR-LICENSE 1";
+
+/// A parsed, well-formed license file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenseFile {
+    /// Which product the license is for: `BackupServer`, `CloudConnectSite`, `VeeamOne`,
+    /// `Vb365` or `Console`.
+    pub product: String,
+    /// The license ID.
+    pub license_id: Uuid,
+    /// The licensee.
+    pub company: String,
+    /// The licensee's e-mail.
+    pub email: Option<String>,
+    /// The licensee's contact.
+    pub contact_person: Option<String>,
+    /// The edition, e.g. `Enterprise Plus`.
+    pub edition: Option<String>,
+    /// The license type.
+    pub license_type: LicenseType,
+    /// How units are counted.
+    pub unit_type: LicenseUnitType,
+    /// Licensed units (users for Veeam Backup for Microsoft 365).
+    pub units: f64,
+    /// Licensed sockets, if the license has a socket section.
+    pub sockets: Option<f64>,
+    /// Expiry.
+    pub expiration_date: DateTime<Utc>,
+    /// Support expiry.
+    pub support_expiration_date: Option<DateTime<Utc>>,
+    /// Support ID.
+    pub support_id: Option<String>,
+    /// Packages.
+    pub packages: Vec<LicensePackage>,
+    /// License sections.
+    pub section_types: Vec<LicenseSectionType>,
+}
+
+/// Why a license file was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the license file is not valid: {0}")]
+pub struct LicenseFileError(pub String);
+
+fn bad(message: impl Into<String>) -> LicenseFileError {
+    LicenseFileError(message.into())
+}
+
+fn parse_date(key: &str, value: &str) -> Result<DateTime<Utc>, LicenseFileError> {
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| bad(format!("{key} must be a date written YYYY-MM-DD")))?;
+    date.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .ok_or_else(|| bad(format!("{key} is out of range")))
+}
+
+fn listed<T>(
+    key: &str,
+    value: &str,
+    listed: &[&str],
+    parse: impl Fn(&str) -> T,
+) -> Result<T, LicenseFileError> {
+    match listed.iter().find(|l| l.eq_ignore_ascii_case(value)) {
+        Some(found) if *found != "Unknown" => Ok(parse(found)),
+        _ => Err(bad(format!("{key} must be one of {}", listed.join(", ")))),
+    }
+}
+
+/// Parses a license file.
+pub fn parse(bytes: &[u8]) -> Result<LicenseFile, LicenseFileError> {
+    if bytes.is_empty() {
+        return Err(bad("the file is empty"));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("the file is not UTF-8 text"))?;
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'));
+    if lines.next() != Some(MAGIC) {
+        return Err(bad(format!("the first line must be `{MAGIC}`")));
+    }
+    let mut fields = std::collections::BTreeMap::new();
+    for line in lines {
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| bad(format!("`{line}` is not Key=Value")))?;
+        let (key, value) = (key.trim(), value.trim());
+        const KEYS: &[&str] = &[
+            "Product",
+            "LicenseId",
+            "Company",
+            "Email",
+            "ContactPerson",
+            "Edition",
+            "Type",
+            "UnitType",
+            "Units",
+            "Sockets",
+            "ExpirationDate",
+            "SupportExpirationDate",
+            "SupportId",
+            "Packages",
+            "Sections",
+        ];
+        if !KEYS.contains(&key) {
+            return Err(bad(format!("unknown key `{key}`")));
+        }
+        if fields.insert(key.to_owned(), value.to_owned()).is_some() {
+            return Err(bad(format!("`{key}` appears twice")));
+        }
+    }
+    let required = |key: &str| {
+        fields
+            .get(key)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .ok_or_else(|| bad(format!("`{key}` is missing")))
+    };
+    let optional = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
+    let product = required("Product")?;
+    const PRODUCTS: &[&str] = &[
+        "BackupServer",
+        "CloudConnectSite",
+        "VeeamOne",
+        "Vb365",
+        "Console",
+    ];
+    if !PRODUCTS.contains(&product.as_str()) {
+        return Err(bad(format!(
+            "Product must be one of {}",
+            PRODUCTS.join(", ")
+        )));
+    }
+    let license_id =
+        Uuid::parse_str(&required("LicenseId")?).map_err(|_| bad("LicenseId must be a UUID"))?;
+    let units: f64 = required("Units")?
+        .parse()
+        .map_err(|_| bad("Units must be a number"))?;
+    if !units.is_finite() || units < 0.0 {
+        return Err(bad("Units must be a number of zero or more"));
+    }
+    let sockets = match optional("Sockets") {
+        Some(s) => Some(
+            s.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .ok_or_else(|| bad("Sockets must be a number of zero or more"))?,
+        ),
+        None => None,
+    };
+    let license_type = listed(
+        "Type",
+        &required("Type")?,
+        LicenseType::LISTED,
+        LicenseType::parse,
+    )?;
+    let unit_type = match optional("UnitType") {
+        Some(v) => listed(
+            "UnitType",
+            &v,
+            LicenseUnitType::LISTED,
+            LicenseUnitType::parse,
+        )?,
+        None => LicenseUnitType::Instances,
+    };
+    let packages = match optional("Packages") {
+        Some(v) => v
+            .split(',')
+            .map(|p| {
+                listed(
+                    "Packages",
+                    p.trim(),
+                    LicensePackage::LISTED,
+                    LicensePackage::parse,
+                )
+            })
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
+    let section_types = match optional("Sections") {
+        Some(v) => v
+            .split(',')
+            .map(|p| {
+                listed(
+                    "Sections",
+                    p.trim(),
+                    LicenseSectionType::LISTED,
+                    LicenseSectionType::parse,
+                )
+            })
+            .collect::<Result<_, _>>()?,
+        None => vec![LicenseSectionType::Instance],
+    };
+    let email = optional("Email");
+    if let Some(email) = &email {
+        if !email.contains('@') {
+            return Err(bad("Email must be an e-mail address"));
+        }
+    }
+    Ok(LicenseFile {
+        product,
+        license_id,
+        company: required("Company")?,
+        email,
+        contact_person: optional("ContactPerson"),
+        edition: optional("Edition"),
+        license_type,
+        unit_type,
+        units,
+        sockets,
+        expiration_date: parse_date("ExpirationDate", &required("ExpirationDate")?)?,
+        support_expiration_date: optional("SupportExpirationDate")
+            .map(|v| parse_date("SupportExpirationDate", &v))
+            .transpose()?,
+        support_id: optional("SupportId"),
+        packages,
+        section_types,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "VSPC-SIMULATOR-LICENSE 1\nProduct=BackupServer\nLicenseId=514c45eb-9543-4799-8003-1e59385b774c\nCompany=Alpha\nType=Rental\nUnits=100\nExpirationDate=2030-01-31\n";
+
+    #[test]
+    fn a_minimal_file_parses() {
+        let file = parse(GOOD.as_bytes()).unwrap();
+        assert_eq!(file.company, "Alpha");
+        assert_eq!(file.units, 100.0);
+        assert_eq!(file.license_type, LicenseType::Rental);
+    }
+
+    #[test]
+    fn broken_files_are_refused() {
+        assert!(parse(b"").is_err());
+        assert!(parse(
+            GOOD.replace("VSPC-SIMULATOR-LICENSE 1", "LICENSE")
+                .as_bytes()
+        )
+        .is_err());
+        assert!(parse(GOOD.replace("Units=100", "Units=many").as_bytes()).is_err());
+        assert!(parse(GOOD.replace("Type=Rental", "Type=Metered").as_bytes()).is_err());
+        assert!(parse(GOOD.replace("Company=Alpha\n", "").as_bytes()).is_err());
+        assert!(parse(format!("{GOOD}Colour=blue\n").as_bytes()).is_err());
+    }
+}

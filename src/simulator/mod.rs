@@ -1,0 +1,202 @@
+//! An embedded simulator of the VSPC licensing API: a real HTTP server on loopback that speaks
+//! the wire format of `spec/vspc-licensing.yaml`.
+//!
+//! It serves every operation of the spec with real semantics over seeded, deterministic data
+//! (see [`SimulatorConfig`]), plus the things automation has to cope with on a real server:
+//! tokens that expire, read-only credentials, `X-Request-id` replays, `202 Accepted` async
+//! actions, scripted or random faults ([`FaultRule`], [`RandomFaults`]) and a drift mode whose
+//! answers stray from the spec.
+//!
+//! # Simulator
+//!
+//! VSPC does not run on a laptop or in CI; the simulator does. Start it in-process (feature
+//! `simulator`), point any client at [`SimulatorHandle::base_url`] and sign in with the default
+//! API key (or one of your own):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use vspc_licensing::simulator::{Simulator, SimulatorConfig};
+//!
+//! let sim = Simulator::start(SimulatorConfig::default().api_key("my-key").backup_servers(50)).await?;
+//! let page: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/licensing/backupServers?limit=10", sim.base_url()))
+//!     .bearer_auth("my-key")
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(page["meta"]["pagingInfo"]["total"], 50);
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! For contract tests of your own automation, run it as a process with
+//! `vspc-licensing serve` (its first line on stdout is the base URL), or call
+//! [`serve_forever`] from your own binary. Script faults per operation to check your retries:
+//! `SimulatorConfig::default().fault(FaultRule::once("PatchBackupServerLicense", FaultKind::DropAfterApply))`
+//! drops the first patch's connection after applying it, so a client that retries with the same
+//! `X-Request-id` must see the change applied exactly once
+//! ([`SimulatorState::changes_applied`] tells). Sample license files for the install
+//! operations, and their format, are in `spec/licenses/`.
+
+mod async_actions;
+mod auth;
+mod config;
+mod faults;
+mod idempotency;
+mod license_file;
+mod patch;
+mod query;
+mod reports;
+mod response;
+mod routes;
+mod seed;
+mod server;
+mod state;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use config::{AsyncOperations, SimulatorConfig, Sizes};
+pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
+pub use license_file::{
+    parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
+};
+pub use state::{Kind, SimulatorState};
+
+/// The API key every default configuration accepts with full access.
+pub const DEFAULT_API_KEY: &str = "vspc-sim-key";
+/// The API key every default configuration accepts for reads only.
+pub const DEFAULT_READ_ONLY_API_KEY: &str = "vspc-sim-read-only-key";
+/// The user every default configuration knows.
+pub const DEFAULT_USER: &str = "admin";
+/// That user's password.
+pub const DEFAULT_PASSWORD: &str = "vspc-sim-password";
+
+/// The simulator; [`Simulator::start`] runs one.
+#[derive(Debug)]
+pub struct Simulator;
+
+/// Why a simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// What the OS said.
+        source: io::Error,
+    },
+}
+
+/// A running simulator. Dropping it without [`shutdown`](Self::shutdown) stops it too.
+pub struct SimulatorHandle {
+    address: SocketAddr,
+    state: SimulatorState,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// Seeds the data, binds the address and starts serving.
+    pub async fn start(config: SimulatorConfig) -> Result<SimulatorHandle, SimulatorError> {
+        let listener = tokio::net::TcpListener::bind(config.address)
+            .await
+            .map_err(|source| SimulatorError::Bind {
+                address: config.address,
+                source,
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| SimulatorError::Bind {
+                address: config.address,
+                source,
+            })?;
+        // Data is relative to the start of today (UTC), so two simulators started the same day
+        // with the same seed serve the same data.
+        let today = Utc::now()
+            .duration_trunc(TimeDelta::days(1))
+            .unwrap_or_else(|_| Utc::now());
+        let seed_value = config.seed;
+        let sizes = config.sizes.clone();
+        let state = tokio::task::spawn_blocking(move || seed::seed(seed_value, &sizes, today))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let state = Arc::new(RwLock::new(state));
+        let app = Arc::new(routes::App {
+            state: Arc::clone(&state),
+            auth: auth::Auth::new(&config),
+            idempotency: idempotency::Idempotency::new(
+                config.idempotency_window,
+                config.idempotency_capacity,
+            ),
+            actions: async_actions::AsyncActions::default(),
+            faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
+            origin: OnceLock::new(),
+            config,
+        });
+        let _ = app.origin.set(format!("http://{address}"));
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, server::router(app), stopped));
+        Ok(SimulatorHandle {
+            address,
+            state: SimulatorState { inner: state },
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+impl SimulatorHandle {
+    /// The socket address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+    /// The origin, e.g. `http://127.0.0.1:41234`.
+    pub fn root_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+    /// The API base, e.g. `http://127.0.0.1:41234/api/v3`.
+    pub fn base_url(&self) -> String {
+        format!("{}/api/v3", self.root_url())
+    }
+    /// Read access to the data, for assertions.
+    pub fn state(&self) -> &SimulatorState {
+        &self.state
+    }
+    /// Stops accepting connections, lets open requests finish, and waits for the server.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimulatorHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Runs a simulator until Ctrl-C; prints the base URL as the first line on stdout.
+pub async fn serve_forever(config: SimulatorConfig) -> io::Result<()> {
+    let handle = Simulator::start(config)
+        .await
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    {
+        use std::io::Write;
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{}", handle.base_url())?;
+        stdout.flush()?;
+    }
+    tokio::signal::ctrl_c().await?;
+    handle.shutdown().await;
+    Ok(())
+}

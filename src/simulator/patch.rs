@@ -1,0 +1,47 @@
+//! JSON Patch on a resource: applied to its serde_json form, decoded back into the generated
+//! type (so the schema decides what a value may be), and limited to the writable paths.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::response::{code, Reply};
+
+fn refused(message: impl Into<String>) -> Reply {
+    Reply::bad_request(code::PATCH_REFUSED, message)
+}
+
+/// Applies a JSON Patch body to `current`, touching only `writable` paths (e.g. `/autoUpdateEnabled`).
+/// On any error nothing is changed and the error reply says why.
+pub(crate) fn apply<T: Serialize + DeserializeOwned>(
+    current: &T,
+    body: &[u8],
+    writable: &[&str],
+) -> Result<T, Reply> {
+    let patch: json_patch::Patch = serde_json::from_slice(body)
+        .map_err(|e| refused(format!("The body is not a JSON Patch document: {e}")))?;
+    if patch.0.is_empty() {
+        return Err(refused("The JSON Patch document has no operations."));
+    }
+    for operation in &patch.0 {
+        let path = operation.path().as_str();
+        let allowed = match operation {
+            json_patch::PatchOperation::Test(_) => true,
+            json_patch::PatchOperation::Replace(_) | json_patch::PatchOperation::Add(_) => {
+                writable.contains(&path)
+            }
+            _ => false,
+        };
+        if !allowed {
+            return Err(refused(format!(
+                "The property at path '{}' could not be updated; writable: {}.",
+                path.trim_start_matches('/'),
+                writable.join(", ")
+            )));
+        }
+    }
+    let mut document = serde_json::to_value(current).map_err(|e| refused(e.to_string()))?;
+    json_patch::patch(&mut document, &patch.0)
+        .map_err(|e| refused(format!("The JSON Patch could not be applied: {e}")))?;
+    serde_json::from_value(document)
+        .map_err(|e| refused(format!("The patched resource is not valid: {e}")))
+}

@@ -1,0 +1,541 @@
+//! Collection queries: `limit`/`offset` paging, `filter`, `sort` and `select`, evaluated over the
+//! serde_json form of any resource, with property names checked against the resource's schema.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::enums::{FilterCollation, FilterOperation, SortDirection};
+use crate::types::{FilterExpression, SelectExpression, SortExpression};
+
+use super::response::{code, Reply};
+
+/// What the schema says about a resource: every property path, and the required top-level ones.
+#[derive(Debug, Default)]
+pub(crate) struct Shape {
+    paths: HashSet<String>,
+    required: Vec<String>,
+}
+
+fn collect_paths(
+    schema: &Value,
+    defs: &Value,
+    prefix: &str,
+    depth: usize,
+    out: &mut HashSet<String>,
+) {
+    if depth > 8 {
+        return;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        if let Some(target) = reference.rsplit('/').next().and_then(|name| defs.get(name)) {
+            collect_paths(target, defs, prefix, depth + 1, out);
+        }
+        return;
+    }
+    for combinator in ["anyOf", "oneOf", "allOf"] {
+        if let Some(parts) = schema.get(combinator).and_then(Value::as_array) {
+            for part in parts {
+                collect_paths(part, defs, prefix, depth + 1, out);
+            }
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        collect_paths(items, defs, prefix, depth + 1, out);
+    }
+    if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+        for (name, property) in properties {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            out.insert(path.clone());
+            collect_paths(property, defs, &path, depth + 1, out);
+        }
+    }
+}
+
+/// The shape of `T`, computed once per type from its JSON schema.
+pub(crate) fn shape_of<T: schemars::JsonSchema>() -> &'static Shape {
+    static SHAPES: OnceLock<Mutex<HashMap<String, &'static Shape>>> = OnceLock::new();
+    let name = std::any::type_name::<T>().to_owned();
+    let mut shapes = SHAPES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    shapes.entry(name).or_insert_with(|| {
+        let schema = schemars::schema_for!(T);
+        let schema = schema.as_value();
+        let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+        let mut paths = HashSet::new();
+        collect_paths(schema, &defs, "", 0, &mut paths);
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Box::leak(Box::new(Shape { paths, required }))
+    })
+}
+
+/// A parsed collection query.
+#[derive(Debug, Default)]
+pub(crate) struct Query {
+    pub(crate) limit: usize,
+    pub(crate) offset: usize,
+    pub(crate) filter: Vec<FilterExpression>,
+    pub(crate) sort: Vec<SortExpression>,
+    pub(crate) select: Vec<String>,
+}
+
+fn invalid(message: impl Into<String>) -> Reply {
+    Reply::bad_request(code::INVALID_PARAMETER, message)
+}
+
+fn check_property(shape: &Shape, parameter: &str, property: &str) -> Result<(), Reply> {
+    if shape.paths.contains(property) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{parameter}: the resource has no property `{property}`."
+        )))
+    }
+}
+
+fn check_filter(shape: &Shape, expression: &FilterExpression) -> Result<(), Reply> {
+    match &expression.operation {
+        FilterOperation::And | FilterOperation::Or | FilterOperation::Not => {
+            if expression.items.is_empty() {
+                return Err(invalid(format!(
+                    "filter: `{}` needs conditions in `items`.",
+                    expression.operation
+                )));
+            }
+            if expression.operation == FilterOperation::Not && expression.items.len() != 1 {
+                return Err(invalid(
+                    "filter: `not` takes exactly one condition in `items`.",
+                ));
+            }
+            expression
+                .items
+                .iter()
+                .try_for_each(|item| check_filter(shape, item))
+        }
+        FilterOperation::Unknown(other) => {
+            Err(invalid(format!("filter: unknown operation `{other}`.")))
+        }
+        operation => {
+            let property = expression
+                .property
+                .as_deref()
+                .ok_or_else(|| invalid(format!("filter: `{operation}` needs a `property`.")))?;
+            check_property(shape, "filter", property)?;
+            let value = expression
+                .value
+                .as_ref()
+                .ok_or_else(|| invalid(format!("filter: `{operation}` needs a `value`.")))?;
+            if matches!(
+                operation,
+                FilterOperation::In | FilterOperation::Subset | FilterOperation::Superset
+            ) && !value.is_array()
+            {
+                return Err(invalid(format!(
+                    "filter: the value of `{operation}` must be an array."
+                )));
+            }
+            if let Some(FilterCollation::Unknown(other)) = &expression.collation {
+                return Err(invalid(format!("filter: unknown collation `{other}`.")));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Parses and checks the query parameters of a collection read.
+pub(crate) fn parse(
+    params: &[(String, String)],
+    shape: &Shape,
+    paged: bool,
+) -> Result<Query, Reply> {
+    let mut query = Query {
+        limit: 100,
+        offset: 0,
+        ..Query::default()
+    };
+    let mut seen = HashSet::new();
+    for (name, value) in params {
+        if !seen.insert(name.as_str())
+            && matches!(
+                name.as_str(),
+                "limit" | "offset" | "filter" | "sort" | "select"
+            )
+        {
+            return Err(invalid(format!("`{name}` is given more than once.")));
+        }
+        match (name.as_str(), paged) {
+            ("limit", true) => {
+                query.limit = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| invalid("limit must be an integer from 1 to 500."))?
+                    as usize;
+            }
+            ("offset", true) => {
+                query.offset = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
+                    .ok_or_else(|| invalid("offset must be an integer of 0 or more."))?
+                    as usize;
+            }
+            ("filter", true) => {
+                let parsed: Option<Vec<FilterExpression>> = serde_json::from_str(value)
+                    .map_err(|e| invalid(format!("filter is not a valid FilterParameter: {e}")))?;
+                query.filter = parsed.unwrap_or_default();
+                query
+                    .filter
+                    .iter()
+                    .try_for_each(|f| check_filter(shape, f))?;
+            }
+            ("sort", true) => {
+                let parsed: Option<Vec<SortExpression>> = serde_json::from_str(value)
+                    .map_err(|e| invalid(format!("sort is not a valid SortParameter: {e}")))?;
+                query.sort = parsed.unwrap_or_default();
+                for sort in &query.sort {
+                    check_property(shape, "sort", &sort.property)?;
+                    if let Some(SortDirection::Unknown(other)) = &sort.direction {
+                        return Err(invalid(format!("sort: unknown direction `{other}`.")));
+                    }
+                    if let Some(FilterCollation::Unknown(other)) = &sort.collation {
+                        return Err(invalid(format!("sort: unknown collation `{other}`.")));
+                    }
+                }
+            }
+            ("select", _) => {
+                let parsed: Option<Vec<SelectExpression>> = serde_json::from_str(value)
+                    .map_err(|e| invalid(format!("select is not a valid SelectParameter: {e}")))?;
+                query.select = parsed
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| s.property_path)
+                    .collect();
+                for path in &query.select {
+                    check_property(shape, "select", path)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(query)
+}
+
+/// The value at a dotted path; missing properties read as `null`. A path that goes through an
+/// array (`servers.serverUid`) reads as the array of what each element has there.
+fn lookup<'a>(value: &'a Value, path: &str) -> Cow<'a, Value> {
+    static NULL: Value = Value::Null;
+    let mut current = value;
+    let mut keys = path.split('.');
+    while let Some(key) = keys.next() {
+        match current {
+            Value::Object(map) => current = map.get(key).unwrap_or(&NULL),
+            Value::Array(items) => {
+                let rest: Vec<&str> = std::iter::once(key).chain(keys).collect();
+                let rest = rest.join(".");
+                return Cow::Owned(Value::Array(
+                    items
+                        .iter()
+                        .map(|item| lookup(item, &rest).into_owned())
+                        .collect(),
+                ));
+            }
+            _ => return Cow::Borrowed(&NULL),
+        }
+    }
+    Cow::Borrowed(current)
+}
+
+fn fold(text: &str, collation: &FilterCollation) -> String {
+    match collation {
+        FilterCollation::Ordinal => text.to_owned(),
+        _ => text.to_lowercase(),
+    }
+}
+
+fn compare(a: &Value, b: &Value, collation: &FilterCollation) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::String(x), Value::String(y)) => {
+            let ordering = fold(x, collation).cmp(&fold(y, collation));
+            // Lexicographic order breaks ties of case-insensitive order by the exact text.
+            Some(if *collation == FilterCollation::Lexicographic {
+                ordering.then_with(|| x.cmp(y))
+            } else {
+                ordering
+            })
+        }
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Null, Value::Null) => Some(Ordering::Equal),
+        _ => None,
+    }
+}
+
+fn equal(a: &Value, b: &Value, collation: &FilterCollation) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| equal(x, y, collation))
+        }
+        _ => compare(a, b, collation) == Some(Ordering::Equal),
+    }
+}
+
+fn as_list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// Whether a resource meets a condition.
+pub(crate) fn matches(resource: &Value, expression: &FilterExpression) -> bool {
+    let collation = expression
+        .collation
+        .clone()
+        .unwrap_or(FilterCollation::Ordinal);
+    let actual_value = lookup(resource, expression.property.as_deref().unwrap_or(""));
+    let actual = || actual_value.as_ref();
+    let expected = expression.value.as_ref().unwrap_or(&Value::Null);
+    match &expression.operation {
+        FilterOperation::And => expression.items.iter().all(|e| matches(resource, e)),
+        FilterOperation::Or => expression.items.iter().any(|e| matches(resource, e)),
+        FilterOperation::Not => !expression.items.iter().all(|e| matches(resource, e)),
+        FilterOperation::Equals => equal(actual(), expected, &collation),
+        FilterOperation::NotEquals => !equal(actual(), expected, &collation),
+        FilterOperation::LessThan => {
+            compare(actual(), expected, &collation) == Some(Ordering::Less)
+        }
+        FilterOperation::LessThanOrEqual => matches!(
+            compare(actual(), expected, &collation),
+            Some(Ordering::Less | Ordering::Equal)
+        ),
+        FilterOperation::GreaterThan => {
+            compare(actual(), expected, &collation) == Some(Ordering::Greater)
+        }
+        FilterOperation::GreaterThanOrEqual => {
+            matches!(
+                compare(actual(), expected, &collation),
+                Some(Ordering::Greater | Ordering::Equal)
+            )
+        }
+        FilterOperation::Contains => match (actual(), expected) {
+            (Value::String(text), Value::String(part)) => {
+                fold(text, &collation).contains(&fold(part, &collation))
+            }
+            (Value::Array(items), wanted) => {
+                items.iter().any(|item| equal(item, wanted, &collation))
+            }
+            _ => false,
+        },
+        FilterOperation::In => as_list(expected)
+            .iter()
+            .any(|candidate| equal(actual(), candidate, &collation)),
+        FilterOperation::Subset => {
+            let set = as_list(expected);
+            as_list(actual())
+                .iter()
+                .all(|item| set.iter().any(|s| equal(item, s, &collation)))
+        }
+        FilterOperation::Superset => {
+            let have = as_list(actual());
+            as_list(expected)
+                .iter()
+                .all(|wanted| have.iter().any(|h| equal(h, wanted, &collation)))
+        }
+        FilterOperation::Unknown(_) => false,
+    }
+}
+
+fn sort_order(a: &[Value], b: &[Value], sort: &[SortExpression]) -> Ordering {
+    for (i, expression) in sort.iter().enumerate() {
+        let collation = expression
+            .collation
+            .clone()
+            .unwrap_or(FilterCollation::Ordinal);
+        // Nulls and values of other types come first in ascending order.
+        let ordering = match (&a[i], &b[i]) {
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Null, _) => Ordering::Less,
+            (_, Value::Null) => Ordering::Greater,
+            (x, y) => compare(x, y, &collation).unwrap_or(Ordering::Equal),
+        };
+        let ordering = if expression.direction == Some(SortDirection::Descending) {
+            ordering.reverse()
+        } else {
+            ordering
+        };
+        if ordering != Ordering::Equal {
+            return ordering;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Keeps the selected properties (and the required ones) of a resource.
+pub(crate) fn project(value: Value, select: &[String], shape: &Shape) -> Value {
+    if select.is_empty() {
+        return value;
+    }
+    let mut out = Map::new();
+    for path in select
+        .iter()
+        .map(String::as_str)
+        .chain(shape.required.iter().map(String::as_str))
+    {
+        let found = lookup(&value, path).into_owned();
+        if found.is_null() && !shape.required.iter().any(|r| r == path) {
+            continue;
+        }
+        let mut keys = path.split('.').peekable();
+        let mut target = &mut out;
+        while let Some(key) = keys.next() {
+            if keys.peek().is_none() {
+                target.insert(key.to_owned(), found.clone());
+            } else {
+                let entry = target
+                    .entry(key.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !entry.is_object() {
+                    break;
+                }
+                target = entry.as_object_mut().expect("checked above");
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// A page of a collection: `{ data, meta.pagingInfo }`. Only the page is serialised twice
+/// (once more for select); a filter or sort serialises each item once to read it.
+pub(crate) fn page<T: Serialize>(
+    items: &[T],
+    query: &Query,
+    shape: &Shape,
+    adjust: &dyn Fn(&mut Value),
+) -> Value {
+    let to_value = |item: &T| serde_json::to_value(item).unwrap_or(Value::Null);
+    let (total, chosen): (usize, Vec<usize>) = if query.filter.is_empty() && query.sort.is_empty() {
+        let end = items.len().min(query.offset.saturating_add(query.limit));
+        let start = query.offset.min(end);
+        (items.len(), (start..end).collect())
+    } else {
+        let mut keyed: Vec<(Vec<Value>, usize)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let value = to_value(item);
+            if query.filter.iter().all(|f| matches(&value, f)) {
+                let keys = query
+                    .sort
+                    .iter()
+                    .map(|s| lookup(&value, &s.property).into_owned())
+                    .collect();
+                keyed.push((keys, i));
+            }
+        }
+        if !query.sort.is_empty() {
+            keyed.sort_by(|a, b| sort_order(&a.0, &b.0, &query.sort));
+        }
+        let total = keyed.len();
+        (
+            total,
+            keyed
+                .into_iter()
+                .skip(query.offset)
+                .take(query.limit)
+                .map(|(_, i)| i)
+                .collect(),
+        )
+    };
+    let data: Vec<Value> = chosen
+        .iter()
+        .map(|&i| {
+            let mut value = project(to_value(&items[i]), &query.select, shape);
+            adjust(&mut value);
+            value
+        })
+        .collect();
+    json!({
+        "data": data,
+        "meta": { "pagingInfo": { "total": total, "count": data.len(), "offset": query.offset } },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn condition(text: Value) -> FilterExpression {
+        serde_json::from_value(text).unwrap()
+    }
+
+    #[test]
+    fn nested_paths_read_through_objects_and_arrays() {
+        let usage = json!({ "organizationType": "Company", "servers": [{ "serverType": "VONE" }, { "serverType": "VB365" }] });
+        assert_eq!(
+            lookup(&usage, "servers.serverType").into_owned(),
+            json!(["VONE", "VB365"])
+        );
+        assert!(matches(
+            &usage,
+            &condition(
+                json!({ "property": "servers.serverType", "operation": "contains", "value": "VB365" })
+            )
+        ));
+        assert!(!matches(
+            &usage,
+            &condition(
+                json!({ "property": "servers.serverType", "operation": "contains", "value": "VSPC" })
+            )
+        ));
+        assert!(matches(
+            &usage,
+            &condition(
+                json!({ "property": "servers.serverType", "operation": "subset", "value": ["VONE", "VB365", "VSPC"] })
+            )
+        ));
+        assert_eq!(
+            lookup(&usage, "organizationType.nothing").into_owned(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn collations_compare_as_documented() {
+        let license = json!({ "company": "Alpha", "units": 10 });
+        let equals = |value: &str, collation: &str| {
+            matches(
+                &license,
+                &condition(
+                    json!({ "property": "company", "operation": "equals", "value": value, "collation": collation }),
+                ),
+            )
+        };
+        assert!(equals("Alpha", "ordinal"));
+        assert!(!equals("alpha", "ordinal"));
+        assert!(equals("alpha", "ignorecase"));
+        assert!(!equals("alpha", "lexicographic"));
+        assert!(matches(
+            &license,
+            &condition(json!({ "property": "units", "operation": "lessThan", "value": 10.5 }))
+        ));
+    }
+}
