@@ -9,12 +9,12 @@ mod alk;
 mod args;
 mod auto_update;
 mod conform;
-//mod demo;
+mod demo;
 mod license;
 mod licenses;
 mod output;
 mod reports;
-//mod serve;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -72,7 +72,8 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Outcome {
     let global = cli.global;
     match cli.command {
-        Command::Demo(_) | Command::Serve(_) => unreachable!(),
+        Command::Demo(args) => demo::run(&global, args).await,
+        Command::Serve(args) => serve::run(&global, args).await,
         Command::Licenses(command) => licenses::run(&global, command).await,
         Command::AutoUpdate(command) => auto_update::run(&global, command).await,
         Command::License(command) => license::run(&global, command).await,
