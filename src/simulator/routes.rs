@@ -787,6 +787,22 @@ fn legacy_cloud_connect(app: &App, call: &Call, uid: &Uuid) -> Reply {
     }
 }
 
+/// The VAC v2 API answers errors with a bare JSON string, not the v3 `ErrorResponse`.
+fn legacy_errors(path: &str, reply: Reply) -> Reply {
+    let legacy = path.starts_with("/v2/") || path.starts_with("/api/v2/");
+    if !legacy || reply.is_success() {
+        return reply;
+    }
+    let message = serde_json::from_slice::<Value>(&reply.body)
+        .ok()
+        .and_then(|body| body["errors"][0]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "An error has occurred.".to_owned());
+    Reply {
+        body: Bytes::from(serde_json::to_vec(&Value::String(message)).unwrap_or_default()),
+        ..reply
+    }
+}
+
 fn aborted() -> Response {
     let mut response = Response::new(Body::empty());
     response.extensions_mut().insert(AbortConnection);
@@ -828,7 +844,7 @@ pub(crate) async fn dispatch(
     let path = uri.path().to_owned();
     let op = match route(&method, &path) {
         Ok(op) => op,
-        Err(reply) => return reply.into_response(),
+        Err(reply) => return legacy_errors(&path, reply).into_response(),
     };
     let params: Vec<(String, String)> = uri
         .query()
@@ -892,7 +908,7 @@ pub(crate) async fn dispatch(
             .into_response()
         }
     }
-    let reply = respond(&app, op, params, headers, body).await;
+    let reply = legacy_errors(&path, respond(&app, op, params, headers, body).await);
     match after {
         Some(FaultKind::DropAfterApply) => aborted(),
         Some(FaultKind::TruncatedBody) => truncated(reply),
