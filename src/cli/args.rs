@@ -84,6 +84,34 @@ pub(crate) enum Command {
     Usage(UsageCommand),
     /// Check a VSPC against the spec: every read-only operation, every page (changes nothing)
     Conform(ConformArgs),
+    /// The Automatic License Key Update (ALK) servers and whether this machine reaches them
+    #[command(subcommand)]
+    Alk(AlkCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AlkCommand {
+    /// The license update and certificate revocation endpoints each product needs
+    Endpoints {
+        /// Only these products (repeatable): vspc, vbr, em, vone, vb365, vro, vbsf
+        #[arg(long = "product", value_name = "PRODUCT")]
+        products: Vec<crate::alk::AlkProduct>,
+    },
+    /// Resolve and connect to each endpoint; exit 6 if a required one fails
+    Check {
+        /// Only these products (repeatable): vspc, vbr, em, vone, vb365, vro, vbsf
+        #[arg(long = "product", value_name = "PRODUCT")]
+        products: Vec<crate::alk::AlkProduct>,
+        /// Send HOST[:PORT] to ADDRESS[:PORT] instead of asking DNS, like curl's --resolve (repeatable)
+        #[arg(long = "resolve", value_name = "HOST:PORT:ADDRESS")]
+        resolve: Vec<String>,
+        /// Endpoints checked at once
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Time for one endpoint's name lookup and connection, e.g. 5s
+        #[arg(long, value_parser = parse_duration, default_value = "5s")]
+        connect_timeout: Duration,
+    },
 }
 
 #[derive(Debug, Args)]

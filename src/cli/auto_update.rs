@@ -71,10 +71,7 @@ struct Change {
 
 async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     if args.api == ApiVersion::V2 {
-        return Err(Failure::Exit(
-            2,
-            "--api v2 is not available in this build".into(),
-        ));
+        return switch_v2(global, &args, enable).await;
     }
     let client = global.client()?;
     let targets = targets(&client, &args).await?;
@@ -144,6 +141,11 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     bar.finish_and_clear();
     let mut changes = changes;
     changes.sort_by_key(|c| (c.product, c.uid));
+    report(global, &changes)
+}
+
+/// Prints what happened to each server; any failure makes the exit code 1.
+fn report(global: &Global, changes: &[Change]) -> Outcome {
     let rows: Vec<Vec<String>> = changes
         .iter()
         .map(|c| {
@@ -159,7 +161,7 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
         global.output,
         &["product", "server uid", "outcome", "detail"],
         &rows,
-        &changes,
+        changes,
     )?;
     let count = |outcome: &str| changes.iter().filter(|c| c.outcome == outcome).count();
     eprintln!(
@@ -211,4 +213,64 @@ async fn targets(
         ));
     }
     Ok(args.uids.iter().map(|uid| (product, *uid, None)).collect())
+}
+
+/// The former Veeam Availability Console API v2 (port 1281): Cloud Connect licenses only, one
+/// PATCH per license, the server's message reported as it is.
+async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome {
+    if args.all || args.uids.is_empty() {
+        return Err(Failure::Exit(
+            2,
+            "--api v2 switches named Cloud Connect licenses: pass their UIDs (no --all)".into(),
+        ));
+    }
+    if args.product.is_some_and(|p| p != ProductChoice::Site) {
+        return Err(Failure::Exit(
+            2,
+            "--api v2 covers Cloud Connect licenses only (--product site)".into(),
+        ));
+    }
+    let url = global.url.as_deref().ok_or_else(|| {
+        Failure::Exit(
+            2,
+            "no VAC address: pass --url (e.g. https://vac:1281)".into(),
+        )
+    })?;
+    let token = global
+        .api_keys
+        .last()
+        .ok_or_else(|| Failure::Exit(2, "--api v2 needs a bearer token: pass --api-key".into()))?;
+    let mut http = reqwest::Client::builder().timeout(global.timeout);
+    if let Some(path) = &global.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| Failure::Exit(2, format!("{}: {e}", path.display())))?;
+        let certificate = reqwest::Certificate::from_pem(&pem)
+            .map_err(|e| Failure::Exit(2, format!("{}: {e}", path.display())))?;
+        http = http.tls_certs_merge([certificate]);
+    }
+    if global.insecure {
+        eprintln!("warning: --insecure: the server's TLS certificate is not checked; credentials can be intercepted");
+        http = http.tls_danger_accept_invalid_certs(true);
+    }
+    let legacy = crate::legacy::LegacyClient::new(url, token, http)
+        .map_err(|e| Failure::Exit(2, e.to_string()))?;
+    let mut changes = Vec::new();
+    for uid in &args.uids {
+        let change = match legacy.set_cloud_connect_auto_update(*uid, enable).await {
+            Ok(message) => Change {
+                product: Product::Site,
+                uid: *uid,
+                outcome: "changed",
+                detail: message,
+            },
+            Err(e) => Change {
+                product: Product::Site,
+                uid: *uid,
+                outcome: "failed",
+                detail: e.to_string(),
+            },
+        };
+        changes.push(change);
+    }
+    report(global, &changes)
 }

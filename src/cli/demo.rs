@@ -16,26 +16,58 @@ const DEMO_PASSWORD: &str = "demo-password";
 const SAMPLE_LICENSE: &[u8] = include_bytes!("../../spec/licenses/vbr-rental-1000.lic");
 
 pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
-    let config = SimulatorConfig::default().seed(args.seed).user(DEMO_USER, DEMO_PASSWORD);
-    let simulator = Simulator::start(config).await.map_err(|e| Failure::Exit(1, format!("cannot start the simulator: {e}")))?;
+    let config = SimulatorConfig::default()
+        .seed(args.seed)
+        .user(DEMO_USER, DEMO_PASSWORD);
+    let simulator = Simulator::start(config)
+        .await
+        .map_err(|e| Failure::Exit(1, format!("cannot start the simulator: {e}")))?;
     let url = simulator.base_url();
-    step(0, &format!("Started the VSPC licensing simulator (seed {}) at {url}", args.seed));
+    step(
+        0,
+        &format!(
+            "Started the VSPC licensing simulator (seed {}) at {url}",
+            args.seed
+        ),
+    );
 
-    let client = Client::builder(&url).credentials(DEMO_USER, DEMO_PASSWORD).build()?;
+    let client = Client::builder(&url)
+        .credentials(DEMO_USER, DEMO_PASSWORD)
+        .build()?;
     step(1, &format!("Signing in as {DEMO_USER} with a password (POST /token); the client renews the token itself"));
 
     let mut all: Vec<License> = Vec::new();
     for product in Product::ALL {
-        let licenses: Vec<License> = client.licenses(product, ListQuery::new().page_size(MAX_PAGE_SIZE)).try_collect().await?;
-        println!("   {:<32} {:>4} license(s)", product.display_name(), licenses.len());
+        let licenses: Vec<License> = client
+            .licenses(product, ListQuery::new().page_size(MAX_PAGE_SIZE))
+            .try_collect()
+            .await?;
+        println!(
+            "   {:<32} {:>4} license(s)",
+            product.display_name(),
+            licenses.len()
+        );
         all.extend(licenses);
     }
-    step(2, &format!("Listed every product's licenses: {} in all", all.len()));
+    step(
+        2,
+        &format!("Listed every product's licenses: {} in all", all.len()),
+    );
     print_table(&all);
 
     let now = chrono::Utc::now();
-    let soon: Vec<License> = all.iter().filter(|l| l.expires_within(now, chrono::Duration::days(30))).cloned().collect();
-    step(3, &format!("{} license(s) expire within 30 days (or have expired)", soon.len()));
+    let soon: Vec<License> = all
+        .iter()
+        .filter(|l| l.expires_within(now, chrono::Duration::days(30)))
+        .cloned()
+        .collect();
+    step(
+        3,
+        &format!(
+            "{} license(s) expire within 30 days (or have expired)",
+            soon.len()
+        ),
+    );
     print_table(&soon);
 
     // The same audit, asked of the server: a filter travels as JSON in the query string.
@@ -43,7 +75,11 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
         .backup_server_licenses(ListQuery::new().filter(Filter::equals("autoUpdateEnabled", false)))
         .try_collect()
         .await?;
-    let switch_off: Vec<License> = all.iter().filter(|l| l.auto_update_enabled() == Some(false)).cloned().collect();
+    let switch_off: Vec<License> = all
+        .iter()
+        .filter(|l| l.auto_update_enabled() == Some(false))
+        .cloned()
+        .collect();
     step(
         4,
         &format!(
@@ -57,15 +93,34 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
     for license in &switch_off {
         if let Some(uid) = license.uid() {
             let after = client.enable_auto_update(license.product(), uid).await?;
-            println!("   {} {uid}: auto-update {}", license.product(), if after.auto_update_enabled() == Some(true) { "on" } else { "still off!" });
+            println!(
+                "   {} {uid}: auto-update {}",
+                license.product(),
+                if after.auto_update_enabled() == Some(true) {
+                    "on"
+                } else {
+                    "still off!"
+                }
+            );
         }
     }
-    step(5, &format!("Enabled auto-update on {} license(s) with JSON Patch (one X-Request-id per change)", switch_off.len()));
+    step(
+        5,
+        &format!(
+            "Enabled auto-update on {} license(s) with JSON Patch (one X-Request-id per change)",
+            switch_off.len()
+        ),
+    );
 
-    let target = all.iter().find(|l| l.product() == Product::BackupServer).and_then(License::uid);
+    let target = all
+        .iter()
+        .find(|l| l.product() == Product::BackupServer)
+        .and_then(License::uid);
     if let Some(uid) = target {
         let file = LicenseFile::from_bytes("vbr-rental-1000.lic", SAMPLE_LICENSE);
-        let installed = client.install_license(Product::BackupServer, Some(uid), &file).await?;
+        let installed = client
+            .install_license(Product::BackupServer, Some(uid), &file)
+            .await?;
         step(
             6,
             &format!(
@@ -77,9 +132,18 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
         );
     }
 
-    let reports: Vec<_> = client.latest_license_reports(ListQuery::new()).try_collect().await?;
-    step(7, &format!("Read the latest license usage reports: {}", reports.len()));
-    if let Some(id) = reports.iter().find_map(|r| r.report_parameters.as_ref().map(|p| p.report_id)) {
+    let reports: Vec<_> = client
+        .latest_license_reports(ListQuery::new())
+        .try_collect()
+        .await?;
+    step(
+        7,
+        &format!("Read the latest license usage reports: {}", reports.len()),
+    );
+    if let Some(id) = reports
+        .iter()
+        .find_map(|r| r.report_parameters.as_ref().map(|p| p.report_id))
+    {
         let csv = client.download_license_report_csv(id).await?;
         let text = String::from_utf8_lossy(&csv);
         println!("   report {id} as CSV ({} bytes):", csv.len());
@@ -89,20 +153,32 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
     }
 
     let finalized = client.finalize_license_reports().await?;
-    step(8, &format!("Finalized the usage reports: {} ({})", finalized.report_approval_status, finalized.message));
+    step(
+        8,
+        &format!(
+            "Finalized the usage reports: {} ({})",
+            finalized.report_approval_status, finalized.message
+        ),
+    );
 
     let still_off = client
         .backup_server_licenses(ListQuery::new().filter(Filter::equals("autoUpdateEnabled", false)))
         .try_collect::<Vec<_>>()
         .await?
         .len();
-    step(9, &format!("Audit again: {still_off} backup server license(s) with auto-update off"));
+    step(
+        9,
+        &format!("Audit again: {still_off} backup server license(s) with auto-update off"),
+    );
     simulator.shutdown().await;
     println!("\nDone. Point the same commands at your VSPC with --url and --api-key; see `vspc-licensing --help`.");
     if still_off == 0 {
         Ok(())
     } else {
-        Err(Failure::Exit(1, "the demo's audit still finds licenses with auto-update off".into()))
+        Err(Failure::Exit(
+            1,
+            "the demo's audit still finds licenses with auto-update off".into(),
+        ))
     }
 }
 

@@ -5,15 +5,16 @@
 //! could not be reached (connection, TLS, timeout); `5` the contract check found drift;
 //! `6` an ALK endpoint is unreachable.
 
+mod alk;
 mod args;
 mod auto_update;
 mod conform;
-//mod demo;
+mod demo;
 mod license;
 mod licenses;
 mod output;
 mod reports;
-//mod serve;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -71,13 +72,15 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> Outcome {
     let global = cli.global;
     match cli.command {
-        Command::Demo(_) | Command::Serve(_) => unreachable!(),
+        Command::Demo(args) => demo::run(&global, args).await,
+        Command::Serve(args) => serve::run(&global, args).await,
         Command::Licenses(command) => licenses::run(&global, command).await,
         Command::AutoUpdate(command) => auto_update::run(&global, command).await,
         Command::License(command) => license::run(&global, command).await,
         Command::Reports(command) => reports::run_reports(&global, command).await,
         Command::Usage(command) => reports::run_usage(&global, command).await,
         Command::Conform(args) => conform::run(&global, args).await,
+        Command::Alk(command) => alk::run(&global, command).await,
     }
 }
 

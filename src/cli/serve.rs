@@ -5,7 +5,10 @@ use super::{Failure, Outcome};
 use crate::simulator::{serve_forever, SimulatorConfig};
 
 pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
-    let mut config = SimulatorConfig::default().seed(args.seed).address(args.addr).drift(args.drift);
+    let mut config = SimulatorConfig::default()
+        .seed(args.seed)
+        .address(args.addr)
+        .drift(args.drift);
     if let Some(n) = args.backup_servers {
         config = config.backup_servers(n);
     }
@@ -28,8 +31,9 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
         config = config.read_only_api_key(key);
     }
     for user in args.users {
-        let (name, password) =
-            user.split_once(':').ok_or_else(|| Failure::Exit(2, format!("--user {user:?}: write it as NAME:PASSWORD")))?;
+        let (name, password) = user.split_once(':').ok_or_else(|| {
+            Failure::Exit(2, format!("--user {user:?}: write it as NAME:PASSWORD"))
+        })?;
         config = config.user(name, password);
     }
     if let Some(threshold) = args.async_threshold {
@@ -37,9 +41,14 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     }
     if let Some(rate) = args.fault_rate {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(Failure::Exit(2, format!("--fault-rate {rate} must be between 0 and 1")));
+            return Err(Failure::Exit(
+                2,
+                format!("--fault-rate {rate} must be between 0 and 1"),
+            ));
         }
         config = config.random_fault_rate(rate);
     }
-    serve_forever(config).await.map_err(|e| Failure::Exit(1, format!("the simulator stopped: {e}")))
+    serve_forever(config)
+        .await
+        .map_err(|e| Failure::Exit(1, format!("the simulator stopped: {e}")))
 }
