@@ -44,7 +44,7 @@ fn drift_adjust(drift: bool, license: bool) -> impl Fn(&mut Value) {
     }
 }
 
-fn single<T: serde::Serialize + schemars::JsonSchema>(
+fn single<T: serde::Serialize + schemars::JsonSchema + 'static>(
     item: &T,
     params: &[(String, String)],
     drift: bool,
@@ -65,7 +65,7 @@ fn single<T: serde::Serialize + schemars::JsonSchema>(
     }
 }
 
-fn collection<T: serde::Serialize + schemars::JsonSchema>(
+fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
     items: &[T],
     params: &[(String, String)],
     paged: bool,
