@@ -688,3 +688,78 @@ async fn drift_mode_is_what_the_drift_report_sees() {
     assert!(kinds.contains(&DriftKind::UnknownEnumValue), "{kinds:?}");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn legacy_v2_answers_follow_the_v2_spec() {
+    let spec = Spec::load(format!(
+        "{}/spec/vac-v2-licensing.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::default()).await.unwrap();
+    let c = http_client();
+    let site = sim.state().site_uids()[0];
+    let url = |id: String| format!("{}/v2/licensing/cloudconnectLicenses/{id}", sim.root_url());
+    let cases = [
+        (
+            url(site.to_string()),
+            Some(KEY),
+            json!({ "autoUpdateEnabled": true }),
+            200,
+        ),
+        (
+            url(site.to_string()),
+            Some(KEY),
+            json!({ "autoUpdateEnabled": "on" }),
+            400,
+        ),
+        (
+            url("not-a-uuid".into()),
+            Some(KEY),
+            json!({ "autoUpdateEnabled": true }),
+            400,
+        ),
+        (
+            url(uuid::Uuid::new_v4().to_string()),
+            Some(KEY),
+            json!({ "autoUpdateEnabled": true }),
+            404,
+        ),
+        (
+            url(site.to_string()),
+            None,
+            json!({ "autoUpdateEnabled": true }),
+            401,
+        ),
+        (
+            url(site.to_string()),
+            Some(DEFAULT_READ_ONLY_API_KEY),
+            json!({ "autoUpdateEnabled": false }),
+            403,
+        ),
+    ];
+    for (url, key, body, expected) in cases {
+        let mut request = c.patch(url).json(&body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(status, expected, "{}", String::from_utf8_lossy(&bytes));
+        assert!(serde_json::from_slice::<Value>(&bytes).unwrap().is_string());
+        let violations = spec.validate_response(
+            "SetCloudConnectLicenseAutoUpdate",
+            status,
+            content_type.as_deref(),
+            &bytes,
+        );
+        assert!(violations.is_empty(), "{status}: {violations:#?}");
+    }
+    assert!(sim.state().site_license(site).unwrap().auto_update_enabled);
+    sim.shutdown().await;
+}

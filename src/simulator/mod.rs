@@ -42,9 +42,11 @@
 mod async_actions;
 mod auth;
 mod config;
+mod dispatch;
 mod faults;
 mod idempotency;
 mod license_file;
+mod operations;
 mod patch;
 mod query;
 mod reports;
@@ -129,7 +131,7 @@ impl Simulator {
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         let state = Arc::new(RwLock::new(state));
-        let app = Arc::new(routes::App {
+        let app = Arc::new(dispatch::App {
             state: Arc::clone(&state),
             auth: auth::Auth::new(&config),
             idempotency: idempotency::Idempotency::new(

@@ -1,10 +1,11 @@
 //! Collection queries: `limit`/`offset` paging, `filter`, `sort` and `select`, evaluated over the
 //! serde_json form of any resource, with property names checked against the resource's schema.
 
+use std::any::TypeId;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{OnceLock, RwLock};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -61,14 +62,16 @@ fn collect_paths(
 }
 
 /// The shape of `T`, computed once per type from its JSON schema.
-pub(crate) fn shape_of<T: schemars::JsonSchema>() -> &'static Shape {
-    static SHAPES: OnceLock<Mutex<HashMap<String, &'static Shape>>> = OnceLock::new();
-    let name = std::any::type_name::<T>().to_owned();
-    let mut shapes = SHAPES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    shapes.entry(name).or_insert_with(|| {
+pub(crate) fn shape_of<T: schemars::JsonSchema + 'static>() -> &'static Shape {
+    static SHAPES: OnceLock<RwLock<HashMap<TypeId, &'static Shape>>> = OnceLock::new();
+    let shapes = SHAPES.get_or_init(Default::default);
+    let id = TypeId::of::<T>();
+    // Every request reads a shape; only the first request per type writes one.
+    if let Some(shape) = shapes.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        return shape;
+    }
+    let mut shapes = shapes.write().unwrap_or_else(|p| p.into_inner());
+    shapes.entry(id).or_insert_with(|| {
         let schema = schemars::schema_for!(T);
         let schema = schema.as_value();
         let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use super::routes::AbortConnection;
+use super::dispatch::AbortConnection;
 
 #[derive(Debug)]
 struct Aborted;
@@ -75,8 +75,8 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: watch
 }
 
 /// Keeps the router type in one place.
-pub(crate) fn router(app: Arc<super::routes::App>) -> Router {
+pub(crate) fn router(app: Arc<super::dispatch::App>) -> Router {
     Router::new()
-        .fallback(super::routes::dispatch)
+        .fallback(super::dispatch::dispatch)
         .with_state(app)
 }

@@ -1,0 +1,260 @@
+//! The single request handler. Every request goes through it so that faults, auth,
+//! `X-Request-id` replays and async actions treat all operations alike.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State as AxumState;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::async_actions::AsyncActions;
+use super::auth::Auth;
+use super::config::SimulatorConfig;
+use super::faults::{FaultKind, Faults};
+use super::idempotency::Idempotency;
+use super::operations::{execute, Call};
+use super::response::{code, Reply};
+use super::routes::{route, simulated_cost, Op};
+use super::state::State;
+
+/// Marks a response whose connection must be closed without sending it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AbortConnection;
+
+/// Everything the request handlers share.
+pub(crate) struct App {
+    pub(crate) state: Arc<RwLock<State>>,
+    pub(crate) auth: Auth,
+    pub(crate) idempotency: Idempotency,
+    pub(crate) actions: AsyncActions,
+    pub(crate) faults: Faults,
+    pub(crate) config: SimulatorConfig,
+    /// `http://host:port`, known once the listener is bound.
+    pub(crate) origin: std::sync::OnceLock<String>,
+}
+
+/// The VAC v2 API answers errors with a bare JSON string, not the v3 `ErrorResponse`.
+fn legacy_errors(path: &str, reply: Reply) -> Reply {
+    let legacy = path.starts_with("/v2/") || path.starts_with("/api/v2/");
+    if !legacy || reply.is_success() {
+        return reply;
+    }
+    let message = serde_json::from_slice::<Value>(&reply.body)
+        .ok()
+        .and_then(|body| body["errors"][0]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "An error has occurred.".to_owned());
+    Reply {
+        body: Bytes::from(serde_json::to_vec(&Value::String(message)).unwrap_or_default()),
+        ..reply
+    }
+}
+
+fn aborted() -> Response {
+    let mut response = Response::new(Body::empty());
+    response.extensions_mut().insert(AbortConnection);
+    response
+}
+
+fn truncated(reply: Reply) -> Response {
+    let promised = reply.body.len() + 64;
+    let half = reply.body.slice(..reply.body.len() / 2);
+    let mut response = Reply {
+        body: Bytes::new(),
+        ..reply
+    }
+    .into_response();
+    // A streamed body has no exact size, so hyper keeps the Content-Length we promise. The
+    // pause lets hyper flush the headers and the first half before the body fails, which makes
+    // hyper close the connection.
+    use futures::StreamExt;
+    let first = futures::stream::once(async move { Ok::<_, std::io::Error>(half) });
+    let then_fail = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::other("truncated by fault injection"))
+    });
+    *response.body_mut() = Body::from_stream(first.chain(then_fail));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(promised));
+    response
+}
+
+/// The single axum handler: routes, then applies faults, auth, replays and async actions.
+pub(crate) async fn dispatch(
+    AxumState(app): AxumState<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    let op = match route(&method, &path) {
+        Ok(op) => op,
+        Err(reply) => return legacy_errors(&path, reply).into_response(),
+    };
+    let params: Vec<(String, String)> = uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let operation_id = op.operation_id();
+    let mut after = None;
+    match app.faults.pick(&operation_id, method.as_str(), &path) {
+        None => {}
+        Some(FaultKind::DropBeforeApply) => return aborted(),
+        Some(FaultKind::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(kind @ (FaultKind::DropAfterApply | FaultKind::TruncatedBody)) => after = Some(kind),
+        Some(FaultKind::RetryableError) => {
+            return Reply::error(
+                StatusCode::from_u16(520).expect("valid"),
+                "retryableLogical",
+                code::SERVER,
+                "The server is busy; try again.",
+            )
+            .into_response()
+        }
+        Some(FaultKind::LogicalError) => {
+            return Reply::error(
+                StatusCode::from_u16(520).expect("valid"),
+                "logical",
+                code::SERVER,
+                "The operation failed on the server.",
+            )
+            .into_response()
+        }
+        Some(FaultKind::TooManyRequests { retry_after_secs }) => {
+            return Reply::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "logical",
+                code::THROTTLED,
+                "Too many requests.",
+            )
+            .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))
+            .into_response()
+        }
+        Some(FaultKind::ServiceUnavailable) => {
+            return Reply::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "transport",
+                code::UNAVAILABLE,
+                "The service is unavailable.",
+            )
+            .into_response()
+        }
+        Some(FaultKind::MalformedJson) => {
+            return Reply {
+                status: StatusCode::OK,
+                content_type: Some("application/json; charset=utf-8"),
+                body: Bytes::from_static(b"{\"data\": [{\"oops\": "),
+                headers: Vec::new(),
+            }
+            .into_response()
+        }
+    }
+    let reply = legacy_errors(&path, respond(&app, op, params, headers, body).await);
+    match after {
+        Some(FaultKind::DropAfterApply) => aborted(),
+        Some(FaultKind::TruncatedBody) => truncated(reply),
+        _ => reply.into_response(),
+    }
+}
+
+async fn respond(
+    app: &Arc<App>,
+    op: Op,
+    params: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let call = Call {
+        op,
+        params,
+        headers,
+        body,
+    };
+    if matches!(call.op, Op::Token) {
+        return execute(app, &call).await;
+    }
+    let caller = match app.auth.check(&call.headers) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    if call.op.is_write() && caller.read_only {
+        return Reply::error(
+            StatusCode::FORBIDDEN,
+            "security",
+            code::FORBIDDEN,
+            "This credential may only read.",
+        );
+    }
+    let request_id = match call
+        .headers
+        .get("x-request-id")
+        .map(|v| v.to_str().ok().and_then(|t| Uuid::parse_str(t).ok()))
+    {
+        None => None,
+        Some(Some(id)) => Some(id),
+        Some(None) => {
+            return Reply::bad_request(code::INVALID_PARAMETER, "X-Request-id must be a UUID.")
+        }
+    };
+    if let Some(id) = request_id {
+        if let Some(reply) = app.idempotency.replay(&id) {
+            return reply;
+        }
+    }
+    let slow = app
+        .config
+        .async_threshold
+        .is_some_and(|threshold| simulated_cost(&call.op) > threshold);
+    let reply = if !call.op.never_async()
+        && (slow || app.config.async_operations.covers(&call.op.operation_id()))
+    {
+        let id = request_id.unwrap_or_else(Uuid::new_v4);
+        app.actions.start(
+            id,
+            caller.initiator,
+            &call.op.operation_id(),
+            &call.params,
+            &call.body,
+        );
+        let app_for_task = Arc::clone(app);
+        let delay: Duration = app.config.async_delay;
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if !app_for_task.actions.is_canceled(&id) {
+                let reply = execute(&app_for_task, &call).await;
+                app_for_task.actions.finish(&id, reply);
+            }
+        });
+        let host = headers_host(app);
+        Reply {
+            status: StatusCode::ACCEPTED,
+            content_type: None,
+            body: Bytes::new(),
+            headers: Vec::new(),
+        }
+        .with_header(
+            header::LOCATION,
+            HeaderValue::from_str(&format!("{host}/api/v3/asyncActions/{id}"))
+                .unwrap_or(HeaderValue::from_static("")),
+        )
+    } else {
+        execute(app, &call).await
+    };
+    if let Some(id) = request_id {
+        app.idempotency.record(id, &reply);
+    }
+    reply
+}
+
+fn headers_host(app: &App) -> String {
+    app.origin.get().cloned().unwrap_or_default()
+}
