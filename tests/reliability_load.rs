@@ -153,7 +153,7 @@ async fn task(client: Client, mut owned: Vec<Owned>, index: usize) -> (Tally, Ve
                     Err(error) => tally.error(&error),
                 }
             }
-            1 if index % 4 == 0 => {
+            1 if index.is_multiple_of(4) => {
                 tally.calls += 1;
                 let listed = client
                     .backup_server_licenses(ListQuery::new().page_size(100))
@@ -173,7 +173,7 @@ async fn task(client: Client, mut owned: Vec<Owned>, index: usize) -> (Tally, Ve
                     Err(error) => tally.error(&error),
                 }
             }
-            // Writes: flip the switch.
+            // Writes (and the list slot of the tasks that do not list): flip the switch.
             _ => {
                 let server = &mut owned[slot];
                 let target = !server.value;
