@@ -575,3 +575,55 @@ fn every_fault_against_every_operation() {
         failures.join("\n")
     );
 }
+
+/// The slow-answer row relies on the server applying one `X-Request-id` once even when two
+/// attempts of it are in the server at the same moment (the abandoned slow attempt and the
+/// retry). Here many copies of one request arrive together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_repeats_of_one_request_id_apply_once() {
+    let sim = Simulator::start(SimulatorConfig::default().backup_servers(SERVERS))
+        .await
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    for round in 0..20 {
+        let uid = sim.state().backup_server_uids()[round % SERVERS];
+        let target = !sim
+            .state()
+            .backup_server_license(uid)
+            .unwrap()
+            .auto_update_enabled;
+        let url = format!("{}/licensing/backupServers/{uid}", sim.base_url());
+        let request_id = Uuid::new_v4().to_string();
+        let body =
+            serde_json::json!([{ "op": "replace", "path": "/autoUpdateEnabled", "value": target }])
+                .to_string();
+        let before = sim.state().changes_applied(&format!("backupServers/{uid}"));
+        let copies: Vec<_> = (0..16)
+            .map(|_| {
+                let request = http
+                    .patch(&url)
+                    .bearer_auth(DEFAULT_API_KEY)
+                    .header("X-Request-id", &request_id)
+                    .header("content-type", "application/json")
+                    .body(body.clone());
+                tokio::spawn(async move { request.send().await.map(|r| r.status()) })
+            })
+            .collect();
+        for copy in copies {
+            let status = copy.await.unwrap().unwrap();
+            assert!(status.is_success(), "{status}");
+        }
+        let after = sim.state().changes_applied(&format!("backupServers/{uid}"));
+        assert_eq!(
+            after - before,
+            1,
+            "round {round}: one request id applied {} times",
+            after - before
+        );
+    }
+    sim.shutdown().await;
+}
