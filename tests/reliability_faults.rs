@@ -627,3 +627,54 @@ async fn simultaneous_repeats_of_one_request_id_apply_once() {
     }
     sim.shutdown().await;
 }
+
+/// Faults around an async action: the `202` itself is lost after the server started the action,
+/// and the first poll and the first read of the result fail. The retry of the original request
+/// must get the same action back (not start a second one), and the change applies once.
+#[tokio::test]
+async fn an_async_action_survives_faults_on_its_request_and_its_polls() {
+    let sim = Simulator::start(
+        SimulatorConfig::default()
+            .backup_servers(SERVERS)
+            .async_operations(AsyncOperations::Only(
+                [Operation::Patch.id().to_owned()].into_iter().collect(),
+            ))
+            .async_delay(Duration::from_millis(50))
+            .fault(FaultRule::once(
+                Operation::Patch.id(),
+                FaultKind::DropAfterApply,
+            ))
+            .fault(FaultRule::once(
+                "GetAsyncAction",
+                FaultKind::DropBeforeApply,
+            ))
+            .fault(FaultRule::once(
+                "GetAsyncActionResult",
+                FaultKind::RetryableError,
+            )),
+    )
+    .await
+    .unwrap();
+    let client = client_for(&sim, Fault::Async202);
+    let state = sim.state().clone();
+    let uid = state
+        .backup_server_uids()
+        .into_iter()
+        .find(|uid| {
+            !state
+                .backup_server_license(*uid)
+                .unwrap()
+                .auto_update_enabled
+        })
+        .unwrap();
+    let after = client
+        .enable_auto_update(Product::BackupServer, uid)
+        .await
+        .unwrap();
+    assert_eq!(after.auto_update_enabled(), Some(true));
+    // Give a (wrongly) started second action the time to run before counting.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(state.changes_applied(&format!("backupServers/{uid}")), 1);
+    assert_eq!(state.total_changes_applied(), 1);
+    sim.shutdown().await;
+}

@@ -87,6 +87,8 @@ struct Tally {
     calls: u64,
     successes: u64,
     errors: BTreeMap<String, u64>,
+    /// The first error of each kind, for the summary.
+    examples: BTreeMap<String, String>,
     applied_despite_error: u64,
 }
 
@@ -105,6 +107,9 @@ impl Tally {
             Error::Transport { .. } => "Transport".into(),
             other => panic!("an error the faults cannot cause: {other:?}"),
         };
+        self.examples
+            .entry(kind.clone())
+            .or_insert_with(|| error.to_string());
         *self.errors.entry(kind).or_default() += 1;
     }
 }
@@ -296,6 +301,9 @@ async fn many_tasks_with_random_faults_lose_and_double_nothing() {
         for (kind, count) in tally.errors {
             *total.errors.entry(kind).or_default() += count;
         }
+        for (kind, example) in tally.examples {
+            total.examples.entry(kind).or_insert(example);
+        }
         for server in owned {
             let applied = state.changes_applied(&format!("backupServers/{}", server.uid));
             let value = state
@@ -321,7 +329,7 @@ async fn many_tasks_with_random_faults_lose_and_double_nothing() {
         total.applied_despite_error
     );
     for (kind, count) in &total.errors {
-        println!("  error {kind}: {count}");
+        println!("  error {kind}: {count}, e.g. {}", total.examples[kind]);
     }
     sim.shutdown().await;
 
