@@ -205,6 +205,11 @@ async fn respond(
             return Reply::bad_request(code::INVALID_PARAMETER, "X-Request-id must be a UUID.")
         }
     };
+    // Held until the answer is recorded, so a simultaneous repeat waits and gets it replayed.
+    let _claim = match request_id {
+        Some(id) => Some(app.idempotency.claim(id).await),
+        None => None,
+    };
     if let Some(id) = request_id {
         if let Some(reply) = app.idempotency.replay(&id) {
             return reply;

@@ -1,7 +1,7 @@
 //! `X-Request-id`: a request repeated within the window gets the first answer again.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -15,6 +15,29 @@ pub(crate) struct Idempotency {
     window: Duration,
     capacity: usize,
     inner: Mutex<Stored>,
+    /// One lock per request id being answered. Two attempts of one request can be in the server
+    /// at once (a client gave up on a slow attempt and retried); without it both would miss the
+    /// stored answer and both would apply the change.
+    in_flight: Arc<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// Held while a request id is answered: checked against the stored answers, run, recorded.
+pub(crate) struct Claim {
+    id: Uuid,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    in_flight: Arc<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        self.guard.take();
+        // The map and this claim hold the only references: nobody waits, so forget the id.
+        if Arc::strong_count(&self.lock) == 2 {
+            in_flight.remove(&self.id);
+        }
+    }
 }
 
 impl Idempotency {
@@ -23,6 +46,22 @@ impl Idempotency {
             window,
             capacity: capacity.max(1),
             inner: Mutex::new((HashMap::new(), VecDeque::new())),
+            in_flight: Arc::default(),
+        }
+    }
+
+    /// Waits until no other attempt of this request id is being answered, then claims it.
+    pub(crate) async fn claim(&self, id: Uuid) -> Claim {
+        let lock = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(in_flight.entry(id).or_default())
+        };
+        let guard = Arc::clone(&lock).lock_owned().await;
+        Claim {
+            id,
+            lock,
+            guard: Some(guard),
+            in_flight: Arc::clone(&self.in_flight),
         }
     }
 
@@ -61,5 +100,27 @@ impl Idempotency {
             inner.1.pop_front();
             inner.0.remove(&id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_claim_waits_for_the_one_before_and_is_forgotten_after() {
+        let idempotency = Idempotency::new(Duration::from_secs(60), 10);
+        let id = Uuid::new_v4();
+        let first = idempotency.claim(id).await;
+        let second = tokio::time::timeout(Duration::from_millis(50), idempotency.claim(id)).await;
+        assert!(second.is_err(), "a second claim of the same id waits");
+        let other =
+            tokio::time::timeout(Duration::from_millis(50), idempotency.claim(Uuid::new_v4()))
+                .await;
+        assert!(other.is_ok(), "other ids do not wait");
+        drop(other);
+        drop(first);
+        drop(idempotency.claim(id).await);
+        assert!(idempotency.in_flight.lock().unwrap().is_empty());
     }
 }
