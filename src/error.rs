@@ -21,7 +21,7 @@ pub(crate) const SYNTHETIC_HEADER: &str = "x-vspc-licensing-synthetic";
 #[non_exhaustive]
 pub enum Error {
     /// VSPC answered with an error status and a well-formed error body.
-    #[error("{operation} failed: {status}: {}{}", describe(errors), hint(*status, errors))]
+    #[error("{operation} failed: {}: {}{}", status_text(*status), describe(errors), hint(*status, errors))]
     Api {
         /// The operation that failed.
         operation: &'static str,
@@ -32,7 +32,7 @@ pub enum Error {
     },
     /// VSPC answered with a status the spec does not declare, or an error body that is not the
     /// error envelope (an HTML page from a proxy, a plain-text message).
-    #[error("{operation} failed: unexpected {status}: {}", snippet(body))]
+    #[error("{operation} failed: unexpected {}: {}", status_text(*status), snippet(body))]
     UnexpectedStatus {
         /// The operation that failed.
         operation: &'static str,
@@ -269,6 +269,15 @@ pub(crate) fn synthetic_error_body(
         }],
     };
     serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// `404 Not Found`; VSPC's own `520` has no standard reason phrase.
+fn status_text(status: StatusCode) -> String {
+    match (status.as_u16(), status.canonical_reason()) {
+        (520, _) => "520 (VSPC server error)".to_owned(),
+        (code, Some(reason)) => format!("{code} {reason}"),
+        (code, None) => code.to_string(),
+    }
 }
 
 fn describe(errors: &[ResponseError]) -> String {
