@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use crate::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::types::{
-    BackupServerLicense, ConsoleLicense, LicenseSettings, OrganizationCurrentLicenseUsage,
-    SingleLicenseReport, SingleLicenseReportSettings, SiteLicense, VOneServerLicense,
-    Vb365ServerLicense,
+    BackupServerLicense, ConsoleLicense, LicenseReportFinalizationStatus, LicenseSettings,
+    OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings, SiteLicense,
+    VOneServerLicense, Vb365ServerLicense,
 };
 
 use super::async_actions::AsyncActions;
@@ -673,7 +673,18 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
             }
         }
         Op::Finalize => {
-            reports::finalize(&mut app.state.write().unwrap_or_else(|p| p.into_inner()))
+            // The query is checked before anything changes: a malformed `select` is refused
+            // (Schemathesis found it ignored) and does not finalize the reports.
+            let shape: &Shape = shape_of::<LicenseReportFinalizationStatus>();
+            match query::parse(&call.params, shape, false) {
+                Ok(query) => {
+                    let status = reports::finalize(
+                        &mut app.state.write().unwrap_or_else(|p| p.into_inner()),
+                    );
+                    Reply::data(query::project(status, &query.select, shape))
+                }
+                Err(reply) => reply,
+            }
         }
         Op::GetReportSettings => {
             let state = app.state.read().unwrap_or_else(|p| p.into_inner());
@@ -939,8 +950,9 @@ async fn respond(
             return Reply::bad_request(code::INVALID_PARAMETER, "X-Request-id must be a UUID.")
         }
     };
-    if let Some(id) = request_id {
-        if let Some(reply) = app.idempotency.replay(&id) {
+    let replay_key = request_id.map(|id| (id, fingerprint(&call)));
+    if let Some(key) = &replay_key {
+        if let Some(reply) = app.idempotency.replay(key) {
             return reply;
         }
     }
@@ -983,10 +995,34 @@ async fn respond(
     } else {
         execute(app, &call).await
     };
-    if let Some(id) = request_id {
-        app.idempotency.record(id, &reply);
+    if let Some(key) = replay_key {
+        app.idempotency.record(key, &reply);
     }
     reply
+}
+
+/// What makes two requests with the same `X-Request-id` the same request: the operation with
+/// its path parameters, the query, and a JSON body. A multipart body is left out because its
+/// boundary is random: a client that rebuilds the form for a retry sends the same license
+/// under a different boundary.
+fn fingerprint(call: &Call) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    format!("{:?}", call.op).hash(&mut hasher);
+    call.params.hash(&mut hasher);
+    let multipart = call
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    if !multipart {
+        call.body.hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 /// How long an operation would take on a real server: reads are quick, patches take a moment,
