@@ -17,6 +17,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
+use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -67,6 +68,9 @@ fn run(mut command: Command, name: &str, limit: Duration, scratch: &Path) -> Fin
     let log_path = scratch.join(format!("{name}.log"));
     let log = File::create(&log_path).expect("create a log file in the temp dir");
     let started = Instant::now();
+    // A process group of its own, so a time-out ends the installer's pip and npm too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("duplicate the log handle"))
@@ -78,6 +82,10 @@ fn run(mut command: Command, name: &str, limit: Duration, scratch: &Path) -> Fin
             Some(status) => break Some(status),
             None if started.elapsed() > limit => {
                 // Killed and reaped, so no process outlives the test.
+                #[cfg(unix)]
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -207,7 +215,10 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
     runtime.block_on(sim.shutdown());
     runtime.shutdown_timeout(Duration::from_secs(5));
 
-    println!(
+    // Straight to stderr, past the test harness' capture: the summary belongs in every CI log,
+    // not only in those of failed runs.
+    let _ = writeln!(
+        std::io::stderr(),
         "--- Schemathesis against the simulator ({:.1?}): {}\n{}",
         finished.took,
         finished.describe_status(),
