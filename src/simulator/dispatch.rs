@@ -210,8 +210,9 @@ async fn respond(
         Some(id) => Some(app.idempotency.claim(id).await),
         None => None,
     };
-    if let Some(id) = request_id {
-        if let Some(reply) = app.idempotency.replay(&id) {
+    let replay_key = request_id.map(|id| (id, fingerprint(&call)));
+    if let Some(key) = &replay_key {
+        if let Some(reply) = app.idempotency.replay(key) {
             return reply;
         }
     }
@@ -254,12 +255,36 @@ async fn respond(
     } else {
         execute(app, &call).await
     };
-    if let Some(id) = request_id {
-        app.idempotency.record(id, &reply);
+    if let Some(key) = replay_key {
+        app.idempotency.record(key, &reply);
     }
     reply
 }
 
 fn headers_host(app: &App) -> String {
     app.origin.get().cloned().unwrap_or_default()
+}
+
+/// What makes two requests with the same `X-Request-id` the same request: the operation with
+/// its path parameters, the query, and a JSON body. A multipart body is left out because its
+/// boundary is random: a client that rebuilds the form for a retry sends the same license
+/// under a different boundary.
+fn fingerprint(call: &Call) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    format!("{:?}", call.op).hash(&mut hasher);
+    call.params.hash(&mut hasher);
+    let multipart = call
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
+    if !multipart {
+        call.body.hash(&mut hasher);
+    }
+    hasher.finish()
 }

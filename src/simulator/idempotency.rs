@@ -1,4 +1,10 @@
 //! `X-Request-id`: a request repeated within the window gets the first answer again.
+//!
+//! A repeat is the same id on the same request (operation, resource, query and body), which is
+//! what a client's retry sends. The same id on a different request is not a repeat: answering a
+//! read with the stored answer of an earlier install would hand the client a response that is
+//! not even of the operation it called (Schemathesis found this by sending the spec's example
+//! id on every operation).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -8,8 +14,11 @@ use uuid::Uuid;
 
 use super::response::Reply;
 
-/// Stored answers by id, and the ids in the order they were stored (for expiry and eviction).
-type Stored = (HashMap<Uuid, (Instant, Reply)>, VecDeque<(Instant, Uuid)>);
+/// An `X-Request-id` and a fingerprint of the request that carried it.
+pub(crate) type Key = (Uuid, u64);
+
+/// Stored answers by key, and the keys in the order they were stored (for expiry and eviction).
+type Stored = (HashMap<Key, (Instant, Reply)>, VecDeque<(Instant, Key)>);
 
 pub(crate) struct Idempotency {
     window: Duration,
@@ -65,15 +74,15 @@ impl Idempotency {
         }
     }
 
-    /// The stored answer for this id, if it is still in the window.
-    pub(crate) fn replay(&self, id: &Uuid) -> Option<Reply> {
+    /// The stored answer for this request, if it is still in the window.
+    pub(crate) fn replay(&self, id: &Key) -> Option<Reply> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         self.expire(&mut inner);
         inner.0.get(id).map(|(_, reply)| reply.clone())
     }
 
-    /// Remembers the answer for this id (the first answer wins).
-    pub(crate) fn record(&self, id: Uuid, reply: &Reply) {
+    /// Remembers the answer for this request (the first answer wins).
+    pub(crate) fn record(&self, id: Key, reply: &Reply) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         self.expire(&mut inner);
         let now = Instant::now();

@@ -8,9 +8,9 @@ use uuid::Uuid;
 
 use crate::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::types::{
-    BackupServerLicense, ConsoleLicense, LicenseSettings, OrganizationCurrentLicenseUsage,
-    SingleLicenseReport, SingleLicenseReportSettings, SiteLicense, VOneServerLicense,
-    Vb365ServerLicense,
+    BackupServerLicense, ConsoleLicense, LicenseReportFinalizationStatus, LicenseSettings,
+    OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings, SiteLicense,
+    VOneServerLicense, Vb365ServerLicense,
 };
 
 use super::dispatch::App;
@@ -444,7 +444,18 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
             }
         }
         Op::Finalize => {
-            reports::finalize(&mut app.state.write().unwrap_or_else(|p| p.into_inner()))
+            // The query is checked before anything changes: a malformed `select` is refused
+            // (Schemathesis found it ignored) and does not finalize the reports.
+            let shape: &Shape = shape_of::<LicenseReportFinalizationStatus>();
+            match query::parse(&call.params, shape, false) {
+                Ok(query) => {
+                    let status = reports::finalize(
+                        &mut app.state.write().unwrap_or_else(|p| p.into_inner()),
+                    );
+                    Reply::data(query::project(status, &query.select, shape))
+                }
+                Err(reply) => reply,
+            }
         }
         Op::GetReportSettings => {
             let state = app.state.read().unwrap_or_else(|p| p.into_inner());

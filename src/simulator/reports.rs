@@ -5,7 +5,6 @@ use serde_json::json;
 use crate::enums::ReportStatus;
 use crate::types::SingleLicenseReport;
 
-use super::response::Reply;
 use super::state::State;
 
 /// The `YYYY-MM` month a report covers.
@@ -66,12 +65,10 @@ pub(crate) fn csv(report: &SingleLicenseReport) -> String {
     out
 }
 
-/// Finalizes the latest month's reports.
-pub(crate) fn finalize(state: &mut State) -> Reply {
+/// Finalizes the latest month's reports; returns the `LicenseReportFinalizationStatus`.
+pub(crate) fn finalize(state: &mut State) -> serde_json::Value {
     let Some(month) = latest_month(state) else {
-        return Reply::data(
-            json!({ "reportApprovalStatus": "NotApprovable", "message": "There are no reports to finalize." }),
-        );
+        return json!({ "reportApprovalStatus": "NotApprovable", "message": "There are no reports to finalize." });
     };
     let mut changed = false;
     for report in state
@@ -92,5 +89,5 @@ pub(crate) fn finalize(state: &mut State) -> Reply {
     } else {
         format!("The license usage report for {month} was already finalized.")
     };
-    Reply::data(json!({ "reportApprovalStatus": "Finalized", "message": message }))
+    json!({ "reportApprovalStatus": "Finalized", "message": message })
 }
