@@ -231,7 +231,7 @@ fn decode() {
 fn memory() {
     const N: usize = 1_000_000;
     let server = Server::start(N);
-    println!("\n## Memory: streaming {N} licenses, 500 per page, 8 pages in flight");
+    println!("\n## Memory: streaming {N} licenses, 500 per page, 1 and 8 pages in flight");
     for in_flight in [1usize, 8] {
         let output = Command::new(std::env::current_exe().unwrap())
             .args(["--memory-child", &server.base_url, &in_flight.to_string()])
@@ -428,6 +428,10 @@ fn python() {
 }
 
 fn main() {
+    // The crate's client installs the ring provider when it is built; the raw reqwest clients
+    // here may be built before any crate client, so install it first (reqwest is built with
+    // `rustls-no-provider`).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--memory-child") {
         return memory_child(&args[2], args[3].parse().unwrap());
