@@ -76,7 +76,7 @@ where
                         stream::iter(offsets)
                             .map(move |offset| {
                                 let offset = offset as u32;
-                                let page = fetch(offset, limit);
+                                let page = concurrently(operation, fetch(offset, limit), in_flight);
                                 async move {
                                     checked(operation, page.await?, offset).map(|page| page.items)
                                 }
@@ -140,6 +140,45 @@ where
         }
     })
     .boxed()
+}
+
+/// With several pages in flight, runs each page's request and decoding on its own task. Polled
+/// inside `buffered`, every page would otherwise be decoded on the consumer's thread, one after
+/// the other, and decoding (not the server) becomes the limit once the server is quick. The
+/// task is aborted if the stream is dropped before it finishes. Outside a tokio runtime, or
+/// with one page at a time, the page runs in place.
+fn concurrently<T: Send + 'static>(
+    operation: &'static str,
+    page: PageFuture<T>,
+    in_flight: usize,
+) -> PageFuture<T> {
+    let runtime = match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if in_flight > 1 => runtime,
+        _ => return page,
+    };
+    struct AbortOnDrop<R>(tokio::task::JoinHandle<R>);
+    impl<R> Drop for AbortOnDrop<R> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(runtime.spawn(page));
+    Box::pin(async move {
+        match (&mut task.0).await {
+            Ok(page) => page,
+            // A panic while fetching carries on as a panic, as it would have in place.
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // The guard only aborts after this future is gone, so this is the runtime shutting
+            // down under a consumer that is still polling: say so rather than panic.
+            Err(_) => Err(Error::Io {
+                path: format!("{operation} page task"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "the page's task was cancelled because the tokio runtime is shutting down",
+                ),
+            }),
+        }
+    })
 }
 
 fn checked<T>(operation: &'static str, page: Page<T>, asked: u32) -> Result<Page<T>, Error> {

@@ -78,6 +78,9 @@ fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
             if !paged {
                 query.limit = usize::MAX;
             }
+            if query.select.is_empty() && !drift {
+                return Reply::ok(&query::typed_page(items, &query));
+            }
             Reply::ok(&query::page(
                 items,
                 &query,

@@ -428,16 +428,10 @@ pub(crate) fn project(value: Value, select: &[String], shape: &Shape) -> Value {
     Value::Object(out)
 }
 
-/// A page of a collection: `{ data, meta.pagingInfo }`. Only the page is serialised twice
-/// (once more for select); a filter or sort serialises each item once to read it.
-pub(crate) fn page<T: Serialize>(
-    items: &[T],
-    query: &Query,
-    shape: &Shape,
-    adjust: &dyn Fn(&mut Value),
-) -> Value {
+/// The indices of the items on the asked-for page (after filter and sort) and the total.
+fn chosen<T: Serialize>(items: &[T], query: &Query) -> (usize, Vec<usize>) {
     let to_value = |item: &T| serde_json::to_value(item).unwrap_or(Value::Null);
-    let (total, chosen): (usize, Vec<usize>) = if query.filter.is_empty() && query.sort.is_empty() {
+    if query.filter.is_empty() && query.sort.is_empty() {
         let end = items.len().min(query.offset.saturating_add(query.limit));
         let start = query.offset.min(end);
         (items.len(), (start..end).collect())
@@ -467,7 +461,58 @@ pub(crate) fn page<T: Serialize>(
                 .map(|(_, i)| i)
                 .collect(),
         )
-    };
+    }
+}
+
+/// A page whose items are served exactly as stored: serialised straight from the typed items.
+#[derive(Serialize)]
+pub(crate) struct TypedPage<'a, T> {
+    data: Vec<&'a T>,
+    meta: TypedPageMeta,
+}
+
+#[derive(Serialize)]
+struct TypedPageMeta {
+    #[serde(rename = "pagingInfo")]
+    paging_info: TypedPagingInfo,
+}
+
+#[derive(Serialize)]
+struct TypedPagingInfo {
+    total: usize,
+    count: usize,
+    offset: usize,
+}
+
+/// The page for a query without select and without drift. Building a `serde_json::Value` per
+/// item (a BTreeMap per object, then serialised again) was most of the simulator's cost per
+/// page in a profile; the typed items serialise to the same JSON object, only without the
+/// Value round trip.
+pub(crate) fn typed_page<'a, T: Serialize>(items: &'a [T], query: &Query) -> TypedPage<'a, T> {
+    let (total, chosen) = chosen(items, query);
+    let data: Vec<&T> = chosen.iter().map(|&i| &items[i]).collect();
+    TypedPage {
+        meta: TypedPageMeta {
+            paging_info: TypedPagingInfo {
+                total,
+                count: data.len(),
+                offset: query.offset,
+            },
+        },
+        data,
+    }
+}
+
+/// A page of a collection: `{ data, meta.pagingInfo }`. Only the page is serialised twice
+/// (once more for select); a filter or sort serialises each item once to read it.
+pub(crate) fn page<T: Serialize>(
+    items: &[T],
+    query: &Query,
+    shape: &Shape,
+    adjust: &dyn Fn(&mut Value),
+) -> Value {
+    let to_value = |item: &T| serde_json::to_value(item).unwrap_or(Value::Null);
+    let (total, chosen) = chosen(items, query);
     let data: Vec<Value> = chosen
         .iter()
         .map(|&i| {

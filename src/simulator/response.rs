@@ -32,7 +32,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    pub(crate) fn json(status: StatusCode, value: &Value) -> Self {
+    pub(crate) fn json<S: serde::Serialize + ?Sized>(status: StatusCode, value: &S) -> Self {
         Reply {
             status,
             content_type: Some("application/json; charset=utf-8"),
@@ -41,7 +41,7 @@ impl Reply {
         }
     }
 
-    pub(crate) fn ok(value: &Value) -> Self {
+    pub(crate) fn ok<S: serde::Serialize + ?Sized>(value: &S) -> Self {
         Reply::json(StatusCode::OK, value)
     }
 
