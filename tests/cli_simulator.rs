@@ -706,3 +706,56 @@ fn the_demo_runs_green() {
         );
     }
 }
+
+#[test]
+fn serve_latency_delays_every_answer_by_at_least_that_long() {
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--api-key",
+            "serve-key",
+            "--backup-servers",
+            "2",
+            "--latency",
+            "400ms",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim().to_owned();
+    // A lower bound only: the sleep guarantees it however loaded the machine is.
+    let started = std::time::Instant::now();
+    let output = assert_cmd::Command::cargo_bin("vspc-licensing")
+        .unwrap()
+        .args([
+            "licenses",
+            "list",
+            "--product",
+            "vbr",
+            "-o",
+            "json",
+            "--url",
+            &url,
+            "--api-key",
+            "serve-key",
+        ])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(output.status.success(), "{output:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert!(
+        elapsed >= std::time::Duration::from_millis(400),
+        "{elapsed:?}"
+    );
+}

@@ -166,6 +166,10 @@ pub(crate) struct ServeArgs {
     /// Inject random faults into this share of requests (0.0 to 1.0)
     #[arg(long)]
     pub(crate) fault_rate: Option<f64>,
+    /// Wait this long before answering every request, e.g. 5ms: a stand-in for a real VSPC's
+    /// database time, to see how automation behaves when the server, not the client, is slow
+    #[arg(long, value_parser = parse_duration)]
+    pub(crate) latency: Option<Duration>,
     /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
     #[arg(long)]
     pub(crate) drift: bool,

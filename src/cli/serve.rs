@@ -2,7 +2,7 @@
 
 use super::args::{Global, ServeArgs};
 use super::{Failure, Outcome};
-use crate::simulator::{serve_forever, SimulatorConfig};
+use crate::simulator::{serve_forever, FaultKind, FaultRule, Firing, RouteMatch, SimulatorConfig};
 
 pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     let mut config = SimulatorConfig::default()
@@ -47,6 +47,13 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
             ));
         }
         config = config.random_fault_rate(rate);
+    }
+    if let Some(latency) = args.latency {
+        config = config.fault(FaultRule {
+            route: RouteMatch::Any,
+            firing: Firing::Always,
+            kind: FaultKind::Delay(latency),
+        });
     }
     serve_forever(config)
         .await

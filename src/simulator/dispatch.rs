@@ -211,6 +211,7 @@ async fn respond(
         None => None,
     };
     let replay_key = request_id.map(|id| (id, fingerprint(&call)));
+    let is_write = call.op.is_write();
     if let Some(key) = &replay_key {
         if let Some(reply) = app.idempotency.replay(key) {
             return reply;
@@ -255,7 +256,12 @@ async fn respond(
     } else {
         execute(app, &call).await
     };
-    if let Some(key) = replay_key {
+    // A read changes nothing, so answering a repeat afresh is as safe as replaying it; keeping
+    // every page read would make the store hold up to `idempotency_capacity` pages of licenses
+    // (gigabytes for a large listing). A read answered with 202 is kept: its repeat must find
+    // the same async action, not start a second one under the same UID.
+    let keep = is_write || reply.status == StatusCode::ACCEPTED;
+    if let (Some(key), true) = (replay_key, keep) {
         app.idempotency.record(key, &reply);
     }
     reply
