@@ -631,51 +631,66 @@ async fn conform_passes_on_the_simulator_and_catches_its_drift_mode() {
     );
 }
 
+/// `vspc-licensing serve` as a child process (killed on drop) and the URL it printed first.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Served {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--api-key", "serve-key"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        Served {
+            child,
+            url: first.trim().to_owned(),
+        }
+    }
+
+    /// `licenses list --product vbr -o json` against it.
+    fn list_vbr(&self) -> std::process::Output {
+        assert_cmd::Command::cargo_bin("vspc-licensing")
+            .unwrap()
+            .args([
+                "licenses",
+                "list",
+                "--product",
+                "vbr",
+                "-o",
+                "json",
+                "--url",
+            ])
+            .args([&self.url, "--api-key", "serve-key"])
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_prints_its_url_first_and_answers_the_cli() {
-    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--api-key",
-            "serve-key",
-            "--backup-servers",
-            "3",
-            "--seed",
-            "9",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first.trim().to_owned();
+    let served = Served::start(&["--backup-servers", "3", "--seed", "9"]);
     assert!(
-        url.starts_with("http://127.0.0.1:") && url.ends_with("/api/v3"),
-        "{url:?}"
+        served.url.starts_with("http://127.0.0.1:") && served.url.ends_with("/api/v3"),
+        "{:?}",
+        served.url
     );
-    let output = assert_cmd::Command::cargo_bin("vspc-licensing")
-        .unwrap()
-        .args([
-            "licenses",
-            "list",
-            "--product",
-            "vbr",
-            "-o",
-            "json",
-            "--url",
-            &url,
-            "--api-key",
-            "serve-key",
-        ])
-        .output()
-        .unwrap();
-    let _ = serve.kill();
-    let _ = serve.wait();
+    let output = served.list_vbr();
     let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 3);
 }
@@ -709,48 +724,11 @@ fn the_demo_runs_green() {
 
 #[test]
 fn serve_latency_delays_every_answer_by_at_least_that_long() {
-    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--api-key",
-            "serve-key",
-            "--backup-servers",
-            "2",
-            "--latency",
-            "400ms",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first.trim().to_owned();
+    let served = Served::start(&["--backup-servers", "2", "--latency", "400ms"]);
     // A lower bound only: the sleep guarantees it however loaded the machine is.
     let started = std::time::Instant::now();
-    let output = assert_cmd::Command::cargo_bin("vspc-licensing")
-        .unwrap()
-        .args([
-            "licenses",
-            "list",
-            "--product",
-            "vbr",
-            "-o",
-            "json",
-            "--url",
-            &url,
-            "--api-key",
-            "serve-key",
-        ])
-        .output()
-        .unwrap();
+    let output = served.list_vbr();
     let elapsed = started.elapsed();
-    let _ = serve.kill();
-    let _ = serve.wait();
     assert!(output.status.success(), "{output:?}");
     let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
