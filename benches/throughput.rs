@@ -153,7 +153,7 @@ async fn paging() {
     let http = reqwest::Client::builder().build().unwrap();
     println!("\n## Paging {N} backup-server licenses, 500 per page ({PAGING_ROUNDS} rounds; each round runs the four walks in rotating order; medians; ratios are medians of the rounds' ratios)");
     println!(
-        "| contender | pages in flight | time | licenses/s | client CPU per walk | raw ÷ crate |"
+        "| contender | pages in flight | time | licenses/s | CPU per walk: client + simulator | raw ÷ crate |"
     );
     println!("|---|---|---|---|---|---|");
     // walks[k]: raw 1, crate 1, raw 8, crate 8. Running all four in each round, in an order
