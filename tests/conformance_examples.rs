@@ -6,36 +6,14 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
-use support::examples::collect;
+use serde_json::json;
 use support::normalise::normalise;
-use support::typed::{round_trip, type_name};
-
-/// (pointer of the example, schema name, example) for every example a generated type covers:
-/// component schema examples, and response and request body examples.
-fn typed_examples() -> Vec<(String, String, Value)> {
-    let spec = support::spec();
-    collect(spec.raw())
-        .into_iter()
-        .filter_map(|example| {
-            let component = example
-                .pointer
-                .strip_prefix("/components/schemas/")
-                .and_then(|rest| rest.strip_suffix("/example"))
-                .filter(|name| !name.contains('/'));
-            let name = match component {
-                Some(name) => name.to_owned(),
-                None => type_name(&example.schema)?,
-            };
-            Some((example.pointer, name, example.value))
-        })
-        .collect()
-}
+use support::typed::round_trip;
 
 #[test]
 fn every_example_round_trips_through_the_generated_types() {
     let spec = support::spec();
-    let examples = typed_examples();
+    let examples = support::examples::typed(spec);
     assert!(
         examples.len() >= 90,
         "only {} typed examples",
@@ -43,32 +21,27 @@ fn every_example_round_trips_through_the_generated_types() {
     );
     let mut encoded = BTreeMap::new();
     let mut failures = Vec::new();
-    for (pointer, name, example) in &examples {
-        let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
-        let schema = if spec.component_schema(name).is_some() {
-            schema
-        } else {
-            // A hoisted envelope: the inline schema of the response the example sits in.
-            let parent = pointer.strip_suffix("/example").unwrap();
-            spec.raw()
-                .pointer(&format!("{parent}/schema"))
-                .cloned()
-                .unwrap()
-        };
+    for typed in &examples {
+        let (pointer, name, schema, example) = (
+            &typed.pointer,
+            &typed.type_name,
+            &typed.schema,
+            &typed.value,
+        );
         let Some(result) = round_trip(name, example) else {
             failures.push(format!("{pointer}: no generated type is listed for {name}"));
             continue;
         };
         match result {
             Ok(back) => {
-                let expected = normalise(spec, &schema, example);
+                let expected = normalise(spec, schema, example);
                 if back != expected {
                     failures.push(format!(
                         "{pointer} ({name}):\n  expected {expected}\n  got      {back}"
                     ));
                 }
                 // The round trip stays valid against the spec.
-                for violation in spec.validate_value(&schema, &back) {
+                for violation in spec.validate_value(schema, &back) {
                     failures.push(format!(
                         "{pointer}: the encoded value is invalid: {violation}"
                     ));

@@ -119,3 +119,48 @@ pub fn collect_refs(value: &Value, pointer: &str, refs: &mut Vec<(String, String
         _ => {}
     }
 }
+
+/// One example that a generated type covers.
+#[derive(Clone, Debug)]
+pub struct TypedExample {
+    /// JSON pointer of the `example` key in the document.
+    pub pointer: String,
+    /// The generated type (a component schema's name, or a hoisted envelope's).
+    pub type_name: String,
+    /// The schema the example must satisfy: a `$ref` to the component, or the inline schema
+    /// of the response a hoisted envelope's example sits in.
+    pub schema: Value,
+    /// The example.
+    pub value: Value,
+}
+
+/// Every example a generated type covers: component schema examples, and response and
+/// request body examples.
+pub fn typed(spec: &Spec) -> Vec<TypedExample> {
+    collect(spec.raw())
+        .into_iter()
+        .filter_map(|example| {
+            let component = example
+                .pointer
+                .strip_prefix("/components/schemas/")
+                .and_then(|rest| rest.strip_suffix("/example"))
+                .filter(|name| !name.contains('/'));
+            let type_name = match component {
+                Some(name) => name.to_owned(),
+                None => super::typed::type_name(&example.schema)?,
+            };
+            let schema = if spec.component_schema(&type_name).is_some() {
+                serde_json::json!({ "$ref": format!("#/components/schemas/{type_name}") })
+            } else {
+                let parent = example.pointer.strip_suffix("/example")?;
+                spec.raw().pointer(&format!("{parent}/schema"))?.clone()
+            };
+            Some(TypedExample {
+                pointer: example.pointer,
+                type_name,
+                schema,
+                value: example.value,
+            })
+        })
+        .collect()
+}
