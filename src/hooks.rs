@@ -142,6 +142,17 @@ fn prepare_headers(request: &mut reqwest::Request, shared: &Shared, operation: &
 }
 
 impl Shared {
+    /// `GET /asyncActions/{id}/result`: what a finished action produced (or why it failed).
+    async fn action_result(
+        &self,
+        http: &reqwest::Client,
+        id: impl std::fmt::Display,
+    ) -> reqwest::Result<Answer> {
+        let path = format!("asyncActions/{id}/result");
+        let request = self.request(http, reqwest::Method::GET, &path)?;
+        self.send(http, request, "GetAsyncActionResult").await
+    }
+
     /// Sends `request` until it gets a final answer or the retry policy gives up.
     pub(crate) async fn send(
         &self,
@@ -317,31 +328,9 @@ impl Shared {
             };
             tracing::debug!(operation, action = %id, status = %info.status, "async action");
             match info.status {
-                AsyncActionStatus::Succeed => {
-                    return self
-                        .send(
-                            http,
-                            self.request(
-                                http,
-                                reqwest::Method::GET,
-                                &format!("asyncActions/{id}/result"),
-                            )?,
-                            "GetAsyncActionResult",
-                        )
-                        .await;
-                }
+                AsyncActionStatus::Succeed => return self.action_result(http, id).await,
                 AsyncActionStatus::Failed => {
-                    let result = self
-                        .send(
-                            http,
-                            self.request(
-                                http,
-                                reqwest::Method::GET,
-                                &format!("asyncActions/{id}/result"),
-                            )?,
-                            "GetAsyncActionResult",
-                        )
-                        .await?;
+                    let result = self.action_result(http, id).await?;
                     let detail =
                         serde_json::from_slice::<crate::types::ErrorResponse>(&result.body)
                             .map(|e| {

@@ -402,7 +402,9 @@ pub(crate) fn lookup<'a>(document: &'a Value, reference: &str) -> Result<&'a Val
         .ok_or_else(|| SpecError::UnresolvedRef(reference.to_owned()))
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+/// The strings of a JSON array (a schema's `required`, an operation's `tags`); none when the
+/// value is missing or not an array.
+pub(crate) fn strings(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
         .map(|list| {

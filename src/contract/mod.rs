@@ -29,6 +29,7 @@
 
 mod convert;
 mod inventory;
+pub(crate) use inventory::strings;
 mod request;
 mod undocumented;
 mod violation;

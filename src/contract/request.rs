@@ -363,18 +363,7 @@ impl Spec {
             return;
         };
         let names = multipart_part_names(body, &boundary);
-        let required: Vec<String> = self
-            .resolve(schema)
-            .ok()
-            .and_then(|s| s.get("required"))
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required = super::strings(self.resolve(schema).ok().and_then(|s| s.get("required")));
         for name in required {
             if !names.contains(&name) {
                 found.push(Violation::new(

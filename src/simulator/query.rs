@@ -77,16 +77,7 @@ pub(crate) fn shape_of<T: schemars::JsonSchema + 'static>() -> &'static Shape {
         let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
         let mut paths = HashSet::new();
         collect_paths(schema, &defs, "", 0, &mut paths);
-        let required = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required = crate::contract::strings(schema.get("required"));
         Box::leak(Box::new(Shape { paths, required }))
     })
 }
