@@ -4,5 +4,6 @@
 
 pub mod deviations;
 pub mod documents;
+pub mod examples;
 pub mod facts;
 pub mod swagger2;
