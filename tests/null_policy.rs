@@ -12,6 +12,10 @@
 
 mod support;
 
+#[cfg(feature = "simulator")]
+#[path = "support/recorder.rs"]
+mod recorder;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -152,4 +156,63 @@ fn a_null_the_policy_does_not_cover_is_still_an_error() {
         read.is_err(),
         "a required boolean sent as null must not be guessed: {read:?}"
     );
+}
+
+/// `meta.pagingInfo` is nullable in Veeam's documents (and now in the spec): such a page is a
+/// valid answer, and the paging stream walks it by its documented rule (one page at a time
+/// until a short page), neither failing nor stopping early.
+#[cfg(feature = "simulator")]
+#[tokio::test]
+async fn a_page_whose_paging_information_is_null_is_valid_and_walked_to_the_end() {
+    use futures::TryStreamExt;
+    use recorder::{Canned, Recorded, Recorder};
+    use std::sync::Arc;
+    use vspc_licensing::query::ListQuery;
+
+    fn license(i: usize) -> Value {
+        json!({
+            "backupServerUid": uuid::Uuid::from_u128(i as u128),
+            "autoUpdateEnabled": false, "licenseIds": [], "packages": [], "sectionTypes": [],
+            "supportIds": [], "status": "Valid", "type": "Rental", "unitType": "Instances",
+            "company": "Alpha", "expirationDate": "2027-01-01T00:00:00Z",
+            "cloudConnect": "No", "units": 1, "usedUnits": 0
+        })
+    }
+    fn page(offset: usize, limit: usize, meta: Value) -> Value {
+        let data: Vec<Value> = (offset..(offset + limit).min(250)).map(license).collect();
+        json!({ "meta": meta, "data": data })
+    }
+    for meta in [json!({ "pagingInfo": null }), Value::Null] {
+        let example = page(0, 100, meta.clone());
+        let spec = support::spec();
+        let operation = spec.operation("GetBackupServersLicenses").unwrap();
+        let schema = operation.responses[0].content["application/json"]
+            .clone()
+            .unwrap();
+        let violations = spec.validate_value(&schema, &example);
+        assert!(violations.is_empty(), "{meta}: {violations:?}");
+
+        let responder = Arc::new(move |r: &Recorded| {
+            let pairs = r.query_pairs();
+            let number = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map_or(0, |(_, v)| v.parse().unwrap())
+            };
+            Canned::json(200, page(number("offset"), number("limit"), meta.clone()))
+        });
+        let server = Recorder::with_fallback(responder).await;
+        let client = vspc_licensing::Client::builder(server.url())
+            .api_key("k")
+            .build()
+            .unwrap();
+        let items: Vec<_> = client
+            .backup_server_licenses(ListQuery::new().page_size(100))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 250);
+        assert_eq!(server.requests().len(), 3, "pages at 0, 100 and 200");
+    }
 }
