@@ -1,8 +1,11 @@
 #![cfg(feature = "simulator")]
-//! Veeam's own JSON Patch request examples (3.5.1 to 3.7) are accepted by the simulator, with
-//! the meaning Veeam gives them: `"value": "true"` (a string, as 3.6.1 and later and Veeam's
-//! Python client send it) and `true` (a boolean, as 3.5.1 does) both switch the flag on, and
-//! `/AutoApprove` names `autoApprove`.
+//! The simulator takes requests as Veeam's documents describe them:
+//! * Veeam's own JSON Patch request examples (3.5.1 to 3.7) are accepted with the meaning Veeam
+//!   gives them: `"value": "true"` (a string, as 3.6.1 and later and Veeam's Python client send
+//!   it) and `true` (a boolean, as 3.5.1 does) both switch the flag on, and `/AutoApprove` names
+//!   `autoApprove`;
+//! * `sectionForDelete`, required on a backup server license delete in every version, is
+//!   refused when missing.
 
 mod support;
 
@@ -14,6 +17,14 @@ use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
 use vspc_licensing::{Client, Product};
 
 const KEY: &str = "veeam-patch-key";
+
+/// A plain HTTP client, so that the bodies are exactly Veeam's (the crate's client would
+/// encode its own).
+fn http() -> reqwest::Client {
+    // The crate builds reqwest without a default TLS provider; plain clients need one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
 
 /// Every JSON Patch example of the documents: (name, operationId, body). 3.7 (Swagger 2.0)
 /// carries no request body examples; its JsonPatches schema example patches a property of
@@ -69,7 +80,7 @@ async fn veeams_json_patch_examples_switch_the_flag_on_in_the_simulator() {
         .api_key(KEY)
         .build()
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = http();
     let examples = patch_examples();
     assert!(
         examples.len() >= 20,
@@ -139,7 +150,7 @@ async fn a_patch_value_the_property_cannot_take_is_still_refused() {
     let uid = sim.state().backup_server_uids()[0];
     let url = format!("{}/licensing/backupServers/{uid}", sim.base_url());
     for value in [r#""yes please""#, r#""""#, "[true]"] {
-        let answer = reqwest::Client::new()
+        let answer = http()
             .patch(&url)
             .bearer_auth(KEY)
             .header("content-type", "application/json")
@@ -151,5 +162,30 @@ async fn a_patch_value_the_property_cannot_take_is_still_refused() {
             .unwrap();
         assert_eq!(answer.status(), 400, "value {value}");
     }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_backup_server_license_delete_without_its_section_is_refused() {
+    let sim = Simulator::start(SimulatorConfig::default().api_key(KEY))
+        .await
+        .unwrap();
+    let uid = sim.state().backup_server_uids()[0];
+    let url = format!("{}/licensing/backupServers/{uid}", sim.base_url());
+    let http = http();
+    let answer = http.delete(&url).bearer_auth(KEY).send().await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(answer.text().await.unwrap().contains("sectionForDelete"));
+    assert_eq!(
+        sim.state().changes_applied(&format!("backupServers/{uid}")),
+        0
+    );
+    let answer = http
+        .delete(format!("{url}?sectionForDelete=All"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
     sim.shutdown().await;
 }
