@@ -209,6 +209,13 @@ fn license_op<T: LicenseResource + schemars::JsonSchema>(
                 .find(|(k, _)| k == "sectionForDelete")
                 .map(|(_, v)| v.as_str());
             let section = match section {
+                // Required for a backup server, as in Veeam's documents for every version.
+                None if matches!(T::KIND, Kind::BackupServer) => {
+                    return Reply::bad_request(
+                        code::INVALID_PARAMETER,
+                        "sectionForDelete is required: All, Instance or Socket.",
+                    )
+                }
                 None => SectionForDelete::All,
                 Some(text) => match SectionForDelete::parse(text) {
                     SectionForDelete::Unknown(_) => {
