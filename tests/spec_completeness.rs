@@ -64,7 +64,12 @@ fn gaps(spec: &Spec) -> Vec<String> {
         .cloned()
         .unwrap_or_default();
     for (name, parameter) in parameters {
-        if parameter.get("content").is_some() && parameter.get("example").is_none() {
+        let media_example = parameter
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|content| content.values().next())
+            .and_then(|media| media.get("example"));
+        if parameter.get("content").is_some() && media_example.is_none() {
             gaps.push(format!("parameter {name}: no example"));
         }
     }
