@@ -201,6 +201,38 @@ async fn date_filters_compare_instants_not_text() {
         .unwrap();
     assert_eq!(typed.len(), before);
 
+    // As a .NET console parses them: a time without an offset, or a date alone, reads as UTC.
+    let naive = pivot.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let (status, page) = get(
+        &sim,
+        "/licensing/backupServers",
+        &[(
+            "filter",
+            json!([{ "property": "expirationDate", "operation": "lessThan", "value": naive }])
+                .to_string(),
+        )],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(total(&page), before, "lessThan {naive}");
+    let day = pivot.date_naive();
+    let before_day = licenses
+        .iter()
+        .filter(|l| l.expiration_date.is_some_and(|d| d.date_naive() < day))
+        .count();
+    let (status, page) = get(
+        &sim,
+        "/licensing/backupServers",
+        &[(
+            "filter",
+            json!([{ "property": "expirationDate", "operation": "lessThan", "value": day.to_string() }])
+                .to_string(),
+        )],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(total(&page), before_day, "lessThan {day}");
+
     // A date that is not one is refused, not compared as text.
     let (status, body) = get(
         &sim,

@@ -183,14 +183,13 @@ fn check_filter(shape: &Shape, expression: &FilterExpression) -> Result<(), Repl
             if shape.format(property) == Some(Format::DateTime)
                 && operation != &FilterOperation::Contains
             {
-                let not_a_time = as_list(value).into_iter().find_map(|item| {
-                    item.as_str()
-                        .filter(|text| chrono::DateTime::parse_from_rfc3339(text).is_err())
-                });
+                let not_a_time = as_list(value)
+                    .into_iter()
+                    .find_map(|item| item.as_str().filter(|text| instant(text).is_none()));
                 if let Some(text) = not_a_time {
                     return Err(invalid(format!(
                         "filter: `{property}` is a date and time, and `{text}` is not one \
-                         (RFC 3339, e.g. 2026-12-22T00:00:00Z)."
+                         (e.g. 2026-12-22T00:00:00Z, 2026-12-22T00:00:00 or 2026-12-22)."
                     )));
                 }
             }
@@ -313,14 +312,31 @@ fn fold(text: &str, collation: &FilterCollation) -> String {
     }
 }
 
+/// A date-time as a .NET console reads one: RFC 3339 with any offset and fraction; without an
+/// offset, or a date alone (midnight), it is taken as UTC.
+fn instant(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(instant);
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+        })?;
+    Some(Utc.from_utc_datetime(&naive).fixed_offset())
+}
+
 /// Two strings of a formatted property compared by what they mean: instants for date-times
 /// (`2018-10-24T14:00:00.0000000-07:00` is `2018-10-24T21:00:00Z`), UIDs whatever their case.
 /// `None` when either side is not of the format.
 fn compare_formatted(x: &str, y: &str, format: Option<Format>) -> Option<Ordering> {
     match format? {
         Format::DateTime => {
-            let x = chrono::DateTime::parse_from_rfc3339(x).ok()?;
-            let y = chrono::DateTime::parse_from_rfc3339(y).ok()?;
+            let x = instant(x)?;
+            let y = instant(y)?;
             Some(x.cmp(&y))
         }
         Format::Uuid => {
