@@ -555,6 +555,7 @@ async fn a_failed_or_unfollowed_async_action_is_a_typed_error() {
             action_id,
             outcome,
             errors,
+            ..
         } => {
             assert_eq!(operation, "PatchBackupServerLicense");
             assert_eq!(action_id, "97431954-0dd7-472a-8cb7-d0cb0fbccaf7");
