@@ -575,3 +575,95 @@ async fn a_console_limiting_simultaneous_requests_gets_fewer_pages_in_flight() {
     assert!(limit.limit() < 8, "a pool made before the walk shrank too");
     sim.shutdown().await;
 }
+
+fn always_busy() -> Responder {
+    Arc::new(|_: &Recorded| {
+        Canned::json(
+            503,
+            json!({"errors": [{"message": "busy", "type": "transport", "code": 503}]}),
+        )
+    })
+}
+
+// Item 13: `RetryPolicy::none` could be replaced by the default unnoticed.
+#[tokio::test]
+async fn retry_policy_none_sends_once() {
+    let recorder = Recorder::with_fallback(always_busy()).await;
+    let error = client_with(recorder.url(), RetryPolicy::none())
+        .license(Product::Console, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(recorder.requests().len(), 1);
+    assert_eq!(RetryPolicy::none().attempts(), 1);
+}
+
+// Item 13: no test reached the overall deadline; here it, not the attempts, ends the call.
+#[tokio::test]
+async fn the_overall_deadline_ends_retries_before_the_attempts_run_out() {
+    let recorder = Recorder::with_fallback(always_busy()).await;
+    let policy = RetryPolicy::default()
+        .max_attempts(1000)
+        .initial_backoff(Duration::from_millis(40))
+        .max_backoff(Duration::from_millis(40))
+        .deadline(Duration::from_millis(400));
+    assert_eq!(policy.overall_deadline(), Duration::from_millis(400));
+    let started = Instant::now();
+    let error = client_with(recorder.url(), policy)
+        .license(Product::Console, None)
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    let sent = recorder.requests().len();
+    assert!(
+        (3..=25).contains(&sent),
+        "{sent} attempts in {elapsed:?}: the deadline, not the attempt count, ended the call"
+    );
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}
+
+// Item 13: dropping a walk must abort its page tasks, not leave them fetching. Pages after the
+// first come back short after a pause, so a task left running would ask for the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn dropping_a_walk_stops_its_pages_in_flight() {
+    let responder: Responder = Arc::new(move |r: &Recorded| {
+        let offset = number(r, "offset").unwrap_or(0);
+        let limit = number(r, "limit").unwrap_or(100);
+        let served = if offset == 0 {
+            limit
+        } else {
+            std::thread::sleep(Duration::from_millis(300));
+            limit / 2
+        };
+        let data: Vec<Value> = (offset..offset + served).map(license).collect();
+        Canned::json(
+            200,
+            json!({"data": data, "meta": {"pagingInfo": {"total": 10_000, "count": served, "offset": offset}}}),
+        )
+    });
+    let recorder = Recorder::with_fallback(responder).await;
+    let client = client(recorder.url());
+    let mut stream =
+        client.backup_server_licenses(ListQuery::new().page_size(100).pages_in_flight(3));
+    for _ in 0..100 {
+        stream.next().await.unwrap().unwrap();
+    }
+    // Asking for the 101st sends the next pages (300 ms each); drop the walk while they are
+    // in flight.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), stream.next())
+            .await
+            .is_err(),
+        "the next page takes 300 ms"
+    );
+    let before_drop = recorder.requests().len();
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(before_drop > 1, "pages were in flight");
+    assert_eq!(
+        recorder.requests().len(),
+        before_drop,
+        "no page is requested after the walk was dropped"
+    );
+}
