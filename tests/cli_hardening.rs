@@ -273,3 +273,72 @@ async fn a_server_ignoring_offset_exits_1_not_2() {
         stderr(&output)
     );
 }
+
+/// `serve` with a console's limits: short pages, throttling, an MFA user; the CLI reads it all.
+#[test]
+fn serve_emulates_short_pages_throttling_and_mfa() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--api-key", "serve-key"])
+        .args(["--backup-servers", "40", "--max-page-size", "7"])
+        .args([
+            "--max-concurrent-requests",
+            "2",
+            "--max-requests-per-second",
+            "200",
+        ])
+        .args(["--mfa-user", "second:factor"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_owned();
+    let list = |env: &[(&str, &str)]| {
+        let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
+        for var in [
+            "VSPC_URL",
+            "VSPC_API_KEY",
+            "VSPC_USERNAME",
+            "VSPC_PASSWORD",
+            "VSPC_MFA_CODE",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .args([
+                "licenses",
+                "list",
+                "--product",
+                "vbr",
+                "-o",
+                "json",
+                "--url",
+                &url,
+            ])
+            .envs(env.iter().copied())
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    let output = list(&[("VSPC_API_KEY", "serve-key")]);
+    let mfa = list(&[
+        ("VSPC_USERNAME", "second"),
+        ("VSPC_PASSWORD", "factor"),
+        ("VSPC_MFA_CODE", MFA_TEST_CODE),
+    ]);
+    let _ = (child.kill(), child.wait());
+    assert_eq!(mfa.status.code(), Some(0), "{}", stderr(&mfa));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let uids: std::collections::HashSet<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["backupServerUid"].to_string())
+        .collect();
+    assert_eq!((listed.as_array().unwrap().len(), uids.len()), (40, 40));
+}

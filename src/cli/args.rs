@@ -173,6 +173,18 @@ pub(crate) struct ServeArgs {
     /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
     #[arg(long)]
     pub(crate) drift: bool,
+    /// Serve at most this many resources a page whatever `limit` asks (short pages)
+    #[arg(long, value_name = "N")]
+    pub(crate) max_page_size: Option<usize>,
+    /// Throttle like a console: answer 429 beyond this many requests at once
+    #[arg(long, value_name = "N")]
+    pub(crate) max_concurrent_requests: Option<usize>,
+    /// Throttle like a console: answer 429 (with retryAfter) beyond this many requests a second
+    #[arg(long, value_name = "N")]
+    pub(crate) max_requests_per_second: Option<u32>,
+    /// A user who must sign in with a second factor (code 123456), as NAME:PASSWORD (repeatable)
+    #[arg(long = "mfa-user", value_name = "NAME:PASSWORD")]
+    pub(crate) mfa_users: Vec<String>,
 }
 
 /// Which products a command covers.
