@@ -501,3 +501,63 @@ pub(crate) use page_fetcher;
 
 /// Default number of pages requested at once.
 pub const DEFAULT_PAGES_IN_FLIGHT: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: Vec<u32>, paging: Option<(i64, i64, i64)>) -> Page<u32> {
+        Page {
+            items,
+            paging: paging.map(|(offset, count, total)| Paging {
+                total,
+                count,
+                offset,
+            }),
+        }
+    }
+
+    #[test]
+    fn stretches_cover_the_rest_exactly_once() {
+        let all: Vec<_> = stretches(100, 350, 100).collect();
+        assert_eq!(all, [(100, 200), (200, 300), (300, 350)]);
+        assert_eq!(stretches(5, 5, 100).count(), 0);
+        assert_eq!(stretches(0, 3, 0).count(), 3, "a zero step still progresses");
+    }
+
+    #[test]
+    fn pages_that_do_not_add_up_are_refused() {
+        let ok = |p: Page<u32>, asked, limit| checked("Op", p, asked, limit).is_ok();
+        assert!(ok(page(vec![1, 2], Some((10, 2, 12))), 10, 5));
+        assert!(ok(page(vec![1, 2], None), 10, 5));
+        assert!(!ok(page(vec![1, 2], None), 10, 1), "more than asked");
+        assert!(!ok(page(vec![1, 2], Some((-1, 2, 12))), 10, 5));
+        assert!(!ok(page(vec![1, 2], Some((10, -2, 12))), 10, 5));
+        assert!(!ok(page(vec![1, 2], Some((10, 2, -12))), 10, 5));
+        assert!(!ok(page(vec![1, 2], Some((0, 2, 12))), 10, 5), "wrong offset");
+        assert!(!ok(page(vec![1, 2], Some((10, 3, 12))), 10, 5), "wrong count");
+        assert!(!ok(page(vec![1, 2], Some((10, 2, 11))), 10, 5), "past total");
+    }
+
+    /// A panic while fetching a page on its own task reaches the consumer as a panic, as it
+    /// would in place, not as an error about the runtime shutting down.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_page_task_stays_a_panic() {
+        let fetch = |offset: u32, limit: u32| -> PageFuture<u32> {
+            Box::pin(async move {
+                if offset > 0 {
+                    panic!("page {offset} broke");
+                }
+                let items: Vec<u32> = (0..limit).collect();
+                Ok(page(items, Some((0, i64::from(limit), 100))))
+            })
+        };
+        let query = ListQuery::new().page_size(10).pages_in_flight(4);
+        let walk = tokio::spawn(async move {
+            let stream = paginate(ThrottleSignal::default(), "Op", &query, fetch);
+            stream.collect::<Vec<_>>().await
+        });
+        let ended = walk.await.expect_err("the consumer panicked");
+        assert!(ended.is_panic(), "{ended:?}");
+    }
+}
