@@ -23,8 +23,10 @@
 //! * **A throttling console** (`429`) halves the pages in flight for the rest of the walk
 //!   ([`crate::concurrency`]).
 //!
-//! Without paging information the walk goes one page at a time and stops at the first short
-//! or empty page. The stream ends after its first error.
+//! Without paging information the walk goes one page at a time, advancing by what each page
+//! held, until an empty page (a short page may be a capped one, so it does not end the walk);
+//! a page repeating the previous one is [`Error::Protocol`]. The stream ends after its first
+//! error.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -328,7 +330,7 @@ impl<T> futures::Stream for Items<T> {
     }
 }
 
-/// Without a total, walks one page at a time until a short, empty or repeated page.
+/// Without a total, walks one page at a time until an empty page (or a repeated one: an error).
 fn sequential<T, F>(
     operation: &'static str,
     first: Page<T>,
@@ -369,9 +371,11 @@ where
                         .into(),
                 });
             }
-            walk.offset = (page.items.len() as u32 >= limit)
-                .then(|| offset.checked_add(limit))
-                .flatten();
+            // Without a total a short page may be a capped one, not the last: advance by what
+            // was received and stop at an empty page (one request more, never a silent loss).
+            walk.offset = offset
+                .checked_add(page.items.len() as u32)
+                .filter(|next| i32::try_from(*next).is_ok());
             walk.previous = Some(fingerprint);
             Ok(Some((page.items, walk)))
         }
@@ -522,7 +526,11 @@ mod tests {
         let all: Vec<_> = stretches(100, 350, 100).collect();
         assert_eq!(all, [(100, 200), (200, 300), (300, 350)]);
         assert_eq!(stretches(5, 5, 100).count(), 0);
-        assert_eq!(stretches(0, 3, 0).count(), 3, "a zero step still progresses");
+        assert_eq!(
+            stretches(0, 3, 0).count(),
+            3,
+            "a zero step still progresses"
+        );
     }
 
     #[test]
@@ -534,9 +542,18 @@ mod tests {
         assert!(!ok(page(vec![1, 2], Some((-1, 2, 12))), 10, 5));
         assert!(!ok(page(vec![1, 2], Some((10, -2, 12))), 10, 5));
         assert!(!ok(page(vec![1, 2], Some((10, 2, -12))), 10, 5));
-        assert!(!ok(page(vec![1, 2], Some((0, 2, 12))), 10, 5), "wrong offset");
-        assert!(!ok(page(vec![1, 2], Some((10, 3, 12))), 10, 5), "wrong count");
-        assert!(!ok(page(vec![1, 2], Some((10, 2, 11))), 10, 5), "past total");
+        assert!(
+            !ok(page(vec![1, 2], Some((0, 2, 12))), 10, 5),
+            "wrong offset"
+        );
+        assert!(
+            !ok(page(vec![1, 2], Some((10, 3, 12))), 10, 5),
+            "wrong count"
+        );
+        assert!(
+            !ok(page(vec![1, 2], Some((10, 2, 11))), 10, 5),
+            "past total"
+        );
     }
 
     /// A panic while fetching a page on its own task reaches the consumer as a panic, as it

@@ -667,3 +667,19 @@ async fn dropping_a_walk_stops_its_pages_in_flight() {
         "no page is requested after the walk was dropped"
     );
 }
+
+// Item 4: without paging information a capped page looked like the last one.
+#[tokio::test]
+async fn capped_pages_without_paging_information_lose_nothing() {
+    let responder: Responder = Arc::new(|r: &Recorded| {
+        let limit = number(r, "limit").unwrap_or(100).min(70);
+        let offset = number(r, "offset").unwrap_or(0);
+        let data: Vec<Value> = (offset..1000.min(offset + limit)).map(license).collect();
+        Canned::json(200, json!({ "data": data }))
+    });
+    let recorder = Recorder::with_fallback(responder).await;
+    let (uids, error) = walk(&client(recorder.url()), ListQuery::new().page_size(500)).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(uids.len(), 1000);
+    assert_eq!(uids.iter().collect::<HashSet<_>>().len(), 1000);
+}
