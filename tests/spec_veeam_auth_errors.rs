@@ -41,7 +41,11 @@ fn property_names(schema: &Value) -> Vec<String> {
 fn required(schema: &Value) -> Vec<String> {
     schema["required"]
         .as_array()
-        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -64,13 +68,28 @@ fn the_token_form_and_answer_carry_the_multi_factor_fields_as_veeam_declares_the
     let our_result = property_names(&ours["components"]["schemas"]["OAuth2Result"]);
     for (name, veeam) in veeam_documents() {
         let form = property_names(&token_form(&veeam));
-        for field in ["mfa_token", "mfa_code", "grant_type", "username", "password"] {
-            assert!(form.contains(&field.to_owned()), "{name}: Veeam's form has {field}");
-            assert!(our_form.contains(&field.to_owned()), "the spec's form has {field}");
+        for field in [
+            "mfa_token",
+            "mfa_code",
+            "grant_type",
+            "username",
+            "password",
+        ] {
+            assert!(
+                form.contains(&field.to_owned()),
+                "{name}: Veeam's form has {field}"
+            );
+            assert!(
+                our_form.contains(&field.to_owned()),
+                "the spec's form has {field}"
+            );
         }
         let result = property_names(&veeam["components"]["schemas"]["OAuth2Result"]);
         for field in &result {
-            assert!(our_result.contains(field), "{name}: OAuth2Result.{field} is in the spec");
+            assert!(
+                our_result.contains(field),
+                "{name}: OAuth2Result.{field} is in the spec"
+            );
         }
         assert!(result.contains(&"mfa_token".to_owned()));
     }
