@@ -9,6 +9,7 @@ pub mod async_action;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod concurrency;
 pub mod config;
 #[cfg(feature = "contract")]
 pub mod conform;
@@ -32,6 +33,7 @@ pub mod upload;
 
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};
+pub use concurrency::AdaptiveLimit;
 pub use config::{ClientBuilder, API_VERSION};
 pub use error::{Error, Result};
 pub use generated::{types, Client};

@@ -55,6 +55,7 @@ mod routes;
 mod seed;
 mod server;
 mod state;
+mod throttle;
 
 use std::io;
 use std::net::SocketAddr;
@@ -64,7 +65,7 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{AsyncOperations, SimulatorConfig, Sizes};
+pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use license_file::{
     parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
@@ -140,6 +141,7 @@ impl Simulator {
             ),
             actions: async_actions::AsyncActions::default(),
             faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
+            throttle: throttle::Throttle::new(config.throttling.clone()),
             origin: OnceLock::new(),
             config,
         });
