@@ -104,6 +104,9 @@ pub struct SimulatorConfig {
     pub idempotency_capacity: usize,
     /// Largest license file accepted, in bytes.
     pub max_license_file_bytes: usize,
+    /// The day the seeded data is relative to (expiry dates, report months); today (UTC) when
+    /// `None`. A fixed day makes the served data the same on every run, e.g. for a picture.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Default for SimulatorConfig {
@@ -129,6 +132,7 @@ impl Default for SimulatorConfig {
             idempotency_window: Duration::from_secs(300),
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
+            today: None,
         }
     }
 }
@@ -172,6 +176,11 @@ impl SimulatorConfig {
     /// Number of organizations.
     pub fn organizations(mut self, count: usize) -> Self {
         self.sizes.organizations = count;
+        self
+    }
+    /// Seed the data as if today were `day` (see [`today`](Self::today)).
+    pub fn today(mut self, day: chrono::NaiveDate) -> Self {
+        self.today = Some(day);
         self
     }
     /// Number of report months.
