@@ -77,6 +77,11 @@ pub fn top_consumers(
             consumer.workloads += i64::from(workload.used_count);
         }
     }
+    for consumer in &mut consumers {
+        consumer.points = super::tidy(consumer.points);
+        consumer.instances = super::tidy(consumer.instances);
+        consumer.other_units = super::tidy(consumer.other_units);
+    }
     consumers.sort_by(|a, b| {
         b.total_units()
             .total_cmp(&a.total_units())

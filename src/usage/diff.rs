@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::history::{OrganizationKey, OrganizationUsage, UsageHistory};
 use super::month::Month;
-use super::UsageError;
+use super::{tidy, UsageError};
 use crate::enums::ProductType;
 
 /// In which of the two months an organization has reports.
@@ -111,7 +111,7 @@ impl UsageHistory {
                     organization_name: named.organization.name.clone(),
                     points_before,
                     points_after,
-                    change: points_after - points_before,
+                    change: tidy(points_after - points_before),
                     presence: match (old, new) {
                         (Some(_), Some(_)) => Presence::Both,
                         (Some(_), None) => Presence::BeforeOnly,

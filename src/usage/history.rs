@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::month::Month;
-use super::UsageError;
+use super::{tidy, UsageError};
 use crate::enums::{OrganizationType, ProductType, ReportStatus};
 use crate::types::SingleLicenseReport;
 
@@ -256,9 +256,9 @@ impl UsageHistory {
                         organization: names
                             .get(&key)
                             .map_or(o.organization, |(_, newest)| newest.clone()),
-                        points: o.points,
+                        points: tidy(o.points),
                         products: sorted_products(o.products),
-                        unattributed_points: o.unattributed_points,
+                        unattributed_points: tidy(o.unattributed_points),
                     })
                     .collect();
                 organizations.sort_by(|a, b| {
@@ -268,7 +268,7 @@ impl UsageHistory {
                 });
                 MonthUsage {
                     month,
-                    total_points: builder.total_points,
+                    total_points: tidy(builder.total_points),
                     products: sorted_products(builder.products),
                     organizations,
                     report_ids,
@@ -371,7 +371,7 @@ fn sorted_products(products: BTreeMap<ProductType, f64>) -> Vec<ProductPoints> {
         .into_iter()
         .map(|(product_type, points)| ProductPoints {
             product_type,
-            points,
+            points: tidy(points),
         })
         .collect();
     products.sort_by(|a, b| b.points.total_cmp(&a.points));

@@ -84,6 +84,17 @@ pub enum UsageError {
     },
 }
 
+/// Drops the binary noise sums of decimals pick up (`50.400000000000006` is `50.4`): reports
+/// carry a few decimals, so six are exact.
+pub(crate) fn tidy(points: f64) -> f64 {
+    let tidied = (points * 1e6).round() / 1e6;
+    if tidied.is_finite() {
+        tidied
+    } else {
+        points
+    }
+}
+
 fn show(month: &Option<Month>) -> String {
     month.map_or_else(|| "-".to_owned(), |m| m.to_string())
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::history::{Organization, OrganizationKey, UsageHistory};
 use super::month::Month;
-use super::UsageError;
+use super::{tidy, UsageError};
 use crate::enums::ProductType;
 
 /// What one row of a [`PointsTable`] stands for.
@@ -38,7 +38,7 @@ pub struct Series {
 impl Series {
     /// Points over the whole window.
     pub fn total(&self) -> f64 {
-        self.points.iter().sum()
+        tidy(self.points.iter().sum())
     }
 }
 
@@ -60,7 +60,7 @@ impl PointsTable {
     /// The sum of every row in each month.
     pub fn totals(&self) -> Vec<f64> {
         (0..self.months.len())
-            .map(|i| self.series.iter().map(|s| s.points[i]).sum())
+            .map(|i| tidy(self.series.iter().map(|s| s.points[i]).sum()))
             .collect()
     }
 
@@ -171,6 +171,11 @@ impl UsageHistory {
                         }
                     }
                 }
+            }
+        }
+        for row in &mut series {
+            for value in &mut row.points {
+                *value = tidy(*value);
             }
         }
         series.sort_by(|a, b| {
