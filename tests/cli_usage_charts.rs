@@ -292,9 +292,7 @@ async fn svg_and_html_name_every_organization_and_month_with_the_reports_numbers
     for series in &table.series {
         let row = html
             .lines()
-            .find(|l| {
-                l.starts_with("<tr>") && l.contains(&format!("</span>{}</th>", series.label))
-            })
+            .find(|l| l.starts_with("<tr>") && l.contains(&format!("</span>{}</th>", series.label)))
             .unwrap_or_else(|| panic!("no row for {}", series.label));
         let cells: String = series
             .points
@@ -638,7 +636,10 @@ async fn usage_organizations_top_ranks_the_heaviest_consumers_by_name() {
         );
     }
     let table = ok(&run(&sim, &["usage", "organizations", "--top", "2"]).await);
-    assert!(!table.contains(&names[&units[2].0]), "only the top two: {table}");
+    assert!(
+        !table.contains(&names[&units[2].0]),
+        "only the top two: {table}"
+    );
     assert!(table.contains(&names[&units[0].0]), "{table}");
     sim.shutdown().await;
 }
