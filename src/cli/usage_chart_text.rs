@@ -30,7 +30,7 @@ pub(crate) fn points(value: f64) -> String {
         }
         grouped.push(digit);
     }
-    let sign = if value < 0.0 && text.trim_start_matches(['0', '.']) != "" {
+    let sign = if value < 0.0 && !text.trim_start_matches(['0', '.']).is_empty() {
         "-"
     } else {
         ""
