@@ -1,6 +1,8 @@
 //! The typed aggregation of license usage reports (`vspc_licensing::usage`): the rules on
 //! hand-made reports, then the numbers against the simulator's reports read over HTTP.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 use uuid::Uuid;
 use vspc_licensing::enums::ProductType;
@@ -294,7 +296,6 @@ fn organizations_are_found_by_uid_name_or_a_unique_part() {
 #[cfg(feature = "simulator")]
 #[tokio::test]
 async fn the_simulators_reports_add_up() {
-    use std::collections::HashMap;
     use vspc_licensing::simulator::{Simulator, SimulatorConfig};
 
     let sim = Simulator::start(SimulatorConfig::default().seed(11).organizations(9))
@@ -352,4 +353,107 @@ async fn the_simulators_reports_add_up() {
     }
     assert_eq!(seen, expected.len());
     sim.shutdown().await;
+}
+
+/// Veeam's own example of `GetLicensingReports` (API 3.6.2, read at test time from the pinned
+/// documents of `scripts/veeam-docs.sh`) aggregates as the rules say: the organization gets its
+/// `usedPoints`, the month the summary's total, products the summary's split, and the appendix
+/// (another licensee's licenses) is left out. The example carries `null` lists and date-times
+/// where the spec says dates; both are read here the way a tolerant client must read them.
+#[test]
+fn veeams_example_report_aggregates_by_the_rules() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = std::process::Command::new("bash")
+        .arg(format!("{root}/scripts/veeam-docs.sh"))
+        .output()
+        .expect("bash runs scripts/veeam-docs.sh");
+    assert!(
+        output.status.success(),
+        "scripts/veeam-docs.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = String::from_utf8(output.stdout).unwrap();
+    let document: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/vspc_rest_3_6_2.json", dir.trim())).unwrap(),
+    )
+    .unwrap();
+    let example = &document["paths"]["/licensing/reports"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["example"]["data"];
+    let examples = example.as_array().expect("an example list of reports");
+    assert!(!examples.is_empty());
+    let tolerant: Vec<Value> = examples.iter().map(tolerant_read).collect();
+    let h = history(&tolerant);
+    assert_eq!(h.unplaced_reports(), 0);
+    // Expected numbers straight from the example: per month, the sums over its reports (each
+    // report counts the licenses of its own licensee, so two reports add up).
+    let mut totals: HashMap<Month, f64> = HashMap::new();
+    let mut organizations: HashMap<(Month, Uuid), f64> = HashMap::new();
+    let mut products: HashMap<(Month, ProductType), f64> = HashMap::new();
+    for (raw, report) in examples.iter().zip(&tolerant) {
+        let interval = &report["reportParameters"]["reportInterval"];
+        let start: Month = interval["startOfInterval"].as_str().unwrap()[..7]
+            .parse()
+            .unwrap();
+        // An interval from the last evening of a month to the last evening of the next belongs
+        // to the next month.
+        let month = [start, start.next()]
+            .into_iter()
+            .find(|m| h.month(*m).is_some())
+            .expect("the report is placed in a month");
+        *totals.entry(month).or_default() += raw["reportSummary"]["totalPoints"].as_f64().unwrap();
+        for listed in raw["organizationsUsage"].as_array().unwrap() {
+            let uid: Uuid = listed["organizationUid"].as_str().unwrap().parse().unwrap();
+            *organizations.entry((month, uid)).or_default() +=
+                listed["usedPoints"].as_f64().unwrap();
+        }
+        for product in raw["reportSummary"]["productsUsage"].as_array().unwrap() {
+            let kind = ProductType::parse(product["productType"].as_str().unwrap());
+            *products.entry((month, kind)).or_default() += product["totalPoints"].as_f64().unwrap();
+        }
+    }
+    assert_eq!(h.months().len(), totals.len());
+    for month in h.months() {
+        // The appendices' points (other licensees' licenses) are not in the totals.
+        assert_eq!(month.total_points, totals[&month.month]);
+        for o in &month.organizations {
+            assert_eq!(
+                o.points,
+                organizations[&(month.month, o.organization.uid.unwrap())]
+            );
+        }
+        assert_eq!(
+            month.organizations.len(),
+            organizations
+                .keys()
+                .filter(|(m, _)| *m == month.month)
+                .count()
+        );
+        for p in &month.products {
+            assert_eq!(p.points, products[&(month.month, p.product_type.clone())]);
+        }
+    }
+}
+
+/// What a tolerant reader makes of a real report: `null` is "not given" (dropped) and a
+/// date-time where a date is due keeps its calendar date as written.
+fn tolerant_read(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        (
+                            "startOfInterval" | "endOfInterval" | "generationDate",
+                            Value::String(s),
+                        ) if s.len() > 10 => Value::String(s[..10].to_owned()),
+                        _ => tolerant_read(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(tolerant_read).collect()),
+        other => other.clone(),
+    }
 }

@@ -1,5 +1,7 @@
 //! A month-by-series matrix of points: what a chart or a table of the history draws.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::history::{Organization, OrganizationKey, UsageHistory};
@@ -8,7 +10,7 @@ use super::{tidy, UsageError};
 use crate::enums::ProductType;
 
 /// What one row of a [`PointsTable`] stands for.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum SeriesKey {
     /// One organization's points.
@@ -105,18 +107,17 @@ impl UsageHistory {
         }
         let wanted = organization.map(OrganizationKey::of);
         let mut series: Vec<Series> = Vec::new();
+        // Row of each key: thousands of organizations over many months stay linear.
+        let mut rows: HashMap<SeriesKey, usize> = HashMap::new();
         let mut add = |key: SeriesKey, label: String, column: usize, points: f64| {
-            let row = match series.iter().position(|s| s.key == key) {
-                Some(row) => row,
-                None => {
-                    series.push(Series {
-                        key,
-                        label,
-                        points: vec![0.0; months.len()],
-                    });
-                    series.len() - 1
-                }
-            };
+            let row = *rows.entry(key.clone()).or_insert_with(|| {
+                series.push(Series {
+                    key,
+                    label,
+                    points: vec![0.0; months.len()],
+                });
+                series.len() - 1
+            });
             series[row].points[column] += points;
         };
         for (column, usage) in month_usage.iter().enumerate() {
