@@ -179,7 +179,9 @@ fn draw(
         ))?;
         let label = if table.has_reports[i] {
             let mark = if table.pending_approval[i] { "*" } else { "" };
-            format!("{}{mark}", points(totals[i]))
+            // Above side-by-side bars the number is the month's, not the tallest bar's.
+            let prefix = if stacked { "" } else { "total " };
+            format!("{prefix}{}{mark}", points(totals[i]))
         } else {
             "no report".to_owned()
         };
