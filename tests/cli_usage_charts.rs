@@ -208,6 +208,17 @@ async fn the_chart_numbers_are_the_aggregations() {
         .unwrap();
     let drawn = json(&run(&sim, &["reports", "chart", "--months", "4", "-o", "json"]).await);
     assert_eq!(drawn, serde_json::to_value(&expected).unwrap());
+    let csv = ok(&run(&sim, &["reports", "chart", "--months", "4", "-o", "csv"]).await);
+    let lines: Vec<&str> = csv.lines().collect();
+    let mut header = vec!["month".to_owned()];
+    header.extend(expected.series.iter().map(|s| s.label.clone()));
+    header.push("total".to_owned());
+    assert_eq!(lines[0], header.join(","));
+    assert_eq!(lines.len(), 1 + months.len());
+    for (line, total) in lines[1..].iter().zip(expected.totals()) {
+        let last: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+        assert!((last - total).abs() < 0.005, "{line}");
+    }
     // And the aggregation is the reports': each organization's points are its usedPoints.
     let reports = sim.state().reports();
     for (column, month) in months.iter().enumerate() {
@@ -462,6 +473,7 @@ async fn diff_matches_the_reports_and_puts_the_biggest_movers_first() {
     assert_eq!(lines.len(), rows.len() + 1);
     let table = ok(&run(&sim, &["reports", "diff", "2026-09", "2026-10"]).await);
     assert!(table.contains("total"), "{table}");
+    snapshot("diff_2026_09_2026_10", &table);
     sim.shutdown().await;
 }
 
