@@ -52,8 +52,10 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
         ReportsCommand::Settings { auto_approve: None } => {
             print_object(global.output, &client.license_report_settings().await?)
         }
-        ReportsCommand::Chart(args) => super::usage_views::chart(global, args).await,
-        ReportsCommand::Diff { from, to } => super::usage_views::diff(global, from, to).await,
+        ReportsCommand::Chart(args) => super::usage_views::chart(global, &client, args).await,
+        ReportsCommand::Diff { from, to } => {
+            super::usage_views::diff(global, &client, from, to).await
+        }
     }
 }
 

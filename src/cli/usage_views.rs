@@ -17,7 +17,7 @@ use crate::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::usage::{
     top_consumers, Breakdown, Month, Presence, ProductChange, UsageError, UsageHistory,
 };
-use crate::UsageFilter;
+use crate::{Client, UsageFilter};
 
 /// Width of the chart when standard output is not a terminal, so piped output is reproducible.
 const PIPED_WIDTH: usize = 100;
@@ -28,8 +28,7 @@ impl From<UsageError> for Failure {
     }
 }
 
-async fn history(global: &Global) -> Result<UsageHistory, Failure> {
-    let client = global.client()?;
+async fn history(client: &Client) -> Result<UsageHistory, Failure> {
     let bar = progress("reading reports");
     let history = client.license_usage_history().await;
     bar.finish_and_clear();
@@ -54,8 +53,8 @@ fn out_error(e: std::io::Error) -> Failure {
     Failure::Exit(1, format!("cannot write the output: {e}"))
 }
 
-pub(crate) async fn chart(global: &Global, args: ChartArgs) -> Outcome {
-    let history = history(global).await?;
+pub(crate) async fn chart(global: &Global, client: &Client, args: ChartArgs) -> Outcome {
+    let history = history(client).await?;
     let months = history.window(args.months)?;
     let organization = args
         .organization
@@ -168,14 +167,14 @@ fn product_summary(products: &[ProductChange]) -> String {
         .join(", ")
 }
 
-pub(crate) async fn diff(global: &Global, from: Month, to: Month) -> Outcome {
+pub(crate) async fn diff(global: &Global, client: &Client, from: Month, to: Month) -> Outcome {
     if from == to {
         return Err(Failure::Exit(
             2,
             format!("FROM and TO are both {from}; give two different months"),
         ));
     }
-    let history = history(global).await?;
+    let history = history(client).await?;
     let diff = history.diff(from, to)?;
     let table = global.output == Format::Table;
     let number = |v: f64| if table { points(v) } else { v.to_string() };
@@ -228,10 +227,7 @@ pub(crate) async fn diff(global: &Global, from: Month, to: Month) -> Outcome {
 }
 
 /// Organization names by UID from the latest reports: current usage carries none.
-async fn organization_names(global: &Global) -> HashMap<uuid::Uuid, String> {
-    let Ok(client) = global.client() else {
-        return HashMap::new();
-    };
+async fn organization_names(client: &Client) -> HashMap<uuid::Uuid, String> {
     let reports: Result<Vec<_>, _> = client
         .latest_license_reports(ListQuery::new().page_size(MAX_PAGE_SIZE))
         .try_collect()
@@ -261,7 +257,7 @@ pub(crate) async fn top(global: &Global, filter: UsageFilter, top: usize) -> Out
         .await;
     bar.finish_and_clear();
     let usage = usage?;
-    let names = organization_names(global).await;
+    let names = organization_names(&client).await;
     let consumers = top_consumers(&usage, &names, Some(top));
     let table = global.output == Format::Table;
     let terminal = table && std::io::stdout().is_terminal();
