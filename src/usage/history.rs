@@ -104,7 +104,7 @@ impl MonthUsage {
 ///
 /// How reports become numbers:
 /// * a report belongs to the month holding the middle of its `reportInterval` (robust to
-///   intervals written as midnight in another time zone);
+///   intervals written as midnight in another time zone, or ending on the last day's start);
 /// * an organization's points are the `usedPoints` of its entry in `organizationsUsage`,
 ///   summed over the month's reports (each report covers the licenses of one licensee); a report
 ///   with no `organizationsUsage` counts its `reportSummary.totalPoints` for its owner
@@ -165,7 +165,7 @@ impl UsageHistory {
             let interval = &parameters.report_interval;
             let middle = interval.start_of_interval
                 + (interval.end_of_interval - interval.start_of_interval) / 2;
-            let month = Month::of(middle);
+            let month = Month::of(middle.date_naive());
             let builder = months.entry(month).or_default();
             builder.report_ids.push(parameters.report_id);
             if report.report_status != Some(ReportStatus::Approved) {
