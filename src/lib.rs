@@ -30,6 +30,7 @@ pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod upload;
+pub mod usage;
 
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};

@@ -154,6 +154,9 @@ pub(crate) struct ServeArgs {
     /// Number of organizations
     #[arg(long)]
     pub(crate) organizations: Option<usize>,
+    /// Seed the data as if today were this day (YYYY-MM-DD), so it is the same on every run
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) today: Option<chrono::NaiveDate>,
     /// A read-only API key the simulator accepts (repeatable)
     #[arg(long = "read-only-api-key", value_name = "KEY")]
     pub(crate) read_only_api_keys: Vec<String>,
@@ -385,6 +388,59 @@ pub(crate) enum ReportsCommand {
         #[arg(long)]
         auto_approve: Option<bool>,
     },
+    /// Chart the points per month, by organization or product (terminal, SVG or HTML)
+    Chart(ChartArgs),
+    /// Each organization's points in two months and the change, biggest movers first
+    Diff {
+        /// The earlier month, YYYY-MM
+        from: crate::usage::Month,
+        /// The later month, YYYY-MM
+        to: crate::usage::Month,
+    },
+}
+
+/// What `reports chart` draws and where.
+#[derive(Debug, Args)]
+pub(crate) struct ChartArgs {
+    /// Months to show, ending with the latest month that has reports
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub(crate) months: u32,
+    /// Break the points down by organization or by product
+    #[arg(long, value_enum, default_value_t = ChartBy::Organization)]
+    pub(crate) by: ChartBy,
+    /// One bar per month with the parts stacked, or one bar per part
+    #[arg(long, value_enum, default_value_t = ChartLayout::Stacked)]
+    pub(crate) layout: ChartLayout,
+    /// Only this organization: its name, a unique part of it, or its UID
+    #[arg(long, value_name = "NAME|UID")]
+    pub(crate) organization: Option<String>,
+    /// Width in columns (default: the terminal's width; 100 when not a terminal)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(40..=1000))]
+    pub(crate) width: Option<u16>,
+    /// Write the chart as a standalone SVG picture to FILE
+    #[arg(long, value_name = "FILE")]
+    pub(crate) svg: Option<PathBuf>,
+    /// Write the chart as a standalone HTML page (the picture and a table of the numbers) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+}
+
+/// What a chart breaks the points down by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ChartBy {
+    /// One part per organization
+    Organization,
+    /// One part per product type
+    Product,
+}
+
+/// How a chart places the parts of a month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ChartLayout {
+    /// One bar per month, the parts stacked
+    Stacked,
+    /// One bar per part, grouped by month
+    Grouped,
 }
 
 #[derive(Debug, Subcommand)]
@@ -406,6 +462,9 @@ pub(crate) enum UsageCommand {
         /// Only usage on this product (BackupAndReplication, CloudConnect, VSPC, VONE, VB365)
         #[arg(long)]
         server_type: Option<String>,
+        /// Only the N heaviest consumers, one row each (with a bar on a terminal)
+        #[arg(long, value_name = "N")]
+        top: Option<usize>,
     },
 }
 
@@ -417,6 +476,7 @@ impl UsageCommand {
             provider_uid,
             server_uid,
             server_type,
+            top: _,
         } = self;
         let organization_type = organization_type
             .as_deref()

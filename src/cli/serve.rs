@@ -24,6 +24,9 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     if let Some(n) = args.organizations {
         config = config.organizations(n);
     }
+    if let Some(day) = args.today {
+        config = config.today(day);
+    }
     for key in &global.api_keys {
         config = config.api_key(key.clone());
     }

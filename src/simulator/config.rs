@@ -111,6 +111,9 @@ pub struct SimulatorConfig {
     pub throttling: Throttling,
     /// Users who must complete sign-in with a second factor (the `mfa` grant), by name.
     pub mfa_users: Vec<String>,
+    /// The day the seeded data is relative to (expiry dates, report months); today (UTC) when
+    /// `None`. A fixed day makes the served data the same on every run, e.g. for a picture.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// A console's throttling: limits on simultaneous requests and on requests per period. Over a
@@ -154,6 +157,7 @@ impl Default for SimulatorConfig {
             max_page_size: None,
             throttling: Throttling::default(),
             mfa_users: Vec::new(),
+            today: None,
         }
     }
 }
@@ -197,6 +201,11 @@ impl SimulatorConfig {
     /// Number of organizations.
     pub fn organizations(mut self, count: usize) -> Self {
         self.sizes.organizations = count;
+        self
+    }
+    /// Seed the data as if today were `day` (see [`today`](Self::today)).
+    pub fn today(mut self, day: chrono::NaiveDate) -> Self {
+        self.today = Some(day);
         self
     }
     /// Number of report months.

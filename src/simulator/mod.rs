@@ -123,9 +123,12 @@ impl Simulator {
             })?;
         // Data is relative to the start of today (UTC), so two simulators started the same day
         // with the same seed serve the same data.
-        let today = Utc::now()
-            .duration_trunc(TimeDelta::days(1))
-            .unwrap_or_else(|_| Utc::now());
+        let today = match config.today {
+            Some(day) => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            None => Utc::now()
+                .duration_trunc(TimeDelta::days(1))
+                .unwrap_or_else(|_| Utc::now()),
+        };
         let seed_value = config.seed;
         let sizes = config.sizes.clone();
         let state = tokio::task::spawn_blocking(move || seed::seed(seed_value, &sizes, today))
