@@ -1,7 +1,8 @@
 //! Contract runs against a live VSPC (or the simulator): call every read-only licensing
 //! operation of the spec, page through the collections, and hold every answer against the spec.
 //!
-//! The calls are derived from the spec's inventory: every `GET` under `/licensing`. Operations
+//! The calls are derived from the spec's inventory: every `GET` under `/licensing`, and
+//! `GET /about` (the console's build, which names the API versions it speaks). Operations
 //! without path parameters run first; the values their answers carry (a `backupServerUid`, a
 //! report's `reportId` and generation month) then address the operations that need them. An
 //! operation with nothing to address (no Veeam ONE servers, say) is reported as skipped.
@@ -90,7 +91,9 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
     let mut reads: Vec<_> = spec
         .operations()
         .iter()
-        .filter(|op| op.method == "GET" && op.path.starts_with("/licensing"))
+        .filter(|op| {
+            op.method == "GET" && (op.path.starts_with("/licensing") || op.path == "/about")
+        })
         .collect();
     // Operations without path parameters first: their answers address the others.
     reads.sort_by_key(|op| {

@@ -5,6 +5,7 @@ mod generated;
 #[macro_use]
 pub mod enums;
 pub mod alk;
+pub mod api_version;
 pub mod async_action;
 pub mod auth;
 #[cfg(feature = "cli")]
@@ -29,6 +30,7 @@ pub mod retry;
 pub mod simulator;
 pub mod upload;
 
+pub use api_version::ApiVersion;
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};
 pub use config::{ClientBuilder, API_VERSION};

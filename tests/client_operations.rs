@@ -648,6 +648,25 @@ async fn async_action_operations_are_reachable() {
 }
 
 #[tokio::test]
+async fn the_about_operation_is_reachable() {
+    let recorder = Recorder::start().await;
+    let client = Client::builder(recorder.url())
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    let about = client
+        .get_about_information()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(about.data.server_version.is_some());
+    let request = only(&recorder);
+    assert_eq!(common_checks(&request), "GetAboutInformation");
+    assert_eq!(request.path, "/api/v3/about");
+}
+
+#[tokio::test]
 async fn a_caller_chosen_request_id_is_kept() {
     let recorder = Recorder::start().await;
     let client = Client::builder(recorder.url())

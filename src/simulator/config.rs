@@ -104,6 +104,9 @@ pub struct SimulatorConfig {
     pub idempotency_capacity: usize,
     /// Largest license file accepted, in bytes.
     pub max_license_file_bytes: usize,
+    /// The API version the simulated console speaks (the newest it answers in); see
+    /// [`api_version`](Self::api_version).
+    pub api_version: crate::ApiVersion,
 }
 
 impl Default for SimulatorConfig {
@@ -129,6 +132,7 @@ impl Default for SimulatorConfig {
             idempotency_window: Duration::from_secs(300),
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
+            api_version: crate::ApiVersion::SPEC,
         }
     }
 }
@@ -251,6 +255,15 @@ impl SimulatorConfig {
     /// Turn drift mode on or off.
     pub fn drift(mut self, drift: bool) -> Self {
         self.drift = drift;
+        self
+    }
+
+    /// Simulate the console release that speaks `version` (default [`ApiVersion::SPEC`](crate::ApiVersion::SPEC),
+    /// console 9.1): `GET /about` reports that release, answers take that version's wire
+    /// shapes, and a request declaring an older version in `X-Client-Version` gets the older
+    /// shapes, as a console does. A request declaring a newer version is refused with `400`.
+    pub fn api_version(mut self, version: crate::ApiVersion) -> Self {
+        self.api_version = version;
         self
     }
     /// How long responses are kept for repeated `X-Request-id`s.

@@ -267,6 +267,26 @@ async fn respond(
     reply
 }
 
+impl App {
+    /// What `GET /about` answers: a console of the release that speaks the configured version.
+    pub(crate) fn about(&self) -> crate::types::About {
+        let release = self.config.api_version.console_release();
+        // Build numbers of our own: recognisably simulated, in the console's four-part format.
+        let build = format!("{release}.0.{}", 20_000 + self.config.seed % 10_000);
+        crate::types::About {
+            installation_id: Some(uuid::Uuid::from_u64_pair(self.config.seed, 0x0ab0_u64)),
+            installation_date: Some(chrono::DateTime::UNIX_EPOCH + chrono::TimeDelta::days(20_000)),
+            actual_vaw_version: Some("6.3.1.1074".into()),
+            actual_val_version: Some("6.3.0.1120".into()),
+            actual_vam_version: None,
+            server_version: Some(build.clone()),
+            windows_management_agent_version: Some(build.clone()),
+            linux_management_agent_version: Some(build.clone()),
+            mac_management_agent_version: Some(build),
+        }
+    }
+}
+
 fn headers_host(app: &App) -> String {
     app.origin.get().cloned().unwrap_or_default()
 }

@@ -12,6 +12,7 @@ use super::state::Kind;
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
     Token,
+    About,
     GetAction(Uuid),
     CancelAction(Uuid),
     ActionResult(Uuid),
@@ -41,6 +42,7 @@ impl Op {
     pub(crate) fn operation_id(&self) -> String {
         match self {
             Op::Token => "OAuth2IssueToken".into(),
+            Op::About => "GetAboutInformation".into(),
             Op::GetAction(_) => "GetAsyncAction".into(),
             Op::CancelAction(_) => "CancelAsyncAction".into(),
             Op::ActionResult(_) => "GetAsyncActionResult".into(),
@@ -134,6 +136,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Op, Reply> {
         }
         ["api", "v3", rest @ ..] => match (rest, &m) {
             (["token"], &Method::POST) => Op::Token,
+            (["about"], &Method::GET) => Op::About,
             (["asyncActions", id], &Method::GET) => Op::GetAction(uid(id, "actionId")?),
             (["asyncActions", id], &Method::DELETE) => Op::CancelAction(uid(id, "actionId")?),
             (["asyncActions", id, "result"], &Method::GET) => {
@@ -179,7 +182,9 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Op, Reply> {
             (["licensing", segment, id, "update"], &Method::POST) if kind_of(segment).is_some() => {
                 Op::Update(kind_of(segment).expect("checked"), uid(id, "uid")?)
             }
-            (["token"] | ["asyncActions", ..] | ["licensing", ..], _) if known_path(rest) => {
+            (["token"] | ["about"] | ["asyncActions", ..] | ["licensing", ..], _)
+                if known_path(rest) =>
+            {
                 return Err(not_allowed(method))
             }
             _ => return Err(Reply::not_found(format!("There is no resource at {path}."))),
@@ -194,6 +199,7 @@ fn known_path(rest: &[&str]) -> bool {
     matches!(
         rest,
         ["token"]
+            | ["about"]
             | ["asyncActions", _]
             | ["asyncActions", _, "result"]
             | [
