@@ -104,6 +104,17 @@ pub enum Error {
     /// The client could not be configured (bad URL, unreadable CA certificate, ...).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The client was told to detect the console's API version, and the console is older than
+    /// every version the crate speaks (before 8.1) or reports a version that cannot be read.
+    #[error("unsupported console: {0}")]
+    UnsupportedConsole(crate::api_version::UnsupportedConsole),
+    /// The client was told to detect the console's API version and could not ask (`GET /about`
+    /// refused or answered without a version).
+    #[error("cannot detect the console's API version: {message}")]
+    VersionDetection {
+        /// What went wrong and what to do instead.
+        message: String,
+    },
     /// Reading or writing a local file failed.
     #[error("{path}: {source}")]
     Io {
@@ -126,7 +137,11 @@ impl Error {
             | Error::AsyncAction { operation, .. }
             | Error::Accepted { operation, .. }
             | Error::InvalidInput { operation, .. } => Some(operation),
-            Error::Authentication { .. } | Error::Config(_) | Error::Io { .. } => None,
+            Error::Authentication { .. }
+            | Error::Config(_)
+            | Error::Io { .. }
+            | Error::UnsupportedConsole(_)
+            | Error::VersionDetection { .. } => None,
         }
     }
 
@@ -239,8 +254,24 @@ impl Error {
     }
 }
 
-/// Builds the error for an answer the hooks made up; `kind` is `auth` or `async:<id>:<outcome>`.
-fn from_synthetic(operation: &'static str, kind: &str, errors: Vec<ResponseError>) -> Error {
+/// Builds the error for an answer the hooks made up; `kind` is `auth`, `async:<id>:<outcome>`,
+/// `console:<serverVersion>` or `detect`.
+pub(crate) fn from_synthetic(
+    operation: &'static str,
+    kind: &str,
+    errors: Vec<ResponseError>,
+) -> Error {
+    if let Some(server_version) = kind.strip_prefix("console:") {
+        return Error::UnsupportedConsole(crate::api_version::UnsupportedConsole {
+            server_version: server_version.to_owned(),
+            reason: describe(&errors),
+        });
+    }
+    if kind == "detect" {
+        return Error::VersionDetection {
+            message: describe(&errors),
+        };
+    }
     if let Some(rest) = kind.strip_prefix("async:") {
         let (action_id, outcome) = rest.split_once(':').unwrap_or((rest, "failed"));
         return Error::AsyncAction {

@@ -29,6 +29,7 @@ pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod upload;
+mod version_detection;
 
 pub use api_version::ApiVersion;
 pub use async_action::AsyncActionPolicy;
