@@ -145,6 +145,13 @@ impl FromStr for ApiVersion {
     }
 }
 
+impl serde::Serialize for ApiVersion {
+    /// As its text (`"3.6.1"`).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A text that names none of the versions the crate speaks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not an API version this crate speaks (one of 3.5.1, 3.6, 3.6.1, 3.6.2, 3.7)")]

@@ -10,6 +10,7 @@ pub mod async_action;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod compat;
 pub mod config;
 #[cfg(feature = "contract")]
 pub mod conform;

@@ -209,3 +209,42 @@ async fn a_detecting_client_whose_sign_in_is_refused_reports_the_sign_in() {
     let err = client.console_license_settings().await.unwrap_err();
     assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn cloud_connect_reads_as_booleans_or_true_false_text_as_tools_may_send_it() {
+    use vspc_licensing::enums::CloudConnectInclusion;
+    use vspc_licensing::{License, Product};
+    for (sent, read) in [
+        (json!(true), CloudConnectInclusion::Yes),
+        (json!(false), CloudConnectInclusion::No),
+        (json!("True"), CloudConnectInclusion::Yes),
+        (json!("false"), CloudConnectInclusion::No),
+        (json!("Yes"), CloudConnectInclusion::Yes),
+        (json!("Enterprise"), CloudConnectInclusion::Enterprise),
+    ] {
+        let answer = sent.clone();
+        let recorder = Recorder::with_fallback(Arc::new(move |request: &Recorded| {
+            let mut canned = spec_example_answer(request);
+            let mut body: serde_json::Value = serde_json::from_slice(&canned.body).unwrap();
+            body["data"]["cloudConnect"] = answer.clone();
+            canned.body = body.to_string().into_bytes();
+            canned
+        }))
+        .await;
+        let client = Client::builder(recorder.url())
+            .api_key("k")
+            .build()
+            .unwrap();
+        let License::Console(console) = client.license(Product::Console, None).await.unwrap()
+        else {
+            panic!("a console license")
+        };
+        assert_eq!(console.cloud_connect, Some(read.clone()), "{sent}");
+        // Written back in the spec's spelling.
+        assert_eq!(
+            serde_json::to_value(&console).unwrap()["cloudConnect"],
+            read.as_str(),
+            "{sent}"
+        );
+    }
+}

@@ -20,6 +20,7 @@ use super::operations::{execute, Call};
 use super::response::{code, Reply};
 use super::routes::{route, simulated_cost, Op};
 use super::state::State;
+use super::versions::{answering_version, shape};
 
 /// Marks a response whose connection must be closed without sending it.
 #[derive(Clone, Copy, Debug)]
@@ -96,6 +97,15 @@ pub(crate) async fn dispatch(
         Ok(op) => op,
         Err(reply) => return legacy_errors(&path, reply).into_response(),
     };
+    let legacy = path.starts_with("/v2/") || path.starts_with("/api/v2/");
+    let version = if legacy {
+        app.config.api_version
+    } else {
+        match answering_version(app.config.api_version, &headers) {
+            Ok(version) => version,
+            Err(reply) => return reply.into_response(),
+        }
+    };
     let params: Vec<(String, String)> = uri
         .query()
         .map(|q| {
@@ -158,7 +168,10 @@ pub(crate) async fn dispatch(
             .into_response()
         }
     }
-    let reply = legacy_errors(&path, respond(&app, op, params, headers, body).await);
+    let reply = shape(
+        legacy_errors(&path, respond(&app, op, params, headers, body).await),
+        version,
+    );
     match after {
         Some(FaultKind::DropAfterApply) => aborted(),
         Some(FaultKind::TruncatedBody) => truncated(reply),

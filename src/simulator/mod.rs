@@ -55,6 +55,7 @@ mod routes;
 mod seed;
 mod server;
 mod state;
+mod versions;
 
 use std::io;
 use std::net::SocketAddr;
