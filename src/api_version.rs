@@ -13,10 +13,10 @@
 //! let version: ApiVersion = "3.6.2".parse().unwrap();
 //! assert_eq!(version.console_release(), "9.2");
 //! assert!(version > ApiVersion::V3_6);
-//! assert_eq!(ApiVersion::for_console("9.1.0.30713").unwrap(), ApiVersion::V3_6_1);
+//! assert_eq!(ApiVersion::for_console("9.1.0.30500").unwrap(), ApiVersion::V3_6_1);
 //! // A console newer than the crate knows speaks the newest version the crate knows too.
 //! assert_eq!(ApiVersion::for_console("10.0.0.1").unwrap(), ApiVersion::NEWEST);
-//! assert!(ApiVersion::for_console("8.0.0.16330").is_err());
+//! assert!(ApiVersion::for_console("8.0.0.16000").is_err());
 //! ```
 
 use std::fmt;
@@ -87,7 +87,7 @@ impl ApiVersion {
     }
 
     /// The newest version a console of this build speaks, from `serverVersion` of
-    /// `GET /about` (`9.2.0.32907`, or just `9.2`). A release newer than the crate knows gets
+    /// `GET /about` (`9.2.0.31500`, or just `9.2`). A release newer than the crate knows gets
     /// [`NEWEST`](Self::NEWEST): consoles keep answering older declared versions. A release older
     /// than 8.1, or a text that is not a version, is refused.
     pub fn for_console(server_version: &str) -> Result<ApiVersion, UnsupportedConsole> {
@@ -187,14 +187,14 @@ mod tests {
     #[test]
     fn consoles_map_to_the_newest_version_they_speak() {
         for (build, expected) in [
-            ("8.1.0.21377", Some(ApiVersion::V3_5_1)),
-            ("9.0.0.29555", Some(ApiVersion::V3_6)),
-            ("9.1.0.30713", Some(ApiVersion::V3_6_1)),
-            ("9.2.0.32907", Some(ApiVersion::V3_6_2)),
+            ("8.1.0.21000", Some(ApiVersion::V3_5_1)),
+            ("9.0.0.29000", Some(ApiVersion::V3_6)),
+            ("9.1.0.30500", Some(ApiVersion::V3_6_1)),
+            ("9.2.0.31500", Some(ApiVersion::V3_6_2)),
             ("9.3", Some(ApiVersion::V3_7)),
             ("9.4.0.1", Some(ApiVersion::V3_7)),
             ("12.0.0.1", Some(ApiVersion::V3_7)),
-            ("8.0.0.16330", None),
+            ("8.0.0.16000", None),
             ("7.0.0.1", None),
             ("", None),
             ("nine", None),

@@ -82,10 +82,10 @@ async fn by_default_the_client_declares_the_version_the_spec_is_curated_for() {
 #[tokio::test]
 async fn detection_reads_about_once_after_sign_in_and_declares_what_the_console_speaks() {
     for (build, expected) in [
-        ("8.1.0.21377", ApiVersion::V3_5_1),
-        ("9.0.0.29555", ApiVersion::V3_6),
-        ("9.1.0.30713", ApiVersion::V3_6_1),
-        ("9.2.0.32907", ApiVersion::V3_6_2),
+        ("8.1.0.21000", ApiVersion::V3_5_1),
+        ("9.0.0.29000", ApiVersion::V3_6),
+        ("9.1.0.30500", ApiVersion::V3_6_1),
+        ("9.2.0.31500", ApiVersion::V3_6_2),
         ("9.3.0.1000", ApiVersion::V3_7),
         // A release the crate does not know yet: the newest version it knows.
         ("10.2.0.4", ApiVersion::V3_7),
@@ -126,7 +126,7 @@ async fn detection_reads_about_once_after_sign_in_and_declares_what_the_console_
 
 #[tokio::test]
 async fn a_console_older_than_8_1_is_refused_with_a_typed_error_and_nothing_else_is_sent() {
-    for build in ["8.0.0.16330", "7.0.0.1", "not a version"] {
+    for build in ["8.0.0.16000", "7.0.0.1", "not a version"] {
         let recorder = console(build).await;
         let client = Client::builder(recorder.url())
             .api_key("k")
