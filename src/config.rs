@@ -249,33 +249,6 @@ impl ClientBuilder {
     }
 }
 
-impl Client {
-    /// The API version this client declares now: the one it was built with, or the one it
-    /// detected (`None` while a detecting client has not asked the console yet, or when
-    /// [`ClientBuilder::client_version`] set a text that names no known version).
-    pub fn declared_api_version(&self) -> Option<ApiVersion> {
-        use progenitor_client::ClientInfo;
-        self.inner().0.declared.version()
-    }
-
-    /// The API version this client speaks, asking the console first if it was built with
-    /// [`ClientBuilder::detect_api_version`] and has not asked yet (signing in if needed).
-    /// Fails with [`Error::UnsupportedConsole`] for a console older than 8.1.
-    pub async fn resolve_api_version(&self) -> Result<ApiVersion, Error> {
-        use progenitor_client::ClientInfo;
-        const OPERATION: &str = "GetAboutInformation";
-        let shared = &self.inner().0;
-        match shared.detect_version(self.client()).await {
-            Ok(Ok(version)) => Ok(version),
-            Ok(Err(answer)) => Err(answer.into_error(OPERATION)),
-            Err(source) => Err(Error::Transport {
-                operation: OPERATION,
-                source,
-            }),
-        }
-    }
-}
-
 /// Every certificate in a PEM text; an error when there is none or one is damaged, so that a
 /// wrong file is reported instead of silently trusting nothing new.
 fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {

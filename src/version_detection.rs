@@ -6,6 +6,7 @@
 //! versions), picks the newest version that console speaks from its `serverVersion`
 //! ([`ApiVersion::for_console`]), and declares that on every later call. Concurrent first calls
 //! share one detection; a detection that did not get an answer is tried again on the next call.
+//! [`Client::declared_api_version`] and [`Client::resolve_api_version`] tell the version.
 
 use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
@@ -15,6 +16,34 @@ use crate::api_version::ApiVersion;
 use crate::enums::ResponseErrorType;
 use crate::hooks::{Answer, Shared};
 use crate::types::AboutResponse;
+use crate::Client;
+
+impl Client {
+    /// The API version this client declares now: the one it was built with, or the one it
+    /// detected (`None` while a detecting client has not asked the console yet, or when
+    /// [`ClientBuilder::client_version`](crate::ClientBuilder::client_version) set a text that names no known version).
+    pub fn declared_api_version(&self) -> Option<ApiVersion> {
+        use progenitor_client::ClientInfo;
+        self.inner().0.declared.version()
+    }
+
+    /// The API version this client speaks, asking the console first if it was built with
+    /// [`ClientBuilder::detect_api_version`](crate::ClientBuilder::detect_api_version) and has not asked yet (signing in if needed).
+    /// Fails with [`Error::UnsupportedConsole`](crate::Error::UnsupportedConsole) for a console older than 8.1.
+    pub async fn resolve_api_version(&self) -> Result<ApiVersion, crate::Error> {
+        use progenitor_client::ClientInfo;
+        const OPERATION: &str = "GetAboutInformation";
+        let shared = &self.inner().0;
+        match shared.detect_version(self.client()).await {
+            Ok(Ok(version)) => Ok(version),
+            Ok(Err(answer)) => Err(answer.into_error(OPERATION)),
+            Err(source) => Err(crate::Error::Transport {
+                operation: OPERATION,
+                source,
+            }),
+        }
+    }
+}
 
 /// What a client declares.
 #[derive(Debug)]
