@@ -21,6 +21,7 @@ pub mod error;
 pub mod hooks;
 pub mod legacy;
 mod licenses;
+mod nulls;
 pub mod paging;
 pub mod patch;
 pub mod product;
