@@ -11,6 +11,7 @@ pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod compat;
+pub mod concurrency;
 pub mod config;
 #[cfg(feature = "contract")]
 pub mod conform;
@@ -31,11 +32,13 @@ pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod upload;
+pub mod usage;
 mod version_detection;
 
 pub use api_version::ApiVersion;
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};
+pub use concurrency::AdaptiveLimit;
 pub use config::{ClientBuilder, API_VERSION};
 pub use error::{Error, Result};
 pub use generated::{types, Client};

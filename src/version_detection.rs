@@ -197,7 +197,7 @@ impl Answer {
             .map(|e| e.errors)
             .unwrap_or_default();
         match marker {
-            Some(kind) => crate::error::from_synthetic(operation, &kind, errors),
+            Some(kind) => crate::error::from_synthetic(operation, &kind, self.status, errors),
             None => crate::Error::UnexpectedStatus {
                 operation,
                 status: self.status,
