@@ -6,15 +6,27 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::api_version::ApiVersion;
 use crate::async_action::AsyncActionPolicy;
 use crate::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
 use crate::error::Error;
 use crate::hooks::{Runtime, Shared};
 use crate::retry::RetryPolicy;
+use crate::version_detection::Declared;
 use crate::Client;
 
-/// The API version this crate's spec describes; sent as `X-Client-Version` by default.
+/// The API version this crate's spec describes; sent as `X-Client-Version` by default
+/// ([`ApiVersion::SPEC`] as text).
 pub const API_VERSION: &str = "3.6.1";
+
+/// Which version the built client declares.
+#[derive(Debug)]
+enum VersionChoice {
+    /// This text (a known version or a caller's own).
+    Fixed(String),
+    /// Ask the console on the first call.
+    Detect,
+}
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
 ///
@@ -34,7 +46,7 @@ pub struct ClientBuilder {
     credentials: Credentials,
     connect_timeout: Duration,
     timeout: Duration,
-    client_version: String,
+    client_version: VersionChoice,
     user_agent: String,
     extra_roots: Vec<Result<Vec<reqwest::Certificate>, String>>,
     accept_invalid_certs: bool,
@@ -54,7 +66,7 @@ impl Client {
             credentials: Credentials::None,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
-            client_version: API_VERSION.to_owned(),
+            client_version: VersionChoice::Fixed(ApiVersion::SPEC.to_string()),
             user_agent: format!("vspc-licensing/{}", env!("CARGO_PKG_VERSION")),
             extra_roots: Vec::new(),
             accept_invalid_certs: false,
@@ -102,9 +114,28 @@ impl ClientBuilder {
         self
     }
 
-    /// The `X-Client-Version` sent with every request (default [`API_VERSION`]).
+    /// The `X-Client-Version` sent with every request as free text (default [`API_VERSION`]);
+    /// prefer [`api_version`](Self::api_version).
     pub fn client_version(mut self, version: impl Into<String>) -> Self {
-        self.client_version = version.into();
+        self.client_version = VersionChoice::Fixed(version.into());
+        self
+    }
+
+    /// The API version to speak: sent as `X-Client-Version` on every request, so the console
+    /// answers in that version's shapes (default [`ApiVersion::SPEC`], 3.6.1). Every version the
+    /// crate knows decodes into the same typed model.
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.client_version = VersionChoice::Fixed(version.to_string());
+        self
+    }
+
+    /// Ask the console which version to speak: on the first call (after signing in) the client
+    /// reads `GET /about` once and declares the newest version that console's release speaks
+    /// from then on ([`ApiVersion::for_console`]; a release newer than the crate knows gets
+    /// [`ApiVersion::NEWEST`]). A console older than 8.1 fails every call with
+    /// [`Error::UnsupportedConsole`]; [`Client::resolve_api_version`] runs the detection up front.
+    pub fn detect_api_version(mut self) -> Self {
+        self.client_version = VersionChoice::Detect;
         self
     }
 
@@ -196,12 +227,16 @@ impl ClientBuilder {
                 "credentials go over plain http:// to a host that is not this machine: anyone on the path can read them; use https://"
             );
         }
-        let client_version = HeaderValue::from_str(&self.client_version).map_err(|_| {
-            Error::Config(format!(
-                "X-Client-Version {:?} is not a valid header value",
-                self.client_version
-            ))
-        })?;
+        let declared = match &self.client_version {
+            VersionChoice::Fixed(text) => {
+                Declared::Fixed(HeaderValue::from_str(text).map_err(|_| {
+                    Error::Config(format!(
+                        "X-Client-Version {text:?} is not a valid header value"
+                    ))
+                })?)
+            }
+            VersionChoice::Detect => Declared::Detected(tokio::sync::OnceCell::new()),
+        };
         // The crate builds rustls with the `ring` provider only (a short build, no C toolchain
         // beyond what ring needs); install it unless the application installed one already.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -230,7 +265,7 @@ impl ClientBuilder {
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
         let shared = Shared {
             base_url: base_url.clone(),
-            client_version,
+            declared,
             auth: Authenticator::new(self.credentials, self.refresh_margin, self.mfa),
             retry: self.retry,
             async_actions: self.async_actions,

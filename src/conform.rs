@@ -1,7 +1,8 @@
 //! Contract runs against a live VSPC (or the simulator): call every read-only licensing
 //! operation of the spec, page through the collections, and hold every answer against the spec.
 //!
-//! The calls are derived from the spec's inventory: every `GET` under `/licensing`. Operations
+//! The calls are derived from the spec's inventory: every `GET` under `/licensing`, and
+//! `GET /about` (the console's build, which names the API versions it speaks). Operations
 //! without path parameters run first; the values their answers carry (a `backupServerUid`, a
 //! report's `reportId` and generation month) then address the operations that need them. An
 //! operation with nothing to address (no Veeam ONE servers, say) is reported as skipped.
@@ -26,6 +27,7 @@ use progenitor_client::ClientInfo;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api_version::ApiVersion;
 use crate::contract::{DriftReport, ParameterLocation, Spec};
 use crate::error::Error;
 use crate::Client;
@@ -62,6 +64,22 @@ pub struct Call {
     pub violations: usize,
 }
 
+/// Which API versions the server's answers fit.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VersionFindings {
+    /// The console's build, as `GET /about` reported it (`None` when it did not answer).
+    pub server_version: Option<String>,
+    /// The newest API version that build speaks ([`ApiVersion::for_console`]); `None` for a
+    /// build older than 8.1 or an unreadable one.
+    pub console_api_version: Option<ApiVersion>,
+    /// The version the client declared in `X-Client-Version`.
+    pub declared: Option<ApiVersion>,
+    /// The versions every answer's wire shape is consistent with, no newer than the console
+    /// speaks ([`crate::compat::consistent_versions`]). Empty when the answers contradict each
+    /// other or the console.
+    pub consistent_with: Vec<ApiVersion>,
+}
+
 /// What a run found.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ConformOutcome {
@@ -71,6 +89,8 @@ pub struct ConformOutcome {
     pub skipped: BTreeMap<String, String>,
     /// Every departure from the spec.
     pub report: DriftReport,
+    /// Which API versions the answers fit.
+    pub versions: VersionFindings,
 }
 
 impl Call {
@@ -121,7 +141,9 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
     let mut reads: Vec<_> = spec
         .operations()
         .iter()
-        .filter(|op| op.method == "GET" && op.path.starts_with("/licensing"))
+        .filter(|op| {
+            op.method == "GET" && (op.path.starts_with("/licensing") || op.path == "/about")
+        })
         .collect();
     // Operations without path parameters first: their answers address the others.
     reads.sort_by_key(|op| {
@@ -130,6 +152,8 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
             .any(|p| p.location == ParameterLocation::Path)
     });
     let mut outcome = ConformOutcome::default();
+    outcome.versions.declared = client.declared_api_version();
+    let mut consistent = ApiVersion::ALL.to_vec();
     let mut harvested: BTreeMap<String, String> = BTreeMap::new();
     for op in reads {
         let operation: &'static str = leak(&op.operation_id);
@@ -162,6 +186,13 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
                 path.clone()
             };
             let (status, content_type, body) = fetch(client, operation, &target).await?;
+            let body = versions_seen(
+                op.operation_id.as_str(),
+                status,
+                body,
+                &mut outcome.versions,
+                &mut consistent,
+            );
             let violations =
                 spec.response_drift(&op.operation_id, status, content_type.as_deref(), &body);
             outcome.calls.push(Call {
@@ -190,7 +221,44 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
             }
         }
     }
+    if let Some(console) = outcome.versions.console_api_version {
+        consistent.retain(|v| *v <= console);
+    }
+    outcome.versions.consistent_with = consistent;
+    // A detecting client has found its version by now.
+    outcome.versions.declared = client.declared_api_version();
     Ok(outcome)
+}
+
+/// Notes what an answer tells about the API version, and returns its body in the spec's
+/// spelling (an older version's spelling of a property, which the spec's version notes
+/// document, is not drift).
+fn versions_seen(
+    operation: &str,
+    status: u16,
+    body: Vec<u8>,
+    findings: &mut VersionFindings,
+    consistent: &mut Vec<ApiVersion>,
+) -> Vec<u8> {
+    if !(200..300).contains(&status) {
+        return body;
+    }
+    let Ok(mut json) = serde_json::from_slice::<Value>(&body) else {
+        return body;
+    };
+    if operation == crate::version_detection::ABOUT_OPERATION {
+        if let Some(build) = json.pointer("/data/serverVersion").and_then(Value::as_str) {
+            findings.server_version = Some(build.to_owned());
+            findings.console_api_version = ApiVersion::for_console(build).ok();
+        }
+    }
+    let fits = crate::compat::consistent_versions(&json);
+    consistent.retain(|v| fits.contains(v));
+    if crate::compat::to_spec_spelling(&mut json) {
+        serde_json::to_vec(&json).unwrap_or(body)
+    } else {
+        body
+    }
 }
 
 /// Sends one GET through the client's hooks (auth, retries, async actions) and returns the

@@ -9,7 +9,11 @@
 //! * any other value parses into `Unknown(String)`, keeps the text exactly as received and
 //!   serialises it back unchanged;
 //! * where the spec itself lists the value `Unknown`, it is `Unknown("Unknown")`:
-//!   the server does not know either, and the variant says so.
+//!   the server does not know either, and the variant says so;
+//! * other spellings the spec's `x-vspc-versions` `also-read` note lists read as their value
+//!   (`True` as `Yes` for [`CloudConnectInclusion`]), and a JSON boolean reads as the text
+//!   `True`/`False`, so answers of every API version, and of tools that turned the vendor's
+//!   bare YAML `Yes`/`No` into booleans, decode.
 //!
 //! The list of types and values is derived from the spec by `build.rs`; nothing here restates it.
 //!
@@ -28,6 +32,7 @@ macro_rules! forward_compatible_enum {
         $(#[doc = $doc:expr])*
         $name:ident { $($variant:ident = $wire:literal,)* }
         listed [$($listed:literal),* $(,)?]
+        also_read [$(($spelling:literal, $means:literal)),* $(,)?]
     ) => {
         $(#[doc = $doc])*
         ///
@@ -62,6 +67,11 @@ macro_rules! forward_compatible_enum {
 
             /// Parses a wire value; never fails (see the [module documentation](crate::enums)).
             pub fn parse(text: &str) -> Self {
+                $(
+                    if text.eq_ignore_ascii_case($spelling) {
+                        return Self::parse($means);
+                    }
+                )*
                 $(
                     if text.eq_ignore_ascii_case($wire) {
                         return Self::$variant;
@@ -116,8 +126,14 @@ macro_rules! forward_compatible_enum {
                     fn visit_str<E: ::serde::de::Error>(self, text: &str) -> ::std::result::Result<$name, E> {
                         Ok($name::parse(text))
                     }
+                    // Tools that read the vendor's YAML as YAML 1.1 turn bare `Yes`/`No` into
+                    // booleans; a boolean reads as the text `True`/`False`.
+                    fn visit_bool<E: ::serde::de::Error>(self, value: bool) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(if value { "True" } else { "False" }))
+                    }
                 }
-                deserializer.deserialize_str(Visit)
+                // `any`, not `str`: a boolean must reach `visit_bool` (JSON is self-describing).
+                deserializer.deserialize_any(Visit)
             }
         }
 

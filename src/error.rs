@@ -134,6 +134,17 @@ pub enum Error {
     /// The client could not be configured (bad URL, unreadable CA certificate, ...).
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The client was told to detect the console's API version, and the console is older than
+    /// every version the crate speaks (before 8.1) or reports a version that cannot be read.
+    #[error("unsupported console: {0}")]
+    UnsupportedConsole(crate::api_version::UnsupportedConsole),
+    /// The client was told to detect the console's API version and could not ask (`GET /about`
+    /// refused or answered without a version).
+    #[error("cannot detect the console's API version: {message}")]
+    VersionDetection {
+        /// What went wrong and what to do instead.
+        message: String,
+    },
     /// Reading or writing a local file failed.
     #[error("{path}: {source}")]
     Io {
@@ -158,7 +169,11 @@ impl Error {
             | Error::CollectionChanged { operation, .. }
             | Error::Accepted { operation, .. }
             | Error::InvalidInput { operation, .. } => Some(operation),
-            Error::Authentication { .. } | Error::Config(_) | Error::Io { .. } => None,
+            Error::Authentication { .. }
+            | Error::Config(_)
+            | Error::Io { .. }
+            | Error::UnsupportedConsole(_)
+            | Error::VersionDetection { .. } => None,
         }
     }
 
@@ -273,14 +288,26 @@ impl Error {
 }
 
 /// Builds the error for an answer the hooks made up; `kind` is `auth`, `async:<id>:<outcome>`
-/// (the client's own verdict on the action) or `async-result:<id>` (the action failed and the
-/// answer is its result, with the result's own status).
-fn from_synthetic(
+/// (the client's own verdict on the action), `async-result:<id>` (the action failed and the
+/// answer is its result, with the result's own status), `console:<serverVersion>` (a console
+/// the client does not support) or `detect` (the API version could not be detected).
+pub(crate) fn from_synthetic(
     operation: &'static str,
     kind: &str,
     status: StatusCode,
     errors: Vec<ResponseError>,
 ) -> Error {
+    if let Some(server_version) = kind.strip_prefix("console:") {
+        return Error::UnsupportedConsole(crate::api_version::UnsupportedConsole {
+            server_version: server_version.to_owned(),
+            reason: describe(&errors),
+        });
+    }
+    if kind == "detect" {
+        return Error::VersionDetection {
+            message: describe(&errors),
+        };
+    }
     if let Some(action_id) = kind.strip_prefix("async-result:") {
         return Error::AsyncAction {
             operation,

@@ -52,7 +52,7 @@ impl fmt::Debug for Runtime {
 
 pub(crate) struct Shared {
     pub(crate) base_url: String,
-    pub(crate) client_version: HeaderValue,
+    pub(crate) declared: crate::version_detection::Declared,
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryPolicy,
     pub(crate) async_actions: AsyncActionPolicy,
@@ -78,7 +78,7 @@ impl Answer {
 
     /// An answer the hooks make up: VSPC's error envelope plus a marker header that
     /// [`crate::Error::from_generated`] reads.
-    fn synthetic(
+    pub(crate) fn synthetic(
         status: StatusCode,
         marker: &str,
         message: &str,
@@ -118,6 +118,14 @@ impl Client {
         operation: &str,
     ) -> reqwest::Result<Answer> {
         let shared = &self.inner().0;
+        if shared.declared.detects()
+            && operation != TOKEN_OPERATION
+            && operation != crate::version_detection::ABOUT_OPERATION
+        {
+            if let Err(refusal) = shared.detect_version(self.client()).await? {
+                return Ok(refusal);
+            }
+        }
         prepare_headers(&mut request, shared, operation);
         let answer = shared.send(self.client(), request, operation).await?;
         if answer.status == StatusCode::ACCEPTED && shared.async_actions.follow {
@@ -132,7 +140,7 @@ fn prepare_headers(request: &mut reqwest::Request, shared: &Shared, operation: &
     let headers = request.headers_mut();
     headers.remove("api-version");
     if !headers.contains_key(CLIENT_VERSION) {
-        headers.insert(CLIENT_VERSION, shared.client_version.clone());
+        headers.insert(CLIENT_VERSION, shared.declared.header());
     }
     if operation != TOKEN_OPERATION && !headers.contains_key(REQUEST_ID) {
         let id = uuid::Uuid::new_v4().to_string();
@@ -173,7 +181,7 @@ impl Shared {
             } else {
                 match self
                     .auth
-                    .authorization(http, &self.base_url, &self.client_version)
+                    .authorization(http, &self.base_url, &self.declared.header())
                     .await
                 {
                     Ok(value) => value,
@@ -403,14 +411,14 @@ impl Shared {
         }
     }
 
-    fn request(
+    pub(crate) fn request(
         &self,
         http: &reqwest::Client,
         method: reqwest::Method,
         path: &str,
     ) -> reqwest::Result<reqwest::Request> {
         http.request(method, format!("{}/{path}", self.base_url))
-            .header(CLIENT_VERSION, self.client_version.clone())
+            .header(CLIENT_VERSION, self.declared.header())
             .header(REQUEST_ID, uuid::Uuid::new_v4().to_string())
             .header(reqwest::header::ACCEPT, "application/json")
             .build()

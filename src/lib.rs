@@ -5,10 +5,12 @@ mod generated;
 #[macro_use]
 pub mod enums;
 pub mod alk;
+pub mod api_version;
 pub mod async_action;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod compat;
 pub mod concurrency;
 pub mod config;
 #[cfg(feature = "contract")]
@@ -31,7 +33,9 @@ pub mod retry;
 pub mod simulator;
 pub mod upload;
 pub mod usage;
+mod version_detection;
 
+pub use api_version::ApiVersion;
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};
 pub use concurrency::AdaptiveLimit;

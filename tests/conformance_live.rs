@@ -54,13 +54,14 @@ async fn a_server_that_answers_like_the_spec_conforms() {
         "DownloadLicensingReportCsv",
         "GetLicensingReportsForDate",
         "GetConsoleLicenseSettings",
+        "GetAboutInformation",
     ] {
         assert!(
             called.contains(operation),
             "{operation} not called: {called:?}"
         );
     }
-    assert_eq!(called.len(), 16, "{called:?}");
+    assert_eq!(called.len(), 17, "{called:?}");
     assert!(outcome.skipped.is_empty(), "{:?}", outcome.skipped);
     assert!(
         recorder.requests().iter().all(|r| r.method == "GET"),

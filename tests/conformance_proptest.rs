@@ -66,7 +66,7 @@ fn the_response_types_cover_every_operation() {
     ] {
         assert!(names.contains(&expected), "{names:?}");
     }
-    assert_eq!(types.len(), 20, "{names:?}");
+    assert_eq!(types.len(), 21, "{names:?}");
 }
 
 #[test]

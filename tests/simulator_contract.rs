@@ -502,6 +502,11 @@ async fn exercise(sim: &SimulatorHandle, checker: &mut Checker) {
             .0,
         200
     );
+    let (status, body) = checker
+        .check("GetAboutInformation", auth(c.get(format!("{base}/about"))))
+        .await;
+    assert_eq!(status, 200);
+    assert!(json_of(&body)["data"]["serverVersion"].is_string());
     let usage = format!("{base}/licensing/usage/organizations");
     assert_eq!(
         checker

@@ -1,13 +1,14 @@
 //! The spec holds exactly the operations the crate promises: the 34 licensing operations of
-//! the vendor's reference, `POST /token`, and the three async-action operations.
+//! the vendor's reference, `POST /token`, the three async-action operations and `GET /about`.
 #![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
 mod support;
 
 /// (method, path relative to /api/v3, operationId), as the vendor's reference lists them.
-const OPERATIONS: [(&str, &str, &str); 38] = [
+const OPERATIONS: [(&str, &str, &str); 39] = [
     // Authentication and async actions.
     ("POST", "/token", "OAuth2IssueToken"),
+    ("GET", "/about", "GetAboutInformation"),
     ("GET", "/asyncActions/{actionId}", "GetAsyncAction"),
     ("DELETE", "/asyncActions/{actionId}", "CancelAsyncAction"),
     (

@@ -48,6 +48,28 @@ pub(crate) struct Global {
     /// More logging (-v info, -vv debug); logs never contain secrets
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
+    /// REST API version to speak: 3.5.1, 3.6, 3.6.1, 3.6.2, 3.7, or `auto` to ask the console
+    /// (GET /about) [default: 3.6.1]; for `serve`, the version the simulated console speaks
+    #[arg(long, value_name = "VERSION|auto", env = "VSPC_API_VERSION", value_parser = parse_api_version, global = true)]
+    pub(crate) api_version: Option<ApiVersionChoice>,
+}
+
+/// `--api-version`: one version, or `auto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ApiVersionChoice {
+    /// Speak this version.
+    Fixed(crate::ApiVersion),
+    /// Ask the console which one.
+    Auto,
+}
+
+fn parse_api_version(text: &str) -> Result<ApiVersionChoice, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(ApiVersionChoice::Auto);
+    }
+    text.parse()
+        .map(ApiVersionChoice::Fixed)
+        .map_err(|e: crate::api_version::UnknownApiVersion| format!("{e}, or auto"))
 }
 
 /// How results are printed.
@@ -287,16 +309,17 @@ pub(crate) struct SwitchArgs {
     #[arg(value_name = "UID")]
     pub(crate) uids: Vec<Uuid>,
     /// Which API: v3 (VSPC) or v2 (the former Veeam Availability Console, Cloud Connect only)
-    #[arg(long, value_enum, default_value_t = ApiVersion::V3)]
-    pub(crate) api: ApiVersion,
+    #[arg(long, value_enum, default_value_t = ApiGeneration::V3)]
+    pub(crate) api: ApiGeneration,
     /// Changes at a time
     #[arg(long, default_value_t = 8)]
     pub(crate) concurrency: usize,
 }
 
-/// The API generation to talk to.
+/// The API generation to talk to (v3 or the legacy v2); not to be confused with the v3
+/// version of `--api-version`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum ApiVersion {
+pub(crate) enum ApiGeneration {
     /// VSPC REST API v3
     V3,
     /// Veeam Availability Console REST API v2
@@ -626,6 +649,11 @@ impl Global {
                 "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
             );
         }
+        builder = match self.api_version {
+            None => builder,
+            Some(ApiVersionChoice::Fixed(version)) => builder.api_version(version),
+            Some(ApiVersionChoice::Auto) => builder.detect_api_version(),
+        };
         if let Some(path) = &self.ca_cert {
             builder = builder.add_ca_certificate_file(path);
         }

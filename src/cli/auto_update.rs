@@ -4,7 +4,7 @@ use futures::{stream, StreamExt};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::args::{ApiVersion, AutoUpdateCommand, Global, ProductChoice, SwitchArgs};
+use super::args::{ApiGeneration, AutoUpdateCommand, Global, ProductChoice, SwitchArgs};
 use super::licenses::collect;
 use super::output::{license_row, print, progress, LICENSE_COLUMNS};
 use super::{Failure, Outcome};
@@ -70,7 +70,7 @@ struct Change {
 }
 
 async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
-    if args.api == ApiVersion::V2 {
+    if args.api == ApiGeneration::V2 {
         return switch_v2(global, &args, enable).await;
     }
     let client = global.client()?;

@@ -3,7 +3,7 @@
 use super::args::{ConformArgs, Format, Global};
 use super::output::{print, print_object};
 use super::{Failure, Outcome};
-use crate::conform::{run as run_conformance, ConformOptions};
+use crate::conform::{run as run_conformance, ConformOptions, VersionFindings};
 
 pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
     let client = global.client()?;
@@ -37,6 +37,7 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
                 &outcome.report.violations,
             )?;
         }
+        eprintln!("{}", describe_versions(&outcome.versions));
         for (operation, reason) in &outcome.skipped {
             eprintln!("skipped {operation}: {reason}");
         }
@@ -94,4 +95,37 @@ fn verdict(outcome: &crate::conform::ConformOutcome) -> Outcome {
         ));
     }
     Ok(())
+}
+
+/// One line: the console's build, the versions it speaks, and the versions its answers fit.
+fn describe_versions(found: &VersionFindings) -> String {
+    let list = |versions: &[crate::ApiVersion]| {
+        versions
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let console = match (&found.server_version, found.console_api_version) {
+        (Some(build), Some(version)) => format!(
+            "console {build} (release {}) speaks API 3.5.1 to {version}",
+            version.console_release()
+        ),
+        (Some(build), None) => {
+            format!("console {build} is older than 8.1 or unreadable: not supported")
+        }
+        (None, _) => "GET /about did not answer: the console's build is unknown".to_owned(),
+    };
+    let declared = found
+        .declared
+        .map_or_else(|| "a version of its own".to_owned(), |v| v.to_string());
+    let fits = if found.consistent_with.is_empty() {
+        "no version fits all the answers".to_owned()
+    } else {
+        format!(
+            "the answers are consistent with API {}",
+            list(&found.consistent_with)
+        )
+    };
+    format!("versions: {console}; the client declared {declared}; {fits}")
 }

@@ -1,6 +1,6 @@
 //! `serve`: the simulator as a process, for users' own contract tests.
 
-use super::args::{Global, ServeArgs};
+use super::args::{ApiVersionChoice, Global, ServeArgs};
 use super::{Failure, Outcome};
 use crate::simulator::{serve_forever, FaultKind, FaultRule, Firing, RouteMatch, SimulatorConfig};
 
@@ -65,6 +65,16 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
             ));
         }
         config = config.random_fault_rate(rate);
+    }
+    match global.api_version {
+        None => {}
+        Some(ApiVersionChoice::Fixed(version)) => config = config.api_version(version),
+        Some(ApiVersionChoice::Auto) => {
+            return Err(Failure::Exit(
+                2,
+                "--api-version auto asks a console; for serve, name the version to simulate (3.5.1, 3.6, 3.6.1, 3.6.2 or 3.7)".into(),
+            ))
+        }
     }
     if let Some(latency) = args.latency {
         config = config.fault(FaultRule {

@@ -104,6 +104,9 @@ pub struct SimulatorConfig {
     pub idempotency_capacity: usize,
     /// Largest license file accepted, in bytes.
     pub max_license_file_bytes: usize,
+    /// The API version the simulated console speaks (the newest it answers in); see
+    /// [`api_version`](Self::api_version).
+    pub api_version: crate::ApiVersion,
     /// Serve at most this many resources a page whatever `limit` asks, as a console or proxy
     /// with a smaller page size does (short pages); `None` serves what is asked.
     pub max_page_size: Option<usize>,
@@ -154,6 +157,7 @@ impl Default for SimulatorConfig {
             idempotency_window: Duration::from_secs(300),
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
+            api_version: crate::ApiVersion::SPEC,
             max_page_size: None,
             throttling: Throttling::default(),
             mfa_users: Vec::new(),
@@ -285,6 +289,15 @@ impl SimulatorConfig {
     /// Turn drift mode on or off.
     pub fn drift(mut self, drift: bool) -> Self {
         self.drift = drift;
+        self
+    }
+
+    /// Simulate the console release that speaks `version` (default [`ApiVersion::SPEC`](crate::ApiVersion::SPEC),
+    /// console 9.1): `GET /about` reports that release, answers take that version's wire
+    /// shapes, and a request declaring an older version in `X-Client-Version` gets the older
+    /// shapes, as a console does. A request declaring a newer version is refused with `400`.
+    pub fn api_version(mut self, version: crate::ApiVersion) -> Self {
+        self.api_version = version;
         self
     }
     /// Serve at most `size` resources a page whatever `limit` asks (short pages).

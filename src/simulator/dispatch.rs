@@ -21,6 +21,7 @@ use super::response::{code, Reply};
 use super::routes::{route, simulated_cost, Op};
 use super::state::State;
 use super::throttle::{throttled, Throttle};
+use super::versions::{answering_version, shape};
 
 /// Marks a response whose connection must be closed without sending it.
 #[derive(Clone, Copy, Debug)]
@@ -102,6 +103,15 @@ pub(crate) async fn dispatch(
         Ok(admitted) => admitted,
         Err(reply) => return reply.into_response(),
     };
+    let legacy = path.starts_with("/v2/") || path.starts_with("/api/v2/");
+    let version = if legacy {
+        app.config.api_version
+    } else {
+        match answering_version(app.config.api_version, &headers) {
+            Ok(version) => version,
+            Err(reply) => return reply.into_response(),
+        }
+    };
     let mut params: Vec<(String, String)> = uri
         .query()
         .map(|q| {
@@ -174,7 +184,10 @@ pub(crate) async fn dispatch(
             .into_response()
         }
     }
-    let reply = legacy_errors(&path, respond(&app, op, params, headers, body).await);
+    let reply = shape(
+        legacy_errors(&path, respond(&app, op, params, headers, body).await),
+        version,
+    );
     match after {
         Some(FaultKind::DropAfterApply) => aborted(),
         Some(FaultKind::TruncatedBody) => truncated(reply),
@@ -297,6 +310,26 @@ async fn respond(
         app.idempotency.record(key, &reply);
     }
     reply
+}
+
+impl App {
+    /// What `GET /about` answers: a console of the release that speaks the configured version.
+    pub(crate) fn about(&self) -> crate::types::About {
+        let release = self.config.api_version.console_release();
+        // Build numbers of our own: recognisably simulated, in the console's four-part format.
+        let build = format!("{release}.0.{}", 20_000 + self.config.seed % 10_000);
+        crate::types::About {
+            installation_id: Some(uuid::Uuid::from_u64_pair(self.config.seed, 0x0ab0_u64)),
+            installation_date: Some(chrono::DateTime::UNIX_EPOCH + chrono::TimeDelta::days(20_000)),
+            actual_vaw_version: Some("6.3.1.1074".into()),
+            actual_val_version: Some("6.3.0.1120".into()),
+            actual_vam_version: None,
+            server_version: Some(build.clone()),
+            windows_management_agent_version: Some(build.clone()),
+            linux_management_agent_version: Some(build.clone()),
+            mac_management_agent_version: Some(build),
+        }
+    }
 }
 
 fn headers_host(app: &App) -> String {

@@ -56,6 +56,7 @@ mod seed;
 mod server;
 mod state;
 mod throttle;
+mod versions;
 
 use std::io;
 use std::net::SocketAddr;

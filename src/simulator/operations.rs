@@ -379,6 +379,7 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
     };
     match &call.op {
         Op::Token => app.auth.token(&call.headers, &call.body),
+        Op::About => single(&app.about(), &call.params, drift, false),
         Op::GetAction(id) => app.actions.get(id),
         Op::CancelAction(id) => app.actions.cancel(id),
         Op::ActionResult(id) => app.actions.result(id),

@@ -15,6 +15,7 @@ pub(crate) mod code {
     pub const NOT_FOUND: i32 = 1004;
     pub const NOT_ALLOWED: i32 = 1005;
     pub const ASYNC_NOT_DONE: i32 = 1006;
+    pub const UNSUPPORTED_VERSION: i32 = 1007;
     pub const UNAUTHORIZED: i32 = 1401;
     pub const FORBIDDEN: i32 = 1403;
     pub const THROTTLED: i32 = 1429;

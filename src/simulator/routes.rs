@@ -13,6 +13,7 @@ use super::state::Kind;
 #[derive(Clone, Debug)]
 pub(crate) enum Op {
     Token,
+    About,
     GetAction(Uuid),
     CancelAction(Uuid),
     ActionResult(Uuid),
@@ -42,6 +43,7 @@ impl Op {
     pub(crate) fn operation_id(&self) -> String {
         match self {
             Op::Token => "OAuth2IssueToken".into(),
+            Op::About => "GetAboutInformation".into(),
             Op::GetAction(_) => "GetAsyncAction".into(),
             Op::CancelAction(_) => "CancelAsyncAction".into(),
             Op::ActionResult(_) => "GetAsyncActionResult".into(),
@@ -171,6 +173,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Op, Reply> {
         }
         ["api", "v3", rest @ ..] => match (rest, &m) {
             (["token"], &Method::POST) => Op::Token,
+            (["about"], &Method::GET) => Op::About,
             (["asyncActions", id], &Method::GET) => Op::GetAction(uid(id, "actionId")?),
             (["asyncActions", id], &Method::DELETE) => Op::CancelAction(uid(id, "actionId")?),
             (["asyncActions", id, "result"], &Method::GET) => {

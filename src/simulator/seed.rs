@@ -335,6 +335,8 @@ fn reports(
                     organization_name: Some(org.name.clone()),
                     organization_type: Some(org.kind.clone()),
                     organization_uid: Some(org.uid),
+                    // Sent by 3.5.1 only; the per-version shaping drops it for later versions.
+                    tenant_uid: Some(Uuid::from_u128(org.uid.as_u128() ^ 0x7e7a_0000_0000)),
                     used_points: Some(total),
                 }],
                 report_parameters: Some(LicenseReportParameters {

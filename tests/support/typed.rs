@@ -56,14 +56,14 @@ macro_rules! typed {
 typed! {
     types: [
         // Response envelopes (hoisted by build.rs).
-        AsyncActionInfoResponse, BackupServerLicenseCollection, BackupServerLicenseResponse,
+        AboutResponse, AsyncActionInfoResponse, BackupServerLicenseCollection, BackupServerLicenseResponse,
         ConsoleLicenseResponse, LicenseReportFinalizationStatusResponse, LicenseSettingsResponse,
         OrganizationCurrentLicenseUsageCollection, SingleLicenseReportCollection,
         SingleLicenseReportSettingsResponse, SiteLicenseCollection, SiteLicenseResponse,
         VOneServerLicenseCollection, VOneServerLicenseResponse, Vb365ServerLicenseCollection,
         Vb365ServerLicenseResponse,
         // Component schemas.
-        AsyncActionInfo, AsyncActionResult, BackupServerLicense, ConsoleLicense,
+        About, AsyncActionInfo, AsyncActionResult, BackupServerLicense, ConsoleLicense,
         CurrentLicenseUsageWorkload, CurrentLicenseUsageWorkloadByPlatform, EmptyResponse,
         EmptyResponseData, ErrorResponse, FilterExpression, FilterParameter, JsonPatch, JsonPatches,
         LicenseFileUpload, LicenseReportAppendix, LicenseReportCsv, LicenseReportFinalizationStatus,

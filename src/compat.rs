@@ -1,0 +1,254 @@
+//! Where the five API versions differ on the wire for the licensing resources, and how the crate
+//! bridges them.
+//!
+//! The differences are read from the spec's `x-vspc-versions` notes by `build.rs` (nothing here
+//! restates them): 3.5.1 (console 8.1) spells `reportParameters` as `reportParemeters`, sends a
+//! `tenantUid` with organization usage, and has no `Foundation`/`Advanced`/`Premium` packages
+//! nor the `VDP` product type; 3.6 to 3.7 send the licensing resources alike.
+//!
+//! * **Reading**: the typed model reads every version. A renamed property reads under either
+//!   spelling (a serde alias on the generated field), a property only some versions send is an
+//!   optional field, and enum values a version lacks simply never arrive.
+//! * **Answering** (the simulator): [`shape_for`] turns a body in the spec's shape into the
+//!   shape a version sends.
+//! * **Checking** (`conform`): [`consistent_versions`] tells which versions could have sent a
+//!   body.
+
+use serde_json::Value;
+
+use crate::api_version::ApiVersion;
+
+mod tables {
+    include!(concat!(env!("OUT_DIR"), "/vspc_versions.rs"));
+}
+pub use tables::{ENUM_PROPERTIES, VALUES_SINCE, VERSIONED_PROPERTIES, WIRE_NAMES};
+
+fn version(text: &str) -> Option<ApiVersion> {
+    (!text.is_empty()).then(|| {
+        text.parse()
+            .expect("the spec's x-vspc-versions notes name known versions")
+    })
+}
+
+/// Whether `v` lies in the (open-ended where empty) range `since..=until`.
+fn within(v: ApiVersion, since: &str, until: &str) -> bool {
+    version(since).is_none_or(|s| v >= s) && version(until).is_none_or(|u| v <= u)
+}
+
+/// Whether [`shape_for`] can change a body of this text for `version`: a cheap test on the raw
+/// bytes, so that bodies no rule touches are passed on without being parsed.
+pub fn may_reshape(body: &[u8], version: ApiVersion) -> bool {
+    let mentions = |key: &str| {
+        let quoted = format!("\"{key}\"");
+        body.windows(quoted.len()).any(|w| w == quoted.as_bytes())
+    };
+    WIRE_NAMES
+        .iter()
+        .any(|(_, property, _, until)| within(version, "", until) && mentions(property))
+        || VERSIONED_PROPERTIES
+            .iter()
+            .any(|(_, property, since, until)| !within(version, since, until) && mentions(property))
+        || VALUES_SINCE.iter().any(|(enumeration, _, since)| {
+            !within(version, since, "")
+                && ENUM_PROPERTIES
+                    .iter()
+                    .any(|(e, property, _)| e == enumeration && mentions(property))
+        })
+}
+
+/// Turns a body in the spec's shape (as 3.6.1 sends it, with every property any version has)
+/// into the shape `version` sends: renamed properties take that version's spelling, properties
+/// the version lacks are dropped, and enum values it cannot name become `Unknown`.
+pub fn shape_for(value: &mut Value, version: ApiVersion) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|item| shape_for(item, version)),
+        Value::Object(object) => {
+            object.values_mut().for_each(|v| shape_for(v, version));
+            for (_, property, since, until) in VERSIONED_PROPERTIES {
+                if !within(version, since, until) {
+                    object.remove(*property);
+                }
+            }
+            for (enumeration, property, _) in ENUM_PROPERTIES {
+                if let Some(carried) = object.get_mut(*property) {
+                    rename_unknown_values(carried, enumeration, version);
+                }
+            }
+            for (_, property, spelling, until) in WIRE_NAMES {
+                if within(version, "", until) {
+                    if let Some(v) = object.remove(*property) {
+                        object.insert((*spelling).to_owned(), v);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Renames every older spelling of a property back to the spec's; returns whether anything
+/// changed.
+pub fn to_spec_spelling(value: &mut Value) -> bool {
+    // Every element is visited (no short circuit): all of them must be renamed.
+    let mut changed = false;
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                changed |= to_spec_spelling(item);
+            }
+            changed
+        }
+        Value::Object(object) => {
+            for inner in object.values_mut() {
+                changed |= to_spec_spelling(inner);
+            }
+            for (_, property, spelling, _) in WIRE_NAMES {
+                if let Some(v) = object.remove(*spelling) {
+                    object.insert((*property).to_owned(), v);
+                    changed = true;
+                }
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+fn rename_unknown_values(carried: &mut Value, enumeration: &str, version: ApiVersion) {
+    let lacks = |text: &str| {
+        VALUES_SINCE.iter().any(|(e, value, since)| {
+            *e == enumeration && *value == text && !within(version, since, "")
+        })
+    };
+    match carried {
+        Value::String(text) if lacks(text) => *text = "Unknown".to_owned(),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| rename_unknown_values(item, enumeration, version)),
+        _ => {}
+    }
+}
+
+/// The versions whose wire shape `value` is consistent with (oldest first): a body with
+/// `reportParemeters` or `tenantUid` came from 3.5.1, one with `reportParameters` or a
+/// `Foundation` package from 3.6 or later. A body that shows none of the differences fits all.
+pub fn consistent_versions(value: &Value) -> Vec<ApiVersion> {
+    let mut fits = ApiVersion::ALL.to_vec();
+    narrow(value, &mut fits);
+    fits
+}
+
+fn narrow(value: &Value, fits: &mut Vec<ApiVersion>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|item| narrow(item, fits)),
+        Value::Object(object) => {
+            for (key, inner) in object {
+                for (_, property, spelling, until) in WIRE_NAMES {
+                    if key == spelling {
+                        fits.retain(|v| within(*v, "", until));
+                    } else if key == property {
+                        fits.retain(|v| !within(*v, "", until));
+                    }
+                }
+                for (_, property, since, until) in VERSIONED_PROPERTIES {
+                    if key == property && !inner.is_null() {
+                        fits.retain(|v| within(*v, since, until));
+                    }
+                }
+                for (enumeration, property, _) in ENUM_PROPERTIES {
+                    if key == property {
+                        for text in strings(inner) {
+                            for (e, value, since) in VALUES_SINCE {
+                                if e == enumeration && *value == text {
+                                    fits.retain(|v| within(*v, since, ""));
+                                }
+                            }
+                        }
+                    }
+                }
+                narrow(inner, fits);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(text) => vec![text],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_version_named_by_the_notes_is_known() {
+        for (_, _, _, until) in WIRE_NAMES {
+            version(until);
+        }
+        for (_, _, since, until) in VERSIONED_PROPERTIES {
+            version(since);
+            version(until);
+        }
+        for (_, _, since) in VALUES_SINCE {
+            version(since);
+        }
+    }
+
+    #[test]
+    fn a_report_takes_each_versions_shape_and_tells_its_versions() {
+        let report = json!({
+            "reportParameters": { "reportId": 1 },
+            "organizationsUsage": [{ "organizationUid": "x", "tenantUid": "t", "usedPoints": 1.0 }],
+            "reportSummary": { "productsUsage": [{ "productType": "VDP" }] }
+        });
+        let mut old = report.clone();
+        shape_for(&mut old, ApiVersion::V3_5_1);
+        assert_eq!(old["reportParemeters"], json!({ "reportId": 1 }));
+        assert!(old.get("reportParameters").is_none());
+        assert_eq!(old["organizationsUsage"][0]["tenantUid"], "t");
+        assert_eq!(
+            old["reportSummary"]["productsUsage"][0]["productType"],
+            "Unknown"
+        );
+        assert_eq!(consistent_versions(&old), [ApiVersion::V3_5_1]);
+        for newer in &ApiVersion::ALL[1..] {
+            let mut shaped = report.clone();
+            shape_for(&mut shaped, *newer);
+            assert!(shaped.get("reportParemeters").is_none());
+            assert!(shaped["organizationsUsage"][0].get("tenantUid").is_none());
+            assert_eq!(
+                shaped["reportSummary"]["productsUsage"][0]["productType"],
+                "VDP"
+            );
+            assert_eq!(consistent_versions(&shaped), &ApiVersion::ALL[1..]);
+        }
+        assert!(may_reshape(
+            report.to_string().as_bytes(),
+            ApiVersion::V3_6_1
+        ));
+        assert!(!may_reshape(
+            b"{\"data\":{\"packages\":[\"Suite\"]}}",
+            ApiVersion::V3_6_1
+        ));
+        assert!(may_reshape(
+            b"{\"data\":{\"packages\":[\"Suite\"]}}",
+            ApiVersion::V3_5_1
+        ));
+    }
+
+    #[test]
+    fn packages_a_version_lacks_read_as_unknown() {
+        let mut license = json!({ "packages": ["Suite", "Foundation"], "package": "Premium" });
+        shape_for(&mut license, ApiVersion::V3_5_1);
+        assert_eq!(
+            license,
+            json!({ "packages": ["Suite", "Unknown"], "package": "Unknown" })
+        );
+    }
+}

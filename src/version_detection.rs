@@ -1,0 +1,208 @@
+//! Which API version a client declares in `X-Client-Version`, and how a client told to detect it
+//! asks the console once.
+//!
+//! A detecting client signs in and reads `GET /about` declaring the oldest version the crate
+//! speaks (every supported console answers it, and neither answer changes shape between
+//! versions), picks the newest version that console speaks from its `serverVersion`
+//! ([`ApiVersion::for_console`]), and declares that on every later call. Concurrent first calls
+//! share one detection; a detection that did not get an answer is tried again on the next call.
+//! [`Client::declared_api_version`] and [`Client::resolve_api_version`] tell the version.
+
+use reqwest::header::HeaderValue;
+use reqwest::StatusCode;
+use tokio::sync::OnceCell;
+
+use crate::api_version::ApiVersion;
+use crate::enums::ResponseErrorType;
+use crate::hooks::{Answer, Shared};
+use crate::types::AboutResponse;
+use crate::Client;
+
+impl Client {
+    /// The API version this client declares now: the one it was built with, or the one it
+    /// detected (`None` while a detecting client has not asked the console yet, or when
+    /// [`ClientBuilder::client_version`](crate::ClientBuilder::client_version) set a text that names no known version).
+    pub fn declared_api_version(&self) -> Option<ApiVersion> {
+        use progenitor_client::ClientInfo;
+        self.inner().0.declared.version()
+    }
+
+    /// The API version this client speaks, asking the console first if it was built with
+    /// [`ClientBuilder::detect_api_version`](crate::ClientBuilder::detect_api_version) and has not asked yet (signing in if needed).
+    /// Fails with [`Error::UnsupportedConsole`](crate::Error::UnsupportedConsole) for a console older than 8.1.
+    pub async fn resolve_api_version(&self) -> Result<ApiVersion, crate::Error> {
+        use progenitor_client::ClientInfo;
+        const OPERATION: &str = "GetAboutInformation";
+        let shared = &self.inner().0;
+        match shared.detect_version(self.client()).await {
+            Ok(Ok(version)) => Ok(version),
+            Ok(Err(answer)) => Err(answer.into_error(OPERATION)),
+            Err(source) => Err(crate::Error::Transport {
+                operation: OPERATION,
+                source,
+            }),
+        }
+    }
+}
+
+/// What a client declares.
+#[derive(Debug)]
+pub(crate) enum Declared {
+    /// The same value on every call (a known version or a caller's own text).
+    Fixed(HeaderValue),
+    /// Found from the console's `GET /about` on the first call after sign-in.
+    Detected(OnceCell<(ApiVersion, HeaderValue)>),
+}
+
+impl Declared {
+    /// Whether the version is still to be (or was) found from the console.
+    pub(crate) fn detects(&self) -> bool {
+        matches!(self, Declared::Detected(_))
+    }
+
+    /// The header value for a call; before detection, the oldest version.
+    pub(crate) fn header(&self) -> HeaderValue {
+        match self {
+            Declared::Fixed(value) => value.clone(),
+            Declared::Detected(cell) => cell
+                .get()
+                .map(|(_, value)| value.clone())
+                .unwrap_or_else(|| header_of(ApiVersion::OLDEST)),
+        }
+    }
+
+    /// The version the client declares now, if it is one the crate knows.
+    pub(crate) fn version(&self) -> Option<ApiVersion> {
+        match self {
+            Declared::Fixed(value) => value.to_str().ok()?.parse().ok(),
+            Declared::Detected(cell) => cell.get().map(|(version, _)| *version),
+        }
+    }
+}
+
+pub(crate) fn header_of(version: ApiVersion) -> HeaderValue {
+    HeaderValue::from_static(version.as_str())
+}
+
+/// The operation whose answer tells the version; it needs no detection itself.
+pub(crate) const ABOUT_OPERATION: &str = "GetAboutInformation";
+
+impl Shared {
+    /// Makes sure a detecting client knows its version. `Err` carries the answer to give the
+    /// caller instead of running the call: why the version could not be found.
+    pub(crate) async fn detect_version(
+        &self,
+        http: &reqwest::Client,
+    ) -> reqwest::Result<Result<ApiVersion, Answer>> {
+        let Declared::Detected(cell) = &self.declared else {
+            return Ok(self.declared.version().ok_or_else(|| {
+                Answer::synthetic(
+                    StatusCode::BAD_REQUEST,
+                    "detect",
+                    "the client declares a version of its own, not one the crate knows",
+                    ResponseErrorType::Unspecified,
+                )
+            }));
+        };
+        if let Some((version, _)) = cell.get() {
+            return Ok(Ok(*version));
+        }
+        let outcome = cell
+            .get_or_try_init(|| async {
+                match self.read_console_version(http).await {
+                    Ok(Ok(version)) => Ok((version, header_of(version))),
+                    Ok(Err(answer)) => Err(Ok(answer)),
+                    Err(error) => Err(Err(error)),
+                }
+            })
+            .await;
+        match outcome {
+            Ok((version, _)) => Ok(Ok(*version)),
+            Err(Ok(answer)) => Ok(Err(answer)),
+            Err(Err(error)) => Err(error),
+        }
+    }
+
+    async fn read_console_version(
+        &self,
+        http: &reqwest::Client,
+    ) -> reqwest::Result<Result<ApiVersion, Answer>> {
+        let request = self.request(http, reqwest::Method::GET, "about")?;
+        let answer = self.send(http, request, ABOUT_OPERATION).await?;
+        if !answer.status.is_success() {
+            if answer.headers.contains_key(crate::error::SYNTHETIC_HEADER) {
+                // A refused sign-in: the caller gets that, not a detection failure.
+                return Ok(Err(answer));
+            }
+            let text = String::from_utf8_lossy(&answer.body);
+            let message = format!(
+                "GET /about answered {} ({}), so the console's API version cannot be detected; \
+                 choose one with --api-version / ClientBuilder::api_version",
+                answer.status,
+                text.chars().take(200).collect::<String>()
+            );
+            return Ok(Err(detection_failed(&message)));
+        }
+        let server_version = serde_json::from_slice::<AboutResponse>(&answer.body)
+            .ok()
+            .and_then(|about| about.data.server_version);
+        let Some(server_version) = server_version else {
+            return Ok(Err(detection_failed(
+                "GET /about answered without a readable serverVersion, so the console's API \
+                 version cannot be detected; choose one with --api-version / ClientBuilder::api_version",
+            )));
+        };
+        match ApiVersion::for_console(&server_version) {
+            Ok(version) => {
+                tracing::debug!(%server_version, %version, "detected the console's API version");
+                Ok(Ok(version))
+            }
+            Err(unsupported) => Ok(Err(Answer::synthetic(
+                StatusCode::BAD_REQUEST,
+                &format!("console:{}", header_safe(&server_version)),
+                &unsupported.reason,
+                ResponseErrorType::Unspecified,
+            ))),
+        }
+    }
+}
+
+fn detection_failed(message: &str) -> Answer {
+    Answer::synthetic(
+        StatusCode::BAD_REQUEST,
+        "detect",
+        message,
+        ResponseErrorType::Unspecified,
+    )
+}
+
+/// The console's text as it can travel in the marker header: printable ASCII, at most 64 bytes.
+fn header_safe(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .take(64)
+        .collect()
+}
+
+impl Answer {
+    /// The error a caller gets for an answer the detection made up (or, should it be a
+    /// server's, its status and body).
+    pub(crate) fn into_error(self, operation: &'static str) -> crate::Error {
+        let marker = self
+            .headers
+            .get(crate::error::SYNTHETIC_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let errors = serde_json::from_slice::<crate::types::ErrorResponse>(&self.body)
+            .map(|e| e.errors)
+            .unwrap_or_default();
+        match marker {
+            Some(kind) => crate::error::from_synthetic(operation, &kind, self.status, errors),
+            None => crate::Error::UnexpectedStatus {
+                operation,
+                status: self.status,
+                body: self.body,
+            },
+        }
+    }
+}
