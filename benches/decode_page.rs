@@ -19,7 +19,7 @@ fn license(i: u128, null_lists: bool) -> Value {
     let list = |values: Value| if null_lists { Value::Null } else { values };
     json!({
         "backupServerUid": uuid::Uuid::from_u128(0x6f1c_2e8a_0b4d_4c3e_9a7f_0000_0000_0000 + i),
-        "autoUpdateEnabled": i % 3 == 0,
+        "autoUpdateEnabled": i.is_multiple_of(3),
         "edition": "Enterprise Plus",
         "monitoring": false,
         "packages": list(json!(["Backup"])),
