@@ -83,6 +83,7 @@ fn write(path: &Path, text: &str) {
 /// Runs every adaptation; returns the operationIds left to hand-written code.
 fn normalise(doc: &mut Value) -> Vec<String> {
     json_content_parameters_to_strings(doc);
+    property_paths_stay_plain_strings(doc);
     let hand_written = remove_multipart_operations(doc);
     for_each_operation(doc, |_, _, op| {
         token_errors_are_oauth_errors(op);
@@ -120,6 +121,24 @@ fn json_content_parameters_to_strings(doc: &mut Value) {
             params.iter_mut().for_each(rewrite);
         }
     });
+}
+
+/// The spec constrains the property paths of `filter`, `sort` and `select` (non-empty,
+/// `.`-separated names), which is what servers and validators need. typify would turn each
+/// constrained string into a newtype whose every construction can fail; the crate's typed
+/// builders (`src/query.rs`) take names from code, so the copy keeps them plain strings.
+fn property_paths_stay_plain_strings(doc: &mut Value) {
+    for (schema, property) in [
+        ("FilterExpression", "property"),
+        ("SortExpression", "property"),
+        ("SelectExpression", "propertyPath"),
+    ] {
+        let pointer = format!("/components/schemas/{schema}/properties/{property}");
+        if let Some(map) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) {
+            map.remove("pattern");
+            map.remove("minLength");
+        }
+    }
 }
 
 /// progenitor 0.15 cannot encode `multipart/form-data` bodies ("unexpected content type").

@@ -79,7 +79,7 @@ fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
                 query.limit = usize::MAX;
             }
             if query.select.is_empty() && !drift {
-                return Reply::ok(&query::typed_page(items, &query));
+                return Reply::ok(&query::typed_page(items, &query, shape));
             }
             Reply::ok(&query::page(
                 items,
