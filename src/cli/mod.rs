@@ -15,6 +15,9 @@ mod licenses;
 mod output;
 mod reports;
 mod serve;
+mod usage_chart_svg;
+mod usage_chart_text;
+mod usage_views;
 
 use std::process::ExitCode;
 
