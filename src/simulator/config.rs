@@ -4,7 +4,10 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::faults::{FaultKind, FaultRule, RandomFaults};
+use super::scenario::Scenario;
 
 /// How many resources of each kind the simulator seeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +107,8 @@ pub struct SimulatorConfig {
     pub idempotency_capacity: usize,
     /// Largest license file accepted, in bytes.
     pub max_license_file_bytes: usize,
+    /// The data to serve instead of the seeded defaults (see [`Scenario`]).
+    pub scenario: Option<Arc<Scenario>>,
 }
 
 impl Default for SimulatorConfig {
@@ -129,6 +134,7 @@ impl Default for SimulatorConfig {
             idempotency_window: Duration::from_secs(300),
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
+            scenario: None,
         }
     }
 }
@@ -256,6 +262,18 @@ impl SimulatorConfig {
     /// How long responses are kept for repeated `X-Request-id`s.
     pub fn idempotency_window(mut self, window: Duration) -> Self {
         self.idempotency_window = window;
+        self
+    }
+    /// Serve this scenario's data: its listed objects, seeded fill for the fields it leaves
+    /// out, its faults (after those already set) and its seed when it names one.
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        if let Some(seed) = scenario.seed() {
+            self.seed = seed;
+        }
+        self.faults.extend(scenario.faults().iter().cloned());
+        // The scenario's `apiVersion` (scenario.api_version()) is wired to the simulator's
+        // presented version here once `SimulatorConfig::api_version` exists.
+        self.scenario = Some(Arc::new(scenario));
         self
     }
 }

@@ -52,6 +52,7 @@ mod query;
 mod reports;
 mod response;
 mod routes;
+mod scenario;
 mod seed;
 mod server;
 mod state;
@@ -68,6 +69,9 @@ pub use config::{AsyncOperations, SimulatorConfig, Sizes};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use license_file::{
     parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
+};
+pub use scenario::{
+    Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE, KNOWN_API_VERSIONS,
 };
 pub use state::{Kind, SimulatorState};
 
@@ -95,6 +99,9 @@ pub enum SimulatorError {
         /// What the OS said.
         source: io::Error,
     },
+    /// The scenario describes objects that cannot be served.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
 }
 
 /// A running simulator. Dropping it without [`shutdown`](Self::shutdown) stops it too.
@@ -127,9 +134,27 @@ impl Simulator {
             .unwrap_or_else(|_| Utc::now());
         let seed_value = config.seed;
         let sizes = config.sizes.clone();
-        let state = tokio::task::spawn_blocking(move || seed::seed(seed_value, &sizes, today))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let scenario = config.scenario.clone();
+        let state = tokio::task::spawn_blocking(move || match scenario {
+            Some(scenario) => {
+                scenario::build(&scenario, seed_value, &sizes, today).map_err(|problems| {
+                    ScenarioError::Invalid {
+                        origin: scenario.origin().to_owned(),
+                        problems: problems
+                            .into_iter()
+                            .map(|(pointer, message)| ScenarioProblem {
+                                field: scenario::field_name(&pointer),
+                                line: None,
+                                message,
+                            })
+                            .collect(),
+                    }
+                })
+            }
+            None => Ok(seed::seed(seed_value, &sizes, today)),
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         let state = Arc::new(RwLock::new(state));
         let app = Arc::new(dispatch::App {
             state: Arc::clone(&state),
