@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use std::sync::Arc;
@@ -109,6 +110,10 @@ pub struct SimulatorConfig {
     pub max_license_file_bytes: usize,
     /// The data to serve instead of the seeded defaults (see [`Scenario`]).
     pub scenario: Option<Arc<Scenario>>,
+    /// Keep a journal of every request ([`SimulatorHandle::journal`](super::SimulatorHandle::journal)).
+    pub journal: bool,
+    /// Also append the journal to this file, one JSON line per request.
+    pub journal_file: Option<PathBuf>,
 }
 
 impl Default for SimulatorConfig {
@@ -135,6 +140,8 @@ impl Default for SimulatorConfig {
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
             scenario: None,
+            journal: false,
+            journal_file: None,
         }
     }
 }
@@ -274,6 +281,18 @@ impl SimulatorConfig {
         // The scenario's `apiVersion` (scenario.api_version()) is wired to the simulator's
         // presented version here once `SimulatorConfig::api_version` exists.
         self.scenario = Some(Arc::new(scenario));
+        self
+    }
+    /// Keep a journal of every request, read with
+    /// [`SimulatorHandle::journal`](super::SimulatorHandle::journal).
+    pub fn journal(mut self, on: bool) -> Self {
+        self.journal = on;
+        self
+    }
+    /// Append the journal to this file as JSON lines (and keep it in memory too).
+    pub fn journal_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal_file = Some(path.into());
+        self.journal = true;
         self
     }
 }

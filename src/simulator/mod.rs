@@ -45,6 +45,7 @@ mod config;
 mod dispatch;
 mod faults;
 mod idempotency;
+mod journal;
 mod license_file;
 mod operations;
 mod patch;
@@ -67,6 +68,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{AsyncOperations, SimulatorConfig, Sizes};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
+pub use journal::JournalEntry;
 pub use license_file::{
     parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
 };
@@ -99,6 +101,14 @@ pub enum SimulatorError {
         /// What the OS said.
         source: io::Error,
     },
+    /// The journal file could not be opened.
+    #[error("cannot open the request journal {path}: {source}")]
+    Journal {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: io::Error,
+    },
     /// The scenario describes objects that cannot be served.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
@@ -108,6 +118,7 @@ pub enum SimulatorError {
 pub struct SimulatorHandle {
     address: SocketAddr,
     state: SimulatorState,
+    journal: Option<Arc<journal::Journal>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -156,6 +167,16 @@ impl Simulator {
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         let state = Arc::new(RwLock::new(state));
+        let journal = if config.journal || config.journal_file.is_some() {
+            let file = config.journal_file.as_deref();
+            let opened = journal::Journal::open(file).map_err(|source| SimulatorError::Journal {
+                path: file.map(|f| f.display().to_string()).unwrap_or_default(),
+                source,
+            })?;
+            Some(Arc::new(opened))
+        } else {
+            None
+        };
         let app = Arc::new(dispatch::App {
             state: Arc::clone(&state),
             auth: auth::Auth::new(&config),
@@ -165,6 +186,7 @@ impl Simulator {
             ),
             actions: async_actions::AsyncActions::default(),
             faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
+            journal: journal.clone(),
             origin: OnceLock::new(),
             config,
         });
@@ -174,6 +196,7 @@ impl Simulator {
         Ok(SimulatorHandle {
             address,
             state: SimulatorState { inner: state },
+            journal,
             stop,
             task: Some(task),
         })
@@ -196,6 +219,22 @@ impl SimulatorHandle {
     /// Read access to the data, for assertions.
     pub fn state(&self) -> &SimulatorState {
         &self.state
+    }
+    /// Every request answered so far, in order, when the journal is on
+    /// ([`SimulatorConfig::journal`] or [`SimulatorConfig::journal_file`]); `None` when it is off.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use vspc_licensing::simulator::{Simulator, SimulatorConfig};
+    /// let sim = Simulator::start(SimulatorConfig::default().journal(true)).await?;
+    /// // ... run the automation under test ...
+    /// let journal = sim.journal().expect("the journal is on");
+    /// let patches: Vec<_> = journal.iter().filter(|e| e.method == "PATCH").collect();
+    /// assert!(patches.iter().all(|e| e.applied || e.replayed));
+    /// # Ok(()) }
+    /// ```
+    pub fn journal(&self) -> Option<Vec<JournalEntry>> {
+        self.journal.as_ref().map(|j| j.entries())
     }
     /// Stops accepting connections, lets open requests finish, and waits for the server.
     pub async fn shutdown(mut self) {
