@@ -256,29 +256,33 @@ impl Settings {
         };
         let name = name.unwrap_or_default();
         let password_from_env = std::env::var("VSPC_PASSWORD").ok();
-        let (api_key, username, password) =
-            match (global.api_keys.last(), &global.username) {
-                (Some(key), _) => (Some(key.clone()), None, None),
-                (None, Some(user)) => (None, Some(user.clone()), password_from_env),
-                (None, None) => {
-                    match secret(&name, "API key", &profile.api_key_env, &profile.api_key_command)? {
-                        Some(key) => (Some(key), None, None),
-                        None => {
-                            let password = match password_from_env {
-                                Some(password) => Some(password),
-                                None if profile.username.is_some() => secret(
-                                    &name,
-                                    "password",
-                                    &profile.password_env,
-                                    &profile.password_command,
-                                )?,
-                                None => None,
-                            };
-                            (None, profile.username.clone(), password)
-                        }
+        let (api_key, username, password) = match (global.api_keys.last(), &global.username) {
+            (Some(key), _) => (Some(key.clone()), None, None),
+            (None, Some(user)) => (None, Some(user.clone()), password_from_env),
+            (None, None) => {
+                match secret(
+                    &name,
+                    "API key",
+                    &profile.api_key_env,
+                    &profile.api_key_command,
+                )? {
+                    Some(key) => (Some(key), None, None),
+                    None => {
+                        let password = match password_from_env {
+                            Some(password) => Some(password),
+                            None if profile.username.is_some() => secret(
+                                &name,
+                                "password",
+                                &profile.password_env,
+                                &profile.password_command,
+                            )?,
+                            None => None,
+                        };
+                        (None, profile.username.clone(), password)
                     }
                 }
-            };
+            }
+        };
         let ca_cert = global.ca_cert.clone().or_else(|| {
             profile.ca_cert.as_ref().map(|path| match &base {
                 Some(dir) if path.is_relative() => dir.join(path),
@@ -320,11 +324,17 @@ pub(crate) fn run(global: &Global, command: ProfilesCommand) -> Outcome {
                 ) {
                     (Some(variable), _, _) => format!("API key from ${variable}"),
                     (None, Some(_), _) => "API key from a command".to_owned(),
-                    (None, None, Some(user)) => match (&profile.password_env, &profile.password_command) {
-                        (Some(variable), _) => format!("user {user}, password from ${variable}"),
-                        (None, Some(_)) => format!("user {user}, password from a command"),
-                        (None, None) => format!("user {user}, password from VSPC_PASSWORD or a prompt"),
-                    },
+                    (None, None, Some(user)) => {
+                        match (&profile.password_env, &profile.password_command) {
+                            (Some(variable), _) => {
+                                format!("user {user}, password from ${variable}")
+                            }
+                            (None, Some(_)) => format!("user {user}, password from a command"),
+                            (None, None) => {
+                                format!("user {user}, password from VSPC_PASSWORD or a prompt")
+                            }
+                        }
+                    }
                     (None, None, None) => "credentials from flags or environment".to_owned(),
                 };
                 let marker = if file.default_profile.as_deref() == Some(name.as_str()) {

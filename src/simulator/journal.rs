@@ -145,7 +145,13 @@ impl Journal {
 fn decoded_query(uri: &Uri) -> Option<String> {
     uri.query().map(|query| {
         url::form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| if v.is_empty() { k.into_owned() } else { format!("{k}={v}") })
+            .map(|(k, v)| {
+                if v.is_empty() {
+                    k.into_owned()
+                } else {
+                    format!("{k}={v}")
+                }
+            })
             .collect::<Vec<_>>()
             .join("&")
     })

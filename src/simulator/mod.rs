@@ -169,10 +169,11 @@ impl Simulator {
         let state = Arc::new(RwLock::new(state));
         let journal = if config.journal || config.journal_file.is_some() {
             let file = config.journal_file.as_deref();
-            let opened = journal::Journal::open(file).map_err(|source| SimulatorError::Journal {
-                path: file.map(|f| f.display().to_string()).unwrap_or_default(),
-                source,
-            })?;
+            let opened =
+                journal::Journal::open(file).map_err(|source| SimulatorError::Journal {
+                    path: file.map(|f| f.display().to_string()).unwrap_or_default(),
+                    source,
+                })?;
             Some(Arc::new(opened))
         } else {
             None
