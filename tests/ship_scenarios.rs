@@ -368,3 +368,23 @@ fn the_printed_example_checks_and_serves() {
         .get("required")
         .is_none());
 }
+
+#[test]
+fn a_journal_that_cannot_be_written_stops_serve_before_it_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("no-such-folder").join("journal.jsonl");
+    let output = cli(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "no URL printed");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot open the request journal") && stderr.contains("no-such-folder"),
+        "{stderr}"
+    );
+}

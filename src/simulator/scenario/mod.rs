@@ -169,13 +169,28 @@ impl Scenario {
             origin: origin.to_owned(),
             problems,
         };
-        let document: Value = yaml_serde::from_str(text).map_err(|e| ScenarioError::Syntax {
-            origin: origin.to_owned(),
-            problem: ScenarioProblem {
-                field: String::new(),
-                line: e.location().map(|l| l.line()),
-                message: e.to_string(),
-            },
+        let document: Value = yaml_serde::from_str(text).map_err(|e| {
+            let location = e.location();
+            // The parser writes the position into its message; it is reported as the line.
+            let message = match &location {
+                Some(at) => {
+                    let position = format!(" at line {} column {}", at.line(), at.column());
+                    format!(
+                        "{} (column {})",
+                        e.to_string().replace(&position, ""),
+                        at.column()
+                    )
+                }
+                None => e.to_string(),
+            };
+            ScenarioError::Syntax {
+                origin: origin.to_owned(),
+                problem: ScenarioProblem {
+                    field: String::new(),
+                    line: location.map(|l| l.line()),
+                    message,
+                },
+            }
         })?;
         // An empty file is an empty scenario: the seeded defaults.
         let document = if document.is_null() {
