@@ -388,3 +388,27 @@ fn a_journal_that_cannot_be_written_stops_serve_before_it_listens() {
         "{stderr}"
     );
 }
+
+#[test]
+fn what_a_scenario_serves_conforms_to_the_spec() {
+    // The example lists objects in every collection, partly filled: the merged objects must
+    // still be what the spec says VSPC sends.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "example.yaml", SCENARIO_EXAMPLE);
+    // Without the example's faults: conform reports a dropped connection as a failure.
+    let without_faults = SCENARIO_EXAMPLE
+        .split("\nfaults:")
+        .next()
+        .unwrap()
+        .to_owned();
+    let quiet = write(dir.path(), "quiet.yaml", &without_faults);
+    assert!(cli(&["scenario", "check", &file]).status.success());
+    let served = Served::start(&["--api-key", KEY, "--scenario", &quiet]);
+    let output = cli(&["conform", "--url", served.root(), "--api-key", KEY]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
