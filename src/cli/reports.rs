@@ -74,10 +74,10 @@ async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) 
                     .as_ref()
                     .map_or("-".into(), ToString::to_string),
                 p.map_or("-".into(), |p| {
-                    p.report_interval.start_of_interval.to_string()
+                    p.report_interval.start_of_interval.date_naive().to_string()
                 }),
                 p.map_or("-".into(), |p| {
-                    p.report_interval.end_of_interval.to_string()
+                    p.report_interval.end_of_interval.date_naive().to_string()
                 }),
                 r.report_summary
                     .as_ref()

@@ -9,6 +9,7 @@ pub mod normalise;
 pub mod served;
 pub mod strategy;
 pub mod typed;
+pub mod veeam;
 
 use std::path::PathBuf;
 
