@@ -18,6 +18,9 @@ mod profile;
 mod reports;
 mod scenario;
 mod serve;
+mod usage_chart_svg;
+mod usage_chart_text;
+mod usage_views;
 
 use std::process::ExitCode;
 

@@ -52,6 +52,10 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
         ReportsCommand::Settings { auto_approve: None } => {
             print_object(global.output, &client.license_report_settings().await?)
         }
+        ReportsCommand::Chart(args) => super::usage_views::chart(global, &client, args).await,
+        ReportsCommand::Diff { from, to } => {
+            super::usage_views::diff(global, &client, from, to).await
+        }
     }
 }
 
@@ -90,6 +94,10 @@ async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) 
 
 pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome {
     let filter = command.filter()?;
+    let UsageCommand::Organizations { top, .. } = command;
+    if let Some(top) = top {
+        return super::usage_views::top(global, filter, top).await;
+    }
     let client = global.client()?;
     let mut stream =
         client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));
