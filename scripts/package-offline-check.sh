@@ -28,6 +28,10 @@ rm -rf "$work/unpacked"
 mkdir -p "$work/unpacked"
 tar -xzf "$crate_file" -C "$work/unpacked"
 crate_dir="$work/unpacked/$name"
+# cargo writes one fixed time into every entry of a .crate (reproducible packages), so the
+# unpacked files would look unchanged since the last run and the build would reuse a stale
+# build-script output: give them the time of this run.
+find "$crate_dir" -type f -exec touch {} +
 
 # The vendor tree for the packaged Cargo.lock (made again only when the lock file changes).
 vendor="$work/vendor"
