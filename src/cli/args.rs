@@ -69,6 +69,8 @@ pub(crate) enum Format {
     Csv,
 }
 
+// Parsed once per run: boxing the large `serve` options would save nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Start the embedded simulator and take a narrated tour of the whole crate
