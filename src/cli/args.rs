@@ -52,6 +52,14 @@ pub(crate) struct Global {
     /// (GET /about) [default: 3.6.1]; for `serve`, the version the simulated console speaks
     #[arg(long, value_name = "VERSION|auto", env = "VSPC_API_VERSION", value_parser = parse_api_version, global = true)]
     pub(crate) api_version: Option<ApiVersionChoice>,
+    /// Configuration file with named profiles (default: config.toml in the platform's
+    /// configuration directory for vspc-licensing)
+    #[arg(long, value_name = "FILE", env = "VSPC_CONFIG", global = true)]
+    pub(crate) config: Option<PathBuf>,
+    /// Profile of the configuration file to use (its url, CA and where its secret comes from);
+    /// flags and environment variables override it
+    #[arg(long, value_name = "NAME", env = "VSPC_PROFILE", global = true)]
+    pub(crate) profile: Option<String>,
 }
 
 /// `--api-version`: one version, or `auto`.
@@ -83,6 +91,8 @@ pub(crate) enum Format {
     Csv,
 }
 
+// Parsed once per run: boxing the large `serve` options would save nothing measurable.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Start the embedded simulator and take a narrated tour of the whole crate
@@ -109,6 +119,16 @@ pub(crate) enum Command {
     /// The Automatic License Key Update (ALK) servers and whether this machine reaches them
     #[command(subcommand)]
     Alk(AlkCommand),
+    /// Simulator scenarios: print an example, check a file, print the schema
+    #[command(subcommand)]
+    Scenario(super::scenario::ScenarioCommand),
+    /// The profiles of the configuration file
+    #[command(subcommand)]
+    Profiles(super::profile::ProfilesCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions(super::completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command into a directory
+    Man(super::completions::ManArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +218,13 @@ pub(crate) struct ServeArgs {
     /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
     #[arg(long)]
     pub(crate) drift: bool,
+    /// Serve the objects of this scenario file (YAML or JSON; see `scenario example`)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) scenario: Option<PathBuf>,
+    /// Append one JSON line per request to this file (time, method, path, query, requestId,
+    /// status, operationId, applied, replayed, fault)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) journal: Option<PathBuf>,
     /// Serve at most this many resources a page whatever `limit` asks (short pages)
     #[arg(long, value_name = "N")]
     pub(crate) max_page_size: Option<usize>,
@@ -618,18 +645,22 @@ fn mfa_code_from_environment_or_terminal() -> crate::auth::MfaCodeProvider {
 impl Global {
     /// A client from the options: URL, credentials, TLS and timeouts.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
-        let url = self.url.as_deref().ok_or_else(|| {
-            Failure::Exit(2, "no VSPC address: pass --url or set VSPC_URL".into())
+        let settings = super::profile::Settings::resolve(self)?;
+        let url = settings.url.as_deref().ok_or_else(|| {
+            Failure::Exit(
+                2,
+                "no VSPC address: pass --url, set VSPC_URL or choose a profile with a url".into(),
+            )
         })?;
         let mut builder = Client::builder(url)
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)));
-        builder = match (self.api_keys.last(), &self.username) {
-            (Some(key), _) => builder.api_key(key.as_str()),
+        builder = match (settings.api_key, &settings.username) {
+            (Some(key), _) => builder.api_key(key),
             (None, Some(user)) => {
-                let password = match std::env::var("VSPC_PASSWORD") {
-                    Ok(password) => password,
-                    Err(_) => rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| {
+                let password = match settings.password {
+                    Some(password) => password,
+                    None => rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| {
                         Failure::Exit(2, format!("no password: set VSPC_PASSWORD or run in a terminal ({e})"))
                     })?,
                 };
@@ -640,7 +671,7 @@ impl Global {
             (None, None) => {
                 return Err(Failure::Exit(
                     2,
-                    "no credentials: pass --api-key (or VSPC_API_KEY), or --username with VSPC_PASSWORD".into(),
+                    "no credentials: pass --api-key (or VSPC_API_KEY), or --username with VSPC_PASSWORD, or choose a profile".into(),
                 ))
             }
         };
@@ -649,12 +680,12 @@ impl Global {
                 "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
             );
         }
-        builder = match self.api_version {
+        builder = match settings.api_version {
             None => builder,
             Some(ApiVersionChoice::Fixed(version)) => builder.api_version(version),
             Some(ApiVersionChoice::Auto) => builder.detect_api_version(),
         };
-        if let Some(path) = &self.ca_cert {
+        if let Some(path) = &settings.ca_cert {
             builder = builder.add_ca_certificate_file(path);
         }
         if self.insecure {

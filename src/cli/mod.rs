@@ -8,12 +8,15 @@
 mod alk;
 mod args;
 mod auto_update;
+mod completions;
 mod conform;
 mod demo;
 mod license;
 mod licenses;
 mod output;
+mod profile;
 mod reports;
+mod scenario;
 mod serve;
 mod usage_chart_svg;
 mod usage_chart_text;
@@ -84,6 +87,10 @@ async fn run(cli: Cli) -> Outcome {
         Command::Usage(command) => reports::run_usage(&global, command).await,
         Command::Conform(args) => conform::run(&global, args).await,
         Command::Alk(command) => alk::run(&global, command).await,
+        Command::Scenario(command) => scenario::run(command),
+        Command::Profiles(command) => profile::run(&global, command),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     }
 }
 

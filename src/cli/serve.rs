@@ -2,13 +2,20 @@
 
 use super::args::{ApiVersionChoice, Global, ServeArgs};
 use super::{Failure, Outcome};
-use crate::simulator::{serve_forever, FaultKind, FaultRule, Firing, RouteMatch, SimulatorConfig};
+use crate::simulator::{
+    serve_forever, FaultKind, FaultRule, Firing, RouteMatch, Scenario, SimulatorConfig,
+};
 
 pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     let mut config = SimulatorConfig::default()
         .seed(args.seed)
         .address(args.addr)
         .drift(args.drift);
+    // First, so that the scenario's faults come before --latency's rule, which always fires.
+    if let Some(path) = &args.scenario {
+        let scenario = Scenario::load(path).map_err(|e| Failure::Exit(2, e.to_string()))?;
+        config = config.scenario(scenario);
+    }
     if let Some(n) = args.backup_servers {
         config = config.backup_servers(n);
     }
@@ -82,6 +89,9 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
             firing: Firing::Always,
             kind: FaultKind::Delay(latency),
         });
+    }
+    if let Some(path) = args.journal {
+        config = config.journal_file(path);
     }
     serve_forever(config)
         .await

@@ -2,9 +2,13 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use super::faults::{FaultKind, FaultRule, RandomFaults};
+use super::scenario::Scenario;
 
 /// How many resources of each kind the simulator seeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +111,12 @@ pub struct SimulatorConfig {
     /// The API version the simulated console speaks (the newest it answers in); see
     /// [`api_version`](Self::api_version).
     pub api_version: crate::ApiVersion,
+    /// The data to serve instead of the seeded defaults (see [`Scenario`]).
+    pub scenario: Option<Arc<Scenario>>,
+    /// Keep a journal of every request ([`SimulatorHandle::journal`](super::SimulatorHandle::journal)).
+    pub journal: bool,
+    /// Also append the journal to this file, one JSON line per request.
+    pub journal_file: Option<PathBuf>,
     /// Serve at most this many resources a page whatever `limit` asks, as a console or proxy
     /// with a smaller page size does (short pages); `None` serves what is asked.
     pub max_page_size: Option<usize>,
@@ -158,6 +168,9 @@ impl Default for SimulatorConfig {
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
             api_version: crate::ApiVersion::SPEC,
+            scenario: None,
+            journal: false,
+            journal_file: None,
             max_page_size: None,
             throttling: Throttling::default(),
             mfa_users: Vec::new(),
@@ -326,6 +339,31 @@ impl SimulatorConfig {
     /// How long responses are kept for repeated `X-Request-id`s.
     pub fn idempotency_window(mut self, window: Duration) -> Self {
         self.idempotency_window = window;
+        self
+    }
+    /// Serve this scenario's data: its listed objects, seeded fill for the fields it leaves
+    /// out, its faults (after those already set) and its seed when it names one.
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        if let Some(seed) = scenario.seed() {
+            self.seed = seed;
+        }
+        self.faults.extend(scenario.faults().iter().cloned());
+        if let Some(version) = scenario.api_version().and_then(|v| v.parse().ok()) {
+            self.api_version = version;
+        }
+        self.scenario = Some(Arc::new(scenario));
+        self
+    }
+    /// Keep a journal of every request, read with
+    /// [`SimulatorHandle::journal`](super::SimulatorHandle::journal).
+    pub fn journal(mut self, on: bool) -> Self {
+        self.journal = on;
+        self
+    }
+    /// Append the journal to this file as JSON lines (and keep it in memory too).
+    pub fn journal_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal_file = Some(path.into());
+        self.journal = true;
         self
     }
 }

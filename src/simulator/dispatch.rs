@@ -34,6 +34,8 @@ pub(crate) struct App {
     pub(crate) idempotency: Idempotency,
     pub(crate) actions: AsyncActions,
     pub(crate) faults: Faults,
+    /// The request journal, when one is on.
+    pub(crate) journal: Option<Arc<super::journal::Journal>>,
     pub(crate) throttle: Throttle,
     pub(crate) config: SimulatorConfig,
     /// `http://host:port`, known once the listener is bound.
@@ -129,7 +131,11 @@ pub(crate) async fn dispatch(
     }
     let operation_id = op.operation_id();
     let mut after = None;
-    match app.faults.pick(&operation_id, method.as_str(), &path) {
+    let fault = app.faults.pick(&operation_id, method.as_str(), &path);
+    if let Some(kind) = &fault {
+        super::journal::note_fault(kind);
+    }
+    match fault {
         None => {}
         Some(FaultKind::DropBeforeApply) => return aborted(),
         Some(FaultKind::Delay(delay)) => tokio::time::sleep(delay).await,
@@ -259,6 +265,7 @@ async fn respond(
     let is_write = call.op.is_write();
     if let Some(key) = &replay_key {
         if let Some(reply) = app.idempotency.replay(key) {
+            super::journal::note_replayed();
             return reply;
         }
     }
@@ -299,7 +306,11 @@ async fn respond(
                 .unwrap_or(HeaderValue::from_static("")),
         )
     } else {
-        execute(app, &call).await
+        let reply = execute(app, &call).await;
+        if is_write && reply.is_success() && reply.status != StatusCode::ACCEPTED {
+            super::journal::note_applied();
+        }
+        reply
     };
     // A read changes nothing, so answering a repeat afresh is as safe as replaying it; keeping
     // every page read would make the store hold up to `idempotency_capacity` pages of licenses

@@ -45,6 +45,7 @@ mod config;
 mod dispatch;
 mod faults;
 mod idempotency;
+mod journal;
 mod license_file;
 mod operations;
 mod patch;
@@ -52,6 +53,7 @@ mod query;
 mod reports;
 mod response;
 mod routes;
+mod scenario;
 mod seed;
 mod server;
 mod state;
@@ -68,9 +70,11 @@ use tokio::task::JoinHandle;
 
 pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
+pub use journal::JournalEntry;
 pub use license_file::{
     parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
 };
+pub use scenario::{Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE};
 pub use state::{Kind, SimulatorState};
 
 /// The API key every default configuration accepts with full access.
@@ -97,12 +101,24 @@ pub enum SimulatorError {
         /// What the OS said.
         source: io::Error,
     },
+    /// The journal file could not be opened.
+    #[error("cannot open the request journal {path}: {source}")]
+    Journal {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// The scenario describes objects that cannot be served.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
 }
 
 /// A running simulator. Dropping it without [`shutdown`](Self::shutdown) stops it too.
 pub struct SimulatorHandle {
     address: SocketAddr,
     state: SimulatorState,
+    journal: Option<Arc<journal::Journal>>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -132,10 +148,39 @@ impl Simulator {
         };
         let seed_value = config.seed;
         let sizes = config.sizes.clone();
-        let state = tokio::task::spawn_blocking(move || seed::seed(seed_value, &sizes, today))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let scenario = config.scenario.clone();
+        let state = tokio::task::spawn_blocking(move || match scenario {
+            Some(scenario) => {
+                scenario::build(&scenario, seed_value, &sizes, today).map_err(|problems| {
+                    ScenarioError::Invalid {
+                        origin: scenario.origin().to_owned(),
+                        problems: problems
+                            .into_iter()
+                            .map(|(pointer, message)| ScenarioProblem {
+                                field: scenario::field_name(&pointer),
+                                line: None,
+                                message,
+                            })
+                            .collect(),
+                    }
+                })
+            }
+            None => Ok(seed::seed(seed_value, &sizes, today)),
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         let state = Arc::new(RwLock::new(state));
+        let journal = if config.journal || config.journal_file.is_some() {
+            let file = config.journal_file.as_deref();
+            let opened =
+                journal::Journal::open(file).map_err(|source| SimulatorError::Journal {
+                    path: file.map(|f| f.display().to_string()).unwrap_or_default(),
+                    source,
+                })?;
+            Some(Arc::new(opened))
+        } else {
+            None
+        };
         let app = Arc::new(dispatch::App {
             state: Arc::clone(&state),
             auth: auth::Auth::new(&config),
@@ -145,6 +190,7 @@ impl Simulator {
             ),
             actions: async_actions::AsyncActions::default(),
             faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
+            journal: journal.clone(),
             throttle: throttle::Throttle::new(config.throttling.clone()),
             origin: OnceLock::new(),
             config,
@@ -155,6 +201,7 @@ impl Simulator {
         Ok(SimulatorHandle {
             address,
             state: SimulatorState { inner: state },
+            journal,
             stop,
             task: Some(task),
         })
@@ -177,6 +224,22 @@ impl SimulatorHandle {
     /// Read access to the data, for assertions.
     pub fn state(&self) -> &SimulatorState {
         &self.state
+    }
+    /// Every request answered so far, in order, when the journal is on
+    /// ([`SimulatorConfig::journal`] or [`SimulatorConfig::journal_file`]); `None` when it is off.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use vspc_licensing::simulator::{Simulator, SimulatorConfig};
+    /// let sim = Simulator::start(SimulatorConfig::default().journal(true)).await?;
+    /// // ... run the automation under test ...
+    /// let journal = sim.journal().expect("the journal is on");
+    /// let patches: Vec<_> = journal.iter().filter(|e| e.method == "PATCH").collect();
+    /// assert!(patches.iter().all(|e| e.applied || e.replayed));
+    /// # Ok(()) }
+    /// ```
+    pub fn journal(&self) -> Option<Vec<JournalEntry>> {
+        self.journal.as_ref().map(|j| j.entries())
     }
     /// Stops accepting connections, lets open requests finish, and waits for the server.
     pub async fn shutdown(mut self) {

@@ -76,7 +76,10 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: watch
 
 /// Keeps the router type in one place.
 pub(crate) fn router(app: Arc<super::dispatch::App>) -> Router {
-    Router::new()
-        .fallback(super::dispatch::dispatch)
-        .with_state(app)
+    let router = if app.journal.is_some() {
+        Router::new().fallback(super::journal::journaled)
+    } else {
+        Router::new().fallback(super::dispatch::dispatch)
+    };
+    router.with_state(app)
 }

@@ -6,6 +6,7 @@
 
 pub mod examples;
 pub mod normalise;
+pub mod served;
 pub mod strategy;
 pub mod typed;
 pub mod veeam;
