@@ -8,6 +8,7 @@
 mod alk;
 mod args;
 mod auto_update;
+mod bulk;
 mod conform;
 mod demo;
 mod license;
@@ -15,6 +16,8 @@ mod licenses;
 mod output;
 mod reports;
 mod serve;
+mod table;
+mod writer;
 
 use std::process::ExitCode;
 
@@ -30,6 +33,8 @@ pub(crate) enum Failure {
     Error(crate::Error),
     /// A message (the details were printed already), with an exit code.
     Exit(u8, String),
+    /// Standard output was closed by its reader (`| head`): the command ends quietly, exit 0.
+    Closed,
 }
 
 impl From<crate::Error> for Failure {
@@ -55,7 +60,7 @@ pub fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Exit(code, message)) => {
             if !message.is_empty() {
                 eprintln!("error: {message}");
