@@ -412,3 +412,27 @@ async fn logs_carry_no_colour_codes_off_a_terminal_or_with_no_color() {
         text(&plain.stdout)
     );
 }
+
+/// `conform | head` in a CI job: the reader leaving early must not turn drift into exit 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_pipe_does_not_hide_a_failed_check() {
+    let config = SimulatorConfig::default()
+        .seed(11)
+        .backup_servers(20)
+        .api_key(KEY)
+        .drift(true);
+    let sim = Simulator::start(config).await.unwrap();
+    let mut command = command(&sim, &["conform"]);
+    let code = tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        child.wait().unwrap().code()
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(5), "drift is exit 5 whoever reads the report");
+}

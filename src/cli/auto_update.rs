@@ -124,7 +124,7 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     bar.finish_and_clear();
     if end.duplicates > 0 {
         note(&format!(
-            "note: {} server(s) came up more than once while the listing changed under the walk; each was changed once",
+            "note: {} server(s) came up more than once (named twice, or moved in the listing during the walk); each was changed once",
             end.duplicates
         ));
     }

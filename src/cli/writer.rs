@@ -47,6 +47,16 @@ pub(crate) fn write_failure(error: io::Error) -> Failure {
     }
 }
 
+/// For a command whose exit code is a verdict (`conform`, `alk check`): a reader that went away
+/// early must not turn a failed check into exit 0, so a closed pipe is let through here and the
+/// verdict decides.
+pub(crate) fn reader_may_leave(written: Result<(), Failure>) -> Result<(), Failure> {
+    match written {
+        Err(Failure::Closed) => Ok(()),
+        other => other,
+    }
+}
+
 fn json_failure(error: serde_json::Error) -> Failure {
     if error.is_io() {
         write_failure(io::Error::from(error))
