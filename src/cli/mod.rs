@@ -3,7 +3,8 @@
 //! Exit codes: `0` success; `1` the operation failed, or a bulk change failed for at least one
 //! server; `2` the command line is wrong; `3` authentication or permission refused; `4` VSPC
 //! could not be reached (connection, TLS, timeout); `5` the contract check found drift;
-//! `6` an ALK endpoint is unreachable.
+//! `6` an ALK endpoint is unreachable. A reader that closes standard output early (`| head`)
+//! ends a listing quietly with `0`; a check (`conform`, `alk check`) still exits with its verdict.
 
 mod alk;
 mod args;
