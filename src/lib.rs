@@ -19,6 +19,7 @@ pub mod error;
 pub mod hooks;
 pub mod legacy;
 mod licenses;
+mod nulls;
 pub mod paging;
 pub mod patch;
 pub mod product;

@@ -1,4 +1,5 @@
-//! Every licensing operation called once through the public API, over real HTTP, with the
+//! Every operation of the spec (the licensing ones, the token, and the async-action ones a 202
+//! leads to) called through the public API, over real HTTP, with the
 //! request the client sends checked: method, path, query, headers and body. The server answers
 //! with the spec's own examples, so the answers are decoded into the typed model as well.
 #![cfg(feature = "simulator")]
@@ -7,15 +8,16 @@
 mod recorder;
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use futures::TryStreamExt;
-use recorder::{operation_for, spec, Recorded, Recorder};
+use recorder::{operation_for, Canned, Recorded, Recorder};
 use serde_json::json;
 use uuid::Uuid;
 use vspc_licensing::contract::Spec;
 use vspc_licensing::enums::{OrganizationType, SectionForDelete, ServerType};
 use vspc_licensing::query::{Filter, ListQuery, Select, Sort};
-use vspc_licensing::{Client, LicenseFile, Product, UsageFilter};
+use vspc_licensing::{AsyncActionPolicy, Client, LicenseFile, Product, UsageFilter};
 
 const KEY: &str = "test-api-key-0123";
 const UID: &str = "6f1c2e8a-0b4d-4c3e-9a7f-1d2e3f4a5b6c";
@@ -79,7 +81,7 @@ fn assert_multipart(request: &Recorded) {
 }
 
 #[tokio::test]
-async fn every_licensing_operation_sends_the_request_the_spec_describes() {
+async fn every_operation_sends_the_request_the_spec_describes() {
     let recorder = Recorder::start().await;
     let client = Client::builder(recorder.url())
         .api_key(KEY)
@@ -87,13 +89,12 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .unwrap();
     let mut seen = BTreeSet::new();
     let mut rendered = String::new();
-    let mut check = |recorder: &Recorder,
+    let mut check = |request: Recorded,
                      operation: &str,
                      method: &str,
                      path: &str,
                      query: &[(&str, &str)]|
      -> Recorded {
-        let request = only(recorder);
         assert_eq!(common_checks(&request), operation);
         // The spec itself judges the request: parameters, headers and body.
         let relative = request.path.strip_prefix("/api/v3").unwrap();
@@ -134,7 +135,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     // Cloud Connect sites
     assert_eq!(client.site_licenses().await.unwrap().len(), 1);
     check(
-        &recorder,
+        only(&recorder),
         "GetSiteLicenses",
         "GET",
         "/api/v3/licensing/sites",
@@ -142,7 +143,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
     client.license(Product::Site, Some(uid())).await.unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetSiteLicense",
         "GET",
         &format!("/api/v3/licensing/sites/{UID}"),
@@ -150,7 +151,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
     client.install_site_license(uid(), &file()).await.unwrap();
     let request = check(
-        &recorder,
+        only(&recorder),
         "InstallSiteLicense",
         "PUT",
         &format!("/api/v3/licensing/sites/{UID}"),
@@ -162,7 +163,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     let request = check(
-        &recorder,
+        only(&recorder),
         "PatchSiteLicense",
         "PATCH",
         &format!("/api/v3/licensing/sites/{UID}"),
@@ -175,7 +176,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "UpdateSiteLicense",
         "POST",
         &format!("/api/v3/licensing/sites/{UID}/update"),
@@ -202,7 +203,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         ("sort", sort),
     ];
     check(
-        &recorder,
+        only(&recorder),
         "GetLicensingReports",
         "GET",
         "/api/v3/licensing/reports",
@@ -214,7 +215,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetLatestLicensingReports",
         "GET",
         "/api/v3/licensing/reports/latest",
@@ -223,7 +224,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     let csv = client.download_license_report_csv(202610).await.unwrap();
     assert!(csv.starts_with(b"Organization,"), "{csv:?}");
     check(
-        &recorder,
+        only(&recorder),
         "DownloadLicensingReportCsv",
         "GET",
         "/api/v3/licensing/reports/202610/csv",
@@ -235,7 +236,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetLicensingReportsForDate",
         "GET",
         "/api/v3/licensing/reports/2026-10",
@@ -243,7 +244,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
     client.finalize_license_reports().await.unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "FinalizeLicensingReports",
         "POST",
         "/api/v3/licensing/reports/finalization",
@@ -251,7 +252,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
     client.license_report_settings().await.unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetLicensingReportsSettings",
         "GET",
         "/api/v3/licensing/reports/settings",
@@ -259,7 +260,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
     client.set_report_auto_approve(true).await.unwrap();
     let request = check(
-        &recorder,
+        only(&recorder),
         "PatchLicensingReportsSettings",
         "PATCH",
         "/api/v3/licensing/reports/settings",
@@ -280,7 +281,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .unwrap();
     assert_eq!(listed.len(), 2);
     check(
-        &recorder,
+        only(&recorder),
         "GetBackupServersLicenses",
         "GET",
         "/api/v3/licensing/backupServers",
@@ -291,7 +292,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetBackupServerLicense",
         "GET",
         &format!("/api/v3/licensing/backupServers/{UID}"),
@@ -302,7 +303,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     assert_multipart(&check(
-        &recorder,
+        only(&recorder),
         "InstallBackupServerLicense",
         "PUT",
         &format!("/api/v3/licensing/backupServers/{UID}"),
@@ -317,7 +318,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "DeleteBackupServerLicense",
         "DELETE",
         &format!("/api/v3/licensing/backupServers/{UID}"),
@@ -328,7 +329,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "DeleteBackupServerLicense",
         "DELETE",
         &format!("/api/v3/licensing/backupServers/{UID}"),
@@ -339,7 +340,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     let request = check(
-        &recorder,
+        only(&recorder),
         "PatchBackupServerLicense",
         "PATCH",
         &format!("/api/v3/licensing/backupServers/{UID}"),
@@ -351,7 +352,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "UpdateBackupServerLicense",
         "POST",
         &format!("/api/v3/licensing/backupServers/{UID}/update"),
@@ -365,7 +366,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetVOneServersLicenses",
         "GET",
         "/api/v3/licensing/voneServers",
@@ -376,7 +377,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetVOneServerLicense",
         "GET",
         &format!("/api/v3/licensing/voneServers/{UID}"),
@@ -387,7 +388,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     assert_multipart(&check(
-        &recorder,
+        only(&recorder),
         "InstallVOneServerLicense",
         "PUT",
         &format!("/api/v3/licensing/voneServers/{UID}"),
@@ -398,7 +399,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "DeleteVOneServerLicense",
         "DELETE",
         &format!("/api/v3/licensing/voneServers/{UID}"),
@@ -409,7 +410,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "PatchVOneServerLicense",
         "PATCH",
         &format!("/api/v3/licensing/voneServers/{UID}"),
@@ -420,7 +421,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "UpdateVOneServerLicense",
         "POST",
         &format!("/api/v3/licensing/voneServers/{UID}/update"),
@@ -436,7 +437,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     assert!(err.to_string().contains("ignores `offset`"), "{err}");
     // The example page says offset 0 while offset 7 was asked: the paging guard refuses it.
     check(
-        &recorder,
+        only(&recorder),
         "GetVb365ServersLicenses",
         "GET",
         "/api/v3/licensing/vb365Servers",
@@ -447,7 +448,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetVb365ServerLicense",
         "GET",
         &format!("/api/v3/licensing/vb365Servers/{UID}"),
@@ -458,7 +459,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     assert_multipart(&check(
-        &recorder,
+        only(&recorder),
         "InstallVb365ServerLicense",
         "PUT",
         &format!("/api/v3/licensing/vb365Servers/{UID}"),
@@ -469,7 +470,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "PatchVb365ServerLicense",
         "PATCH",
         &format!("/api/v3/licensing/vb365Servers/{UID}"),
@@ -480,7 +481,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         .await
         .unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "UpdateVb365ServerLicense",
         "POST",
         &format!("/api/v3/licensing/vb365Servers/{UID}/update"),
@@ -490,7 +491,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     // The console
     client.license(Product::Console, None).await.unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "GetConsoleLicenseInformation",
         "GET",
         "/api/v3/licensing/console",
@@ -498,7 +499,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     );
     client.install_console_license(&file()).await.unwrap();
     assert_multipart(&check(
-        &recorder,
+        only(&recorder),
         "InstallConsoleLicense",
         "PUT",
         "/api/v3/licensing/console",
@@ -506,7 +507,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     ));
     client.renew_license(Product::Console, None).await.unwrap();
     check(
-        &recorder,
+        only(&recorder),
         "UpdateConsoleLicense",
         "POST",
         "/api/v3/licensing/console/update",
@@ -520,7 +521,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
             .is_auto_update_enabled
     );
     check(
-        &recorder,
+        only(&recorder),
         "GetConsoleLicenseSettings",
         "GET",
         "/api/v3/licensing/console/settings",
@@ -543,7 +544,7 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
     assert_eq!(usage[0].servers[0].workloads[0].used_count, 42);
     let org = org.to_string();
     check(
-        &recorder,
+        only(&recorder),
         "GetOrganizationsLicenseUsage",
         "GET",
         "/api/v3/licensing/usage/organizations",
@@ -556,20 +557,137 @@ async fn every_licensing_operation_sends_the_request_the_spec_describes() {
         ],
     );
 
-    // Every licensing operation of the spec was exercised.
-    let in_spec: BTreeSet<String> = spec()["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(path, _)| path.starts_with("/licensing"))
-        .flat_map(|(_, item)| {
-            item.as_object()
-                .unwrap()
-                .values()
-                .filter_map(|op| op.get("operationId")?.as_str().map(str::to_owned))
-        })
+    // Async actions: a read answered 202 is followed to its result ...
+    let action = Uuid::from_u128(0x97431954_0dd7_472a_8cb7_d0cb0fbccaf7);
+    let action_path = format!("/api/v3/asyncActions/{action}");
+    let accepted = || Canned {
+        status: 202,
+        headers: vec![(
+            "location".into(),
+            format!("{}{action_path}", recorder.url()),
+        )],
+        body: Vec::new(),
+    };
+    recorder.push([
+        accepted(),
+        Canned::json(
+            200,
+            json!({ "data": {
+                "id": action,
+                "initiatorUid": "3e1b1c52-7b8e-4d55-b0c1-3f5e9e2e7a10",
+                "actionName": "GetBackupServerLicense",
+                "status": "succeed",
+                "queryParameters": {},
+            } }),
+        ),
+    ]);
+    let followed = client
+        .license(Product::BackupServer, Some(uid()))
+        .await
+        .unwrap();
+    assert_eq!(followed.auto_update_enabled(), Some(true));
+    let mut flow = recorder.take().into_iter();
+    let path = format!("/api/v3/licensing/backupServers/{UID}");
+    let steps = [
+        ("GetBackupServerLicense", "GET", path.clone()),
+        ("GetAsyncAction", "GET", action_path.clone()),
+        (
+            "GetAsyncActionResult",
+            "GET",
+            format!("{action_path}/result"),
+        ),
+    ];
+    for (operation, method, path) in &steps {
+        let request = flow
+            .next()
+            .unwrap_or_else(|| panic!("no {operation} request"));
+        check(request, operation, method, path, &[]);
+    }
+    assert!(flow.next().is_none());
+    // ... and one that outlives the policy's timeout is canceled.
+    let impatient = Client::builder(recorder.url())
+        .api_key(KEY)
+        .async_actions(
+            AsyncActionPolicy::default()
+                .timeout(Duration::ZERO)
+                .poll_interval(Duration::from_millis(1), Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    recorder.push([accepted()]);
+    let err = impatient
+        .license(Product::BackupServer, Some(uid()))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+    let mut flow = recorder.take().into_iter();
+    let steps = [
+        ("GetBackupServerLicense", "GET", path.clone()),
+        ("GetAsyncAction", "GET", action_path.clone()),
+        ("CancelAsyncAction", "DELETE", action_path.clone()),
+    ];
+    for (operation, method, path) in &steps {
+        let request = flow
+            .next()
+            .unwrap_or_else(|| panic!("no {operation} request"));
+        check(request, operation, method, path, &[]);
+    }
+    assert!(flow.next().is_none());
+
+    // Signing in with a user name and password: the token request, then the call with the
+    // access token it returned.
+    let signed_in = Client::builder(recorder.url())
+        .credentials("msp-automation", "correct-horse-battery-staple")
+        .build()
+        .unwrap();
+    signed_in.license(Product::Console, None).await.unwrap();
+    let mut flow = recorder.take().into_iter();
+    let token = flow.next().expect("a token request");
+    let violations = Spec::embedded().validate_request(
+        "OAuth2IssueToken",
+        token.method.as_str(),
+        token.path.strip_prefix("/api/v3").unwrap(),
+        token
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec())),
+        &token.body,
+    );
+    assert!(violations.is_empty(), "OAuth2IssueToken: {violations:#?}");
+    assert_eq!(
+        (token.method.as_str(), token.path.as_str()),
+        ("POST", "/api/v3/token")
+    );
+    assert!(token.header("authorization").is_none());
+    assert!(
+        token.header("x-request-id").is_none(),
+        "/token takes no X-Request-id"
+    );
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&token.body)
+        .into_owned()
         .collect();
-    assert_eq!(in_spec.len(), 34);
+    assert!(
+        form.contains(&("grant_type".into(), "password".into())),
+        "{form:?}"
+    );
+    rendered.push_str(
+        &render("OAuth2IssueToken", &token).replace("correct-horse-battery-staple", "[password]"),
+    );
+    seen.insert("OAuth2IssueToken".to_owned());
+    let call = flow.next().expect("the call after signing in");
+    assert_eq!(
+        call.header("authorization"),
+        Some("Bearer eyJhbGciOiJSUzI1NiJ9.access.sig")
+    );
+    assert!(flow.next().is_none());
+
+    // Every operation of the spec was exercised.
+    let in_spec: BTreeSet<String> = Spec::embedded()
+        .operations()
+        .iter()
+        .map(|operation| operation.operation_id.clone())
+        .collect();
+    assert_eq!(in_spec.len(), 38);
     assert_eq!(seen, in_spec);
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));

@@ -578,7 +578,9 @@ async fn async_answers_and_action_endpoints_follow_the_spec() {
                 "UpdateSiteLicense".to_owned(),
                 "UpdateVb365ServerLicense".to_owned(),
             ])))
-            .async_delay(Duration::from_millis(100)),
+            // Long enough that the action is still running when the test asks for its result
+            // and cancels the second one, however slowly a loaded machine answers.
+            .async_delay(Duration::from_secs(2)),
     )
     .await
     .unwrap();
@@ -620,7 +622,27 @@ async fn async_answers_and_action_endpoints_follow_the_spec() {
             .0,
         409
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Wait for the action to finish (polling, not a fixed sleep).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let state: Value = c
+            .get(&location)
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if state["data"]["status"] != "running" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the action never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         checker
             .check("GetAsyncAction", c.get(&location).bearer_auth(KEY))

@@ -172,7 +172,7 @@ fn drift_finds_undocumented_fields_at_every_depth() {
 
     // Open maps (`queryParameters`) and open objects (`AsyncActionResult`) take any key.
     let mut action = example("AsyncActionInfo");
-    action["queryParameters"] = json!({"limit": "5"});
+    action["queryParameters"] = json!({"limit": ["5"]});
     let bytes = serde_json::to_vec(&json!({"data": action})).unwrap();
     assert!(spec
         .response_drift("GetAsyncAction", 200, Some("application/json"), &bytes)
@@ -232,7 +232,7 @@ fn path_parameters_are_matched_and_checked() {
     let found = request(
         "DeleteBackupServerLicense",
         "DELETE",
-        "/licensing/backupServers/xyz",
+        "/licensing/backupServers/xyz?sectionForDelete=All",
         &[],
         b"",
     );
@@ -247,7 +247,8 @@ fn path_parameters_are_matched_and_checked() {
         &[],
         b"",
     );
-    assert_eq!(found.len(), 2, "{found:?}");
+    // Both path parameters fail, and the required `sectionForDelete` is missing.
+    assert_eq!(found.len(), 3, "{found:?}");
     assert_eq!(
         request(
             "GetLicensingReportsForDate",

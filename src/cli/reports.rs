@@ -76,10 +76,10 @@ fn report_row(r: &SingleLicenseReport) -> Vec<Vec<String>> {
             .as_ref()
             .map_or("-".into(), ToString::to_string),
         p.map_or("-".into(), |p| {
-            p.report_interval.start_of_interval.to_string()
+            p.report_interval.start_of_interval.date_naive().to_string()
         }),
         p.map_or("-".into(), |p| {
-            p.report_interval.end_of_interval.to_string()
+            p.report_interval.end_of_interval.date_naive().to_string()
         }),
         r.report_summary
             .as_ref()

@@ -3,7 +3,9 @@
 //! OpenAPI 3.0 schemas are close to JSON Schema but not the same language, and a JSON Schema
 //! validator given them as written would silently accept or reject the wrong things:
 //!
-//! * `nullable: true` has no JSON Schema meaning: it becomes `null` joining the `type` list,
+//! * `nullable: true` has no JSON Schema meaning: it becomes `null` joining the `type` list (or,
+//!   beside an `allOf`, `null` skips the members: `if null` / `else allOf`, or an `anyOf` of
+//!   `null` and the schema when there is no `type`),
 //!   and joining the `enum` list when there is one (otherwise the enum still refuses `null`);
 //! * OpenAPI 3.0 ignores every sibling of `$ref`, JSON Schema 2020-12 applies them: siblings
 //!   are dropped;
@@ -161,6 +163,28 @@ fn apply_exclusive_bounds(out: &mut Map<String, Value>) {
 }
 
 fn make_nullable(out: &mut Map<String, Value>) {
+    // `nullable` beside an `allOf` is how OpenAPI 3.0 makes a `$ref` nullable
+    // (`meta.pagingInfo`): the members would refuse `null` themselves, so `null` is offered as
+    // an alternative to the whole schema.
+    if let (Some(Value::String(single)), Some(all_of)) =
+        (out.get("type").cloned(), out.get("allOf").cloned())
+    {
+        // With its own `type`, a value of another type still fails on `type` (a type
+        // mismatch, not a failed alternative); `null` skips the members.
+        out.remove("allOf");
+        out.insert("type".into(), json!([single, "null"]));
+        out.insert("if".into(), json!({ "type": "null" }));
+        out.insert("else".into(), json!({ "allOf": all_of }));
+        return;
+    }
+    if out.contains_key("allOf") {
+        let schema = std::mem::take(out);
+        out.insert(
+            "anyOf".into(),
+            json!([{ "type": "null" }, Value::Object(schema)]),
+        );
+        return;
+    }
     match out.get_mut("type") {
         Some(Value::String(single)) => {
             let single = std::mem::take(single);
@@ -186,6 +210,31 @@ mod tests {
         assert_eq!(
             converted,
             json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
+    }
+
+    #[test]
+    fn nullable_all_of_accepts_null_or_the_referenced_schema() {
+        let converted = to_json_schema(&json!({
+            "type": "object",
+            "nullable": true,
+            "allOf": [{"$ref": "#/components/schemas/PagingInformation"}]
+        }));
+        assert_eq!(
+            converted,
+            json!({
+                "type": ["object", "null"],
+                "if": {"type": "null"},
+                "else": {"allOf": [{"$ref": "#/$defs/PagingInformation"}]}
+            })
+        );
+        let untyped = to_json_schema(&json!({
+            "nullable": true,
+            "allOf": [{"$ref": "#/components/schemas/PagingInformation"}]
+        }));
+        assert_eq!(
+            untyped,
+            json!({"anyOf": [{"type": "null"}, {"allOf": [{"$ref": "#/$defs/PagingInformation"}]}]})
         );
     }
 

@@ -304,7 +304,15 @@ fn parameter(document: &Value, raw: &Value) -> Result<Parameter, SpecError> {
         required: p.get("required").and_then(Value::as_bool).unwrap_or(false),
         schema,
         content_type,
-        example: p.get("example").cloned(),
+        // A `content:` parameter keeps its example on the media type (OpenAPI 3.0 allows no
+        // parameter-level `example` next to `content`).
+        example: p.get("example").cloned().or_else(|| {
+            p.get("content")
+                .and_then(Value::as_object)
+                .and_then(|content| content.values().next())
+                .and_then(|media| media.get("example"))
+                .cloned()
+        }),
     })
 }
 

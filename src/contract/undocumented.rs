@@ -28,6 +28,14 @@ pub(crate) fn walk(
     let Ok(schema) = resolve(document, schema) else {
         return;
     };
+    // A single-member `allOf` is a nullable `$ref` (`meta.pagingInfo`): walk the member.
+    if let Some([only]) = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        return walk(document, only, instance, pointer, found, depth + 1);
+    }
     match instance {
         Value::Object(object) => {
             let properties = schema.get("properties").and_then(Value::as_object);

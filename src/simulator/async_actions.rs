@@ -42,10 +42,18 @@ impl AsyncActions {
         query: &[(String, String)],
         body: &[u8],
     ) {
-        let query: serde_json::Map<String, Value> = query
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        // Each name maps to all its values, as VSPC reports them (`additionalProperties` is an
+        // array of strings in the spec).
+        let mut query_values: serde_json::Map<String, Value> = serde_json::Map::new();
+        for (k, v) in query {
+            if let Value::Array(values) = query_values
+                .entry(k.clone())
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                values.push(Value::String(v.clone()));
+            }
+        }
+        let query = query_values;
         let body = if body.is_empty() {
             Value::Null
         } else {

@@ -79,7 +79,7 @@ fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
                 query.limit = usize::MAX;
             }
             if query.select.is_empty() && !drift {
-                return Reply::ok(&query::typed_page(items, &query));
+                return Reply::ok(&query::typed_page(items, &query, shape));
             }
             Reply::ok(&query::page(
                 items,
@@ -209,6 +209,13 @@ fn license_op<T: LicenseResource + schemars::JsonSchema>(
                 .find(|(k, _)| k == "sectionForDelete")
                 .map(|(_, v)| v.as_str());
             let section = match section {
+                // Required for a backup server, as in Veeam's documents for every version.
+                None if matches!(T::KIND, Kind::BackupServer) => {
+                    return Reply::bad_request(
+                        code::INVALID_PARAMETER,
+                        "sectionForDelete is required: All, Instance or Socket.",
+                    )
+                }
                 None => SectionForDelete::All,
                 Some(text) => match SectionForDelete::parse(text) {
                     SectionForDelete::Unknown(_) => {

@@ -17,7 +17,11 @@ pub(crate) fn apply<T: Serialize + DeserializeOwned>(
     body: &[u8],
     writable: &[&str],
 ) -> Result<T, Reply> {
-    let patch: json_patch::Patch = serde_json::from_slice(body)
+    let mut document: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| refused(format!("The body is not a JSON Patch document: {e}")))?;
+    let current_value = serde_json::to_value(current).map_err(|e| refused(e.to_string()))?;
+    read_as_vspc_does(&mut document, &current_value, writable);
+    let patch: json_patch::Patch = serde_json::from_value(document)
         .map_err(|e| refused(format!("The body is not a JSON Patch document: {e}")))?;
     check_from_members(body)?;
     if patch.0.is_empty() {
@@ -65,4 +69,57 @@ fn check_from_members(body: &[u8]) -> Result<(), Reply> {
         }
     }
     Ok(())
+}
+
+/// Gives a JSON Patch the meaning VSPC gives it, which is looser than RFC 6902:
+///
+/// * Veeam's schema types `value` as a string, and its documents (3.6.1 and later) and its
+///   Python client send `"value": "true"`, while the 3.5.1 document sends `true`: a string
+///   holding `true`/`false` (any case) or a number, aimed at a boolean or numeric property,
+///   is that boolean or number, as the console's .NET binder reads it;
+/// * property names match without regard to case (`/AutoApprove` is `/autoApprove`, as in
+///   Veeam's report-settings example), as ASP.NET's JSON Patch does.
+///
+/// Anything else is left as sent, for the checks that follow to accept or refuse.
+fn read_as_vspc_does(
+    document: &mut serde_json::Value,
+    current: &serde_json::Value,
+    writable: &[&str],
+) {
+    use serde_json::Value;
+    let Some(operations) = document.as_array_mut() else {
+        return;
+    };
+    for operation in operations {
+        let Some(fields) = operation.as_object_mut() else {
+            continue;
+        };
+        if let Some(Value::String(path)) = fields.get_mut("path") {
+            if let Some(spelled) = writable.iter().find(|w| w.eq_ignore_ascii_case(path)) {
+                *path = (*spelled).to_owned();
+            }
+        }
+        let target = fields
+            .get("path")
+            .and_then(Value::as_str)
+            .and_then(|path| current.pointer(path));
+        let coerced = match (target, fields.get("value")) {
+            (Some(Value::Bool(_)), Some(Value::String(text))) => {
+                match text.to_ascii_lowercase().as_str() {
+                    "true" => Some(Value::Bool(true)),
+                    "false" => Some(Value::Bool(false)),
+                    _ => None,
+                }
+            }
+            (Some(Value::Number(_)), Some(Value::String(text))) => text
+                .trim()
+                .parse::<serde_json::Number>()
+                .ok()
+                .map(Value::Number),
+            _ => None,
+        };
+        if let Some(value) = coerced {
+            fields.insert("value".into(), value);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use std::any::TypeId;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{OnceLock, RwLock};
 
 use serde::Serialize;
@@ -15,20 +15,43 @@ use crate::types::{FilterExpression, SelectExpression, SortExpression};
 
 use super::response::{code, Reply};
 
-/// What the schema says about a resource: every property path, and the required top-level ones.
+/// How the values of a property compare, from its schema's `format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// `date-time`: instants, whatever offset and fraction they are written with.
+    DateTime,
+    /// `uuid`: the same UID in upper or lower case.
+    Uuid,
+}
+
+/// What the schema says about a resource: every property path, how the values at a path
+/// compare, and the required properties of the object at each path (`""` is the resource).
 #[derive(Debug, Default)]
 pub(crate) struct Shape {
     paths: HashSet<String>,
-    required: Vec<String>,
+    formats: HashMap<String, Format>,
+    required: HashMap<String, Vec<String>>,
 }
 
-fn collect_paths(
-    schema: &Value,
-    defs: &Value,
-    prefix: &str,
-    depth: usize,
-    out: &mut HashSet<String>,
-) {
+impl Shape {
+    fn required_at(&self, prefix: &str) -> &[String] {
+        self.required.get(prefix).map_or(&[], Vec::as_slice)
+    }
+
+    fn format(&self, path: &str) -> Option<Format> {
+        self.formats.get(path).copied()
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn collect_paths(schema: &Value, defs: &Value, prefix: &str, depth: usize, out: &mut Shape) {
     if depth > 8 {
         return;
     }
@@ -37,6 +60,14 @@ fn collect_paths(
             collect_paths(target, defs, prefix, depth + 1, out);
         }
         return;
+    }
+    let format = match schema.get("format").and_then(Value::as_str) {
+        Some("date-time") => Some(Format::DateTime),
+        Some("uuid") => Some(Format::Uuid),
+        _ => None,
+    };
+    if let Some(format) = format {
+        out.formats.insert(prefix.to_owned(), format);
     }
     for combinator in ["anyOf", "oneOf", "allOf"] {
         if let Some(parts) = schema.get(combinator).and_then(Value::as_array) {
@@ -48,14 +79,17 @@ fn collect_paths(
     if let Some(items) = schema.get("items") {
         collect_paths(items, defs, prefix, depth + 1, out);
     }
+    let required = crate::contract::strings(schema.get("required"));
+    if !required.is_empty() {
+        out.required
+            .entry(prefix.to_owned())
+            .or_default()
+            .extend(required);
+    }
     if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
         for (name, property) in properties {
-            let path = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}.{name}")
-            };
-            out.insert(path.clone());
+            let path = join(prefix, name);
+            out.paths.insert(path.clone());
             collect_paths(property, defs, &path, depth + 1, out);
         }
     }
@@ -75,10 +109,9 @@ pub(crate) fn shape_of<T: schemars::JsonSchema + 'static>() -> &'static Shape {
         let schema = schemars::schema_for!(T);
         let schema = schema.as_value();
         let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
-        let mut paths = HashSet::new();
-        collect_paths(schema, &defs, "", 0, &mut paths);
-        let required = crate::contract::strings(schema.get("required"));
-        Box::leak(Box::new(Shape { paths, required }))
+        let mut shape = Shape::default();
+        collect_paths(schema, &defs, "", 0, &mut shape);
+        Box::leak(Box::new(shape))
     })
 }
 
@@ -146,6 +179,19 @@ fn check_filter(shape: &Shape, expression: &FilterExpression) -> Result<(), Repl
                 return Err(invalid(format!(
                     "filter: the value of `{operation}` must be an array."
                 )));
+            }
+            if shape.format(property) == Some(Format::DateTime)
+                && operation != &FilterOperation::Contains
+            {
+                let not_a_time = as_list(value)
+                    .into_iter()
+                    .find_map(|item| item.as_str().filter(|text| instant(text).is_none()));
+                if let Some(text) = not_a_time {
+                    return Err(invalid(format!(
+                        "filter: `{property}` is a date and time, and `{text}` is not one \
+                         (e.g. 2026-12-22T00:00:00Z, 2026-12-22T00:00:00 or 2026-12-22)."
+                    )));
+                }
             }
             if let Some(FilterCollation::Unknown(other)) = &expression.collation {
                 return Err(invalid(format!("filter: unknown collation `{other}`.")));
@@ -266,10 +312,59 @@ fn fold(text: &str, collation: &FilterCollation) -> String {
     }
 }
 
-fn compare(a: &Value, b: &Value, collation: &FilterCollation) -> Option<Ordering> {
+/// A date-time as a .NET console reads one: RFC 3339 with any offset and fraction; without an
+/// offset, or a date alone (midnight), it is taken as UTC.
+fn instant(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(instant);
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|day| day.and_hms_opt(0, 0, 0))
+        })?;
+    Some(Utc.from_utc_datetime(&naive).fixed_offset())
+}
+
+/// Two strings of a formatted property compared by what they mean: instants for date-times
+/// (`2018-10-24T14:00:00.0000000-07:00` is `2018-10-24T21:00:00Z`), UIDs whatever their case.
+/// `None` when either side is not of the format.
+fn compare_formatted(x: &str, y: &str, format: Option<Format>) -> Option<Ordering> {
+    match format? {
+        Format::DateTime => {
+            let x = instant(x)?;
+            let y = instant(y)?;
+            Some(x.cmp(&y))
+        }
+        Format::Uuid => {
+            let x = uuid::Uuid::parse_str(x).ok()?;
+            let y = uuid::Uuid::parse_str(y).ok()?;
+            Some(x.cmp(&y))
+        }
+    }
+}
+
+fn compare(
+    a: &Value,
+    b: &Value,
+    collation: &FilterCollation,
+    format: Option<Format>,
+) -> Option<Ordering> {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
         (Value::String(x), Value::String(y)) => {
+            if let Some(ordering) = compare_formatted(x, y, format) {
+                return Some(ordering);
+            }
+            // Part of a UID (for `contains`) is still hexadecimal in either case.
+            let collation = if format == Some(Format::Uuid) {
+                &FilterCollation::Ignorecase
+            } else {
+                collation
+            };
             let ordering = fold(x, collation).cmp(&fold(y, collation));
             // Lexicographic order breaks ties of case-insensitive order by the exact text.
             Some(if *collation == FilterCollation::Lexicographic {
@@ -284,12 +379,12 @@ fn compare(a: &Value, b: &Value, collation: &FilterCollation) -> Option<Ordering
     }
 }
 
-fn equal(a: &Value, b: &Value, collation: &FilterCollation) -> bool {
+fn equal(a: &Value, b: &Value, collation: &FilterCollation, format: Option<Format>) -> bool {
     match (a, b) {
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| equal(x, y, collation))
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| equal(x, y, collation, format))
         }
-        _ => compare(a, b, collation) == Some(Ordering::Equal),
+        _ => compare(a, b, collation, format) == Some(Ordering::Equal),
     }
 }
 
@@ -302,65 +397,64 @@ fn as_list(value: &Value) -> Vec<&Value> {
 }
 
 /// Whether a resource meets a condition.
-pub(crate) fn matches(resource: &Value, expression: &FilterExpression) -> bool {
-    let collation = expression
+pub(crate) fn matches(resource: &Value, expression: &FilterExpression, shape: &Shape) -> bool {
+    let mut collation = expression
         .collation
         .clone()
         .unwrap_or(FilterCollation::Ordinal);
-    let actual_value = lookup(resource, expression.property.as_deref().unwrap_or(""));
+    let property = expression.property.as_deref().unwrap_or("");
+    let format = shape.format(property);
+    if format == Some(Format::Uuid) {
+        collation = FilterCollation::Ignorecase;
+    }
+    let actual_value = lookup(resource, property);
     let actual = || actual_value.as_ref();
     let expected = expression.value.as_ref().unwrap_or(&Value::Null);
+    let equal = |a: &Value, b: &Value| equal(a, b, &collation, format);
+    let compare = |a: &Value, b: &Value| compare(a, b, &collation, format);
     match &expression.operation {
-        FilterOperation::And => expression.items.iter().all(|e| matches(resource, e)),
-        FilterOperation::Or => expression.items.iter().any(|e| matches(resource, e)),
-        FilterOperation::Not => !expression.items.iter().all(|e| matches(resource, e)),
-        FilterOperation::Equals => equal(actual(), expected, &collation),
-        FilterOperation::NotEquals => !equal(actual(), expected, &collation),
-        FilterOperation::LessThan => {
-            compare(actual(), expected, &collation) == Some(Ordering::Less)
-        }
+        FilterOperation::And => expression.items.iter().all(|e| matches(resource, e, shape)),
+        FilterOperation::Or => expression.items.iter().any(|e| matches(resource, e, shape)),
+        FilterOperation::Not => !expression.items.iter().all(|e| matches(resource, e, shape)),
+        FilterOperation::Equals => equal(actual(), expected),
+        FilterOperation::NotEquals => !equal(actual(), expected),
+        FilterOperation::LessThan => compare(actual(), expected) == Some(Ordering::Less),
         FilterOperation::LessThanOrEqual => matches!(
-            compare(actual(), expected, &collation),
+            compare(actual(), expected),
             Some(Ordering::Less | Ordering::Equal)
         ),
-        FilterOperation::GreaterThan => {
-            compare(actual(), expected, &collation) == Some(Ordering::Greater)
-        }
-        FilterOperation::GreaterThanOrEqual => {
-            matches!(
-                compare(actual(), expected, &collation),
-                Some(Ordering::Greater | Ordering::Equal)
-            )
-        }
+        FilterOperation::GreaterThan => compare(actual(), expected) == Some(Ordering::Greater),
+        FilterOperation::GreaterThanOrEqual => matches!(
+            compare(actual(), expected),
+            Some(Ordering::Greater | Ordering::Equal)
+        ),
         FilterOperation::Contains => match (actual(), expected) {
             (Value::String(text), Value::String(part)) => {
                 fold(text, &collation).contains(&fold(part, &collation))
             }
-            (Value::Array(items), wanted) => {
-                items.iter().any(|item| equal(item, wanted, &collation))
-            }
+            (Value::Array(items), wanted) => items.iter().any(|item| equal(item, wanted)),
             _ => false,
         },
         FilterOperation::In => as_list(expected)
             .iter()
-            .any(|candidate| equal(actual(), candidate, &collation)),
+            .any(|candidate| equal(actual(), candidate)),
         FilterOperation::Subset => {
             let set = as_list(expected);
             as_list(actual())
                 .iter()
-                .all(|item| set.iter().any(|s| equal(item, s, &collation)))
+                .all(|item| set.iter().any(|s| equal(item, s)))
         }
         FilterOperation::Superset => {
             let have = as_list(actual());
             as_list(expected)
                 .iter()
-                .all(|wanted| have.iter().any(|h| equal(h, wanted, &collation)))
+                .all(|wanted| have.iter().any(|h| equal(h, wanted)))
         }
         FilterOperation::Unknown(_) => false,
     }
 }
 
-fn sort_order(a: &[Value], b: &[Value], sort: &[SortExpression]) -> Ordering {
+fn sort_order(a: &[Value], b: &[Value], sort: &[SortExpression], shape: &Shape) -> Ordering {
     for (i, expression) in sort.iter().enumerate() {
         let collation = expression
             .collation
@@ -371,7 +465,8 @@ fn sort_order(a: &[Value], b: &[Value], sort: &[SortExpression]) -> Ordering {
             (Value::Null, Value::Null) => Ordering::Equal,
             (Value::Null, _) => Ordering::Less,
             (_, Value::Null) => Ordering::Greater,
-            (x, y) => compare(x, y, &collation).unwrap_or(Ordering::Equal),
+            (x, y) => compare(x, y, &collation, shape.format(&expression.property))
+                .unwrap_or(Ordering::Equal),
         };
         let ordering = if expression.direction == Some(SortDirection::Descending) {
             ordering.reverse()
@@ -385,42 +480,63 @@ fn sort_order(a: &[Value], b: &[Value], sort: &[SortExpression]) -> Ordering {
     Ordering::Equal
 }
 
-/// Keeps the selected properties (and the required ones) of a resource.
+/// The selected paths as a tree; a node that was itself selected keeps its whole value.
+#[derive(Debug, Default)]
+struct Selection {
+    whole: bool,
+    children: BTreeMap<String, Selection>,
+}
+
+/// Keeps the selected properties of a resource, and the required properties of every object
+/// on the way to them (so the answer still matches the resource's schema). A path through an
+/// array selects in each element: `servers.serverType` keeps `servers` an array of objects.
 pub(crate) fn project(value: Value, select: &[String], shape: &Shape) -> Value {
     if select.is_empty() {
         return value;
     }
-    let mut out = Map::new();
-    for path in select
-        .iter()
-        .map(String::as_str)
-        .chain(shape.required.iter().map(String::as_str))
-    {
-        let found = lookup(&value, path).into_owned();
-        if found.is_null() && !shape.required.iter().any(|r| r == path) {
-            continue;
+    let mut tree = Selection::default();
+    for path in select {
+        let mut node = &mut tree;
+        for key in path.split('.') {
+            node = node.children.entry(key.to_owned()).or_default();
         }
-        let mut keys = path.split('.').peekable();
-        let mut target = &mut out;
-        while let Some(key) = keys.next() {
-            if keys.peek().is_none() {
-                target.insert(key.to_owned(), found.clone());
-            } else {
-                let entry = target
-                    .entry(key.to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if !entry.is_object() {
-                    break;
-                }
-                target = entry.as_object_mut().expect("checked above");
-            }
-        }
+        node.whole = true;
     }
-    Value::Object(out)
+    project_node(value, &tree, shape, "")
+}
+
+fn project_node(value: Value, selection: &Selection, shape: &Shape, prefix: &str) -> Value {
+    if selection.whole {
+        return value;
+    }
+    match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| project_node(item, selection, shape, prefix))
+                .collect(),
+        ),
+        Value::Object(mut map) => {
+            let mut out = Map::new();
+            for key in shape.required_at(prefix) {
+                if let Some(kept) = map.remove(key) {
+                    out.insert(key.clone(), kept);
+                }
+            }
+            for (key, child) in &selection.children {
+                if let Some(kept) = map.remove(key) {
+                    let path = join(prefix, key);
+                    out.insert(key.clone(), project_node(kept, child, shape, &path));
+                }
+            }
+            Value::Object(out)
+        }
+        other => other,
+    }
 }
 
 /// The indices of the items on the asked-for page (after filter and sort) and the total.
-fn chosen<T: Serialize>(items: &[T], query: &Query) -> (usize, Vec<usize>) {
+fn chosen<T: Serialize>(items: &[T], query: &Query, shape: &Shape) -> (usize, Vec<usize>) {
     let to_value = |item: &T| serde_json::to_value(item).unwrap_or(Value::Null);
     if query.filter.is_empty() && query.sort.is_empty() {
         let end = items.len().min(query.offset.saturating_add(query.limit));
@@ -430,7 +546,7 @@ fn chosen<T: Serialize>(items: &[T], query: &Query) -> (usize, Vec<usize>) {
         let mut keyed: Vec<(Vec<Value>, usize)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let value = to_value(item);
-            if query.filter.iter().all(|f| matches(&value, f)) {
+            if query.filter.iter().all(|f| matches(&value, f, shape)) {
                 let keys = query
                     .sort
                     .iter()
@@ -440,7 +556,7 @@ fn chosen<T: Serialize>(items: &[T], query: &Query) -> (usize, Vec<usize>) {
             }
         }
         if !query.sort.is_empty() {
-            keyed.sort_by(|a, b| sort_order(&a.0, &b.0, &query.sort));
+            keyed.sort_by(|a, b| sort_order(&a.0, &b.0, &query.sort, shape));
         }
         let total = keyed.len();
         (
@@ -479,8 +595,12 @@ struct TypedPagingInfo {
 /// item (a BTreeMap per object, then serialised again) was most of the simulator's cost per
 /// page in a profile; the typed items serialise to the same JSON object, only without the
 /// Value round trip.
-pub(crate) fn typed_page<'a, T: Serialize>(items: &'a [T], query: &Query) -> TypedPage<'a, T> {
-    let (total, chosen) = chosen(items, query);
+pub(crate) fn typed_page<'a, T: Serialize>(
+    items: &'a [T],
+    query: &Query,
+    shape: &Shape,
+) -> TypedPage<'a, T> {
+    let (total, chosen) = chosen(items, query, shape);
     let data: Vec<&T> = chosen.iter().map(|&i| &items[i]).collect();
     TypedPage {
         meta: TypedPageMeta {
@@ -503,7 +623,7 @@ pub(crate) fn page<T: Serialize>(
     adjust: &dyn Fn(&mut Value),
 ) -> Value {
     let to_value = |item: &T| serde_json::to_value(item).unwrap_or(Value::Null);
-    let (total, chosen) = chosen(items, query);
+    let (total, chosen) = chosen(items, query, shape);
     let data: Vec<Value> = chosen
         .iter()
         .map(|&i| {
@@ -524,6 +644,10 @@ mod tests {
 
     fn condition(text: Value) -> FilterExpression {
         serde_json::from_value(text).unwrap()
+    }
+
+    fn matches(resource: &Value, expression: &FilterExpression) -> bool {
+        super::matches(resource, expression, &Shape::default())
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Routing: which operation of the spec a method and path name, with its path parameters.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use uuid::Uuid;
 
 use super::response::{code, Reply};
@@ -104,13 +105,49 @@ pub(crate) fn uid(text: &str, name: &str) -> Result<Uuid, Reply> {
     })
 }
 
-fn not_allowed(method: &Method) -> Reply {
+fn not_allowed(method: &Method, allow: &str) -> Reply {
     Reply::error(
         StatusCode::METHOD_NOT_ALLOWED,
         "logical",
         code::NOT_ALLOWED,
-        format!("{method} is not allowed here."),
+        format!("{method} is not allowed here; {allow} is."),
     )
+    .with_header(
+        header::ALLOW,
+        HeaderValue::from_str(allow).unwrap_or(HeaderValue::from_static("")),
+    )
+}
+
+/// The methods the spec declares on the path (relative to `/api/v3`), as an `Allow` value; a
+/// template whose segments are literal wins over one with parameters, as in OpenAPI path
+/// matching (`/licensing/reports/latest` is not `/licensing/reports/{date}`). Empty when the
+/// spec has no such path.
+fn allowed_methods(relative: &str) -> String {
+    let operations = crate::contract::Spec::embedded().operations();
+    let matching: Vec<_> = operations
+        .iter()
+        .filter(|operation| operation.match_path(relative).is_some())
+        .collect();
+    let parameters = |template: &str| template.matches('{').count();
+    let Some(fewest) = matching.iter().map(|o| parameters(&o.path)).min() else {
+        return String::new();
+    };
+    let methods: BTreeSet<&str> = matching
+        .iter()
+        .filter(|o| parameters(&o.path) == fewest)
+        .map(|o| o.method.as_str())
+        .collect();
+    methods.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+/// A method the path does not serve: `405` with `Allow` when the spec has the path, else `404`.
+fn unrouted(method: &Method, path: &str, relative: &str) -> Reply {
+    let allow = allowed_methods(relative);
+    if allow.is_empty() {
+        Reply::not_found(format!("There is no resource at {path}."))
+    } else {
+        not_allowed(method, &allow)
+    }
 }
 
 /// Maps a method and path to an operation.
@@ -129,7 +166,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Op, Reply> {
         | ["api", "v2", "licensing", "cloudconnectLicenses", id] => {
             return match m {
                 Method::PATCH => Ok(Op::LegacyCloudConnect(uid(id, "ID")?)),
-                _ => Err(not_allowed(method)),
+                _ => Err(not_allowed(method, "PATCH")),
             };
         }
         ["api", "v3", rest @ ..] => match (rest, &m) {
@@ -173,44 +210,22 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Op, Reply> {
                     Method::PUT => Op::Install(kind, uid(id, &name)?),
                     Method::PATCH => Op::Patch(kind, uid(id, &name)?),
                     Method::DELETE if kind.deletable() => Op::Delete(kind, uid(id, &name)?),
-                    _ => return Err(not_allowed(method)),
+                    _ => return Err(unrouted(method, path, &relative(rest))),
                 }
             }
             (["licensing", segment, id, "update"], &Method::POST) if kind_of(segment).is_some() => {
                 Op::Update(kind_of(segment).expect("checked"), uid(id, "uid")?)
             }
-            (["token"] | ["asyncActions", ..] | ["licensing", ..], _) if known_path(rest) => {
-                return Err(not_allowed(method))
-            }
-            _ => return Err(Reply::not_found(format!("There is no resource at {path}."))),
+            _ => return Err(unrouted(method, path, &relative(rest))),
         },
         _ => return Err(Reply::not_found(format!("There is no resource at {path}."))),
     };
     Ok(op)
 }
 
-/// Whether some method is served at this path (so another method is a 405, not a 404).
-fn known_path(rest: &[&str]) -> bool {
-    matches!(
-        rest,
-        ["token"]
-            | ["asyncActions", _]
-            | ["asyncActions", _, "result"]
-            | [
-                "licensing",
-                "backupServers" | "sites" | "voneServers" | "vb365Servers" | "reports" | "console"
-            ]
-            | [
-                "licensing",
-                "backupServers" | "sites" | "voneServers" | "vb365Servers",
-                _
-            ]
-            | ["licensing", _, _, "update"]
-            | ["licensing", "reports", _]
-            | ["licensing", "console", "settings"]
-            | ["licensing", "reports", _, "csv"]
-            | ["licensing", "usage", "organizations"]
-    )
+/// The path below `/api/v3`, as the spec writes its paths.
+fn relative(rest: &[&str]) -> String {
+    format!("/{}", rest.join("/"))
 }
 
 /// How long an operation would take on a real server: reads are quick, patches take a moment,

@@ -338,14 +338,14 @@ fn reports(
                     used_points: Some(total),
                 }],
                 report_parameters: Some(LicenseReportParameters {
-                    generation_date: end.succ_opt().unwrap_or(end),
+                    generation_date: midnight(end.succ_opt().unwrap_or(end)),
                     license_company_name: org.name.clone(),
                     organization_name: org.name.clone(),
                     organization_uid: org.uid,
                     report_id: report_id(start, i),
                     report_interval: LicenseReportInterval {
-                        start_of_interval: start,
-                        end_of_interval: end,
+                        start_of_interval: midnight(start),
+                        end_of_interval: midnight(end),
                     },
                 }),
                 report_status: Some(if back == 1 {
@@ -564,4 +564,9 @@ pub(crate) fn seed(seed: u64, sizes: &Sizes, now: DateTime<Utc>) -> State {
     let mut rng = stream(7);
     state.usage = usage(&mut rng, &orgs, &state);
     state
+}
+
+/// A report's dates travel as date-times (midnight UTC of the day), as VSPC writes them.
+fn midnight(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
 }

@@ -8,6 +8,7 @@ pub mod examples;
 pub mod normalise;
 pub mod strategy;
 pub mod typed;
+pub mod veeam;
 
 use std::path::PathBuf;
 

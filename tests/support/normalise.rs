@@ -38,8 +38,10 @@ pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
                 .unwrap_or_default();
             let mut out = Map::new();
             for (key, child) in object {
-                let declared = properties.and_then(|p| p.get(key)).or(additional);
-                let optional = !required.contains(&key.as_str());
+                let property = properties.and_then(|p| p.get(key));
+                let declared = property.or(additional);
+                // Rules 3 and 4 are about declared members; an open map keeps its entries.
+                let optional = property.is_some() && !required.contains(&key.as_str());
                 if optional && declared.is_some() && child.is_null() {
                     continue; // rule 3
                 }

@@ -26,6 +26,20 @@ pub fn value_strategy(spec: &'static Spec, schema: &Value, depth: usize) -> Boxe
         ),
         None => (schema.clone(), depth),
     };
+    let nullable = schema.get("nullable") == Some(&Value::Bool(true));
+    // `allOf` with one member is how OpenAPI 3.0 makes a `$ref` nullable (`meta.pagingInfo`).
+    if let Some([only]) = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        let base = value_strategy(spec, only, depth);
+        return if nullable {
+            prop_oneof![1 => Just(Value::Null), 4 => base].boxed()
+        } else {
+            base
+        };
+    }
     let base = match schema.get("type").and_then(Value::as_str) {
         _ if schema.get("enum").is_some() => {
             let listed: Vec<Value> = schema["enum"].as_array().cloned().unwrap_or_default();
@@ -63,7 +77,7 @@ pub fn value_strategy(spec: &'static Spec, schema: &Value, depth: usize) -> Boxe
         Some("boolean") => any::<bool>().prop_map(Value::Bool).boxed(),
         _ => any_scalar(),
     };
-    if schema.get("nullable") == Some(&Value::Bool(true)) {
+    if nullable {
         prop_oneof![1 => Just(Value::Null), 4 => base].boxed()
     } else {
         base
