@@ -452,6 +452,28 @@ fn null_lists_read_as_empty(file: &mut syn::File) {
     fn is_collection(ty: &syn::Type) -> bool {
         matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec" || s.ident == "HashMap"))
     }
+    // An optional string with a default of its own (ResponseError.message, absent from a
+    // throttling answer) is a plain `String` with `#[serde(default)]`: a `null` there means
+    // absent too, so it reads as the (empty) default.
+    fn is_defaulted_string(field: &syn::Field) -> bool {
+        let is_string = matches!(&field.ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "String"));
+        let defaulted = field.attrs.iter().any(|a| {
+            a.path().is_ident("serde") && {
+                let mut found = false;
+                let _ = a.parse_nested_meta(|meta| {
+                    if meta.input.peek(syn::Token![=]) {
+                        // `rename = "..."`, `default = "path"`: not a bare default.
+                        meta.value()?.parse::<syn::Expr>()?;
+                    } else {
+                        found |= meta.path.is_ident("default");
+                    }
+                    Ok(())
+                });
+                found
+            }
+        });
+        is_string && defaulted
+    }
     let attribute: syn::Attribute =
         syn::parse_quote!(#[serde(deserialize_with = "crate::nulls::null_as_empty")]);
     for item in &mut file.items {
@@ -472,7 +494,7 @@ fn null_lists_read_as_empty(file: &mut syn::File) {
                 continue;
             };
             for field in &mut fields.named {
-                if is_collection(&field.ty) {
+                if is_collection(&field.ty) || is_defaulted_string(field) {
                     field.attrs.push(attribute.clone());
                 }
             }

@@ -53,7 +53,7 @@ impl AsyncActionPolicy {
         }
     }
 
-    /// The longest wait for an action to finish.
+    /// The longest wait for an action to finish; `Duration::MAX` waits as long as it takes.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -72,8 +72,10 @@ impl AsyncActionPolicy {
     }
 
     pub(crate) fn pause(&self, poll: u32) -> Duration {
-        self.first_poll
-            .mul_f64(1.5f64.powi(poll.min(30) as i32))
+        // Checked: a caller's huge first pause times 1.5^n must cap at the maximum, not panic.
+        let factor = 1.5f64.powi(poll.min(30) as i32);
+        Duration::try_from_secs_f64(self.first_poll.as_secs_f64() * factor)
+            .unwrap_or(Duration::MAX)
             .min(self.max_poll)
     }
 }
@@ -114,5 +116,7 @@ mod tests {
         assert_eq!(policy.pause(0), Duration::from_millis(100));
         assert!(policy.pause(1) > policy.pause(0));
         assert_eq!(policy.pause(50), Duration::from_secs(1));
+        let huge = AsyncActionPolicy::default().poll_interval(Duration::MAX, Duration::MAX);
+        assert_eq!(huge.pause(30), Duration::MAX, "capped, not a panic");
     }
 }

@@ -71,13 +71,48 @@ pub enum Credentials {
     },
 }
 
+/// Asks for the one-time code of a multi-factor sign-in; answering `None` gives up. Set it with
+/// [`ClientBuilder::mfa_code`](crate::ClientBuilder::mfa_code).
+#[derive(Clone)]
+pub struct MfaCodeProvider(std::sync::Arc<dyn Fn() -> CodeFuture + Send + Sync>);
+
+type CodeFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Option<Secret>> + Send>>;
+
+impl MfaCodeProvider {
+    /// Wraps an async function that returns the code (or `None` to give up).
+    pub fn new<F, Fut>(provider: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Option<Secret>> + Send + 'static,
+    {
+        MfaCodeProvider(std::sync::Arc::new(move || Box::pin(provider())))
+    }
+
+    async fn code(&self) -> Option<Secret> {
+        (self.0)().await
+    }
+}
+
+impl fmt::Debug for MfaCodeProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaCodeProvider(..)")
+    }
+}
+
 /// Why a token could not be had.
 #[derive(Debug)]
 pub(crate) enum AuthFailure {
-    /// The token endpoint refused (wrong password, expired refresh token) or answered oddly.
+    /// The token endpoint refused the credentials (an OAuth error such as `invalid_grant` or
+    /// `invalid_client` on a 400 or 401), or its answer could not be used.
     Refused(String),
     /// The token request did not get an answer.
     Transport(reqwest::Error),
+    /// The token endpoint answered with a status worth retrying (429, 502, 503, 504, 520
+    /// `retryableLogical`): the sign-in is retried like any call.
+    Transient(crate::hooks::Answer),
+    /// The token endpoint failed in a way that says nothing about the credentials (a 404 from
+    /// a wrong base path, a 500): the caller gets that answer.
+    Failed(crate::hooks::Answer),
 }
 
 #[derive(Debug)]
@@ -93,6 +128,7 @@ pub(crate) struct Authenticator {
     credentials: Credentials,
     refresh_margin: Duration,
     token: Mutex<Option<Token>>,
+    mfa: Option<MfaCodeProvider>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -104,11 +140,16 @@ impl fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    pub(crate) fn new(credentials: Credentials, refresh_margin: Duration) -> Self {
+    pub(crate) fn new(
+        credentials: Credentials,
+        refresh_margin: Duration,
+        mfa: Option<MfaCodeProvider>,
+    ) -> Self {
         Authenticator {
             credentials,
             refresh_margin,
             token: Mutex::new(None),
+            mfa,
         }
     }
 
@@ -145,13 +186,11 @@ impl Authenticator {
                                 .await
                             {
                                 Ok(token) => Some(token),
-                                Err(AuthFailure::Transport(e)) => {
-                                    return Err(AuthFailure::Transport(e))
-                                }
                                 Err(AuthFailure::Refused(reason)) => {
                                     tracing::debug!(%reason, "token refresh refused; signing in again");
                                     None
                                 }
+                                Err(other) => return Err(other),
                             }
                         }
                         None => None,
@@ -200,6 +239,8 @@ impl Authenticator {
         }
     }
 
+    /// Sends one grant to `POST /token`; a password grant answered with an `mfa_token` is
+    /// completed with the `mfa` grant and a code from the caller's provider.
     async fn request_token(
         &self,
         http: &reqwest::Client,
@@ -207,44 +248,24 @@ impl Authenticator {
         client_version: &HeaderValue,
         body: &OAuth2IssueTokenBody,
     ) -> Result<Token, AuthFailure> {
-        let response = http
-            .post(format!("{base_url}/token"))
-            .header("X-Client-Version", client_version.clone())
-            .form(body)
-            .send()
-            .await
-            .map_err(AuthFailure::Transport)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(AuthFailure::Transport)?;
-        if !status.is_success() {
-            let reason = match serde_json::from_slice::<OAuth2Error>(&bytes) {
-                Ok(OAuth2Error {
-                    error: Some(code),
-                    error_description,
-                    ..
-                }) => {
-                    format!("{code}: {}", error_description.unwrap_or_default())
-                }
-                _ => format!(
-                    "{status}: {}",
-                    String::from_utf8_lossy(&bytes)
-                        .chars()
-                        .take(200)
-                        .collect::<String>()
-                ),
+        let mut result = post_token(http, base_url, client_version, body).await?;
+        if let (Some(mfa_token), None) = (result.mfa_token.clone(), &result.access_token) {
+            let Some(provider) = &self.mfa else {
+                return Err(AuthFailure::Refused(
+                    "the account requires multi-factor authentication: give the client a code provider (ClientBuilder::mfa_code; in the CLI, VSPC_MFA_CODE or the prompt) or use an API key for automation"
+                        .into(),
+                ));
             };
-            return Err(AuthFailure::Refused(reason));
-        }
-        let result: OAuth2Result = serde_json::from_slice(&bytes).map_err(|e| {
-            AuthFailure::Refused(format!(
-                "the token endpoint answered with an unreadable body ({e})"
-            ))
-        })?;
-        if result.mfa_token.is_some() && result.access_token.is_none() {
-            return Err(AuthFailure::Refused(
-                "the account requires multi-factor authentication; use an API key for automation"
-                    .into(),
-            ));
+            let Some(code) = provider.code().await else {
+                return Err(AuthFailure::Refused(
+                    "the account requires multi-factor authentication and no code was given".into(),
+                ));
+            };
+            let second = grant(OAuth2GrantType::Mfa, body.read_only == Some(true), |b| {
+                b.mfa_token = Some(mfa_token);
+                b.mfa_code = Some(code.expose().to_owned());
+            });
+            result = post_token(http, base_url, client_version, &second).await?;
         }
         let access = result.access_token.ok_or_else(|| {
             AuthFailure::Refused("the token endpoint answered without an access token".into())
@@ -252,12 +273,70 @@ impl Authenticator {
         // `expires_in` is seconds; without it, assume VSPC's default hour.
         let lifetime = Duration::from_secs(result.expires_in.map_or(3600, |s| s.max(0) as u64));
         let margin = self.refresh_margin.min(lifetime / 2);
+        let now = Instant::now();
         Ok(Token {
             access: Secret::new(access),
             refresh: result.refresh_token.map(Secret::new),
-            renew_at: Instant::now() + lifetime - margin,
+            renew_at: now.checked_add(lifetime - margin).unwrap_or(now),
         })
     }
+}
+
+/// One `POST /token` and what its answer means: a result, a refusal of the credentials, or a
+/// failure that is retried or handed on like any other call's.
+async fn post_token(
+    http: &reqwest::Client,
+    base_url: &str,
+    client_version: &HeaderValue,
+    body: &OAuth2IssueTokenBody,
+) -> Result<OAuth2Result, AuthFailure> {
+    let response = http
+        .post(format!("{base_url}/token"))
+        .header("X-Client-Version", client_version.clone())
+        .form(body)
+        .send()
+        .await
+        .map_err(AuthFailure::Transport)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(AuthFailure::Transport)?;
+    if !status.is_success() {
+        let answer = crate::hooks::Answer {
+            status,
+            headers,
+            body: bytes,
+        };
+        if crate::retry::classify(answer.status, &answer.headers, &answer.body)
+            != crate::retry::Verdict::Final
+        {
+            return Err(AuthFailure::Transient(answer));
+        }
+        if !matches!(status.as_u16(), 400 | 401 | 403) {
+            return Err(AuthFailure::Failed(answer));
+        }
+        let reason = match serde_json::from_slice::<OAuth2Error>(&answer.body) {
+            Ok(OAuth2Error {
+                error: Some(code),
+                error_description,
+                ..
+            }) => {
+                format!("{code}: {}", error_description.unwrap_or_default())
+            }
+            _ => format!(
+                "{status}: {}",
+                String::from_utf8_lossy(&answer.body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            ),
+        };
+        return Err(AuthFailure::Refused(reason));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        AuthFailure::Refused(format!(
+            "the token endpoint answered with an unreadable body ({e})"
+        ))
+    })
 }
 
 fn grant(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::async_action::AsyncActionPolicy;
-use crate::auth::{Authenticator, Credentials, Secret};
+use crate::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
 use crate::error::Error;
 use crate::hooks::{Runtime, Shared};
 use crate::retry::RetryPolicy;
@@ -42,6 +42,7 @@ pub struct ClientBuilder {
     async_actions: AsyncActionPolicy,
     refresh_margin: Duration,
     pool_max_idle_per_host: usize,
+    mfa: Option<MfaCodeProvider>,
 }
 
 impl Client {
@@ -61,6 +62,7 @@ impl Client {
             async_actions: AsyncActionPolicy::default(),
             refresh_margin: Duration::from_secs(60),
             pool_max_idle_per_host: 32,
+            mfa: None,
         }
     }
 }
@@ -152,6 +154,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the one-time code of a multi-factor sign-in comes from. A password sign-in on an
+    /// account with MFA is answered with an `mfa_token` and no access token; the client then
+    /// asks `provider` for the code and completes the sign-in with the `mfa` grant. Without a
+    /// provider such a sign-in fails with [`Error::Authentication`].
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), vspc_licensing::Error> {
+    /// use vspc_licensing::auth::MfaCodeProvider;
+    /// let client = vspc_licensing::Client::builder("https://vspc.example.com:1280")
+    ///     .credentials("ops", "password")
+    ///     .mfa_code(MfaCodeProvider::new(|| async {
+    ///         std::env::var("VSPC_MFA_CODE").ok().map(Into::into)
+    ///     }))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn mfa_code(mut self, provider: MfaCodeProvider) -> Self {
+        self.mfa = Some(provider);
+        self
+    }
+
     /// How long before expiry an access token is renewed (default 60 s).
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
@@ -167,6 +190,12 @@ impl ClientBuilder {
     /// Builds the client. Fails on a malformed URL or an unreadable CA certificate.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalise_base_url(&self.url)?;
+        if !matches!(self.credentials, Credentials::None) && sends_in_clear(&base_url) {
+            tracing::warn!(
+                url = %base_url,
+                "credentials go over plain http:// to a host that is not this machine: anyone on the path can read them; use https://"
+            );
+        }
         let client_version = HeaderValue::from_str(&self.client_version).map_err(|_| {
             Error::Config(format!(
                 "X-Client-Version {:?} is not a valid header value",
@@ -202,9 +231,10 @@ impl ClientBuilder {
         let shared = Shared {
             base_url: base_url.clone(),
             client_version,
-            auth: Authenticator::new(self.credentials, self.refresh_margin),
+            auth: Authenticator::new(self.credentials, self.refresh_margin, self.mfa),
             retry: self.retry,
             async_actions: self.async_actions,
+            throttle: Default::default(),
         };
         Ok(Client::new_with_client(
             &base_url,
@@ -230,6 +260,35 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
             reqwest::Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))
         })
         .collect()
+}
+
+/// Whether requests to `url` travel unencrypted beyond this machine: `http://` to a host that is
+/// not a loopback address or `localhost`.
+///
+/// ```
+/// use vspc_licensing::config::sends_in_clear;
+/// assert!(sends_in_clear("http://vspc.example.com:1280"));
+/// assert!(!sends_in_clear("http://127.0.0.1:1280"));
+/// assert!(!sends_in_clear("http://[::1]:1280"));
+/// assert!(!sends_in_clear("http://localhost:1280"));
+/// assert!(!sends_in_clear("https://vspc.example.com:1280"));
+/// ```
+pub fn sends_in_clear(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url.trim()) else {
+        return false;
+    };
+    if parsed.scheme() != "http" {
+        return false;
+    }
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name != "localhost" && !name.ends_with(".localhost")
+        }
+        None => false,
+    }
 }
 
 /// `https://host:1280`, `https://host:1280/` and `https://host:1280/api/v3/` all become

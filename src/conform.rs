@@ -5,7 +5,9 @@
 //! without path parameters run first; the values their answers carry (a `backupServerUid`, a
 //! report's `reportId` and generation month) then address the operations that need them. An
 //! operation with nothing to address (no Veeam ONE servers, say) is reported as skipped.
-//! Nothing is changed on the server.
+//! Nothing is changed on the server. A read answered with an error status (a refused key, a
+//! server failure) is a failed call: the run does not conform, even when the error body matches
+//! the spec, because nothing was checked.
 //!
 //! ```no_run
 //! # async fn run() -> vspc_licensing::Result<()> {
@@ -71,10 +73,39 @@ pub struct ConformOutcome {
     pub report: DriftReport,
 }
 
+impl Call {
+    /// Whether the server answered the read with success. An error answer may well match the
+    /// spec's error schema, but it is not a read of the data: the run did not check that
+    /// operation.
+    pub fn succeeded(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
 impl ConformOutcome {
-    /// Whether the server matches the spec on everything that was called.
+    /// Whether the server matches the spec on everything that was called, and every read
+    /// succeeded (a refused or failed read checks nothing, so it cannot pass).
     pub fn conforms(&self) -> bool {
         self.report.violations.is_empty()
+            && self.failed_calls().next().is_none()
+            && !self.calls.is_empty()
+    }
+
+    /// The reads the server answered with an error status.
+    pub fn failed_calls(&self) -> impl Iterator<Item = &Call> {
+        self.calls.iter().filter(|call| !call.succeeded())
+    }
+
+    /// Whether the server refused the credentials or their permissions (`401` or `403`).
+    pub fn refused(&self) -> bool {
+        self.calls
+            .iter()
+            .any(|call| matches!(call.status, 401 | 403))
+    }
+
+    /// Whether at least one read succeeded.
+    pub fn any_succeeded(&self) -> bool {
+        self.calls.iter().any(Call::succeeded)
     }
 }
 

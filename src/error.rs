@@ -72,18 +72,48 @@ pub enum Error {
     },
     /// The server ran the call as an async action and it did not succeed.
     #[error(
-        "{operation}: async action {action_id} {outcome}: {}",
-        describe(errors)
+        "{operation}: async action {action_id} {outcome}{}: {}{}",
+        status.map(|s| format!(" with {}", status_text(s))).unwrap_or_default(),
+        describe(errors),
+        status.map(|s| hint(s, errors)).unwrap_or_default()
     )]
     AsyncAction {
         /// The operation that failed.
         operation: &'static str,
         /// The async action's id.
         action_id: String,
-        /// `failed`, `was canceled` or `timed out`, with details.
+        /// `failed`, `was canceled`, `timed out` or `could not be followed`.
         outcome: String,
+        /// The status of the action's result when it failed (a `404` for a server that vanished
+        /// meanwhile, a `401`...): [`Error::status`], [`Error::is_not_found`] and
+        /// [`Error::is_auth`] read it as they would for a call answered at once.
+        status: Option<StatusCode>,
         /// What the action's result said, when it said anything.
         errors: Vec<ResponseError>,
+    },
+    /// The server broke the API's rules in a way that makes going on unsafe: it ignores
+    /// `offset`, sends paging information that does not add up (negative or inconsistent
+    /// `offset`, `count` or `total`), repeats the previous page, or makes no progress. Nothing
+    /// the caller changes fixes it; the stream stops at once rather than loop or skip items.
+    #[error("{operation}: the server misbehaves: {message}")]
+    Protocol {
+        /// The operation whose answers were wrong.
+        operation: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+    /// The collection changed size while it was being walked (a server was added or removed):
+    /// resources may have moved between pages, so some could have been skipped or yielded
+    /// twice. The resources yielded before this error are still real; walk again for a
+    /// consistent view (and de-duplicate by UID, see [`crate::paging::unique_by`]).
+    #[error("{operation}: the collection changed while it was read (total {before} at the start, {now} later); read it again")]
+    CollectionChanged {
+        /// The collection operation.
+        operation: &'static str,
+        /// `pagingInfo.total` on the first page.
+        before: u64,
+        /// `pagingInfo.total` on a later page.
+        now: u64,
     },
     /// The server answered `202 Accepted` and the client was told not to follow async actions.
     #[error("{operation}: accepted as async action {location}; follow it with get_async_action")]
@@ -124,6 +154,8 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Transport { operation, .. }
             | Error::AsyncAction { operation, .. }
+            | Error::Protocol { operation, .. }
+            | Error::CollectionChanged { operation, .. }
             | Error::Accepted { operation, .. }
             | Error::InvalidInput { operation, .. } => Some(operation),
             Error::Authentication { .. } | Error::Config(_) | Error::Io { .. } => None,
@@ -134,6 +166,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api { status, .. } | Error::UnexpectedStatus { status, .. } => Some(*status),
+            Error::AsyncAction { status, .. } => *status,
             _ => None,
         }
     }
@@ -199,7 +232,7 @@ impl Error {
                             body: Bytes::from(body),
                         }
                     }
-                    Some(kind) => from_synthetic(operation, &kind, errors),
+                    Some(kind) => from_synthetic(operation, &kind, status, errors),
                     None => Error::Api {
                         operation,
                         status,
@@ -239,14 +272,31 @@ impl Error {
     }
 }
 
-/// Builds the error for an answer the hooks made up; `kind` is `auth` or `async:<id>:<outcome>`.
-fn from_synthetic(operation: &'static str, kind: &str, errors: Vec<ResponseError>) -> Error {
+/// Builds the error for an answer the hooks made up; `kind` is `auth`, `async:<id>:<outcome>`
+/// (the client's own verdict on the action) or `async-result:<id>` (the action failed and the
+/// answer is its result, with the result's own status).
+fn from_synthetic(
+    operation: &'static str,
+    kind: &str,
+    status: StatusCode,
+    errors: Vec<ResponseError>,
+) -> Error {
+    if let Some(action_id) = kind.strip_prefix("async-result:") {
+        return Error::AsyncAction {
+            operation,
+            action_id: action_id.to_owned(),
+            outcome: "failed".to_owned(),
+            status: Some(status),
+            errors,
+        };
+    }
     if let Some(rest) = kind.strip_prefix("async:") {
         let (action_id, outcome) = rest.split_once(':').unwrap_or((rest, "failed"));
         return Error::AsyncAction {
             operation,
             action_id: action_id.to_owned(),
             outcome: outcome.to_owned(),
+            status: None,
             errors,
         };
     }
@@ -266,6 +316,7 @@ pub(crate) fn synthetic_error_body(
             message: message.to_owned(),
             type_: error_type,
             code,
+            retry_after: None,
         }],
     };
     serde_json::to_vec(&body).unwrap_or_default()
@@ -286,7 +337,20 @@ fn describe(errors: &[ResponseError]) -> String {
     }
     errors
         .iter()
-        .map(|e| format!("{} ({}, code {})", e.message.trim(), e.type_, e.code))
+        .map(|e| {
+            let message = match e.message.trim() {
+                "" if e.code == 429 || e.retry_after.is_some() => "too many requests",
+                "" => "no message",
+                text => text,
+            };
+            match e.retry_after {
+                Some(seconds) => format!(
+                    "{message} ({}, code {}, retry after {seconds} s)",
+                    e.type_, e.code
+                ),
+                None => format!("{message} ({}, code {})", e.type_, e.code),
+            }
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -294,6 +358,7 @@ fn describe(errors: &[ResponseError]) -> String {
 fn hint(status: StatusCode, errors: &[ResponseError]) -> &'static str {
     match status.as_u16() {
         401 => "; check the API key or user name and password",
+        429 => "; VSPC throttles this user or address: lower the concurrency or wait",
         403 => "; the credential is read-only or lacks the role for this operation",
         404 => "; check the UID (list the licenses to see valid ones)",
         520 if errors

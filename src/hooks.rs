@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryPolicy,
     pub(crate) async_actions: AsyncActionPolicy,
+    /// Counts `429` answers, so that walks and bulk changes in flight can slow down.
+    pub(crate) throttle: crate::concurrency::ThrottleSignal,
 }
 
 /// An answer read in full.
@@ -193,6 +195,25 @@ impl Shared {
                             None => return Err(error),
                         }
                     }
+                    // A busy or throttling token endpoint: wait and sign in again, like any call.
+                    Err(AuthFailure::Transient(answer)) => {
+                        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+                            self.throttle.throttled();
+                        }
+                        tracing::info!(
+                            operation,
+                            status = answer.status.as_u16(),
+                            "sign-in answered with a transient failure"
+                        );
+                        match self.pause_before_retry(attempt, started, &Ok(&answer), true) {
+                            Some(wait) => {
+                                tokio::time::sleep(wait).await;
+                                continue;
+                            }
+                            None => return Ok(answer),
+                        }
+                    }
+                    Err(AuthFailure::Failed(answer)) => return Ok(answer),
                 }
             };
             // A body that cannot be cloned (a stream) allows one attempt only; the loop only comes
@@ -208,6 +229,9 @@ impl Shared {
             }
             let method = sent.method().clone();
             let outcome = read_in_full(http, sent).await;
+            if matches!(&outcome, Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS) {
+                self.throttle.throttled();
+            }
             match &outcome {
                 Ok(answer) => {
                     tracing::debug!(operation, %method, attempt, status = answer.status.as_u16(), "answer")
@@ -268,7 +292,7 @@ impl Shared {
             Some(asked) => self.retry.honour_retry_after(asked)?,
             None => self.retry.backoff(attempt),
         };
-        (started.elapsed() + wait < self.retry.overall_deadline()).then_some(wait)
+        (started.elapsed().saturating_add(wait) < self.retry.overall_deadline()).then_some(wait)
     }
 
     /// Polls the async action a `202` names until it ends, then returns its result as the
@@ -290,7 +314,8 @@ impl Shared {
             return Ok(accepted);
         };
         let policy = &self.async_actions;
-        let deadline = Instant::now() + policy.timeout;
+        // A timeout too long to add to the clock (`Duration::MAX`) means no deadline.
+        let deadline = Instant::now().checked_add(policy.timeout);
         let failed = |outcome: &str, message: &str| {
             Answer::synthetic(
                 StatusCode::from_u16(520).expect("520 is a valid status"),
@@ -331,6 +356,9 @@ impl Shared {
                 AsyncActionStatus::Succeed => return self.action_result(http, id).await,
                 AsyncActionStatus::Failed => {
                     let result = self.action_result(http, id).await?;
+                    if result.status.is_client_error() || result.status.is_server_error() {
+                        return Ok(failed_with_result(id, result));
+                    }
                     let detail =
                         serde_json::from_slice::<crate::types::ErrorResponse>(&result.body)
                             .map(|e| {
@@ -352,7 +380,7 @@ impl Shared {
                     return Ok(failed("was canceled", "the async action was canceled"))
                 }
                 // `running`, or a state this version does not know: keep waiting.
-                _ if Instant::now() < deadline => {}
+                _ if deadline.is_none_or(|deadline| Instant::now() < deadline) => {}
                 _ => {
                     let cancel =
                         self.request(http, reqwest::Method::DELETE, &format!("asyncActions/{id}"))?;
@@ -386,6 +414,36 @@ impl Shared {
             .header(REQUEST_ID, uuid::Uuid::new_v4().to_string())
             .header(reqwest::header::ACCEPT, "application/json")
             .build()
+    }
+}
+
+/// The answer for an async action that failed: its result's own status and errors, marked
+/// with the action id, so that a `404` stays a not-found error and a `401` an authentication
+/// one.
+fn failed_with_result(id: uuid::Uuid, result: Answer) -> Answer {
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(&format!("async-result:{id}")) {
+        headers.insert(SYNTHETIC_HEADER, value);
+    }
+    let body = if serde_json::from_slice::<crate::types::ErrorResponse>(&result.body).is_ok() {
+        result.body
+    } else {
+        let text: String = String::from_utf8_lossy(&result.body)
+            .chars()
+            .take(200)
+            .collect();
+        synthetic_error_body(
+            &text,
+            ResponseErrorType::Unspecified,
+            i32::from(result.status.as_u16()),
+        )
+        .into()
+    };
+    Answer {
+        status: result.status,
+        headers,
+        body,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod async_action;
 pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod concurrency;
 pub mod config;
 #[cfg(feature = "contract")]
 pub mod conform;
@@ -29,9 +30,11 @@ pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod upload;
+pub mod usage;
 
 pub use async_action::AsyncActionPolicy;
 pub use auth::{Credentials, Secret};
+pub use concurrency::AdaptiveLimit;
 pub use config::{ClientBuilder, API_VERSION};
 pub use error::{Error, Result};
 pub use generated::{types, Client};

@@ -32,21 +32,36 @@ impl Client {
     pub fn backup_server_licenses(&self, query: ListQuery) -> ResourceStream<BackupServerLicense> {
         let fetch = page_fetcher!(self, query, "GetBackupServersLicenses", |c| c
             .get_backup_servers_licenses());
-        paginate("GetBackupServersLicenses", &query, fetch)
+        paginate(
+            self.throttle_signal(),
+            "GetBackupServersLicenses",
+            &query,
+            fetch,
+        )
     }
 
     /// Every Veeam ONE license, page by page (`GetVOneServersLicenses`).
     pub fn v_one_server_licenses(&self, query: ListQuery) -> ResourceStream<VOneServerLicense> {
         let fetch = page_fetcher!(self, query, "GetVOneServersLicenses", |c| c
             .get_v_one_servers_licenses());
-        paginate("GetVOneServersLicenses", &query, fetch)
+        paginate(
+            self.throttle_signal(),
+            "GetVOneServersLicenses",
+            &query,
+            fetch,
+        )
     }
 
     /// Every Veeam Backup for Microsoft 365 license, page by page (`GetVb365ServersLicenses`).
     pub fn vb365_server_licenses(&self, query: ListQuery) -> ResourceStream<Vb365ServerLicense> {
         let fetch = page_fetcher!(self, query, "GetVb365ServersLicenses", |c| c
             .get_vb365_servers_licenses());
-        paginate("GetVb365ServersLicenses", &query, fetch)
+        paginate(
+            self.throttle_signal(),
+            "GetVb365ServersLicenses",
+            &query,
+            fetch,
+        )
     }
 
     /// Every Cloud Connect site license (`GetSiteLicenses`; this collection is not paged).

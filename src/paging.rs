@@ -1,21 +1,43 @@
 //! Walking a collection page by page as one stream of resources.
 //!
-//! VSPC pages with `limit` and `offset` and reports `meta.pagingInfo.total`. The stream asks for
-//! the first page, learns the total from it, then fetches the remaining pages with up to
-//! `pages_in_flight` requests at a time, in order. Memory stays bounded by the pages in flight,
-//! not by the size of the collection.
+//! VSPC pages with `limit` and `offset` and reports `meta.pagingInfo` (`total`, `count`,
+//! `offset`). The stream asks for the first page, learns the total from it, then fetches the
+//! remaining pages with up to `pages_in_flight` requests at a time, in order. Memory stays
+//! bounded by the pages in flight, not by the size of the collection.
 //!
-//! A server that ignores `offset` would hand back the first page again and again: every page's
-//! `pagingInfo.offset` is checked against the offset asked for, and without paging information
-//! the walk stops at the first short or repeated page, so the stream never loops and never
-//! yields a resource twice. The stream ends after its first error.
+//! What the stream promises, and what it does when a server breaks the rules:
+//!
+//! * **No silent loss.** A server may serve fewer resources than `limit` (a console or proxy
+//!   that caps the page size). The walk then asks for the rest of that stretch from where the
+//!   page ended, and when the first page is short it takes that size as the server's page size
+//!   for the rest of the walk; every resource from the start to `total` is yielded.
+//! * **Paging information that does not add up stops the walk at once** with
+//!   [`Error::Protocol`]: a negative `offset`, `count` or `total`, an `offset` other than the
+//!   one asked for (a server that ignores `offset`), a `count` other than the number of
+//!   resources sent, more resources than asked for, a page that repeats the previous one, or an
+//!   empty page before `total` is reached.
+//! * **A collection that changes size during the walk** (a server added or removed: a later
+//!   page reports a different `total`) ends the stream with [`Error::CollectionChanged`]: the
+//!   resources may have shifted between pages, so some could have been skipped or yielded
+//!   twice. Read it again; bulk changes de-duplicate by UID ([`unique_by`]).
+//! * **A throttling console** (`429`) halves the pages in flight for the rest of the walk
+//!   ([`crate::concurrency`]).
+//!
+//! Without paging information the walk goes one page at a time, advancing by what each page
+//! held, until an empty page (a short page may be a capped one, so it does not end the walk);
+//! a page repeating the previous one is [`Error::Protocol`]. The stream ends after its first
+//! error.
 
+use std::collections::HashSet;
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::Serialize;
 
+use crate::concurrency::{AdaptiveLimit, ThrottleSignal};
 use crate::envelope::Collection;
 use crate::error::Error;
 use crate::query::ListQuery;
@@ -23,30 +45,41 @@ use crate::query::ListQuery;
 /// A stream of resources, or the error that ended it.
 pub type ResourceStream<T> = BoxStream<'static, Result<T, Error>>;
 
+/// What a server said about where a page sits, as sent (negative values included, so that
+/// they can be refused rather than read as absent).
+#[derive(Clone, Copy, Debug)]
+struct Paging {
+    total: i64,
+    count: i64,
+    offset: i64,
+}
+
 /// One page as fetched: the items, and what the server said about where it sits.
 pub(crate) struct Page<T> {
     items: Vec<T>,
-    total: Option<u32>,
-    offset: Option<u32>,
+    paging: Option<Paging>,
 }
 
 impl<T> Page<T> {
     pub(crate) fn from_envelope<E: Collection<Item = T>>(envelope: E) -> Self {
-        let (total, offset) = envelope.paging().map_or((None, None), |p| {
-            (u32::try_from(p.total).ok(), u32::try_from(p.offset).ok())
+        let paging = envelope.paging().map(|p| Paging {
+            total: i64::from(p.total),
+            count: i64::from(p.count),
+            offset: i64::from(p.offset),
         });
         Page {
             items: envelope.into_data(),
-            total,
-            offset,
+            paging,
         }
     }
 }
 
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
 
-/// Streams the whole collection that `fetch(offset, limit)` pages through.
+/// Streams the whole collection that `fetch(offset, limit)` pages through; `throttle` is the
+/// client's count of `429` answers, which lowers the pages in flight.
 pub(crate) fn paginate<T, F>(
+    throttle: ThrottleSignal,
     operation: &'static str,
     query: &ListQuery,
     fetch: F,
@@ -63,26 +96,42 @@ where
     let in_flight = query.pages_in_flight_or_default();
     let first = fetch(start, limit);
     let walk = stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
-        let page = match first.and_then(|page| checked(operation, page, start)) {
+        let page = match first.and_then(|page| checked(operation, page, start, limit)) {
             Ok(page) => page,
             Err(error) => return stream::iter([Err(error)]).boxed(),
         };
-        match page.total {
-            Some(total) => {
-                let fetch = fetch.clone();
-                let offsets =
-                    (u64::from(start) + u64::from(limit)..u64::from(total)).step_by(limit as usize);
-                let rest =
-                        stream::iter(offsets)
-                            .map(move |offset| {
-                                let offset = offset as u32;
-                                let page = concurrently(operation, fetch(offset, limit), in_flight);
-                                async move {
-                                    checked(operation, page.await?, offset).map(|page| page.items)
-                                }
-                            })
-                            .buffered(in_flight);
-                stream::iter([Ok(page.items)]).chain(rest).boxed()
+        match page.paging {
+            Some(paging) => {
+                let total = u64::try_from(paging.total).unwrap_or(0);
+                let received = page.items.len() as u64;
+                let next = u64::from(start) + received;
+                if page.items.is_empty() && u64::from(start) < total {
+                    return stream::iter([Err(no_progress(operation, start, total))]).boxed();
+                }
+                // A short first page that is not the last one shows the server's own page size.
+                let step = if received < u64::from(limit) && next < total {
+                    received
+                } else {
+                    u64::from(limit)
+                };
+                let rest = stretches(next, total, step);
+                let walk = Walk {
+                    operation,
+                    total,
+                    fetch: fetch.clone(),
+                    permits: AdaptiveLimit::watching(in_flight, throttle.clone()),
+                };
+                let walk = Arc::new(walk);
+                let rest = stream::iter(rest)
+                    .map(move |(offset, end)| {
+                        let walk = Arc::clone(&walk);
+                        let stretch: StretchFuture<T> =
+                            Box::pin(async move { walk.stretch(offset, end).await });
+                        concurrently(operation, stretch, in_flight)
+                    })
+                    .buffered(in_flight);
+                let first = stream::iter([Ok(page.items)]);
+                no_repeats(operation, first.chain(rest).boxed())
             }
             None => sequential(operation, page, start, limit, fetch.clone()),
         }
@@ -93,6 +142,145 @@ where
         ended: false,
     }
     .boxed()
+}
+
+/// The stretches `[offset, end)` of `step` resources from `from` to `total`.
+fn stretches(from: u64, total: u64, step: u64) -> impl Iterator<Item = (u64, u64)> + Send {
+    let step = step.max(1);
+    let mut offset = from;
+    std::iter::from_fn(move || {
+        (offset < total).then(|| {
+            let end = offset.saturating_add(step).min(total);
+            let stretch = (offset, end);
+            offset = end;
+            stretch
+        })
+    })
+}
+
+type StretchFuture<T> = Pin<Box<dyn Future<Output = Result<Vec<T>, Error>> + Send>>;
+
+/// What every stretch of a walk with a known total shares.
+struct Walk<F> {
+    operation: &'static str,
+    total: u64,
+    fetch: F,
+    permits: AdaptiveLimit,
+}
+
+impl<F> Walk<F> {
+    /// Every resource from `offset` to `end`: one request when the server serves what is
+    /// asked, more when it serves short pages.
+    async fn stretch<T>(&self, offset: u64, end: u64) -> Result<Vec<T>, Error>
+    where
+        F: Fn(u32, u32) -> PageFuture<T>,
+    {
+        let _permit = self.permits.acquire().await;
+        let mut items = Vec::with_capacity((end - offset) as usize);
+        let mut at = offset;
+        while at < end {
+            // Both fit: `end` is at most `total`, which came from an int32.
+            let (asked_offset, asked_limit) = (at as u32, (end - at) as u32);
+            let page = checked(
+                self.operation,
+                (self.fetch)(asked_offset, asked_limit).await?,
+                asked_offset,
+                asked_limit,
+            )?;
+            if let Some(paging) = page.paging {
+                let now = u64::try_from(paging.total).unwrap_or(0);
+                if now != self.total {
+                    return Err(Error::CollectionChanged {
+                        operation: self.operation,
+                        before: self.total,
+                        now,
+                    });
+                }
+            }
+            if page.items.is_empty() {
+                return Err(no_progress(self.operation, asked_offset, self.total));
+            }
+            at += page.items.len() as u64;
+            if items.is_empty() {
+                items = page.items;
+            } else {
+                items.extend(page.items);
+            }
+        }
+        Ok(items)
+    }
+}
+
+fn no_progress(operation: &'static str, offset: u32, total: u64) -> Error {
+    Error::Protocol {
+        operation,
+        message: format!(
+            "the page at offset {offset} is empty although the collection holds {total}: the walk makes no progress"
+        ),
+    }
+}
+
+/// Ends the stream of pages with [`Error::Protocol`] when a page repeats the one before it (a
+/// server that answers every offset with the same resources while claiming the right offset).
+/// Pages are compared by their size and the JSON of their first and last resources: distinct
+/// resources differ in their UIDs, and serialising two resources a page costs next to nothing.
+fn no_repeats<T: Serialize + Send + 'static>(
+    operation: &'static str,
+    pages: ResourceStream<Vec<T>>,
+) -> ResourceStream<Vec<T>> {
+    let mut previous: Option<(usize, Vec<u8>, Vec<u8>)> = None;
+    pages
+        .map(move |page| {
+            let page = page?;
+            let (Some(first), Some(last)) = (page.first(), page.last()) else {
+                return Ok(page);
+            };
+            let fingerprint = (
+                page.len(),
+                serde_json::to_vec(first).unwrap_or_default(),
+                serde_json::to_vec(last).unwrap_or_default(),
+            );
+            if previous.as_ref() == Some(&fingerprint) {
+                return Err(Error::Protocol {
+                    operation,
+                    message: "the server sent the same page twice: it ignores `offset`; stopping to avoid duplicates".into(),
+                });
+            }
+            previous = Some(fingerprint);
+            Ok(page)
+        })
+        .boxed()
+}
+
+/// Keeps the first resource for each key and drops later ones: for bulk changes over a walk
+/// that may have seen a resource twice (a collection that changed while it was read, a walk
+/// read again after [`Error::CollectionChanged`]), so that each resource is changed once.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use futures::{stream, StreamExt, TryStreamExt};
+/// use vspc_licensing::paging::unique_by;
+/// let walked = stream::iter([Ok(1), Ok(2), Ok(1), Ok(3)]).boxed();
+/// let once: Vec<i32> = unique_by(walked, |n| *n).try_collect().await.unwrap();
+/// assert_eq!(once, [1, 2, 3]);
+/// # });
+/// ```
+pub fn unique_by<T, K, F>(resources: ResourceStream<T>, key: F) -> ResourceStream<T>
+where
+    T: Send + 'static,
+    K: Hash + Eq + Send + 'static,
+    F: Fn(&T) -> K + Send + 'static,
+{
+    let mut seen = HashSet::new();
+    resources
+        .filter(move |item| {
+            let keep = match item {
+                Ok(resource) => seen.insert(key(resource)),
+                Err(_) => true,
+            };
+            std::future::ready(keep)
+        })
+        .boxed()
 }
 
 /// The resources of a stream of pages, one by one, ending after the first error.
@@ -142,7 +330,7 @@ impl<T> futures::Stream for Items<T> {
     }
 }
 
-/// Without a total, walks one page at a time until a short, empty or repeated page.
+/// Without a total, walks one page at a time until an empty page (or a repeated one: an error).
 fn sequential<T, F>(
     operation: &'static str,
     first: Page<T>,
@@ -170,20 +358,24 @@ where
             let Some(offset) = walk.offset else { return Ok(None) };
             let page = match walk.pending.take() {
                 Some(page) => page,
-                None => checked(operation, fetch(offset, limit).await?, offset)?,
+                None => checked(operation, fetch(offset, limit).await?, offset, limit)?,
             };
             if page.items.is_empty() {
                 return Ok(None);
             }
             let fingerprint = serde_json::to_vec(&page.items).unwrap_or_default();
             if walk.previous.as_ref() == Some(&fingerprint) {
-                return Err(Error::InvalidInput {
+                return Err(Error::Protocol {
                     operation,
                     message: "the server sent the same page twice: it ignores `offset`; stopping to avoid duplicates"
                         .into(),
                 });
             }
-            walk.offset = (page.items.len() as u32 >= limit).then(|| offset + limit);
+            // Without a total a short page may be a capped one, not the last: advance by what
+            // was received and stop at an empty page (one request more, never a silent loss).
+            walk.offset = offset
+                .checked_add(page.items.len() as u32)
+                .filter(|next| i32::try_from(*next).is_ok());
             walk.previous = Some(fingerprint);
             Ok(Some((page.items, walk)))
         }
@@ -196,11 +388,11 @@ where
 /// the other, and decoding (not the server) becomes the limit once the server is quick. The
 /// task is aborted if the stream is dropped before it finishes. Outside a tokio runtime, or
 /// with one page at a time, the page runs in place.
-fn concurrently<T: Send + 'static>(
+fn concurrently<R: Send + 'static>(
     operation: &'static str,
-    page: PageFuture<T>,
+    page: Pin<Box<dyn Future<Output = Result<R, Error>> + Send>>,
     in_flight: usize,
-) -> PageFuture<T> {
+) -> Pin<Box<dyn Future<Output = Result<R, Error>> + Send>> {
     let runtime = match tokio::runtime::Handle::try_current() {
         Ok(runtime) if in_flight > 1 => runtime,
         _ => return page,
@@ -230,14 +422,51 @@ fn concurrently<T: Send + 'static>(
     })
 }
 
-fn checked<T>(operation: &'static str, page: Page<T>, asked: u32) -> Result<Page<T>, Error> {
-    match page.offset {
-        Some(got) if got != asked => Err(Error::InvalidInput {
-            operation,
-            message: format!("asked for the page at offset {asked} but the server answered with offset {got}: it ignores `offset`; stopping to avoid duplicates"),
-        }),
-        _ => Ok(page),
+/// Refuses a page whose paging information does not fit the request for `limit` resources
+/// at `asked`, or does not add up by itself.
+fn checked<T>(
+    operation: &'static str,
+    page: Page<T>,
+    asked: u32,
+    limit: u32,
+) -> Result<Page<T>, Error> {
+    let protocol = |message: String| Error::Protocol { operation, message };
+    if page.items.len() > limit as usize {
+        return Err(protocol(format!(
+            "asked for at most {limit} resources but the server sent {}",
+            page.items.len()
+        )));
     }
+    let Some(paging) = page.paging else {
+        return Ok(page);
+    };
+    if paging.offset < 0 || paging.count < 0 || paging.total < 0 {
+        return Err(protocol(format!(
+            "the paging information is impossible (offset {}, count {}, total {}): negative values",
+            paging.offset, paging.count, paging.total
+        )));
+    }
+    if paging.offset != i64::from(asked) {
+        return Err(protocol(format!(
+            "asked for the page at offset {asked} but the server answered with offset {}: it ignores `offset`; stopping to avoid duplicates",
+            paging.offset
+        )));
+    }
+    if paging.count != page.items.len() as i64 {
+        return Err(protocol(format!(
+            "the page says it holds {} resources but carries {}",
+            paging.count,
+            page.items.len()
+        )));
+    }
+    if paging.offset + paging.count > paging.total {
+        return Err(protocol(format!(
+            "the page ends at {} but the collection is said to hold {}",
+            paging.offset + paging.count,
+            paging.total
+        )));
+    }
+    Ok(page)
 }
 
 /// Builds the page fetcher for a generated collection operation: the builder gets the query's
@@ -276,3 +505,76 @@ pub(crate) use page_fetcher;
 
 /// Default number of pages requested at once.
 pub const DEFAULT_PAGES_IN_FLIGHT: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(items: Vec<u32>, paging: Option<(i64, i64, i64)>) -> Page<u32> {
+        Page {
+            items,
+            paging: paging.map(|(offset, count, total)| Paging {
+                total,
+                count,
+                offset,
+            }),
+        }
+    }
+
+    #[test]
+    fn stretches_cover_the_rest_exactly_once() {
+        let all: Vec<_> = stretches(100, 350, 100).collect();
+        assert_eq!(all, [(100, 200), (200, 300), (300, 350)]);
+        assert_eq!(stretches(5, 5, 100).count(), 0);
+        assert_eq!(
+            stretches(0, 3, 0).count(),
+            3,
+            "a zero step still progresses"
+        );
+    }
+
+    #[test]
+    fn pages_that_do_not_add_up_are_refused() {
+        let ok = |p: Page<u32>, asked, limit| checked("Op", p, asked, limit).is_ok();
+        assert!(ok(page(vec![1, 2], Some((10, 2, 12))), 10, 5));
+        assert!(ok(page(vec![1, 2], None), 10, 5));
+        assert!(!ok(page(vec![1, 2], None), 10, 1), "more than asked");
+        assert!(!ok(page(vec![1, 2], Some((-1, 2, 12))), 10, 5));
+        assert!(!ok(page(vec![1, 2], Some((10, -2, 12))), 10, 5));
+        assert!(!ok(page(vec![1, 2], Some((10, 2, -12))), 10, 5));
+        assert!(
+            !ok(page(vec![1, 2], Some((0, 2, 12))), 10, 5),
+            "wrong offset"
+        );
+        assert!(
+            !ok(page(vec![1, 2], Some((10, 3, 12))), 10, 5),
+            "wrong count"
+        );
+        assert!(
+            !ok(page(vec![1, 2], Some((10, 2, 11))), 10, 5),
+            "past total"
+        );
+    }
+
+    /// A panic while fetching a page on its own task reaches the consumer as a panic, as it
+    /// would in place, not as an error about the runtime shutting down.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_a_page_task_stays_a_panic() {
+        let fetch = |offset: u32, limit: u32| -> PageFuture<u32> {
+            Box::pin(async move {
+                if offset > 0 {
+                    panic!("page {offset} broke");
+                }
+                let items: Vec<u32> = (0..limit).collect();
+                Ok(page(items, Some((0, i64::from(limit), 100))))
+            })
+        };
+        let query = ListQuery::new().page_size(10).pages_in_flight(4);
+        let walk = tokio::spawn(async move {
+            let stream = paginate(ThrottleSignal::default(), "Op", &query, fetch);
+            stream.collect::<Vec<_>>().await
+        });
+        let ended = walk.await.expect_err("the consumer panicked");
+        assert!(ended.is_panic(), "{ended:?}");
+    }
+}

@@ -245,7 +245,11 @@ impl License {
 
     /// Whether it expires before `now + within` (already expired ones included).
     pub fn expires_within(&self, now: DateTime<Utc>, within: chrono::Duration) -> bool {
-        self.expiration_date().is_some_and(|at| at <= now + within)
+        // A period reaching past the last representable date covers every expiry.
+        self.expiration_date().is_some_and(|at| {
+            now.checked_add_signed(within)
+                .is_none_or(|limit| at <= limit)
+        })
     }
 }
 

@@ -94,17 +94,19 @@ impl Filter {
         )
     }
 
-    /// Any of `alternatives` holds.
+    /// Any of `alternatives` holds. Each alternative stays one operand of the `or`: an
+    /// alternative made of several conditions (`a.and(b)`) is sent as `and(a, b)`.
     pub fn any_of(alternatives: impl IntoIterator<Item = Filter>) -> Self {
         Self::logical(
             FilterOperation::Or,
-            alternatives.into_iter().flat_map(|f| f.0).collect(),
+            alternatives.into_iter().map(Filter::into_one).collect(),
         )
     }
 
-    /// `self` does not hold.
+    /// `self` does not hold. VSPC's `not` takes one operand, so a filter of several conditions
+    /// is negated as `not(and(...))`.
     pub fn negate(self) -> Self {
-        Self::logical(FilterOperation::Not, self.0)
+        Self::logical(FilterOperation::Not, vec![self.into_one()])
     }
 
     /// Both `self` and `other` hold.
@@ -113,17 +115,35 @@ impl Filter {
         self
     }
 
-    /// Compare strings with `collation` in every comparison of this filter.
+    /// Compare strings with `collation` in every comparison of this filter, nested ones
+    /// included.
     pub fn collation(mut self, collation: FilterCollation) -> Self {
-        for expression in &mut self.0 {
-            expression.collation = Some(collation.clone());
+        fn apply(expressions: &mut [FilterExpression], collation: &FilterCollation) {
+            for expression in expressions {
+                if expression.items.is_empty() {
+                    expression.collation = Some(collation.clone());
+                } else {
+                    apply(&mut expression.items, collation);
+                }
+            }
         }
+        apply(&mut self.0, &collation);
         self
     }
 
     /// The expressions, as the spec's type.
     pub fn expressions(&self) -> &[FilterExpression] {
         &self.0
+    }
+
+    /// The filter as a single expression: its one condition, or `and` of its conditions.
+    fn into_one(self) -> FilterExpression {
+        let mut expressions = self.0;
+        if expressions.len() == 1 {
+            expressions.remove(0)
+        } else {
+            Self::logical(FilterOperation::And, expressions).0.remove(0)
+        }
     }
 
     fn logical(operation: FilterOperation, items: Vec<FilterExpression>) -> Self {

@@ -38,14 +38,19 @@ impl Client {
     pub fn license_reports(&self, query: ListQuery) -> ResourceStream<SingleLicenseReport> {
         let fetch = page_fetcher!(self, query, "GetLicensingReports", |c| c
             .get_licensing_reports());
-        paginate("GetLicensingReports", &query, fetch)
+        paginate(self.throttle_signal(), "GetLicensingReports", &query, fetch)
     }
 
     /// The reports of the latest month (`GetLatestLicensingReports`).
     pub fn latest_license_reports(&self, query: ListQuery) -> ResourceStream<SingleLicenseReport> {
         let fetch = page_fetcher!(self, query, "GetLatestLicensingReports", |c| c
             .get_latest_licensing_reports());
-        paginate("GetLatestLicensingReports", &query, fetch)
+        paginate(
+            self.throttle_signal(),
+            "GetLatestLicensingReports",
+            &query,
+            fetch,
+        )
     }
 
     /// The reports generated for `month`, written `YYYY-MM` (`GetLicensingReportsForDate`).
@@ -62,7 +67,12 @@ impl Client {
             with(month),
             |c| c.get_licensing_reports_for_date().date(month.as_str())
         );
-        paginate("GetLicensingReportsForDate", &query, fetch)
+        paginate(
+            self.throttle_signal(),
+            "GetLicensingReportsForDate",
+            &query,
+            fetch,
+        )
     }
 
     /// One report as CSV bytes (`DownloadLicensingReportCsv`); the id is
@@ -185,6 +195,11 @@ impl Client {
                 builder
             }
         );
-        paginate("GetOrganizationsLicenseUsage", &query, fetch)
+        paginate(
+            self.throttle_signal(),
+            "GetOrganizationsLicenseUsage",
+            &query,
+            fetch,
+        )
     }
 }

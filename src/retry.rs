@@ -126,7 +126,9 @@ pub(crate) enum Verdict {
 /// Classifies an answer by status, headers and (for 520) the error types in its body.
 pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Verdict {
     match status.as_u16() {
-        429 | 502 | 503 | 504 => Verdict::Retry(retry_after(headers)),
+        429 | 502 | 503 | 504 => {
+            Verdict::Retry(retry_after(headers).or_else(|| retry_after_in_body(body)))
+        }
         520 => {
             let retryable = serde_json::from_slice::<ErrorResponse>(body).is_ok_and(|envelope| {
                 !envelope.errors.is_empty()
@@ -143,6 +145,18 @@ pub(crate) fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
         }
         _ => Verdict::Final,
     }
+}
+
+/// The wait a throttling console puts in its error body (`errors[].retryAfter`, seconds) instead
+/// of a `Retry-After` header; the longest one when several errors carry it.
+pub(crate) fn retry_after_in_body(body: &[u8]) -> Option<Duration> {
+    let envelope = serde_json::from_slice::<ErrorResponse>(body).ok()?;
+    envelope
+        .errors
+        .iter()
+        .filter_map(|e| e.retry_after)
+        .map(|seconds| Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
+        .max()
 }
 
 /// Reads `Retry-After` as seconds or as an HTTP date.
@@ -195,6 +209,39 @@ mod tests {
         assert_eq!(
             classify(StatusCode::BAD_REQUEST, &none, &body("retryableLogical")),
             Verdict::Final
+        );
+    }
+
+    #[test]
+    fn a_throttling_body_without_message_or_header_gives_its_wait() {
+        let body = br#"{"errors":[{"type":"transport","code":429,"retryAfter":2}]}"#;
+        let none = HeaderMap::new();
+        assert_eq!(
+            classify(StatusCode::TOO_MANY_REQUESTS, &none, body),
+            Verdict::Retry(Some(Duration::from_secs(2)))
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("5"));
+        assert_eq!(
+            classify(StatusCode::TOO_MANY_REQUESTS, &headers, body),
+            Verdict::Retry(Some(Duration::from_secs(5))),
+            "the header, when there is one, wins"
+        );
+        assert_eq!(
+            classify(
+                StatusCode::TOO_MANY_REQUESTS,
+                &none,
+                br#"{"errors":[{"type":"transport","code":429}]}"#
+            ),
+            Verdict::Retry(None)
+        );
+        assert_eq!(
+            classify(
+                StatusCode::TOO_MANY_REQUESTS,
+                &none,
+                br#"{"errors":[{"type":"transport","code":429,"retryAfter":-3}]}"#
+            ),
+            Verdict::Retry(Some(Duration::ZERO))
         );
     }
 

@@ -40,6 +40,10 @@ impl std::fmt::Debug for LicenseFile {
     }
 }
 
+/// The largest license file [`LicenseFile::from_path`] reads: real ones are a few KB, so this
+/// leaves ample room while keeping a wrong file from filling memory.
+pub const MAX_LICENSE_FILE_BYTES: u64 = 1024 * 1024;
+
 impl LicenseFile {
     /// A license file from memory; `file_name` is what the server is told it was called.
     pub fn from_bytes(file_name: impl Into<String>, contents: impl Into<Bytes>) -> Self {
@@ -49,13 +53,31 @@ impl LicenseFile {
         }
     }
 
-    /// Reads a license file from disk.
+    /// Reads a license file from disk, refusing anything larger than [`MAX_LICENSE_FILE_BYTES`]
+    /// as soon as that much has been read (a wrong path such as `/dev/zero` fails at once
+    /// instead of filling memory).
     pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, Error> {
+        use tokio::io::AsyncReadExt;
         let path = path.as_ref();
-        let contents = tokio::fs::read(path).await.map_err(|source| Error::Io {
+        let io_error = |source| Error::Io {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let file = tokio::fs::File::open(path).await.map_err(io_error)?;
+        let mut contents = Vec::new();
+        file.take(MAX_LICENSE_FILE_BYTES + 1)
+            .read_to_end(&mut contents)
+            .await
+            .map_err(io_error)?;
+        if contents.len() as u64 > MAX_LICENSE_FILE_BYTES {
+            return Err(io_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "larger than {} KiB: not a license file (they are a few KB)",
+                    MAX_LICENSE_FILE_BYTES / 1024
+                ),
+            )));
+        }
         let file_name = path.file_name().map_or_else(
             || "license.lic".into(),
             |n| n.to_string_lossy().into_owned(),

@@ -127,7 +127,7 @@ async fn a_server_that_ignores_offset_ends_the_stream_with_an_error_not_a_loop()
 }
 
 #[tokio::test]
-async fn a_collection_without_paging_information_ends_at_the_first_short_page() {
+async fn a_collection_without_paging_information_ends_at_the_first_empty_page() {
     let recorder =
         Recorder::with_fallback(Arc::new(|r: &Recorded| page_of(250, r, true, false))).await;
     let client = Client::builder(recorder.url())
@@ -140,7 +140,9 @@ async fn a_collection_without_paging_information_ends_at_the_first_short_page() 
         .await
         .unwrap();
     assert_eq!(items.len(), 250);
-    assert_eq!(recorder.requests().len(), 3);
+    // Without a total, the short page at 200 may be a capped one: the walk asks from 250 and
+    // stops at the empty answer (issue 18: never a silent loss).
+    assert_eq!(recorder.requests().len(), 4);
 }
 
 type Responder = Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>;
@@ -555,6 +557,7 @@ async fn a_failed_or_unfollowed_async_action_is_a_typed_error() {
             action_id,
             outcome,
             errors,
+            ..
         } => {
             assert_eq!(operation, "PatchBackupServerLicense");
             assert_eq!(action_id, "97431954-0dd7-472a-8cb7-d0cb0fbccaf7");

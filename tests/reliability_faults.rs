@@ -20,6 +20,9 @@
 //! | truncated body | the broken read counts as a failed attempt, ok after 2 | the server applied before sending; the retry is replayed: applied once |
 //! | malformed JSON (200) | `Error::Decode`, not retried (a body that does not decode is not a transport failure and would not decode better next time) | `Error::Decode`; the simulator sends it *instead of* running the operation, so applied zero times (a caller cannot tell this from a garbled answer to an applied change, so after `Decode` on a write it must re-read) |
 //! | 202 async action | followed to the result, ok after 1 | followed, applied once |
+//! | 429 with `retryAfter: 1` in the body (VSPC's own form: no header, no message) | waits the second, ok after 2 | same, applied once |
+//! | 503 at `POST /token` (the client signs in with a password) | the sign-in is retried, the call goes out on attempt 2 | same, applied once |
+//! | short pages (the server serves 2 where 5 are asked) | the list reads every license once, in order, ok after 1 | unaffected, ok after 1 |
 #![cfg(feature = "simulator")]
 
 use std::fmt::{self, Write as _};
@@ -36,7 +39,7 @@ use vspc_licensing::enums::ResponseErrorType;
 use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{
     AsyncOperations, FaultKind, FaultRule, Simulator, SimulatorConfig, SimulatorHandle,
-    DEFAULT_API_KEY,
+    DEFAULT_API_KEY, DEFAULT_PASSWORD, DEFAULT_USER,
 };
 use vspc_licensing::types::BackupServerLicense;
 use vspc_licensing::{
@@ -66,10 +69,13 @@ enum Fault {
     Truncated,
     Malformed,
     Async202,
+    Throttled429Body,
+    Token503,
+    ShortPages,
 }
 
 impl Fault {
-    const ALL: [Fault; 10] = [
+    const ALL: [Fault; 13] = [
         Fault::DropBefore,
         Fault::DropAfter,
         Fault::Retryable520,
@@ -80,6 +86,9 @@ impl Fault {
         Fault::Truncated,
         Fault::Malformed,
         Fault::Async202,
+        Fault::Throttled429Body,
+        Fault::Token503,
+        Fault::ShortPages,
     ];
 
     fn label(self) -> &'static str {
@@ -94,6 +103,9 @@ impl Fault {
             Fault::Truncated => "truncated body",
             Fault::Malformed => "malformed JSON",
             Fault::Async202 => "202 async",
+            Fault::Throttled429Body => "429 body retryAfter: 1",
+            Fault::Token503 => "503 at POST /token",
+            Fault::ShortPages => "short pages (2 of 5)",
         }
     }
 
@@ -110,7 +122,11 @@ impl Fault {
             Fault::Slow => FaultKind::Delay(SLOW_ANSWER),
             Fault::Truncated => FaultKind::TruncatedBody,
             Fault::Malformed => FaultKind::MalformedJson,
-            Fault::Async202 => return None,
+            Fault::Throttled429Body => FaultKind::Throttled {
+                retry_after_secs: Some(1),
+            },
+            Fault::Token503 => FaultKind::ServiceUnavailable,
+            Fault::Async202 | Fault::ShortPages => return None,
         })
     }
 
@@ -119,7 +135,7 @@ impl Fault {
         match self {
             Fault::Logical520 => Expected::Api520,
             Fault::Malformed => Expected::Decode,
-            Fault::Async202 => Expected::OkAfter(1),
+            Fault::Async202 | Fault::ShortPages => Expected::OkAfter(1),
             _ => Expected::OkAfter(2),
         }
     }
@@ -272,7 +288,11 @@ impl Subscriber for AttemptCounter {
 fn config_for(fault: Fault, operation: Operation) -> SimulatorConfig {
     let config = SimulatorConfig::default().backup_servers(SERVERS);
     match fault.kind() {
+        Some(kind) if fault == Fault::Token503 => {
+            config.fault(FaultRule::once("OAuth2IssueToken", kind))
+        }
         Some(kind) => config.fault(FaultRule::once(operation.id(), kind)),
+        None if fault == Fault::ShortPages => config.max_page_size(2),
         None => config
             .async_operations(AsyncOperations::Only(
                 [operation.id().to_owned()].into_iter().collect(),
@@ -282,8 +302,14 @@ fn config_for(fault: Fault, operation: Operation) -> SimulatorConfig {
 }
 
 fn client_for(sim: &SimulatorHandle, fault: Fault) -> Client {
-    Client::builder(sim.base_url())
-        .api_key(DEFAULT_API_KEY)
+    let builder = Client::builder(sim.base_url());
+    // The token row signs in with a password, so that the first call goes to `POST /token`.
+    let builder = if fault == Fault::Token503 {
+        builder.credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+    } else {
+        builder.api_key(DEFAULT_API_KEY)
+    };
+    builder
         .timeout(if fault == Fault::Slow {
             SHORT_TIMEOUT
         } else {
@@ -437,7 +463,9 @@ async fn run_cell(
             "{observed}: the license changed although the call failed"
         ));
     }
-    if fault == Fault::TooMany429 && elapsed < Duration::from_secs(1) {
+    if matches!(fault, Fault::TooMany429 | Fault::Throttled429Body)
+        && elapsed < Duration::from_secs(1)
+    {
         return Err(format!(
             "{observed} after {elapsed:?}: Retry-After: 1 was not honoured"
         ));
@@ -567,10 +595,10 @@ fn every_fault_against_every_operation() {
             ));
         }
     }
-    assert_eq!(results.len(), 60);
+    assert_eq!(results.len(), 78);
     assert!(
         failures.is_empty(),
-        "{} of 60 cells failed:\n{}\n\n{printed}",
+        "{} of 78 cells failed:\n{}\n\n{printed}",
         failures.len(),
         failures.join("\n")
     );

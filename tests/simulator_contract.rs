@@ -310,15 +310,27 @@ async fn exercise(sim: &SimulatorHandle, checker: &mut Checker) {
         );
         if deletable {
             let delete = format!("Delete{noun}License");
+            // A backup server's delete names the section (required, as in Veeam's documents).
+            let section = if segment == "backupServers" {
+                "?sectionForDelete=All"
+            } else {
+                ""
+            };
             assert_eq!(
                 checker
-                    .check(&delete, auth(c.delete(format!("{collection}/{}", uids[1]))))
+                    .check(
+                        &delete,
+                        auth(c.delete(format!("{collection}/{}{section}", uids[1])))
+                    )
                     .await
                     .0,
                 200
             );
             assert_eq!(
-                checker.check(&delete, auth(c.delete(&missing))).await.0,
+                checker
+                    .check(&delete, auth(c.delete(format!("{missing}{section}"))))
+                    .await
+                    .0,
                 404
             );
         }

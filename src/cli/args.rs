@@ -156,6 +156,9 @@ pub(crate) struct ServeArgs {
     /// Number of organizations
     #[arg(long)]
     pub(crate) organizations: Option<usize>,
+    /// Seed the data as if today were this day (YYYY-MM-DD), so it is the same on every run
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) today: Option<chrono::NaiveDate>,
     /// A read-only API key the simulator accepts (repeatable)
     #[arg(long = "read-only-api-key", value_name = "KEY")]
     pub(crate) read_only_api_keys: Vec<String>,
@@ -175,6 +178,18 @@ pub(crate) struct ServeArgs {
     /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
     #[arg(long)]
     pub(crate) drift: bool,
+    /// Serve at most this many resources a page whatever `limit` asks (short pages)
+    #[arg(long, value_name = "N")]
+    pub(crate) max_page_size: Option<usize>,
+    /// Throttle like a console: answer 429 beyond this many requests at once
+    #[arg(long, value_name = "N")]
+    pub(crate) max_concurrent_requests: Option<usize>,
+    /// Throttle like a console: answer 429 (with retryAfter) beyond this many requests a second
+    #[arg(long, value_name = "N")]
+    pub(crate) max_requests_per_second: Option<u32>,
+    /// A user who must sign in with a second factor (code 123456), as NAME:PASSWORD (repeatable)
+    #[arg(long = "mfa-user", value_name = "NAME:PASSWORD")]
+    pub(crate) mfa_users: Vec<String>,
 }
 
 /// Which products a command covers.
@@ -375,6 +390,59 @@ pub(crate) enum ReportsCommand {
         #[arg(long)]
         auto_approve: Option<bool>,
     },
+    /// Chart the points per month, by organization or product (terminal, SVG or HTML)
+    Chart(ChartArgs),
+    /// Each organization's points in two months and the change, biggest movers first
+    Diff {
+        /// The earlier month, YYYY-MM
+        from: crate::usage::Month,
+        /// The later month, YYYY-MM
+        to: crate::usage::Month,
+    },
+}
+
+/// What `reports chart` draws and where.
+#[derive(Debug, Args)]
+pub(crate) struct ChartArgs {
+    /// Months to show, ending with the latest month that has reports
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub(crate) months: u32,
+    /// Break the points down by organization or by product
+    #[arg(long, value_enum, default_value_t = ChartBy::Organization)]
+    pub(crate) by: ChartBy,
+    /// One bar per month with the parts stacked, or one bar per part
+    #[arg(long, value_enum, default_value_t = ChartLayout::Stacked)]
+    pub(crate) layout: ChartLayout,
+    /// Only this organization: its name, a unique part of it, or its UID
+    #[arg(long, value_name = "NAME|UID")]
+    pub(crate) organization: Option<String>,
+    /// Width in columns (default: the terminal's width; 100 when not a terminal)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(40..=1000))]
+    pub(crate) width: Option<u16>,
+    /// Write the chart as a standalone SVG picture to FILE
+    #[arg(long, value_name = "FILE")]
+    pub(crate) svg: Option<PathBuf>,
+    /// Write the chart as a standalone HTML page (the picture and a table of the numbers) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
+}
+
+/// What a chart breaks the points down by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ChartBy {
+    /// One part per organization
+    Organization,
+    /// One part per product type
+    Product,
+}
+
+/// How a chart places the parts of a month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ChartLayout {
+    /// One bar per month, the parts stacked
+    Stacked,
+    /// One bar per part, grouped by month
+    Grouped,
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,6 +464,9 @@ pub(crate) enum UsageCommand {
         /// Only usage on this product (BackupAndReplication, CloudConnect, VSPC, VONE, VB365)
         #[arg(long)]
         server_type: Option<String>,
+        /// Only the N heaviest consumers, one row each (with a bar on a terminal)
+        #[arg(long, value_name = "N")]
+        top: Option<usize>,
     },
 }
 
@@ -407,6 +478,7 @@ impl UsageCommand {
             provider_uid,
             server_uid,
             server_type,
+            top: _,
         } = self;
         let organization_type = organization_type
             .as_deref()
@@ -478,7 +550,10 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
             ))
         }
     };
-    Ok(Duration::from_secs(number * seconds))
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too long a duration"))
 }
 
 pub(crate) fn init_tracing(verbose: u8) {
@@ -506,6 +581,28 @@ fn colour_on_stderr() -> bool {
     !no_color && std::io::stderr().is_terminal()
 }
 
+/// The second factor of a multi-factor sign-in: `VSPC_MFA_CODE`, else a prompt on the terminal.
+fn mfa_code_from_environment_or_terminal() -> crate::auth::MfaCodeProvider {
+    crate::auth::MfaCodeProvider::new(|| async {
+        if let Ok(code) = std::env::var("VSPC_MFA_CODE") {
+            return Some(crate::Secret::new(code.trim()));
+        }
+        // The prompt blocks; keep it off the async workers.
+        tokio::task::spawn_blocking(|| {
+            use std::io::IsTerminal;
+            if !std::io::stdin().is_terminal() {
+                return None;
+            }
+            rpassword::prompt_password("MFA code: ")
+                .ok()
+                .map(|code| crate::Secret::new(code.trim()))
+        })
+        .await
+        .ok()
+        .flatten()
+    })
+}
+
 impl Global {
     /// A client from the options: URL, credentials, TLS and timeouts.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
@@ -524,7 +621,9 @@ impl Global {
                         Failure::Exit(2, format!("no password: set VSPC_PASSWORD or run in a terminal ({e})"))
                     })?,
                 };
-                builder.credentials(user.as_str(), password)
+                builder
+                    .credentials(user.as_str(), password)
+                    .mfa_code(mfa_code_from_environment_or_terminal())
             }
             (None, None) => {
                 return Err(Failure::Exit(
@@ -533,6 +632,11 @@ impl Global {
                 ))
             }
         };
+        if crate::config::sends_in_clear(url) {
+            eprintln!(
+                "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
+            );
+        }
         if let Some(path) = &self.ca_cert {
             builder = builder.add_ca_certificate_file(path);
         }
@@ -560,6 +664,37 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3y").unwrap_err().contains("unknown unit"));
+    }
+
+    proptest::proptest! {
+        /// Any text parses to a duration or an error message: never a panic, never a wrapped
+        /// value (a parsed duration is exactly the number times its unit).
+        #[test]
+        fn duration_parsing_never_panics_or_wraps(number in proptest::num::u64::ANY, unit in "(|ms|s|m|h|d|w|y|dd)") {
+            let text = format!("{number}{unit}");
+            let seconds_per_unit: Option<u64> = match unit.as_str() {
+                "" | "s" => Some(1),
+                "m" => Some(60),
+                "h" => Some(3600),
+                "d" => Some(86_400),
+                "w" => Some(604_800),
+                _ => None,
+            };
+            match (parse_duration(&text), unit.as_str(), seconds_per_unit) {
+                (Ok(parsed), "ms", _) => proptest::prop_assert_eq!(parsed, Duration::from_millis(number)),
+                (Ok(parsed), _, Some(per)) => {
+                    proptest::prop_assert_eq!(Some(parsed.as_secs()), number.checked_mul(per));
+                }
+                (Err(_), _, Some(per)) => proptest::prop_assert!(number.checked_mul(per).is_none()),
+                (Err(_), _, None) => {}
+                (Ok(parsed), _, None) => proptest::prop_assert!(false, "{text} parsed as {parsed:?}"),
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_is_a_duration_or_an_error(text in "\\PC{0,24}") {
+            let _ = parse_duration(&text);
+        }
     }
 
     #[test]

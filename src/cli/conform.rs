@@ -41,12 +41,19 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
         for (operation, reason) in &outcome.skipped {
             eprintln!("skipped {operation}: {reason}");
         }
+        for call in outcome.failed_calls() {
+            eprintln!(
+                "failed {}: GET {} answered {}",
+                call.operation, call.target, call.status
+            );
+        }
         let operations: std::collections::BTreeSet<&str> =
             outcome.calls.iter().map(|c| c.operation.as_str()).collect();
         eprintln!(
-            "{} calls to {} operations, {} skipped; {} departure(s) from the spec{}",
+            "{} calls to {} operations, {} failed, {} skipped; {} departure(s) from the spec{}",
             outcome.calls.len(),
             operations.len(),
+            outcome.failed_calls().count(),
             outcome.skipped.len(),
             outcome.report.violations.len(),
             if outcome.report.violations.is_empty() {
@@ -56,12 +63,36 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
             }
         );
     }
-    if outcome.conforms() {
-        Ok(())
-    } else {
-        Err(Failure::Exit(
+    verdict(&outcome)
+}
+
+/// The exit code: refused credentials (3) before drift (5) before failed reads (1); a run in
+/// which no read succeeded never passes.
+fn verdict(outcome: &crate::conform::ConformOutcome) -> Outcome {
+    let failed = outcome.failed_calls().count();
+    if outcome.refused() {
+        return Err(Failure::Exit(
+            3,
+            format!("{failed} read(s) refused: check the API key or user, and its role (nothing was checked for those operations)"),
+        ));
+    }
+    if !outcome.report.violations.is_empty() {
+        return Err(Failure::Exit(
             5,
             "the server departs from the spec (see the report)".into(),
-        ))
+        ));
     }
+    if !outcome.any_succeeded() {
+        return Err(Failure::Exit(
+            1,
+            "no read succeeded: nothing was checked".into(),
+        ));
+    }
+    if failed > 0 {
+        return Err(Failure::Exit(
+            1,
+            format!("{failed} read(s) failed (see the report): those operations were not checked"),
+        ));
+    }
+    Ok(())
 }

@@ -152,6 +152,8 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
         }
     }
 
+    show_usage_chart(&client).await?;
+
     let finalized = client.finalize_license_reports().await?;
     step(
         8,
@@ -180,6 +182,30 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
             "the demo's audit still finds licenses with auto-update off".into(),
         ))
     }
+}
+
+/// What `reports chart` draws: the months before finalization, so an odd month stands out.
+async fn show_usage_chart(client: &Client) -> Outcome {
+    let history = client.license_usage_history().await?;
+    let months = history.window(6)?;
+    let table = history.points_table(&months, crate::usage::Breakdown::Organization, None)?;
+    let style = super::usage_chart_text::TextStyle {
+        width: 96,
+        stacked: true,
+        colour: false,
+    };
+    println!(
+        "   points per month by organization (`reports chart`; `--svg`/`--html` for a picture):"
+    );
+    let chart = super::usage_chart_text::render(&table, "", &style);
+    for line in chart.lines().skip(2) {
+        if line.is_empty() {
+            println!();
+        } else {
+            println!("   {line}");
+        }
+    }
+    Ok(())
 }
 
 fn step(number: u32, text: &str) {

@@ -18,6 +18,9 @@ mod output;
 mod reports;
 mod serve;
 mod table;
+mod usage_chart_svg;
+mod usage_chart_text;
+mod usage_views;
 mod writer;
 
 use std::process::ExitCode;

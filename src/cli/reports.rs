@@ -53,6 +53,10 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
         ReportsCommand::Settings { auto_approve: None } => {
             print_object(global.output, &client.license_report_settings().await?)
         }
+        ReportsCommand::Chart(args) => super::usage_views::chart(global, &client, args).await,
+        ReportsCommand::Diff { from, to } => {
+            super::usage_views::diff(global, &client, from, to).await
+        }
     }
 }
 
@@ -89,6 +93,10 @@ fn report_row(r: &SingleLicenseReport) -> Vec<Vec<String>> {
 
 pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome {
     let filter = command.filter()?;
+    let UsageCommand::Organizations { top, .. } = command;
+    if let Some(top) = top {
+        return super::usage_views::top(global, filter, top).await;
+    }
     let client = global.client()?;
     let mut stream =
         client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));

@@ -24,6 +24,9 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     if let Some(n) = args.organizations {
         config = config.organizations(n);
     }
+    if let Some(day) = args.today {
+        config = config.today(day);
+    }
     for key in &global.api_keys {
         config = config.api_key(key.clone());
     }
@@ -35,6 +38,21 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
             Failure::Exit(2, format!("--user {user:?}: write it as NAME:PASSWORD"))
         })?;
         config = config.user(name, password);
+    }
+    for user in args.mfa_users {
+        let (name, password) = user.split_once(':').ok_or_else(|| {
+            Failure::Exit(2, format!("--mfa-user {user:?}: write it as NAME:PASSWORD"))
+        })?;
+        config = config.mfa_user(name, password);
+    }
+    if let Some(size) = args.max_page_size {
+        config = config.max_page_size(size);
+    }
+    if let Some(requests) = args.max_concurrent_requests {
+        config = config.max_concurrent_requests(requests);
+    }
+    if let Some(requests) = args.max_requests_per_second {
+        config = config.max_requests_per_period(requests, std::time::Duration::from_secs(1));
     }
     if let Some(threshold) = args.async_threshold {
         config = config.async_threshold(threshold);

@@ -30,6 +30,9 @@ pub(crate) struct Auth {
     api_keys: HashSet<String>,
     read_only_keys: HashSet<String>,
     users: HashMap<String, String>,
+    mfa_users: HashSet<String>,
+    /// Sign-ins waiting for their second factor, by `mfa_token`.
+    pending_mfa: RwLock<HashMap<String, Grant>>,
     access: RwLock<HashMap<String, Grant>>,
     refresh: RwLock<HashMap<String, Grant>>,
     token_lifetime: Duration,
@@ -70,6 +73,8 @@ impl Auth {
             api_keys: config.api_keys.iter().cloned().collect(),
             read_only_keys: config.read_only_api_keys.iter().cloned().collect(),
             users: config.users.iter().cloned().collect(),
+            mfa_users: config.mfa_users.iter().cloned().collect(),
+            pending_mfa: RwLock::new(HashMap::new()),
             access: RwLock::new(HashMap::new()),
             refresh: RwLock::new(HashMap::new()),
             token_lifetime: config.token_lifetime,
@@ -159,6 +164,30 @@ impl Auth {
         }))
     }
 
+    /// The first step of a multi-factor sign-in: an `mfa_token` (valid five minutes) and no
+    /// access token.
+    fn ask_second_factor(&self, user: String, read_only: bool) -> Reply {
+        let mfa_token = Uuid::new_v4().to_string();
+        self.pending_mfa
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                mfa_token.clone(),
+                Grant {
+                    user,
+                    read_only,
+                    expires: Instant::now() + Duration::from_secs(300),
+                },
+            );
+        Reply::ok(&json!({
+            "access_token": null,
+            "token_type": null,
+            "refresh_token": null,
+            "mfa_token": mfa_token,
+            "encrypted_code": null,
+        }))
+    }
+
     /// `POST /token`.
     pub(crate) fn token(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let form_urlencoded = headers
@@ -184,6 +213,11 @@ impl Auth {
         match form.get("grant_type").map(String::as_str) {
             None => oauth_error("invalid_request", "grant_type is required."),
             Some("password") => match (form.get("username"), form.get("password")) {
+                (Some(user), Some(password))
+                    if self.users.get(user) == Some(password) && self.mfa_users.contains(user) =>
+                {
+                    self.ask_second_factor(user.clone(), read_only)
+                }
                 (Some(user), Some(password)) if self.users.get(user) == Some(password) => {
                     self.issue_for(user.clone(), read_only)
                 }
@@ -216,9 +250,38 @@ impl Auth {
                     None => oauth_error("invalid_grant", "The refresh token is not valid."),
                 }
             }
-            Some("mfa" | "authorization_code" | "public_key" | "as") => oauth_error(
+            Some("mfa") => {
+                let (Some(token), Some(code)) = (form.get("mfa_token"), form.get("mfa_code"))
+                else {
+                    return oauth_error(
+                        "invalid_request",
+                        "The mfa grant needs mfa_token and mfa_code.",
+                    );
+                };
+                let grant = self
+                    .pending_mfa
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(token)
+                    .cloned();
+                match grant {
+                    Some(grant) if grant.expires <= Instant::now() => {
+                        oauth_error("invalid_grant", "The MFA token has expired.")
+                    }
+                    Some(grant) if code == super::config::MFA_TEST_CODE => {
+                        self.pending_mfa
+                            .write()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(token);
+                        self.issue_for(grant.user, grant.read_only || read_only)
+                    }
+                    Some(_) => oauth_error("invalid_grant", "The MFA code is incorrect."),
+                    None => oauth_error("invalid_grant", "The MFA token is not valid."),
+                }
+            }
+            Some("authorization_code" | "public_key" | "as") => oauth_error(
                 "unsupported_grant_type",
-                "The simulator supports the password and refresh_token grants.",
+                "The simulator supports the password, mfa and refresh_token grants.",
             ),
             Some(_) => oauth_error("unsupported_grant_type", "Unknown grant_type."),
         }

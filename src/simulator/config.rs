@@ -104,7 +104,32 @@ pub struct SimulatorConfig {
     pub idempotency_capacity: usize,
     /// Largest license file accepted, in bytes.
     pub max_license_file_bytes: usize,
+    /// Serve at most this many resources a page whatever `limit` asks, as a console or proxy
+    /// with a smaller page size does (short pages); `None` serves what is asked.
+    pub max_page_size: Option<usize>,
+    /// Limits on requests that are answered `429` like a console's throttling; none by default.
+    pub throttling: Throttling,
+    /// Users who must complete sign-in with a second factor (the `mfa` grant), by name.
+    pub mfa_users: Vec<String>,
+    /// The day the seeded data is relative to (expiry dates, report months); today (UTC) when
+    /// `None`. A fixed day makes the served data the same on every run, e.g. for a picture.
+    pub today: Option<chrono::NaiveDate>,
 }
+
+/// A console's throttling: limits on simultaneous requests and on requests per period. Over a
+/// limit the simulator answers `429` in VSPC's body form (see [`FaultKind::Throttled`]): with
+/// `retryAfter` (the seconds until the period ends) over the per-period limit, without it over
+/// the simultaneous one. Every request counts, `POST /token` included.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Throttling {
+    /// Most requests being answered at once.
+    pub max_concurrent: Option<usize>,
+    /// Most requests in each period: (requests, period).
+    pub per_period: Option<(u32, Duration)>,
+}
+
+/// The code a user who must use multi-factor sign-in enters in the simulator.
+pub const MFA_TEST_CODE: &str = "123456";
 
 impl Default for SimulatorConfig {
     fn default() -> Self {
@@ -129,6 +154,10 @@ impl Default for SimulatorConfig {
             idempotency_window: Duration::from_secs(300),
             idempotency_capacity: 10_000,
             max_license_file_bytes: 64 * 1024,
+            max_page_size: None,
+            throttling: Throttling::default(),
+            mfa_users: Vec::new(),
+            today: None,
         }
     }
 }
@@ -172,6 +201,11 @@ impl SimulatorConfig {
     /// Number of organizations.
     pub fn organizations(mut self, count: usize) -> Self {
         self.sizes.organizations = count;
+        self
+    }
+    /// Seed the data as if today were `day` (see [`today`](Self::today)).
+    pub fn today(mut self, day: chrono::NaiveDate) -> Self {
+        self.today = Some(day);
         self
     }
     /// Number of report months.
@@ -251,6 +285,29 @@ impl SimulatorConfig {
     /// Turn drift mode on or off.
     pub fn drift(mut self, drift: bool) -> Self {
         self.drift = drift;
+        self
+    }
+    /// Serve at most `size` resources a page whatever `limit` asks (short pages).
+    pub fn max_page_size(mut self, size: usize) -> Self {
+        self.max_page_size = Some(size.max(1));
+        self
+    }
+    /// Answer `429` when more than `requests` are being answered at once.
+    pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
+        self.throttling.max_concurrent = Some(requests.max(1));
+        self
+    }
+    /// Answer `429` (with `retryAfter`) beyond `requests` in each `period`.
+    pub fn max_requests_per_period(mut self, requests: u32, period: Duration) -> Self {
+        self.throttling.per_period = Some((requests.max(1), period));
+        self
+    }
+    /// Let this user sign in only with a second factor: the password grant answers with an
+    /// `mfa_token`, and the `mfa` grant with [`MFA_TEST_CODE`] completes it.
+    pub fn mfa_user(mut self, name: impl Into<String>, password: impl Into<String>) -> Self {
+        let name = name.into();
+        self.users.push((name.clone(), password.into()));
+        self.mfa_users.push(name);
         self
     }
     /// How long responses are kept for repeated `X-Request-id`s.

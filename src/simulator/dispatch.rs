@@ -20,6 +20,7 @@ use super::operations::{execute, Call};
 use super::response::{code, Reply};
 use super::routes::{route, simulated_cost, Op};
 use super::state::State;
+use super::throttle::{throttled, Throttle};
 
 /// Marks a response whose connection must be closed without sending it.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +33,7 @@ pub(crate) struct App {
     pub(crate) idempotency: Idempotency,
     pub(crate) actions: AsyncActions,
     pub(crate) faults: Faults,
+    pub(crate) throttle: Throttle,
     pub(crate) config: SimulatorConfig,
     /// `http://host:port`, known once the listener is bound.
     pub(crate) origin: std::sync::OnceLock<String>,
@@ -96,7 +98,11 @@ pub(crate) async fn dispatch(
         Ok(op) => op,
         Err(reply) => return legacy_errors(&path, reply).into_response(),
     };
-    let params: Vec<(String, String)> = uri
+    let _admitted = match app.throttle.admit() {
+        Ok(admitted) => admitted,
+        Err(reply) => return reply.into_response(),
+    };
+    let mut params: Vec<(String, String)> = uri
         .query()
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
@@ -104,6 +110,13 @@ pub(crate) async fn dispatch(
                 .collect()
         })
         .unwrap_or_default();
+    if let (
+        Op::List(_) | Op::Reports | Op::LatestReports | Op::ReportsForDate(_) | Op::Usage,
+        Some(cap),
+    ) = (&op, app.config.max_page_size)
+    {
+        cap_page_size(&mut params, cap);
+    }
     let operation_id = op.operation_id();
     let mut after = None;
     match app.faults.pick(&operation_id, method.as_str(), &path) {
@@ -139,6 +152,9 @@ pub(crate) async fn dispatch(
             .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))
             .into_response()
         }
+        Some(FaultKind::Throttled { retry_after_secs }) => {
+            return throttled(retry_after_secs).into_response()
+        }
         Some(FaultKind::ServiceUnavailable) => {
             return Reply::error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -163,6 +179,22 @@ pub(crate) async fn dispatch(
         Some(FaultKind::DropAfterApply) => aborted(),
         Some(FaultKind::TruncatedBody) => truncated(reply),
         _ => reply.into_response(),
+    }
+}
+
+/// A console with a smaller page size serves at most `cap` resources whatever `limit` asks
+/// (VSPC's default `limit` is 100).
+fn cap_page_size(params: &mut Vec<(String, String)>, cap: usize) {
+    match params.iter_mut().find(|(name, _)| name == "limit") {
+        Some((_, value)) => {
+            if let Ok(asked) = value.parse::<usize>() {
+                if asked > cap {
+                    *value = cap.to_string();
+                }
+            }
+        }
+        None if cap < 100 => params.push(("limit".into(), cap.to_string())),
+        None => {}
     }
 }
 

@@ -18,10 +18,19 @@ pub enum FaultKind {
     RetryableError,
     /// Answer `520` with a `logical` error; nothing is applied.
     LogicalError,
-    /// Answer `429` with `Retry-After: N` seconds; nothing is applied.
+    /// Answer `429` with a `Retry-After: N` header, as a proxy in front of VSPC may; nothing is
+    /// applied. For VSPC's own form see [`FaultKind::Throttled`].
     TooManyRequests {
         /// The `Retry-After` value, in seconds.
         retry_after_secs: u64,
+    },
+    /// Answer `429` as a throttling VSPC does: the wait in the error body
+    /// (`{"errors":[{"type":"transport","code":429,"retryAfter":N}]}`), no `message`, no
+    /// `Retry-After` header; without `retry_after_secs` the body carries no wait either (the
+    /// console's answer to too many simultaneous requests). Nothing is applied.
+    Throttled {
+        /// The `retryAfter` value in the body, in seconds.
+        retry_after_secs: Option<u64>,
     },
     /// Answer `503`; nothing is applied.
     ServiceUnavailable,

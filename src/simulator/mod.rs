@@ -55,6 +55,7 @@ mod routes;
 mod seed;
 mod server;
 mod state;
+mod throttle;
 
 use std::io;
 use std::net::SocketAddr;
@@ -64,7 +65,7 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{AsyncOperations, SimulatorConfig, Sizes};
+pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use license_file::{
     parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
@@ -122,9 +123,12 @@ impl Simulator {
             })?;
         // Data is relative to the start of today (UTC), so two simulators started the same day
         // with the same seed serve the same data.
-        let today = Utc::now()
-            .duration_trunc(TimeDelta::days(1))
-            .unwrap_or_else(|_| Utc::now());
+        let today = match config.today {
+            Some(day) => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            None => Utc::now()
+                .duration_trunc(TimeDelta::days(1))
+                .unwrap_or_else(|_| Utc::now()),
+        };
         let seed_value = config.seed;
         let sizes = config.sizes.clone();
         let state = tokio::task::spawn_blocking(move || seed::seed(seed_value, &sizes, today))
@@ -140,6 +144,7 @@ impl Simulator {
             ),
             actions: async_actions::AsyncActions::default(),
             faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
+            throttle: throttle::Throttle::new(config.throttling.clone()),
             origin: OnceLock::new(),
             config,
         });

@@ -346,7 +346,7 @@ pub(crate) fn renew_console(console: &mut ConsoleLicense, now: DateTime<Utc>) {
     console.last_update_message = Some("The license was updated.".to_owned());
 }
 
-/// Read access to a running simulator's data, for tests and tools.
+/// Access to a running simulator's data, for tests and tools.
 #[derive(Clone)]
 pub struct SimulatorState {
     pub(crate) inner: Arc<RwLock<State>>,
@@ -412,6 +412,15 @@ impl SimulatorState {
     /// All license usage reports, newest month first.
     pub fn reports(&self) -> Vec<SingleLicenseReport> {
         self.read(|s| s.reports.clone())
+    }
+    /// Replaces the license usage reports the simulator serves, to try a view on data the seed
+    /// does not make (a month without reports, an organization that leaves or joins).
+    pub fn replace_reports(&self, reports: Vec<SingleLicenseReport>) {
+        let mut state = self
+            .inner
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.reports = reports;
     }
     /// How many changes were applied to a resource, named by its path under `/licensing`
     /// without the leading slash: `backupServers/{uid}`, `sites/{uid}`, `voneServers/{uid}`,

@@ -21,6 +21,8 @@ use vspc_licensing::contract::Spec;
 /// 5. **Enum values take the spec's spelling**: the forward-compatible enums parse
 ///    case-insensitively, so `"valid"` becomes `"Valid"`. Unlisted values are kept as sent.
 /// 6. **UUIDs are lower case**: `DF997BD3-...` becomes `df997bd3-...` (the same UUID).
+/// 7. **An absent property with a `default` takes it**: the generated field is not optional,
+///    so a throttling error without `message` is written back with `"message": ""`.
 ///
 /// Properties the schema does not declare, and values of unconstrained schemas, are kept.
 pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
@@ -55,6 +57,15 @@ pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
                     None => child.clone(),
                 };
                 out.insert(key.clone(), child);
+            }
+            // rule 7
+            for (key, declared) in properties.into_iter().flatten() {
+                // Only a default written on the property itself: a `$ref`'d schema's default
+                // (FilterCollation's) leaves the generated field optional.
+                let default = declared.get("default").cloned();
+                if let (false, Some(default)) = (out.contains_key(key), default) {
+                    out.insert(key.clone(), default);
+                }
             }
             Value::Object(out)
         }
