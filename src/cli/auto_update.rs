@@ -113,10 +113,12 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
         "disabling auto-update"
     });
     let mut report = Report::new(global.output, bar.clone());
+    // Fewer changes at a time for the rest of the run once the console throttles.
+    let limit = client.adaptive_limit(args.concurrency.max(1));
     let end = bulk::run(
         targets,
         |t| (t.product, t.uid),
-        &args.concurrency,
+        &limit,
         |target| apply(client.clone(), target, enable),
         |change| report.add(change),
     )

@@ -28,6 +28,13 @@ impl ChangeLimit for usize {
     }
 }
 
+/// The client's limit that halves whenever the console answers `429`.
+impl ChangeLimit for crate::concurrency::AdaptiveLimit {
+    fn current(&self) -> usize {
+        self.limit()
+    }
+}
+
 /// How a bulk run ended.
 #[derive(Debug, Default)]
 pub(crate) struct BulkEnd {
