@@ -2,7 +2,8 @@
 //!
 //!     cargo bench --all-features --bench throughput            # everything
 //!     cargo bench --all-features --bench throughput -- paging  # one section: paging, decode,
-//!                                                              # memory, simulator, python
+//!                                                              # memory, simulator, python, cli
+//!     VSPC_BENCH_ROUNDS=1 cargo bench --all-features --bench throughput -- cli  # the CLI alone, quick
 //!
 //! Each comparison runs its contenders alternately in the same process and reports medians, so
 //! that the shared, noisy machine affects both sides alike. The simulator runs as a separate
@@ -535,6 +536,282 @@ fn python() {
     }
 }
 
+/// A CLI run as a child process: its wall time and peak resident memory (from `wait4`).
+struct Measured {
+    time: Duration,
+    /// User plus system CPU time: unlike wall time, it barely moves with other tenants' load.
+    cpu: Duration,
+    peak_kib: u64,
+    success: bool,
+}
+
+/// Runs `command` to completion, its standard output into `out`, and measures it.
+// The child is reaped by `wait4`, which std's `Child::wait` does not offer (it drops the
+// resource usage).
+#[allow(clippy::zombie_processes)]
+fn measured(mut command: Command, out: &std::path::Path) -> Measured {
+    let file = std::fs::File::create(out).unwrap();
+    let start = Instant::now();
+    let child = command
+        .stdout(file)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start vspc-licensing");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it in for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let time = start.elapsed();
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 on the CLI child");
+    let cpu = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    Measured {
+        time,
+        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
+        // ru_maxrss is in KiB on Linux.
+        peak_kib: usage.ru_maxrss as u64,
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    }
+}
+
+fn cli_command(base_url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vspc-licensing"));
+    command
+        .env("VSPC_URL", base_url.trim_end_matches("/api/v3"))
+        .env("VSPC_API_KEY", KEY)
+        .env_remove("VSPC_USERNAME")
+        .args(args);
+    command
+}
+
+/// Lines in a file, to check that a run wrote every license.
+fn lines_in(path: &std::path::Path) -> usize {
+    let mut reader = BufReader::new(std::fs::File::open(path).unwrap());
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut lines = 0;
+    loop {
+        let n = reader.read(&mut buffer).unwrap();
+        if n == 0 {
+            return lines;
+        }
+        lines += buffer[..n].iter().filter(|b| **b == b'\n').count();
+    }
+}
+
+/// Lines a listing of `n` licenses takes in each format: JSON has the brackets, CSV a header,
+/// a table three border lines and a header.
+fn expected_lines(format: &str, n: usize) -> usize {
+    match format {
+        "json" => n + 2,
+        "ndjson" => n,
+        "csv" => n + 1,
+        _ => n + 4,
+    }
+}
+
+const CLI_FORMATS: [&str; 4] = ["json", "ndjson", "csv", "table"];
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// The Python client on the simulator's backup-server licenses: its own timing of the walk
+/// (imports and start-up left out) and the process's CPU time, or why it did not run.
+fn python_walk(
+    base_url: &str,
+    n: usize,
+    out: &std::path::Path,
+) -> Result<(Duration, Duration), String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/python/bench.sh");
+    let mut command = Command::new("bash");
+    command.args([script, base_url, KEY]);
+    let run = measured(command, out);
+    let stdout = std::fs::read_to_string(out).unwrap_or_default();
+    let field = |name: &str| -> Option<f64> {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|s| s.trim().parse().ok())
+    };
+    match (run.success, field("licenses="), field("seconds=")) {
+        (true, Some(seen), Some(seconds)) if seen as usize == n => {
+            Ok((Duration::from_secs_f64(seconds), run.cpu))
+        }
+        _ => Err(stdout),
+    }
+}
+
+/// The command-line tool end to end, next to the crate's stream and the Python client in the
+/// same rounds: `licenses list --product vbr -o FORMAT > file` over 100,000 licenses (time and
+/// peak RSS of the CLI process), every format again over 1,000,000 (peak RSS), and
+/// `auto-update enable --all` over 10,000 servers. `VSPC_BENCH_ROUNDS` sets the rounds.
+fn cli() {
+    const N: usize = 100_000;
+    const MILLION: usize = 1_000_000;
+    const BULK: usize = 10_000;
+    let rounds: usize = std::env::var("VSPC_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let server = Server::start(N);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = client(&server.base_url);
+    // Per round: the crate's stream (4 pages in flight, as the CLI), the Python client, then the
+    // CLI in each format, in an order that rotates.
+    let mut stream_times = Vec::new();
+    let mut python_times = Vec::new();
+    let mut python_cpu = Vec::new();
+    let mut python_failure = None;
+    let mut cli_times: [Vec<Duration>; 4] = Default::default();
+    let mut cli_cpu: [Vec<Duration>; 4] = Default::default();
+    let mut python_over_json_cpu = Vec::new();
+    let mut cli_peaks = [0u64; 4];
+    let mut python_over_json = Vec::new();
+    let mut json_over_stream = Vec::new();
+    for round in 0..rounds {
+        let start = Instant::now();
+        assert_eq!(runtime.block_on(crate_walk(&client, 4)), N);
+        let stream_time = start.elapsed();
+        stream_times.push(stream_time);
+        let python = if python_failure.is_none() {
+            match python_walk(&server.base_url, N, &out) {
+                Ok(time) => Some(time),
+                Err(why) => {
+                    python_failure = Some(why);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        for k in 0..CLI_FORMATS.len() {
+            let k = (k + round) % CLI_FORMATS.len();
+            let format = CLI_FORMATS[k];
+            let run = measured(
+                cli_command(
+                    &server.base_url,
+                    &["licenses", "list", "--product", "vbr", "-o", format],
+                ),
+                &out,
+            );
+            assert!(run.success, "-o {format} failed");
+            assert_eq!(lines_in(&out), expected_lines(format, N), "-o {format}");
+            cli_times[k].push(run.time);
+            cli_cpu[k].push(run.cpu);
+            cli_peaks[k] = cli_peaks[k].max(run.peak_kib);
+            if format == "json" {
+                json_over_stream.push(run.time.as_secs_f64() / stream_time.as_secs_f64());
+                if let Some((python, cpu)) = python {
+                    python_times.push(python);
+                    python_cpu.push(cpu);
+                    python_over_json.push(python.as_secs_f64() / run.time.as_secs_f64());
+                    python_over_json_cpu.push(cpu.as_secs_f64() / run.cpu.as_secs_f64());
+                }
+            }
+        }
+    }
+    let median_ratio = |mut ratios: Vec<f64>| {
+        ratios.sort_by(f64::total_cmp);
+        ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    println!("\n## The command-line tool: `licenses list --product vbr -o FORMAT > file`, {N} licenses ({rounds} rounds, each runs every contender; medians; peak RSS is the largest of the rounds)");
+    println!("| contender | time | licenses/s | CPU (user + system) | peak RSS |");
+    println!("|---|---|---|---|---|");
+    let stream = median(stream_times);
+    println!(
+        "| crate stream, in process (4 pages in flight, counting only) | {stream:.2?} | {:.0} | | |",
+        N as f64 / stream.as_secs_f64()
+    );
+    for (k, format) in CLI_FORMATS.iter().enumerate() {
+        let time = median(cli_times[k].clone());
+        println!(
+            "| CLI `-o {format}` | {time:.2?} | {:.0} | {:.2?} | {:.1} MiB (target <= 64) |",
+            N as f64 / time.as_secs_f64(),
+            median(cli_cpu[k].clone()),
+            mib(cli_peaks[k])
+        );
+    }
+    match &python_failure {
+        None => {
+            let python = median(python_times);
+            println!(
+                "| veeam-spc (Python), same listing, no output (its own timing of the walk; CPU of the whole process) | {:.2} s | {:.0} | {:.2?} | |",
+                python.as_secs_f64(),
+                N as f64 / python.as_secs_f64(),
+                median(python_cpu)
+            );
+            println!(
+                "\nCLI `-o json` vs the Python client: **{:.1}x** faster in wall time (target >= 10x, aim 20x), **{:.1}x** less CPU; CLI `-o json` takes {:.2}x the crate's bare stream's wall time",
+                median_ratio(python_over_json),
+                median_ratio(python_over_json_cpu),
+                median_ratio(json_over_stream)
+            );
+        }
+        Some(why) => println!("\nthe Python client did not run:\n{why}"),
+    }
+    drop(server);
+
+    let server = Server::start(MILLION);
+    println!(
+        "\n## The command-line tool over {MILLION} licenses: peak RSS per format (one run each)"
+    );
+    println!("| format | time | CPU | peak RSS |");
+    println!("|---|---|---|---|");
+    for format in CLI_FORMATS {
+        let run = measured(
+            cli_command(
+                &server.base_url,
+                &["licenses", "list", "--product", "vbr", "-o", format],
+            ),
+            &out,
+        );
+        assert!(run.success, "-o {format} failed");
+        assert_eq!(
+            lines_in(&out),
+            expected_lines(format, MILLION),
+            "-o {format}"
+        );
+        println!(
+            "| `-o {format}` | {:.2?} | {:.2?} | **{:.1} MiB** (target <= 64) |",
+            run.time,
+            run.cpu,
+            mib(run.peak_kib)
+        );
+    }
+    drop(server);
+
+    let server = Server::start(BULK);
+    let run = measured(
+        cli_command(
+            &server.base_url,
+            &[
+                "auto-update",
+                "enable",
+                "--all",
+                "--product",
+                "vbr",
+                "-o",
+                "ndjson",
+            ],
+        ),
+        &out,
+    );
+    assert!(run.success, "the bulk enable failed");
+    let report = std::fs::read_to_string(&out).unwrap();
+    let changed = report.matches("\"outcome\":\"changed\"").count();
+    assert_eq!(report.lines().count(), BULK, "one report line per server");
+    println!(
+        "\n## Bulk: `auto-update enable --all --product vbr -o ndjson` over {BULK} servers ({changed} switched on, 8 changes at a time)\n\n{:.2?} ({:.2?} CPU), {:.0} changes/s, peak RSS **{:.1} MiB** (target <= 64)",
+        run.time,
+        run.cpu,
+        changed as f64 / run.time.as_secs_f64(),
+        mib(run.peak_kib)
+    );
+}
+
 fn main() {
     // The crate's client installs the ring provider when it is built; the raw reqwest clients
     // here may be built before any crate client, so install it first (reqwest is built with
@@ -572,5 +849,8 @@ fn main() {
     }
     if run("python") {
         python();
+    }
+    if run("cli") {
+        cli();
     }
 }

@@ -2,6 +2,7 @@
 
 use super::args::{AlkCommand, Format, Global};
 use super::output::{print, print_object};
+use super::writer::reader_may_leave;
 use super::{Failure, Outcome};
 use crate::alk::{
     check, endpoints_for, AlkEndpoint, CheckOptions, CheckSummary, EndpointCheck, ResolveOverrides,
@@ -41,14 +42,19 @@ pub(crate) async fn run(global: &Global, command: AlkCommand) -> Outcome {
             let checks: Vec<EndpointCheck> = check(endpoints_for(&products), &options).await;
             let summary = CheckSummary::of(&checks);
             if global.output == Format::Json {
-                print_object(
+                reader_may_leave(print_object(
                     Format::Json,
                     &serde_json::json!({ "checks": checks, "summary": summary }),
-                )?;
+                ))?;
             } else {
                 let rows: Vec<Vec<String>> =
                     checks.iter().map(|c| c.table_row().to_vec()).collect();
-                print(global.output, &EndpointCheck::TABLE_HEADER, &rows, &checks)?;
+                reader_may_leave(print(
+                    global.output,
+                    &EndpointCheck::TABLE_HEADER,
+                    &rows,
+                    &checks,
+                ))?;
                 eprintln!("{summary}");
             }
             if summary.passed {

@@ -85,8 +85,10 @@ fn parse_api_version(text: &str) -> Result<ApiVersionChoice, String> {
 pub(crate) enum Format {
     /// A table sized to the terminal
     Table,
-    /// JSON: the API's own objects with their API field names
+    /// JSON: one array of the API's own objects with their API field names
     Json,
+    /// Newline-delimited JSON: one object per line (for jq, log shippers, pipelines)
+    Ndjson,
     /// Comma-separated values with a header line
     Csv,
 }
@@ -615,9 +617,18 @@ pub(crate) fn init_tracing(verbose: u8) {
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour_on_stderr())
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+/// Colour only for a person at a terminal, and never when `NO_COLOR` is set to anything
+/// (<https://no-color.org>): escape codes in a log file or a CI log are noise.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// The second factor of a multi-factor sign-in: `VSPC_MFA_CODE`, else a prompt on the terminal.

@@ -1,14 +1,17 @@
 //! `auto-update status | enable | disable`: the ALK audit and bulk switch.
 
-use futures::{stream, StreamExt};
+use futures::{stream, Stream, StreamExt};
+use indicatif::ProgressBar;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::args::{ApiGeneration, AutoUpdateCommand, Global, ProductChoice, SwitchArgs};
-use super::licenses::collect;
-use super::output::{license_row, print, progress, LICENSE_COLUMNS};
-use super::{Failure, Outcome};
-use crate::{Client, Product};
+use super::args::{ApiGeneration, AutoUpdateCommand, Format, Global, ProductChoice, SwitchArgs};
+use super::licenses::every_license;
+use super::output::{license_row, listing_progress, progress, LICENSE_COLUMNS};
+use super::writer::{stdout_is_terminal, ListWriter, Stdout};
+use super::{bulk, Failure, Outcome};
+use crate::query::ListQuery;
+use crate::{Client, Error, Product};
 
 pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome {
     match command {
@@ -18,46 +21,57 @@ pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome 
     }
 }
 
+/// The audit: licenses with auto-update off are written as they are read; the rest are only
+/// counted.
 async fn status(global: &Global, product: ProductChoice, within: std::time::Duration) -> Outcome {
     let client = global.client()?;
-    let licenses = collect(&client, product).await?;
-    let off: Vec<_> = licenses
-        .iter()
-        .filter(|l| l.auto_update_enabled() == Some(false))
-        .cloned()
-        .collect();
-    let rows: Vec<Vec<String>> = off.iter().map(license_row).collect();
-    print(global.output, &LICENSE_COLUMNS, &rows, &off)?;
+    let now = chrono::Utc::now();
+    let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::days(30));
+    let mut list = ListWriter::stdout(global.output, &LICENSE_COLUMNS);
+    let bar = listing_progress("reading licenses");
+    let (mut read, mut off, mut stuck) = (0u64, 0u64, 0u64);
+    let mut licenses = std::pin::pin!(every_license(&client, product, ListQuery::new()));
+    while let Some(license) = licenses.next().await {
+        let license = license?;
+        read += 1;
+        bar.inc(1);
+        match license.auto_update_enabled() {
+            Some(false) => {
+                off += 1;
+                list.item(&license, |l| vec![license_row(l)])?;
+            }
+            // Auto-update is on but the license still runs out soon: the server most likely
+            // cannot reach the Veeam license update servers.
+            Some(true) if license.expires_within(now, within) => stuck += 1,
+            _ => {}
+        }
+    }
+    bar.finish_and_clear();
+    list.finish()?;
     if product.products().contains(&Product::Console) {
         let settings = client.console_license_settings().await?;
         if !settings.is_auto_update_enabled {
-            eprintln!(
-                "note: the console's own license does not update automatically (console settings)"
+            note(
+                "note: the console's own license does not update automatically (console settings)",
             );
         }
     }
-    // Auto-update is on but the license still runs out soon: the server most likely cannot
-    // reach the Veeam license update servers.
-    let now = chrono::Utc::now();
-    let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::days(30));
-    let stuck = licenses
-        .iter()
-        .filter(|l| l.auto_update_enabled() == Some(true) && l.expires_within(now, within))
-        .count();
     if stuck > 0 {
-        eprintln!(
+        note(&format!(
             "warning: {stuck} license(s) have auto-update on but expire within {} days; check that those servers reach the license update servers: vspc-licensing alk check",
             within.num_days()
-        );
+        ));
     }
-    if global.output == super::args::Format::Table {
-        eprintln!(
-            "{} of {} licenses have auto-update off",
-            off.len(),
-            licenses.len()
-        );
+    if global.output == Format::Table {
+        note(&format!("{off} of {read} licenses have auto-update off"));
     }
     Ok(())
+}
+
+/// A line for the person at the terminal; a closed standard error is not worth failing for.
+fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 /// What happened to one server.
@@ -69,129 +83,193 @@ struct Change {
     detail: String,
 }
 
+impl Change {
+    fn row(&self) -> Vec<String> {
+        vec![
+            self.product.to_string(),
+            self.uid.to_string(),
+            self.outcome.to_owned(),
+            self.detail.clone(),
+        ]
+    }
+}
+
+/// One server to switch, with its current state when the walk told it.
+struct Target {
+    product: Product,
+    uid: Uuid,
+    current: Option<bool>,
+}
+
 async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     if args.api == ApiGeneration::V2 {
         return switch_v2(global, &args, enable).await;
     }
     let client = global.client()?;
-    let targets = targets(&client, &args).await?;
+    let targets = targets(&client, &args)?;
     let bar = progress(if enable {
         "enabling auto-update"
     } else {
         "disabling auto-update"
     });
-    let changes: Vec<Change> = stream::iter(targets)
-        .map(|(product, uid, current)| {
-            let client = client.clone();
-            let bar = bar.clone();
-            async move {
-                // Named servers: read the current state first, to report what was already set.
-                let current = match current {
-                    Some(state) => Ok(Some(state)),
-                    None => client
-                        .license(product, Some(uid))
-                        .await
-                        .map(|l| l.auto_update_enabled()),
-                };
-                let change = match current {
-                    Err(e) => Change {
-                        product,
-                        uid,
-                        outcome: "failed",
-                        detail: e.to_string(),
-                    },
-                    Ok(current) => match current {
-                        Some(state) if state == enable => Change {
-                            product,
-                            uid,
-                            outcome: "unchanged",
-                            detail: "already set".into(),
-                        },
-                        _ => match client.set_auto_update(product, uid, enable).await {
-                            Ok(license) if license.auto_update_enabled() == Some(enable) => {
-                                Change {
-                                    product,
-                                    uid,
-                                    outcome: "changed",
-                                    detail: String::new(),
-                                }
-                            }
-                            Ok(_) => Change {
-                                product,
-                                uid,
-                                outcome: "failed",
-                                detail: "the server did not apply the change".into(),
-                            },
-                            Err(e) => Change {
-                                product,
-                                uid,
-                                outcome: "failed",
-                                detail: e.to_string(),
-                            },
-                        },
-                    },
-                };
-                bar.inc(1);
-                change
-            }
-        })
-        .buffer_unordered(args.concurrency.max(1))
-        .collect()
-        .await;
+    let mut report = Report::new(global.output, bar.clone());
+    // Fewer changes at a time for the rest of the run once the console throttles.
+    let limit = client.adaptive_limit(args.concurrency.max(1));
+    let end = bulk::run(
+        targets,
+        |t| (t.product, t.uid),
+        &limit,
+        |target| apply(client.clone(), target, enable),
+        |change| report.add(change),
+    )
+    .await;
     bar.finish_and_clear();
-    let mut changes = changes;
-    changes.sort_by_key(|c| (c.product, c.uid));
-    report(global, &changes)
+    if end.duplicates > 0 {
+        note(&format!(
+            "note: {} server(s) came up more than once (named twice, or moved in the listing during the walk); each was changed once",
+            end.duplicates
+        ));
+    }
+    report.finish(end.walk_error)
 }
 
-/// Prints what happened to each server; any failure makes the exit code 1.
-fn report(global: &Global, changes: &[Change]) -> Outcome {
-    let rows: Vec<Vec<String>> = changes
-        .iter()
-        .map(|c| {
-            vec![
-                c.product.to_string(),
-                c.uid.to_string(),
-                c.outcome.to_owned(),
-                c.detail.clone(),
-            ]
-        })
-        .collect();
-    print(
-        global.output,
-        &["product", "server uid", "outcome", "detail"],
-        &rows,
-        changes,
-    )?;
-    let count = |outcome: &str| changes.iter().filter(|c| c.outcome == outcome).count();
-    eprintln!(
-        "{} changed, {} already set, {} failed",
-        count("changed"),
-        count("unchanged"),
-        count("failed")
-    );
-    match count("failed") {
-        0 => Ok(()),
-        n => Err(Failure::Exit(
-            1,
-            format!("{n} server(s) could not be changed"),
-        )),
+/// Switches one server; a named server (no state from a walk) is read first, to report what
+/// was already set.
+async fn apply(client: Client, target: Target, enable: bool) -> Change {
+    let Target {
+        product,
+        uid,
+        current,
+    } = target;
+    let change = |outcome, detail: String| Change {
+        product,
+        uid,
+        outcome,
+        detail,
+    };
+    let current = match current {
+        Some(state) => Ok(Some(state)),
+        None => client
+            .license(product, Some(uid))
+            .await
+            .map(|l| l.auto_update_enabled()),
+    };
+    match current {
+        Err(e) => change("failed", e.to_string()),
+        Ok(Some(state)) if state == enable => change("unchanged", "already set".into()),
+        Ok(_) => match client.set_auto_update(product, uid, enable).await {
+            Ok(license) if license.auto_update_enabled() == Some(enable) => {
+                change("changed", String::new())
+            }
+            Ok(_) => change("failed", "the server did not apply the change".into()),
+            Err(e) => change("failed", e.to_string()),
+        },
     }
 }
 
-/// The servers to switch, with their current state where known.
-async fn targets(
+/// The per-server report, written as changes complete, and the summary at the end. If the
+/// reader of standard output goes away, the changes still run to the end (stopping half-way
+/// would leave a partial change nobody asked for) and the summary still goes to standard error.
+struct Report {
+    list: Option<ListWriter<Stdout>>,
+    write_error: Option<Failure>,
+    bar: ProgressBar,
+    /// Rows go to the same terminal as the progress bar: hide the bar while writing each one.
+    interleave: bool,
+    changed: u64,
+    unchanged: u64,
+    failed: u64,
+}
+
+impl Report {
+    fn new(format: Format, bar: ProgressBar) -> Self {
+        Report {
+            list: Some(ListWriter::stdout(
+                format,
+                &["product", "server uid", "outcome", "detail"],
+            )),
+            write_error: None,
+            interleave: !bar.is_hidden() && stdout_is_terminal(),
+            bar,
+            changed: 0,
+            unchanged: 0,
+            failed: 0,
+        }
+    }
+
+    fn add(&mut self, change: Change) {
+        match change.outcome {
+            "changed" => self.changed += 1,
+            "unchanged" => self.unchanged += 1,
+            _ => self.failed += 1,
+        }
+        self.bar.inc(1);
+        let Some(list) = self.list.as_mut() else {
+            return;
+        };
+        let written = if self.interleave {
+            self.bar.suspend(|| {
+                list.item(&change, |c| vec![c.row()])
+                    .and_then(|()| list.flush())
+            })
+        } else {
+            list.item(&change, |c| vec![c.row()])
+        };
+        if let Err(failure) = written {
+            self.list = None;
+            self.write_error = Some(failure);
+        }
+    }
+
+    /// Closes the report, prints the summary; any failure (or a broken walk) makes the exit
+    /// code non-zero.
+    fn finish(mut self, walk_error: Option<Error>) -> Outcome {
+        if let Some(list) = self.list.take() {
+            if let Err(failure) = list.finish() {
+                self.write_error = Some(failure);
+            }
+        }
+        note(&format!(
+            "{} changed, {} already set, {} failed",
+            self.changed, self.unchanged, self.failed
+        ));
+        if let Some(error) = walk_error {
+            note("the listing stopped early: servers after that point were not switched");
+            return Err(Failure::Error(error));
+        }
+        match (self.failed, self.write_error) {
+            (0, None | Some(Failure::Closed)) => Ok(()),
+            (0, Some(failure)) => Err(failure),
+            (n, _) => Err(Failure::Exit(
+                1,
+                format!("{n} server(s) could not be changed"),
+            )),
+        }
+    }
+}
+
+/// The servers to switch: every license of the chosen products as the walk yields it, or the
+/// named servers.
+fn targets(
     client: &Client,
     args: &SwitchArgs,
-) -> Result<Vec<(Product, Uuid, Option<bool>)>, Failure> {
+) -> Result<impl Stream<Item = Result<Target, Error>> + use<>, Failure> {
     let choice = args.product.unwrap_or(ProductChoice::All);
     if args.all {
-        let licenses = collect(client, choice).await?;
-        return Ok(licenses
-            .iter()
-            .filter(|l| l.product().has_auto_update_switch())
-            .filter_map(|l| Some((l.product(), l.uid()?, l.auto_update_enabled())))
-            .collect());
+        let walk = every_license(client, choice, ListQuery::new()).filter_map(|license| {
+            std::future::ready(match license {
+                Ok(l) if l.product().has_auto_update_switch() => l.uid().map(|uid| {
+                    Ok(Target {
+                        product: l.product(),
+                        uid,
+                        current: l.auto_update_enabled(),
+                    })
+                }),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+        });
+        return Ok(walk.left_stream());
     }
     if args.uids.is_empty() {
         return Err(Failure::Exit(
@@ -212,7 +290,18 @@ async fn targets(
             ),
         ));
     }
-    Ok(args.uids.iter().map(|uid| (product, *uid, None)).collect())
+    let named: Vec<_> = args
+        .uids
+        .iter()
+        .map(|uid| {
+            Ok(Target {
+                product,
+                uid: *uid,
+                current: None,
+            })
+        })
+        .collect();
+    Ok(stream::iter(named).right_stream())
 }
 
 /// The former Veeam Availability Console API v2 (port 1281): Cloud Connect licenses only, one
@@ -254,7 +343,7 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
     }
     let legacy = crate::legacy::LegacyClient::new(url, token, http)
         .map_err(|e| Failure::Exit(2, e.to_string()))?;
-    let mut changes = Vec::new();
+    let mut report = Report::new(global.output, ProgressBar::hidden());
     for uid in &args.uids {
         let change = match legacy.set_cloud_connect_auto_update(*uid, enable).await {
             Ok(message) => Change {
@@ -270,7 +359,7 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
                 detail: e.to_string(),
             },
         };
-        changes.push(change);
+        report.add(change);
     }
-    report(global, &changes)
+    report.finish(None)
 }

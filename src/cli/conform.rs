@@ -2,6 +2,7 @@
 
 use super::args::{ConformArgs, Format, Global};
 use super::output::{print, print_object};
+use super::writer::reader_may_leave;
 use super::{Failure, Outcome};
 use crate::conform::{run as run_conformance, ConformOptions, VersionFindings};
 
@@ -13,7 +14,7 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
     };
     let outcome = run_conformance(&client, &options).await?;
     if global.output == Format::Json {
-        print_object(Format::Json, &outcome)?;
+        reader_may_leave(print_object(Format::Json, &outcome))?;
     } else {
         let rows: Vec<Vec<String>> = outcome
             .report
@@ -30,12 +31,12 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
             })
             .collect();
         if !rows.is_empty() {
-            print(
+            reader_may_leave(print(
                 global.output,
                 &["operation", "drift", "part", "where", "what"],
                 &rows,
                 &outcome.report.violations,
-            )?;
+            ))?;
         }
         eprintln!("{}", describe_versions(&outcome.versions));
         for (operation, reason) in &outcome.skipped {

@@ -1,28 +1,30 @@
 //! `licenses list | expiring | show`.
 
-use futures::StreamExt;
+use futures::{stream, Stream, StreamExt};
 
 use super::args::{Global, LicensesCommand, ProductChoice};
-use super::output::{license_row, print, print_object, progress, LICENSE_COLUMNS};
+use super::output::{license_row, listing_progress, print_object, LICENSE_COLUMNS};
+use super::writer::ListWriter;
 use super::{Failure, Outcome};
-use crate::query::ListQuery;
-use crate::{Client, License};
+use crate::query::{ListQuery, Sort};
+use crate::{Client, Error, License, Product};
 
 pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
     let client = global.client()?;
     match command {
         LicensesCommand::List { product } => {
-            let licenses = collect(&client, product).await?;
-            show_list(global, &licenses)
+            let licenses = every_license(&client, product, ListQuery::new());
+            write_licenses(global, licenses, |_| true).await
         }
         LicensesCommand::Expiring { within, product } => {
             let now = chrono::Utc::now();
             let within = chrono::Duration::from_std(within)
                 .map_err(|_| Failure::Exit(2, "the period is too long".into()))?;
-            let mut licenses = collect(&client, product).await?;
-            licenses.retain(|l| l.expires_within(now, within));
-            licenses.sort_by_key(License::expiration_date);
-            show_list(global, &licenses)
+            // Sorted by the server, so that each product's licenses come soonest first without
+            // holding them here.
+            let query = ListQuery::new().sort(Sort::ascending("expirationDate"));
+            let licenses = every_license(&client, product, query);
+            write_licenses(global, licenses, |l| l.expires_within(now, within)).await
         }
         LicensesCommand::Show { product, uid } => {
             let license = client.license(product.single()?, uid).await?;
@@ -31,28 +33,42 @@ pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
     }
 }
 
-fn show_list(global: &Global, licenses: &[License]) -> Outcome {
-    let rows: Vec<Vec<String>> = licenses.iter().map(license_row).collect();
-    print(global.output, &LICENSE_COLUMNS, &rows, licenses)
-}
-
-/// Every license of the chosen products, with a progress counter while paging.
-pub(crate) async fn collect(
-    client: &Client,
-    products: ProductChoice,
-) -> Result<Vec<License>, Failure> {
-    let bar = progress("reading licenses");
-    let mut all = Vec::new();
-    for product in products.products() {
-        let mut stream = client.licenses(
-            product,
-            ListQuery::new().page_size(crate::query::MAX_PAGE_SIZE),
-        );
-        while let Some(license) = stream.next().await {
-            all.push(license?);
-            bar.inc(1);
+/// Writes the licenses `keep` accepts as they arrive, with a progress counter while paging.
+async fn write_licenses(
+    global: &Global,
+    licenses: impl Stream<Item = Result<License, Error>>,
+    keep: impl Fn(&License) -> bool,
+) -> Outcome {
+    let mut list = ListWriter::stdout(global.output, &LICENSE_COLUMNS);
+    let bar = listing_progress("reading licenses");
+    let mut licenses = std::pin::pin!(licenses);
+    while let Some(license) = licenses.next().await {
+        let license = license?;
+        bar.inc(1);
+        if keep(&license) {
+            list.item(&license, |l| vec![license_row(l)])?;
         }
     }
     bar.finish_and_clear();
-    Ok(all)
+    list.finish()
+}
+
+/// Every license of the chosen products, product after product, as one stream: memory holds
+/// the pages in flight of one product at a time. `query` applies to the paged collections.
+pub(crate) fn every_license(
+    client: &Client,
+    products: ProductChoice,
+    query: ListQuery,
+) -> impl Stream<Item = Result<License, Error>> + Send + 'static {
+    let client = client.clone();
+    let query = query.page_size(crate::query::MAX_PAGE_SIZE);
+    stream::iter(products.products()).flat_map(move |product| {
+        // Sites and the console are not paged: sorting is for the paged collections only.
+        let query = if matches!(product, Product::Site | Product::Console) {
+            ListQuery::new()
+        } else {
+            query.clone()
+        };
+        client.licenses(product, query)
+    })
 }

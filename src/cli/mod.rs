@@ -3,11 +3,13 @@
 //! Exit codes: `0` success; `1` the operation failed, or a bulk change failed for at least one
 //! server; `2` the command line is wrong; `3` authentication or permission refused; `4` VSPC
 //! could not be reached (connection, TLS, timeout); `5` the contract check found drift;
-//! `6` an ALK endpoint is unreachable.
+//! `6` an ALK endpoint is unreachable. A reader that closes standard output early (`| head`)
+//! ends a listing quietly with `0`; a check (`conform`, `alk check`) still exits with its verdict.
 
 mod alk;
 mod args;
 mod auto_update;
+mod bulk;
 mod completions;
 mod conform;
 mod demo;
@@ -18,9 +20,11 @@ mod profile;
 mod reports;
 mod scenario;
 mod serve;
+mod table;
 mod usage_chart_svg;
 mod usage_chart_text;
 mod usage_views;
+mod writer;
 
 use std::process::ExitCode;
 
@@ -36,6 +40,8 @@ pub(crate) enum Failure {
     Error(crate::Error),
     /// A message (the details were printed already), with an exit code.
     Exit(u8, String),
+    /// Standard output was closed by its reader (`| head`): the command ends quietly, exit 0.
+    Closed,
 }
 
 impl From<crate::Error> for Failure {
@@ -61,7 +67,7 @@ pub fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Exit(code, message)) => {
             if !message.is_empty() {
                 eprintln!("error: {message}");

@@ -1,12 +1,14 @@
-//! Printing results as tables, JSON or CSV, and progress while paging.
+//! Rows for people (license rows, rounded numbers), short results printed whole, and progress
+//! while paging.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use comfy_table::{presets, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::args::Format;
+use super::writer::{stdout_is_terminal, write_object, ListWriter};
 use super::Failure;
 use crate::License;
 
@@ -25,7 +27,7 @@ pub(crate) const LICENSE_COLUMNS: [&str; 9] = [
 
 pub(crate) fn license_row(license: &License) -> Vec<String> {
     let (used, total) = license.units();
-    let number = |n: Option<f64>| n.map_or_else(|| "-".to_owned(), |n| format!("{n}"));
+    let number = |n: Option<f64>| n.map_or_else(|| "-".to_owned(), number);
     vec![
         license.product().short_name().to_owned(),
         license.uid().map_or_else(|| "-".into(), |u| u.to_string()),
@@ -46,52 +48,56 @@ pub(crate) fn license_row(license: &License) -> Vec<String> {
     ]
 }
 
-/// Prints rows as a table or CSV, or `objects` as a JSON array.
+/// A number for people (tables and CSV): at most two decimals, no trailing zeros, so the
+/// floating-point noise of `98.80000000000001` points shows as `98.8`. JSON keeps the value as
+/// the API sent it.
+pub(crate) fn number(n: f64) -> String {
+    if !n.is_finite() {
+        return n.to_string();
+    }
+    let text = format!("{n:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" => "0".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Prints rows as a table or CSV, or `objects` as JSON: for results already in memory (short
+/// lists); listings stream through [`ListWriter`] instead.
 pub(crate) fn print<T: Serialize>(
     format: Format,
     columns: &[&str],
     rows: &[Vec<String>],
     objects: &[T],
 ) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, objects)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
-        Format::Csv => write_csv(&mut out, columns, rows),
-        Format::Table => writeln!(out, "{}", table(columns, rows)),
-    };
-    written.map_err(|e| Failure::Exit(1, format!("cannot write the output: {e}")))
+    let mut list = ListWriter::stdout(format, columns);
+    if list.wants_objects() {
+        objects.iter().try_for_each(|object| list.object(object))?;
+    } else {
+        rows.iter().try_for_each(|row| list.row(row.clone()))?;
+    }
+    list.finish()
 }
 
 /// Prints one object: JSON as is, a table or CSV as `field, value` pairs.
 pub(crate) fn print_object<T: Serialize>(format: Format, object: &T) -> Result<(), Failure> {
-    let value = serde_json::to_value(object)
-        .map_err(|e| Failure::Exit(1, format!("cannot render the result: {e}")))?;
-    if format == Format::Json {
-        let mut out = std::io::stdout().lock();
-        return serde_json::to_writer_pretty(&mut out, &value)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out))
-            .map_err(|e| Failure::Exit(1, format!("cannot write the output: {e}")));
-    }
-    let rows: Vec<Vec<String>> = match &value {
-        serde_json::Value::Object(map) => {
-            map.iter().map(|(k, v)| vec![k.clone(), plain(v)]).collect()
-        }
-        other => vec![vec!["value".into(), plain(other)]],
-    };
-    print::<serde_json::Value>(format, &["field", "value"], &rows, &[])
+    write_object(format, object)
 }
 
-fn plain(value: &serde_json::Value) -> String {
+/// A JSON value as a table cell; numbers rounded for people.
+pub(crate) fn plain(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "-".into(),
+        serde_json::Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
+            n.as_f64().map_or_else(|| n.to_string(), number)
+        }
         other => other.to_string(),
     }
 }
 
+/// A table held whole, sized to the terminal (the demo's short tables).
 pub(crate) fn table(columns: &[&str], rows: &[Vec<String>]) -> Table {
     let mut table = Table::new();
     table
@@ -108,22 +114,14 @@ pub(crate) fn table(columns: &[&str], rows: &[Vec<String>]) -> Table {
     table
 }
 
-fn write_csv(out: &mut impl Write, columns: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
-    let line =
-        |cells: &mut dyn Iterator<Item = &str>| cells.map(csv_cell).collect::<Vec<_>>().join(",");
-    writeln!(out, "{}", line(&mut columns.iter().copied()))?;
-    for row in rows {
-        writeln!(out, "{}", line(&mut row.iter().map(String::as_str)))?;
+/// A progress counter on standard error while a listing is read, hidden unless standard error
+/// is a terminal and standard output is not (rows streaming onto the same screen would be
+/// overdrawn by it).
+pub(crate) fn listing_progress(message: &str) -> ProgressBar {
+    if stdout_is_terminal() {
+        return ProgressBar::hidden();
     }
-    Ok(())
-}
-
-fn csv_cell(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_owned()
-    }
+    progress(message)
 }
 
 /// A progress counter on standard error, hidden unless standard error is a terminal.
@@ -148,17 +146,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_cells_are_quoted_only_when_needed() {
-        let mut out = Vec::new();
-        write_csv(
-            &mut out,
-            &["a", "b"],
-            &[vec!["plain".into(), "with, comma \"quoted\"".into()]],
-        )
-        .unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "a,b\nplain,\"with, comma \"\"quoted\"\"\"\n"
-        );
+    fn numbers_are_rounded_for_people() {
+        for (n, expected) in [
+            (98.80000000000001, "98.8"),
+            (128.0, "128"),
+            (0.126, "0.13"),
+            (1.005, "1"),
+            (-0.001, "0"),
+            (1e9, "1000000000"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(number(n), expected, "{n}");
+        }
+        assert_eq!(plain(&serde_json::json!(98.80000000000001)), "98.8");
+        assert_eq!(plain(&serde_json::json!(12)), "12");
     }
 }

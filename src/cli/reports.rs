@@ -3,7 +3,8 @@
 use futures::StreamExt;
 
 use super::args::{Global, ReportsCommand, UsageCommand};
-use super::output::{print, print_object, progress};
+use super::output::{listing_progress, number, print_object};
+use super::writer::ListWriter;
 use super::Outcome;
 use crate::paging::ResourceStream;
 use crate::query::{ListQuery, MAX_PAGE_SIZE};
@@ -60,36 +61,34 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
 }
 
 async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) -> Outcome {
-    let bar = progress("reading reports");
-    let mut reports = Vec::new();
+    let mut list = ListWriter::stdout(global.output, &REPORT_COLUMNS);
+    let bar = listing_progress("reading reports");
     while let Some(report) = stream.next().await {
-        reports.push(report?);
+        list.item(&report?, report_row)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let rows: Vec<Vec<String>> = reports
-        .iter()
-        .map(|r| {
-            let p = r.report_parameters.as_ref();
-            vec![
-                p.map_or("-".into(), |p| p.report_id.to_string()),
-                p.map_or("-".into(), |p| p.organization_name.clone()),
-                r.report_status
-                    .as_ref()
-                    .map_or("-".into(), ToString::to_string),
-                p.map_or("-".into(), |p| {
-                    p.report_interval.start_of_interval.date_naive().to_string()
-                }),
-                p.map_or("-".into(), |p| {
-                    p.report_interval.end_of_interval.date_naive().to_string()
-                }),
-                r.report_summary
-                    .as_ref()
-                    .map_or("-".into(), |s| s.total_points.to_string()),
-            ]
-        })
-        .collect();
-    print(global.output, &REPORT_COLUMNS, &rows, &reports)
+    list.finish()
+}
+
+fn report_row(r: &SingleLicenseReport) -> Vec<Vec<String>> {
+    let p = r.report_parameters.as_ref();
+    vec![vec![
+        p.map_or("-".into(), |p| p.report_id.to_string()),
+        p.map_or("-".into(), |p| p.organization_name.clone()),
+        r.report_status
+            .as_ref()
+            .map_or("-".into(), ToString::to_string),
+        p.map_or("-".into(), |p| {
+            p.report_interval.start_of_interval.date_naive().to_string()
+        }),
+        p.map_or("-".into(), |p| {
+            p.report_interval.end_of_interval.date_naive().to_string()
+        }),
+        r.report_summary
+            .as_ref()
+            .map_or("-".into(), |s| number(s.total_points)),
+    ]]
 }
 
 pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome {
@@ -101,35 +100,7 @@ pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome
     let client = global.client()?;
     let mut stream =
         client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));
-    let bar = progress("reading usage");
-    let mut usage = Vec::new();
-    while let Some(item) = stream.next().await {
-        usage.push(item?);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let mut rows = Vec::new();
-    for org in &usage {
-        for server in &org.servers {
-            for workload in &server.workloads {
-                rows.push(vec![
-                    org.organization_uid.map_or("-".into(), |u| u.to_string()),
-                    org.organization_type
-                        .as_ref()
-                        .map_or("-".into(), ToString::to_string),
-                    server.server_uid.map_or("-".into(), |u| u.to_string()),
-                    server
-                        .server_type
-                        .as_ref()
-                        .map_or("-".into(), ToString::to_string),
-                    workload.description.clone(),
-                    format!("{}", workload.used_units),
-                    workload.used_count.to_string(),
-                ]);
-            }
-        }
-    }
-    print(
+    let mut list = ListWriter::stdout(
         global.output,
         &[
             "organization",
@@ -140,7 +111,36 @@ pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome
             "used units",
             "used count",
         ],
-        &rows,
-        &usage,
-    )
+    );
+    let bar = listing_progress("reading usage");
+    while let Some(org) = stream.next().await {
+        list.item(&org?, usage_rows)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    list.finish()
+}
+
+/// One row per workload of each server of an organization.
+fn usage_rows(org: &crate::types::OrganizationCurrentLicenseUsage) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for server in &org.servers {
+        for workload in &server.workloads {
+            rows.push(vec![
+                org.organization_uid.map_or("-".into(), |u| u.to_string()),
+                org.organization_type
+                    .as_ref()
+                    .map_or("-".into(), ToString::to_string),
+                server.server_uid.map_or("-".into(), |u| u.to_string()),
+                server
+                    .server_type
+                    .as_ref()
+                    .map_or("-".into(), ToString::to_string),
+                workload.description.clone(),
+                number(workload.used_units),
+                workload.used_count.to_string(),
+            ]);
+        }
+    }
+    rows
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use futures::TryStreamExt;
 
 use super::args::{ChartArgs, ChartBy, ChartLayout, Format, Global};
-use super::output::{print, progress};
+use super::output::{print, print_object, progress};
 use super::usage_chart_svg::{render_html, render_svg};
 use super::usage_chart_text::{points, render, signed_points, TextStyle};
 use super::{Failure, Outcome};
@@ -101,10 +101,10 @@ pub(crate) async fn chart(global: &Global, client: &Client, args: ChartArgs) -> 
     }
     let mut out = std::io::stdout().lock();
     match global.output {
-        Format::Json => serde_json::to_writer_pretty(&mut out, &table)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out))
-            .map_err(out_error),
+        Format::Json | Format::Ndjson => {
+            drop(out);
+            print_object(global.output, &table)
+        }
         Format::Csv => {
             let mut columns = vec!["month".to_owned()];
             columns.extend(table.series.iter().map(|s| s.label.clone()));
