@@ -46,12 +46,15 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-async fn simulator(key: &str, seed: u64, servers: usize) -> SimulatorHandle {
+/// A simulator of the console release speaking `version` (a profile's `api_version` is declared
+/// to it, and a console refuses a client declaring a newer version than its own).
+async fn simulator(key: &str, seed: u64, servers: usize, version: &str) -> SimulatorHandle {
     Simulator::start(
         SimulatorConfig::default()
             .seed(seed)
             .backup_servers(servers)
-            .api_key(key),
+            .api_key(key)
+            .api_version(version.parse().unwrap()),
     )
     .await
     .unwrap()
@@ -86,8 +89,8 @@ const LIST: &[&str] = &["licenses", "list", "--product", "vbr", "-o", "json"];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_from_vspc_config_reaches_the_right_simulator() {
-    let east = simulator("east-key", 1, 2).await;
-    let west = simulator("west-key", 2, 5).await;
+    let east = simulator("east-key", 1, 2, "3.6.1").await;
+    let west = simulator("west-key", 2, 5, "3.7").await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
@@ -111,14 +114,26 @@ async fn a_profile_from_vspc_config_reaches_the_right_simulator() {
     let mut with_profile = env.to_vec();
     with_profile.push(("VSPC_PROFILE", "west"));
     assert_eq!(uids(&cli_async(LIST, &with_profile).await), expected(&west));
-    // Flags and environment override the profile: the west profile's URL, east's address and key.
+    // Flags and environment override the profile: the west profile's URL, API version (3.7, which
+    // east's 3.6.1 console would refuse), east's address and key.
     let mut args = LIST.to_vec();
-    args.extend(["--profile", "west", "--url"]);
+    args.extend(["--profile", "west", "--api-version", "3.6.1", "--url"]);
     let east_url = east.root_url();
     args.push(&east_url);
     let mut overridden = env.to_vec();
     overridden.push(("VSPC_API_KEY", "east-key"));
     assert_eq!(uids(&cli_async(&args, &overridden).await), expected(&east));
+    // Without the flag, the profile's api_version is what the client declares.
+    let mut args = LIST.to_vec();
+    args.extend(["--profile", "west", "--url"]);
+    args.push(&east_url);
+    let refused = cli_async(&args, &overridden).await;
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("X-Client-Version 3.7"),
+        "{}",
+        stderr(&refused)
+    );
 
     // An unset variable, an unknown profile: clear errors, exit 2.
     let output = cli_async(LIST, &[("VSPC_CONFIG", config.as_str())]).await;

@@ -131,10 +131,13 @@ fn load(path: &Path) -> Result<ConfigFile, Failure> {
             )));
         }
         if let Some(version) = &profile.api_version {
-            if let Err(unknown) = version.parse::<crate::ApiVersion>() {
+            if version.parse::<crate::ApiVersion>().is_err() {
                 return Err(usage_error(format!(
-                    "{}: profile {name:?}: {unknown}",
-                    path.display()
+                    "{}: profile {name:?}: api_version {version:?} is not one of {}",
+                    path.display(),
+                    crate::ApiVersion::ALL
+                        .map(crate::ApiVersion::as_str)
+                        .join(", ")
                 )));
             }
         }
