@@ -60,14 +60,17 @@ fn main() {
         .collect();
     write(
         &out_dir.join("vspc_client.rs"),
-        &accept_older_wire_names(generate(&doc, &replacements, true), &versions.wire_names),
+        &accept_older_wire_names(
+            generate(&doc, &replacements, &versions.numbers_as_text, true),
+            &versions.wire_names,
+        ),
     );
 
     if Path::new(LEGACY_SPEC).exists() {
         let legacy = load(LEGACY_SPEC);
         write(
             &out_dir.join("vac_v2_client.rs"),
-            &generate(&legacy, &[], false),
+            &generate(&legacy, &[], &[], false),
         );
     }
 }
@@ -413,7 +416,12 @@ fn variant_ident(value: &str) -> String {
     out
 }
 
-fn generate(doc: &Value, replacements: &[(String, String)], main_api: bool) -> String {
+fn generate(
+    doc: &Value,
+    replacements: &[(String, String)],
+    numbers_as_text: &[(String, String)],
+    main_api: bool,
+) -> String {
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .unwrap_or_else(|e| panic!("the adapted spec is not OpenAPI 3: {e}"));
     let mut settings = progenitor::GenerationSettings::new();
@@ -440,6 +448,9 @@ fn generate(doc: &Value, replacements: &[(String, String)], main_api: bool) -> S
         .unwrap_or_else(|e| panic!("progenitor could not generate the client: {e}"));
     let mut file = syn::parse2(tokens).expect("progenitor emits valid Rust");
     if main_api {
+        // First: a field that reads numbers as text reads `null` lists as empty by itself,
+        // and serde takes one `deserialize_with` per field.
+        numbers_read_as_text(&mut file, numbers_as_text);
         null_lists_read_as_empty(&mut file);
     }
     // progenitor's usage sketches are marked `ignore`; they are prose, not runnable code, so
@@ -471,23 +482,7 @@ fn null_lists_read_as_empty(file: &mut syn::File) {
     // throttling answer) is a plain `String` with `#[serde(default)]`: a `null` there means
     // absent too, so it reads as the (empty) default.
     fn is_defaulted_string(field: &syn::Field) -> bool {
-        let is_string = matches!(&field.ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "String"));
-        let defaulted = field.attrs.iter().any(|a| {
-            a.path().is_ident("serde") && {
-                let mut found = false;
-                let _ = a.parse_nested_meta(|meta| {
-                    if meta.input.peek(syn::Token![=]) {
-                        // `rename = "..."`, `default = "path"`: not a bare default.
-                        meta.value()?.parse::<syn::Expr>()?;
-                    } else {
-                        found |= meta.path.is_ident("default");
-                    }
-                    Ok(())
-                });
-                found
-            }
-        });
-        is_string && defaulted
+        last_segment(&field.ty) == Some("String".to_owned()) && has_serde_flag(field, "default")
     }
     let attribute: syn::Attribute =
         syn::parse_quote!(#[serde(deserialize_with = "crate::nulls::null_as_empty")]);
@@ -509,12 +504,166 @@ fn null_lists_read_as_empty(file: &mut syn::File) {
                 continue;
             };
             for field in &mut fields.named {
+                if has_serde_value(field, "deserialize_with") {
+                    continue;
+                }
                 if is_collection(&field.ty) || is_defaulted_string(field) {
                     field.attrs.push(attribute.clone());
                 }
             }
         }
     }
+}
+
+/// The support ids of the 3.5.1 document (the spec's `x-decision-support-ids`): each property
+/// noted `also-read: number` reads a JSON whole number as its decimal text, through
+/// `crate::compat::number_as_text` (an optional string), `required_number_as_text` (a
+/// required one) or `numbers_as_text` (a list, which also reads `null` as empty). Fails the
+/// build when a noted field cannot be found or has another type, so a change in the
+/// generator's output cannot silently drop the tolerant read.
+fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
+    let mut found = Vec::new();
+    for structure in generated_structs(file) {
+        let schema = structure.ident.to_string();
+        let syn::Fields::Named(fields) = &mut structure.fields else {
+            continue;
+        };
+        for field in &mut fields.named {
+            let Some(property) = noted
+                .iter()
+                .filter(|(s, _)| *s == schema)
+                .map(|(_, p)| p)
+                .find(|p| serde_rename(field).as_deref() == Some(p.as_str()))
+            else {
+                continue;
+            };
+            let shape = type_shape(&field.ty);
+            let shape: Vec<&str> = shape.iter().map(String::as_str).collect();
+            let (reader, needs_default) = match shape.as_slice() {
+                ["Option", "String"] => ("number_as_text", true),
+                ["String"] => ("required_number_as_text", false),
+                ["Vec", "String"] => ("numbers_as_text", true),
+                other => panic!(
+                    "also-read: number on {schema}.{property}, whose generated type {other:?} \
+                     is not a string nor a list of strings"
+                ),
+            };
+            let path = format!("crate::compat::{reader}");
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));
+            // With `deserialize_with`, serde no longer treats a missing `Option` as `None`.
+            if needs_default && !has_serde_flag(field, "default") {
+                field.attrs.push(syn::parse_quote!(#[serde(default)]));
+            }
+            found.push((schema.clone(), property.clone()));
+        }
+    }
+    for note in noted {
+        assert!(
+            found.contains(note),
+            "generated code has no field {}.{} (also-read: number)",
+            note.0,
+            note.1
+        );
+    }
+}
+
+/// The structs of the generated `types` module.
+fn generated_structs(file: &mut syn::File) -> impl Iterator<Item = &mut syn::ItemStruct> {
+    file.items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items.iter_mut())
+        .filter_map(|item| match item {
+            syn::Item::Struct(structure) => Some(structure),
+            _ => None,
+        })
+}
+
+/// The names a type is built of, outermost first, following first type arguments:
+/// `Option<String>` is `["Option", "String"]`.
+fn type_shape(ty: &syn::Type) -> Vec<String> {
+    let mut shape = Vec::new();
+    let mut current = Some(ty);
+    while let Some(syn::Type::Path(p)) = current {
+        let Some(segment) = p.path.segments.last() else {
+            break;
+        };
+        shape.push(segment.ident.to_string());
+        current = match &segment.arguments {
+            syn::PathArguments::AngleBracketed(arguments) => {
+                arguments.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(inner) => Some(inner),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+    }
+    shape
+}
+
+fn last_segment(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Calls `each(name, value)` for every item of the field's `#[serde(..)]` attributes; `value`
+/// is the text of what follows `=`, if anything does.
+fn serde_items(field: &syn::Field, mut each: impl FnMut(&syn::Path, Option<syn::Expr>)) {
+    for attribute in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attribute.parse_nested_meta(|meta| {
+            let value = if meta.input.peek(syn::Token![=]) {
+                Some(meta.value()?.parse::<syn::Expr>()?)
+            } else {
+                None
+            };
+            each(&meta.path, value);
+            Ok(())
+        });
+    }
+}
+
+/// Whether the field carries the bare serde flag `name` (`default`, not `default = "path"`).
+fn has_serde_flag(field: &syn::Field, name: &str) -> bool {
+    let mut found = false;
+    serde_items(field, |path, value| {
+        found |= value.is_none() && path.is_ident(name)
+    });
+    found
+}
+
+/// Whether the field carries serde's `name = ...`.
+fn has_serde_value(field: &syn::Field, name: &str) -> bool {
+    let mut found = false;
+    serde_items(field, |path, value| {
+        found |= value.is_some() && path.is_ident(name)
+    });
+    found
+}
+
+/// The wire name of a field (`rename = "..."`).
+fn serde_rename(field: &syn::Field) -> Option<String> {
+    let mut name = None;
+    serde_items(field, |path, value| {
+        if let (
+            true,
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            })),
+        ) = (path.is_ident("rename"), value)
+        {
+            name = Some(text.value());
+        }
+    });
+    name
 }
 
 fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)) {
@@ -564,6 +713,8 @@ struct VersionNotes {
     also_read: BTreeMap<String, Vec<(String, String)>>,
     /// (enum, property name, is an array): properties that carry an enum with `values-since`
     enum_properties: Vec<(String, String, bool)>,
+    /// (schema, property): string properties that also read a JSON number (`also-read: number`)
+    numbers_as_text: Vec<(String, String)>,
 }
 
 impl VersionNotes {
@@ -576,13 +727,26 @@ impl VersionNotes {
         let mut notes = VersionNotes::default();
         for (name, schema) in schemas {
             for (property, declared) in properties_of(schema) {
-                if let Some(range) = declared.get("x-vspc-versions") {
+                let Some(note) = declared.get("x-vspc-versions") else {
+                    continue;
+                };
+                if note.get("since").is_some() || note.get("until").is_some() {
                     notes.properties.push((
                         name.clone(),
                         property.clone(),
-                        text(range.get("since")),
-                        text(range.get("until")),
+                        text(note.get("since")),
+                        text(note.get("until")),
                     ));
+                }
+                match note.get("also-read") {
+                    None => {}
+                    Some(Value::String(kind)) if kind == "number" => {
+                        notes.numbers_as_text.push((name.clone(), property.clone()))
+                    }
+                    Some(other) => panic!(
+                        "x-vspc-versions: `{property}` of {name} has also-read {other}; \
+                         only `number` is known on a property"
+                    ),
                 }
             }
             let Some(note) = schema.get("x-vspc-versions") else {
@@ -686,6 +850,19 @@ impl VersionNotes {
                 noted,
                 owners.len(),
                 "x-vspc-versions: `{property}` has a version range in some of {owners:?} only"
+            );
+        }
+        for (_, property) in &self.numbers_as_text {
+            let owners = declared_by(property);
+            let noted = self
+                .numbers_as_text
+                .iter()
+                .filter(|(_, p)| p == property)
+                .count();
+            assert_eq!(
+                noted,
+                owners.len(),
+                "x-vspc-versions: `{property}` reads numbers in some of {owners:?} only"
             );
         }
         for (enumeration, property, _) in &self.enum_properties {

@@ -13,7 +13,12 @@
 //!   shape a version sends.
 //! * **Checking** (`conform`): [`consistent_versions`] tells which versions could have sent a
 //!   body.
+//! * **Support ids written as numbers**: the 3.5.1 document writes support ids as bare numbers
+//!   where every schema says string; the properties noted `also-read: number` read a JSON whole
+//!   number as its decimal text ([`number_as_text`], [`required_number_as_text`],
+//!   [`numbers_as_text`]; the spec's `x-decision-support-ids`). The simulator sends strings.
 
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::api_version::ApiVersion;
@@ -181,10 +186,127 @@ fn strings(value: &Value) -> Vec<&str> {
     }
 }
 
+/// A string, or a JSON whole number read as its decimal digits.
+struct TextOrWholeNumber(String);
+
+impl<'de> Deserialize<'de> for TextOrWholeNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = TextOrWholeNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a whole number")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(TextOrWholeNumber(text.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Self::Value, E> {
+                Ok(TextOrWholeNumber(text))
+            }
+            fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<Self::Value, E> {
+                Ok(TextOrWholeNumber(number.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<Self::Value, E> {
+                Ok(TextOrWholeNumber(number.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// Reads an optional string that may arrive as a JSON whole number (its decimal text);
+/// `null` reads as `None`. A number cannot carry leading zeros: `00123456` sent as a number
+/// reads as `"123456"`.
+pub fn number_as_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(Option::<TextOrWholeNumber>::deserialize(deserializer)?.map(|t| t.0))
+}
+
+/// Reads a required string that may arrive as a JSON whole number (its decimal text).
+pub fn required_number_as_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    Ok(TextOrWholeNumber::deserialize(deserializer)?.0)
+}
+
+/// Reads a list of strings whose items may arrive as JSON whole numbers (their decimal
+/// text); a `null` list reads as empty, as every list does (`crate::nulls`).
+pub fn numbers_as_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<TextOrWholeNumber>>::deserialize(deserializer)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.0)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_support_id_reads_from_text_or_a_whole_number() {
+        let one = |v: Value| number_as_text(v).map_err(|e| e.to_string());
+        assert_eq!(one(json!("00123456")), Ok(Some("00123456".to_owned())));
+        assert_eq!(one(json!(12345678)), Ok(Some("12345678".to_owned())));
+        assert_eq!(one(json!(-7)), Ok(Some("-7".to_owned())));
+        assert_eq!(one(Value::Null), Ok(None));
+        for (wrong, named) in [
+            (json!(true), "boolean `true`"),
+            (json!(1.5), "floating point `1.5`"),
+            (json!({"id": 1}), "map"),
+            (json!([1]), "sequence"),
+        ] {
+            assert_eq!(
+                one(wrong),
+                Err(format!(
+                    "invalid type: {named}, expected a string or a whole number"
+                ))
+            );
+        }
+
+        let required = |v: Value| required_number_as_text(v).map_err(|e| e.to_string());
+        assert_eq!(required(json!(3536645)), Ok("3536645".to_owned()));
+        assert_eq!(required(json!("x1")), Ok("x1".to_owned()));
+        assert_eq!(
+            required(Value::Null),
+            Err("invalid type: null, expected a string or a whole number".to_owned())
+        );
+
+        let list = |v: Value| numbers_as_text(v).map_err(|e| e.to_string());
+        assert_eq!(
+            list(json!(["00276360", 987412365])),
+            Ok(vec!["00276360".to_owned(), "987412365".to_owned()])
+        );
+        assert_eq!(list(Value::Null), Ok(vec![]));
+        assert_eq!(list(json!([])), Ok(vec![]));
+        assert_eq!(
+            list(json!(["1", false])),
+            Err("invalid type: boolean `false`, expected a string or a whole number".to_owned())
+        );
+        assert_eq!(
+            list(json!("1")),
+            Err("invalid type: string \"1\", expected a sequence".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_generated_types_read_support_ids_written_as_numbers() {
+        use crate::types::{ConsoleLicense, OrganizationUsageOfLicensesWithSameSupportId};
+        let console: ConsoleLicense = serde_json::from_value(json!({"supportId": 3536645}))
+            .expect("a support id as a number");
+        assert_eq!(console.support_id.as_deref(), Some("3536645"));
+        // `deserialize_with` must not make the optional field required.
+        let console: ConsoleLicense = serde_json::from_value(json!({})).expect("no support id");
+        assert_eq!(console.support_id, None);
+        assert!(serde_json::from_value::<ConsoleLicense>(json!({"supportId": true})).is_err());
+        let usage: OrganizationUsageOfLicensesWithSameSupportId =
+            serde_json::from_value(json!({"supportId": null})).expect("a null support id");
+        assert_eq!(usage.support_id, None);
+    }
 
     #[test]
     fn every_version_named_by_the_notes_is_known() {

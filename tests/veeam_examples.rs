@@ -35,28 +35,6 @@ use vspc_licensing::{types, Client, Error};
 
 const KEY: &str = "veeam-examples-key";
 
-/// Examples of the 3.5.1 document whose shapes belong to the per-version decoding of issue 13
-/// item 5 (`reportParemeters`, support ids written as numbers), by example name. The lead empties
-/// this list when that work is merged; until then they must fail.
-const PENDING_VERSION_SHAPES: &[&str] = &[
-    "3.5.1 GetBackupServersLicenses 200 application/json",
-    "3.5.1 GetBackupServerLicense 200 application/json",
-    "3.5.1 GetSiteLicenses 200 application/json",
-    "3.5.1 GetSiteLicense 200 application/json",
-    "3.5.1 InstallSiteLicense 200 application/json",
-    "3.5.1 GetVb365ServersLicenses 200 application/json",
-    "3.5.1 InstallVb365ServerLicense 200 application/json",
-    "3.5.1 PatchVb365ServerLicense 200 application/json",
-    "3.5.1 UpdateVb365ServerLicense 200 application/json",
-    "3.5.1 GetVOneServersLicenses 200 application/json",
-    "3.5.1 GetVOneServerLicense 200 application/json",
-    "3.5.1 InstallVOneServerLicense 200 application/json",
-    "3.5.1 PatchVOneServerLicense 200 application/json",
-    "3.5.1 UpdateVOneServerLicense 200 application/json",
-    "3.5.1 schema BackupServerLicense",
-    "3.5.1 schema ConsoleLicense",
-    "3.5.1 schema SiteLicense",
-];
 // The 3.5.1 report examples decode, but their `reportParemeters` is a key the spec does not
 // know, so it is dropped without failing the check; the test prints such keys.
 
@@ -529,8 +507,7 @@ async fn veeams_response_and_schema_examples_decode_through_the_typed_api() {
         counted += examples::collect(document).len();
         for example in examples::collect(document) {
             let name = example.name();
-            let expected_to_fail =
-                PENDING_VERSION_SHAPES.contains(&name.as_str()) || artefact(&example).is_some();
+            let expected_to_fail = artefact(&example).is_some();
             match (failures.get(&name), expected_to_fail) {
                 (Some(why), false) => report.push_str(&format!("{name}: {why}\n")),
                 (None, true) if !matches!(example.place, Place::Request { .. }) => {
@@ -589,16 +566,6 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "reports month 2025-07",
     "reports settings",
     "usage organizations",
-];
-
-/// CLI commands that read a 3.5.1 shape of issue 13 item 5 (support ids written as numbers);
-/// the lead empties this list when that work is merged.
-const PENDING_VERSION_SHAPES_CLI: &[&str] = &[
-    "3.5.1 licenses list",
-    "3.5.1 licenses show --product vbr {uid}",
-    "3.5.1 licenses show --product vone {uid}",
-    "3.5.1 licenses show --product site {uid}",
-    "3.5.1 auto-update status",
 ];
 
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
@@ -698,7 +665,6 @@ async fn the_cli_read_commands_read_veeams_examples() {
                         .collect::<String>()
                 );
             }
-            let pending = PENDING_VERSION_SHAPES_CLI.contains(&name.as_str());
             // The JSON output of a listing is the API's own objects: it keeps the example too.
             if let (Ok(printed), Some(example)) = (&parsed, listing_example(document, command)) {
                 let schema = json!({"type": "array", "items": example.1});
@@ -706,16 +672,12 @@ async fn the_cli_read_commands_read_veeams_examples() {
                     report.push_str(&format!("{name}: the printed JSON {why}\n"));
                 }
             }
-            match (worked, pending) {
-                (false, false) => report.push_str(&format!(
+            if !worked {
+                report.push_str(&format!(
                     "{name}: exit {:?}: {}\n",
                     output.status.code(),
                     String::from_utf8_lossy(&output.stderr).trim()
-                )),
-                (true, true) => report.push_str(&format!(
-                    "{name}: listed as failing but now works; remove it from the list\n"
-                )),
-                _ => {}
+                ));
             }
         }
     }

@@ -23,6 +23,9 @@ use vspc_licensing::contract::Spec;
 /// 6. **UUIDs are lower case**: `DF997BD3-...` becomes `df997bd3-...` (the same UUID).
 /// 7. **An absent property with a `default` takes it**: the generated field is not optional,
 ///    so a throttling error without `message` is written back with `"message": ""`.
+/// 8. **A whole number where the spec notes `also-read: number` becomes its decimal text**:
+///    a support id `12345678` (as the 3.5.1 document writes them) is `"12345678"` after the
+///    round trip (the spec's `x-decision-support-ids`). On a list, the note covers its items.
 ///
 /// Properties the schema does not declare, and values of unconstrained schemas, are kept.
 pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
@@ -70,7 +73,11 @@ pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
             Value::Object(out)
         }
         Value::Array(items) => {
-            let item_schema = schema.get("items").cloned().unwrap_or(Value::Bool(true));
+            let mut item_schema = schema.get("items").cloned().unwrap_or(Value::Bool(true));
+            if let (true, Value::Object(item)) = (reads_numbers_as_text(schema), &mut item_schema) {
+                item.insert(VERSION_NOTE.to_owned(), schema[VERSION_NOTE].clone());
+                // rule 8
+            }
             Value::Array(
                 items
                     .iter()
@@ -96,6 +103,9 @@ pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
                 None => value.clone(),
             },
         },
+        Value::Number(number) if reads_numbers_as_text(schema) && !number.is_f64() => {
+            Value::String(number.to_string()) // rule 8
+        }
         Value::Number(number) if schema.get("type") == Some(&Value::from("number")) => {
             number
                 .as_f64()
@@ -104,4 +114,11 @@ pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
         }
         _ => value.clone(),
     }
+}
+
+const VERSION_NOTE: &str = "x-vspc-versions";
+
+/// Whether the schema carries the note `also-read: number`.
+fn reads_numbers_as_text(schema: &Value) -> bool {
+    schema.pointer(&format!("/{VERSION_NOTE}/also-read")) == Some(&Value::from("number"))
 }
