@@ -248,6 +248,34 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_3_5_1_report_reads_its_parameters_under_the_old_spelling() {
+        let parameters = json!({
+            "reportId": 7,
+            "organizationName": "Example Org",
+            "organizationUid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            "licenseCompanyName": "Example Org",
+            "generationDate": "2026-10-01T00:00:00+00:00",
+            "reportInterval": {
+                "startOfInterval": "2026-09-01T00:00:00+00:00",
+                "endOfInterval": "2026-09-30T00:00:00+00:00"
+            }
+        });
+        let read = |body: Value| -> crate::types::SingleLicenseReport {
+            serde_json::from_value(body).unwrap()
+        };
+        let current = read(json!({ "reportParameters": parameters }));
+        let old = read(json!({ "reportParemeters": parameters }));
+        assert_eq!(
+            current.report_parameters.as_ref().map(|p| p.report_id),
+            Some(7)
+        );
+        assert_eq!(
+            serde_json::to_value(&old).unwrap(),
+            serde_json::to_value(&current).unwrap()
+        );
+    }
+
+    #[test]
     fn a_support_id_reads_from_text_or_a_whole_number() {
         let one = |v: Value| number_as_text(v).map_err(|e| e.to_string());
         assert_eq!(one(json!("00123456")), Ok(Some("00123456".to_owned())));
