@@ -412,3 +412,28 @@ fn what_a_scenario_serves_conforms_to_the_spec() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_scenario_names_the_api_version_the_simulator_speaks() {
+    let text = format!("apiVersion: \"3.5.1\"\n{}", three_servers("seed: 7"));
+    let scenario = Scenario::from_text(&text, "inline").unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().api_key(KEY).scenario(scenario))
+        .await
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let reports: Value = reqwest::Client::new()
+        .get(format!("{}/licensing/reports", sim.base_url()))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // 3.5.1's own spelling: the console of the scenario's version answers in its shapes.
+    assert!(
+        reports["data"][0].get("reportParemeters").is_some(),
+        "{reports}"
+    );
+    sim.shutdown().await;
+}
