@@ -77,7 +77,7 @@ fn main() {
 
 fn load(path: &str) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"))
+    yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"))
 }
 
 fn write(path: &Path, text: &str) {

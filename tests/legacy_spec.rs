@@ -9,7 +9,7 @@ fn spec() -> Value {
         "/spec/vac-v2-licensing.yaml"
     ))
     .expect("the legacy spec is readable");
-    serde_yaml::from_str(&text).expect("the legacy spec is YAML")
+    yaml_serde::from_str(&text).expect("the legacy spec is YAML")
 }
 
 /// Validates `instance` against `schema`, resolving `#/components/...` in the spec.

@@ -63,7 +63,7 @@ fn a_dangling_ref_is_found() {
         support::spec_text(),
         "the replaced text must exist in the spec"
     );
-    let raw: serde_json::Value = serde_yaml::from_str(&broken).unwrap();
+    let raw: serde_json::Value = yaml_serde::from_str(&broken).unwrap();
     let dangling = unresolved_refs(&raw);
     assert_eq!(dangling.len(), 1, "{dangling:?}");
     assert!(

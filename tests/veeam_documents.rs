@@ -23,7 +23,7 @@ fn their_facts() -> &'static [(&'static str, facts::Facts)] {
 
 fn our_facts() -> facts::Facts {
     let ours: serde_json::Value =
-        serde_yaml::from_str(support::spec_text()).expect("the spec is YAML");
+        yaml_serde::from_str(support::spec_text()).expect("the spec is YAML");
     facts::Facts::of(&ours, |_| true)
 }
 

@@ -64,7 +64,7 @@ pub enum SpecError {
     },
     /// The text is not YAML (or JSON).
     #[error("the spec is not valid YAML: {0}")]
-    Yaml(#[from] serde_yaml::Error),
+    Yaml(#[from] yaml_serde::Error),
     /// The document is YAML but not an OpenAPI 3 document.
     #[error("the spec is not an OpenAPI 3 document: {0}")]
     OpenApi(String),
@@ -132,7 +132,7 @@ impl Spec {
     /// assert!(matches!(Spec::from_yaml("openapi: 3.0.3\ninfo: 7"), Err(SpecError::OpenApi(_))));
     /// ```
     pub fn from_yaml(text: &str) -> Result<Spec, SpecError> {
-        let raw: Value = serde_yaml::from_str(text)?;
+        let raw: Value = yaml_serde::from_str(text)?;
         let openapi: openapiv3::OpenAPI =
             serde_json::from_value(raw.clone()).map_err(|e| SpecError::OpenApi(e.to_string()))?;
         let operations = inventory::operations(&raw)?;

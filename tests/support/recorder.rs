@@ -174,7 +174,7 @@ pub fn spec() -> &'static Value {
             "/spec/vspc-licensing.yaml"
         ))
         .unwrap();
-        serde_yaml::from_str(&text).unwrap()
+        yaml_serde::from_str(&text).unwrap()
     })
 }
 

@@ -26,7 +26,7 @@ pub fn load() -> Deviations {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/deviations.yaml");
     let text = std::fs::read_to_string(path).expect("spec/deviations.yaml exists");
     let deviations: Deviations =
-        serde_yaml::from_str(&text).expect("spec/deviations.yaml is well-formed");
+        yaml_serde::from_str(&text).expect("spec/deviations.yaml is well-formed");
     for d in &deviations.deviations {
         assert!(
             d.reason.trim().len() > 20,

@@ -103,7 +103,7 @@ fn read(path: &Path) -> Value {
         serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
     } else {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(&text)
+        let yaml: yaml_serde::Value = yaml_serde::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()));
         yaml_to_json(yaml)
     };
@@ -115,8 +115,8 @@ fn read(path: &Path) -> Value {
 }
 
 /// YAML to JSON with numeric (and boolean) mapping keys read as their text: `200:` is `"200"`.
-fn yaml_to_json(value: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
+fn yaml_to_json(value: yaml_serde::Value) -> Value {
+    use yaml_serde::Value as Y;
     match value {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
@@ -130,7 +130,7 @@ fn yaml_to_json(value: serde_yaml::Value) -> Value {
                         Y::String(s) => s,
                         Y::Number(n) => n.to_string(),
                         Y::Bool(b) => b.to_string(),
-                        other => serde_yaml::to_string(&other).unwrap_or_default(),
+                        other => yaml_serde::to_string(&other).unwrap_or_default(),
                     };
                     (key, yaml_to_json(v))
                 })
