@@ -31,6 +31,7 @@ mod reports;
 pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+mod spec_facts;
 pub mod upload;
 pub mod usage;
 mod version_detection;
