@@ -946,6 +946,7 @@ struct DeclaredOperation {
     method: String,
     path: String,
     multipart: bool,
+    paged: bool,
 }
 
 /// `vspc_spec_facts.rs`: the facts of the spec that hand-written code needs as values. Every
@@ -1017,6 +1018,12 @@ fn spec_facts(spec: &Value) -> String {
         "bool",
         &|op| op.multipart.to_string(),
     );
+    accessor(
+        "Whether it reads a collection page by page (it takes the paging `limit` parameter).",
+        "is_paged",
+        "bool",
+        &|op| op.paged.to_string(),
+    );
     let _ = writeln!(out, "}}\n");
 
     let base_path = spec
@@ -1087,6 +1094,10 @@ fn declared_operations(spec: &Value) -> Vec<DeclaredOperation> {
         .pointer("/components/requestBodies")
         .cloned()
         .unwrap_or(Value::Null);
+    let parameters = spec
+        .pointer("/components/parameters")
+        .cloned()
+        .unwrap_or(Value::Null);
     let mut copy = spec.clone();
     let mut operations = Vec::new();
     for_each_operation(&mut copy, |path, method, op| {
@@ -1104,6 +1115,13 @@ fn declared_operations(spec: &Value) -> Vec<DeclaredOperation> {
             method: method.to_owned(),
             path: path.to_owned(),
             multipart: is_multipart(op, &bodies),
+            paged: op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(p, &parameters, "#/components/parameters/"))
+                .any(|p| p.get("x-veeam-pagination-limit") == Some(&Value::Bool(true))),
         });
     });
     operations.sort_by(|a, b| a.id.cmp(&b.id));

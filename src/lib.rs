@@ -17,6 +17,7 @@ pub mod config;
 pub mod conform;
 #[cfg(feature = "contract")]
 pub mod contract;
+mod direct_call;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
