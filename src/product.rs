@@ -95,6 +95,9 @@ impl Product {
     }
 }
 
+/// The query parameter of a delete that names the section to remove (`SectionForDelete`).
+pub(crate) const SECTION_PARAMETER: &str = "sectionForDelete";
+
 /// The facts of one product: its names, the spec's operations on its licenses, and how its
 /// answers read. Client, simulator and CLI all take them from here, so a new product or a
 /// renamed operation is one row to change (and a renamed operation fails the build, see
@@ -102,6 +105,7 @@ impl Product {
 #[derive(Debug)]
 pub(crate) struct ProductFacts {
     /// Which product.
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     pub(crate) product: Product,
     /// The name on the command line (`vbr`).
     pub(crate) short_name: &'static str,
@@ -110,6 +114,7 @@ pub(crate) struct ProductFacts {
     /// The product's name.
     pub(crate) display_name: &'static str,
     /// How the CLI's `--product` values describe it.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) choice_help: &'static str,
     /// Reads every license (the console's one license for the console).
     pub(crate) list: SpecOperation,
@@ -123,10 +128,11 @@ pub(crate) struct ProductFacts {
     pub(crate) patch: Option<SpecOperation>,
     /// Removes the license; `None` when the API cannot.
     pub(crate) delete: Option<SpecOperation>,
-    /// The query parameter that names the section to remove (`SectionForDelete`), for
-    /// products whose licenses can lose one section; `None` when only the whole license goes.
-    pub(crate) section_parameter: Option<&'static str>,
+    /// Whether `delete` removes one section of the license at a time (named by
+    /// [`SECTION_PARAMETER`]); otherwise only the whole license goes.
+    pub(crate) deletes_sections: bool,
     /// The product a license file names (the simulator's license files).
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     pub(crate) license_file_product: &'static str,
     /// Reads the answer of `get`, `install`, `renew` and `patch`.
     pub(crate) read_license: fn(&[u8]) -> serde_json::Result<License>,
@@ -141,14 +147,16 @@ impl ProductFacts {
         self.get.path_parameters().next()
     }
 
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     /// The collection's path segment (`backupServers` in `/licensing/backupServers`).
     pub(crate) fn collection_segment(&self) -> &'static str {
         let path = self.list.path();
         path.rsplit_once('/').map_or(path, |(_, last)| last)
     }
 
-    /// The spec's name of the licensed resource, as in its operationIds (`BackupServer` in
-    /// `GetBackupServerLicense`).
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    /// The spec's name of the licensed resource: the get operation's id without `Get` and
+    /// `License` (`BackupServer`).
     pub(crate) fn resource_name(&self) -> &'static str {
         let id = self.get.id();
         let id = id.strip_prefix("Get").unwrap_or(id);
@@ -185,7 +193,7 @@ static BACKUP_SERVER: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateBackupServerLicense,
     patch: Some(SpecOperation::PatchBackupServerLicense),
     delete: Some(SpecOperation::DeleteBackupServerLicense),
-    section_parameter: Some("sectionForDelete"),
+    deletes_sections: true,
     license_file_product: "BackupServer",
     read_license: |body| one::<BackupServerLicenseResponse>(body, License::BackupServer),
     read_list: |body| page_of::<BackupServerLicenseCollection>(body, License::BackupServer),
@@ -203,7 +211,7 @@ static V_ONE_SERVER: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateVOneServerLicense,
     patch: Some(SpecOperation::PatchVOneServerLicense),
     delete: Some(SpecOperation::DeleteVOneServerLicense),
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "VeeamOne",
     read_license: |body| one::<VOneServerLicenseResponse>(body, License::VOneServer),
     read_list: |body| page_of::<VOneServerLicenseCollection>(body, License::VOneServer),
@@ -221,7 +229,7 @@ static VB365_SERVER: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateVb365ServerLicense,
     patch: Some(SpecOperation::PatchVb365ServerLicense),
     delete: None,
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "Vb365",
     read_license: |body| one::<Vb365ServerLicenseResponse>(body, License::Vb365Server),
     read_list: |body| page_of::<Vb365ServerLicenseCollection>(body, License::Vb365Server),
@@ -239,7 +247,7 @@ static SITE: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateSiteLicense,
     patch: Some(SpecOperation::PatchSiteLicense),
     delete: None,
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "CloudConnectSite",
     read_license: |body| one::<SiteLicenseResponse>(body, License::Site),
     read_list: |body| page_of::<SiteLicenseCollection>(body, License::Site),
@@ -257,7 +265,7 @@ static CONSOLE: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateConsoleLicense,
     patch: None,
     delete: None,
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "Console",
     read_license: |body| one::<ConsoleLicenseResponse>(body, License::Console),
     read_list: |body| {
@@ -417,7 +425,7 @@ impl License {
     }
 
     /// Whether it renews itself from the Veeam license update server; `None` for the console,
-    /// whose switch is in its settings (`GetConsoleLicenseSettings`).
+    /// whose switch is in its settings ([`Client::console_license_settings`](crate::Client::console_license_settings)).
     pub fn auto_update_enabled(&self) -> Option<bool> {
         match self {
             License::BackupServer(l) => Some(l.auto_update_enabled),
