@@ -155,21 +155,18 @@ impl ProductFacts {
     }
 
     #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
-    /// The spec's name of the licensed resource: the get operation's id without `Get` and
-    /// `License` (`BackupServer`).
+    /// The spec's name of the licensed resource: the install operation's id without `Install`
+    /// and `License` (`BackupServer`).
     pub(crate) fn resource_name(&self) -> &'static str {
-        let id = self.get.id();
-        let id = id.strip_prefix("Get").unwrap_or(id);
+        let id = self.install.id();
+        let id = id.strip_prefix("Install").unwrap_or(id);
         id.strip_suffix("License").unwrap_or(id)
     }
 }
 
-fn page_of<E: Collection>(
-    body: &[u8],
-    wrap: fn(E::Item) -> License,
-) -> serde_json::Result<Page<License>>
+fn page_of<E>(body: &[u8], wrap: fn(E::Item) -> License) -> serde_json::Result<Page<License>>
 where
-    E: serde::de::DeserializeOwned,
+    E: Collection + serde::de::DeserializeOwned,
 {
     Ok(Page::from_envelope(serde_json::from_slice::<E>(body)?).map(wrap))
 }
@@ -458,5 +455,48 @@ mod tests {
         assert_eq!("VBR".parse::<Product>().unwrap(), Product::BackupServer);
         let err = "vcsp".parse::<Product>().unwrap_err().to_string();
         assert!(err.contains("vbr, vone, vb365, site, console"), "{err}");
+    }
+
+    #[test]
+    fn each_row_describes_its_own_product() {
+        for product in Product::ALL {
+            let facts = product.facts();
+            assert_eq!(facts.product, product);
+            // Every operation on one license is addressed the same way; the collection is not.
+            let single = [Some(facts.get), Some(facts.install), Some(facts.renew)]
+                .into_iter()
+                .chain([facts.patch, facts.delete])
+                .flatten();
+            for operation in single {
+                assert_eq!(
+                    operation.path_parameters().collect::<Vec<_>>(),
+                    facts.uid_parameter().into_iter().collect::<Vec<_>>(),
+                    "{operation}"
+                );
+                assert!(
+                    operation.id().contains(facts.resource_name()),
+                    "{operation}"
+                );
+            }
+            assert!(facts.install.is_multipart(), "{}", facts.install);
+            assert_eq!(facts.list.path_parameters().count(), 0);
+        }
+    }
+
+    #[cfg(feature = "contract")]
+    #[test]
+    fn sections_are_deleted_where_the_spec_takes_a_section() {
+        let spec = crate::contract::Spec::embedded();
+        for product in Product::ALL {
+            let facts = product.facts();
+            let takes_section = facts.delete.is_some_and(|delete| {
+                spec.operation(delete.id())
+                    .expect("the spec has the operation")
+                    .parameters
+                    .iter()
+                    .any(|parameter| parameter.name == SECTION_PARAMETER)
+            });
+            assert_eq!(takes_section, facts.deletes_sections, "{product}");
+        }
     }
 }

@@ -1,20 +1,24 @@
 //! License usage reports, console license settings and current usage by organization.
 
+use std::future::Future;
 use std::path::Path;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
 use uuid::Uuid;
 
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+
 use crate::enums::{OrganizationType, ServerType};
+use crate::envelope::Envelope;
 use crate::error::{call, Error, Result};
 use crate::paging::{page_fetcher, paginate, ResourceStream};
 use crate::patch::{auto_approve, Patch};
 use crate::query::ListQuery;
 use crate::spec_facts::SpecOperation;
 use crate::types::{
-    LicenseReportFinalizationStatus, LicenseSettings, OrganizationCurrentLicenseUsage,
-    SingleLicenseReport, SingleLicenseReportSettings,
+    ErrorResponse, LicenseReportFinalizationStatus, LicenseSettings,
+    OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings,
 };
 use crate::Client;
 
@@ -124,22 +128,20 @@ impl Client {
 
     /// Finalizes the current month's reports.
     pub async fn finalize_license_reports(&self) -> Result<LicenseReportFinalizationStatus> {
-        Ok(call(
-            SpecOperation::FinalizeLicensingReports.id(),
+        data(
+            SpecOperation::FinalizeLicensingReports,
             self.finalize_licensing_reports().send(),
         )
-        .await?
-        .data)
+        .await
     }
 
     /// The report settings.
     pub async fn license_report_settings(&self) -> Result<SingleLicenseReportSettings> {
-        Ok(call(
-            SpecOperation::GetLicensingReportsSettings.id(),
+        data(
+            SpecOperation::GetLicensingReportsSettings,
             self.get_licensing_reports_settings().send(),
         )
-        .await?
-        .data)
+        .await
     }
 
     /// Applies a JSON Patch to the report settings.
@@ -147,12 +149,11 @@ impl Client {
         &self,
         patch: Patch,
     ) -> Result<SingleLicenseReportSettings> {
-        Ok(call(
-            SpecOperation::PatchLicensingReportsSettings.id(),
+        data(
+            SpecOperation::PatchLicensingReportsSettings,
             self.patch_licensing_reports_settings().body(patch).send(),
         )
-        .await?
-        .data)
+        .await
     }
 
     /// Turns automatic report approval on or off.
@@ -166,12 +167,11 @@ impl Client {
 
     /// The console license settings.
     pub async fn console_license_settings(&self) -> Result<LicenseSettings> {
-        Ok(call(
-            SpecOperation::GetConsoleLicenseSettings.id(),
+        data(
+            SpecOperation::GetConsoleLicenseSettings,
             self.get_console_license_settings().send(),
         )
-        .await?
-        .data)
+        .await
     }
 
     /// Current license usage by organization, page by page.
@@ -212,4 +212,12 @@ impl Client {
             fetch,
         )
     }
+}
+
+/// The payload of a generated operation's answer; errors name the operation.
+async fn data<E: Envelope>(
+    operation: SpecOperation,
+    request: impl Future<Output = std::result::Result<ResponseValue<E>, GeneratedError<ErrorResponse>>>,
+) -> Result<E::Data> {
+    Ok(call(operation.id(), request).await?.into_data())
 }

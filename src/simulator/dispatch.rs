@@ -119,54 +119,10 @@ pub(crate) async fn dispatch(
         Some(FaultKind::DropBeforeApply) => return aborted(),
         Some(FaultKind::Delay(delay)) => tokio::time::sleep(delay).await,
         Some(kind @ (FaultKind::DropAfterApply | FaultKind::TruncatedBody)) => after = Some(kind),
-        Some(FaultKind::RetryableError) => {
-            return Reply::error(
-                StatusCode::from_u16(520).expect("valid"),
-                "retryableLogical",
-                code::SERVER,
-                "The server is busy; try again.",
-            )
-            .into_response()
-        }
-        Some(FaultKind::LogicalError) => {
-            return Reply::error(
-                StatusCode::from_u16(520).expect("valid"),
-                "logical",
-                code::SERVER,
-                "The operation failed on the server.",
-            )
-            .into_response()
-        }
-        Some(FaultKind::TooManyRequests { retry_after_secs }) => {
-            return Reply::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "logical",
-                code::THROTTLED,
-                "Too many requests.",
-            )
-            .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))
-            .into_response()
-        }
-        Some(FaultKind::Throttled { retry_after_secs }) => {
-            return throttled(retry_after_secs).into_response()
-        }
-        Some(FaultKind::ServiceUnavailable) => {
-            return Reply::error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "transport",
-                code::UNAVAILABLE,
-                "The service is unavailable.",
-            )
-            .into_response()
-        }
-        Some(FaultKind::MalformedJson) => {
-            return Reply {
-                status: StatusCode::OK,
-                content_type: Some("application/json; charset=utf-8"),
-                body: Bytes::from_static(b"{\"data\": [{\"oops\": "),
-                headers: Vec::new(),
+        Some(kind) => {
+            if let Some(reply) = fault_reply(&kind) {
+                return reply.into_response();
             }
-            .into_response()
         }
     }
     let reply = shape(
@@ -178,6 +134,50 @@ pub(crate) async fn dispatch(
         Some(FaultKind::TruncatedBody) => truncated(reply),
         _ => reply.into_response(),
     }
+}
+
+/// The answer a fault gives in place of the operation's; `None` for the faults that drop,
+/// delay or truncate rather than answer.
+fn fault_reply(kind: &FaultKind) -> Option<Reply> {
+    let server_error = StatusCode::from_u16(520).expect("valid");
+    Some(match kind {
+        FaultKind::RetryableError => Reply::error(
+            server_error,
+            "retryableLogical",
+            code::SERVER,
+            "The server is busy; try again.",
+        ),
+        FaultKind::LogicalError => Reply::error(
+            server_error,
+            "logical",
+            code::SERVER,
+            "The operation failed on the server.",
+        ),
+        FaultKind::TooManyRequests { retry_after_secs } => Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "logical",
+            code::THROTTLED,
+            "Too many requests.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs)),
+        FaultKind::Throttled { retry_after_secs } => throttled(*retry_after_secs),
+        FaultKind::ServiceUnavailable => Reply::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "transport",
+            code::UNAVAILABLE,
+            "The service is unavailable.",
+        ),
+        FaultKind::MalformedJson => Reply {
+            status: StatusCode::OK,
+            content_type: Some("application/json; charset=utf-8"),
+            body: Bytes::from_static(b"{\"data\": [{\"oops\": "),
+            headers: Vec::new(),
+        },
+        FaultKind::DropBeforeApply
+        | FaultKind::DropAfterApply
+        | FaultKind::TruncatedBody
+        | FaultKind::Delay(_) => return None,
+    })
 }
 
 /// [`dispatch`] with the journal around it (used only when a journal is on, so a simulator

@@ -292,6 +292,23 @@ fn delete_license<T: LicenseResource>(app: &App, call: &Call, uid: &Uuid) -> Rep
 }
 
 fn usage_reply(app: &App, call: &Call) -> Reply {
+    match usage_filters(call) {
+        Ok(filters) => usage_selected(app, call, filters),
+        Err(reply) => reply,
+    }
+}
+
+/// The usage operation's filters: organization, provider and server UIDs, then organization
+/// and server types.
+type UsageFilters = (
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<OrganizationType>,
+    Option<ServerType>,
+);
+
+fn usage_filters(call: &Call) -> Result<UsageFilters, Reply> {
     let param = |name: &str| {
         call.params
             .iter()
@@ -299,36 +316,35 @@ fn usage_reply(app: &App, call: &Call) -> Reply {
             .map(|(_, v)| v.as_str())
     };
     let optional_uid = |name: &str| param(name).map(|v| uid(v, name)).transpose();
-    let organization = match optional_uid("organizationUid") {
-        Ok(v) => v,
-        Err(r) => return r,
+    let organization = optional_uid("organizationUid")?;
+    let provider = optional_uid("providerUid")?;
+    let server = optional_uid("serverUid")?;
+    // A value the spec does not list is refused (both enums list `Unknown` itself).
+    let unlisted = |name: &str, value: &str| {
+        Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!("{name} `{value}` is not listed."),
+        )
     };
-    let provider = match optional_uid("providerUid") {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let server = match optional_uid("serverUid") {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let organization_type = match param("organizationType").map(OrganizationType::parse) {
-        Some(OrganizationType::Unknown(t)) if t != "Unknown" => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("organizationType `{t}` is not listed."),
-            )
-        }
-        other => other,
-    };
-    let server_type = match param("serverType").map(ServerType::parse) {
-        Some(ServerType::Unknown(t)) if t != "Unknown" => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("serverType `{t}` is not listed."),
-            )
-        }
-        other => other,
-    };
+    let organization_type = param("organizationType").map(OrganizationType::parse);
+    if let Some(kind) = organization_type.as_ref().filter(|kind| !kind.is_listed()) {
+        return Err(unlisted("organizationType", kind.as_str()));
+    }
+    let server_type = param("serverType").map(ServerType::parse);
+    if let Some(kind) = server_type.as_ref().filter(|kind| !kind.is_listed()) {
+        return Err(unlisted("serverType", kind.as_str()));
+    }
+    Ok((
+        organization,
+        provider,
+        server,
+        organization_type,
+        server_type,
+    ))
+}
+
+fn usage_selected(app: &App, call: &Call, filters: UsageFilters) -> Reply {
+    let (organization, provider, server, organization_type, server_type) = filters;
     let state = app.state.read().unwrap_or_else(|p| p.into_inner());
     let by_server = server.is_some() || server_type.is_some();
     let selected: Vec<OrganizationCurrentLicenseUsage> = state
