@@ -4,6 +4,7 @@
 mod generated;
 #[macro_use]
 pub mod enums;
+#[cfg(feature = "alk")]
 pub mod alk;
 pub mod api_version;
 pub mod async_action;
@@ -21,6 +22,7 @@ mod direct_call;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+#[cfg(feature = "legacy")]
 pub mod legacy;
 mod licenses;
 mod nulls;
