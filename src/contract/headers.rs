@@ -29,11 +29,9 @@ impl<T: HeaderPair> HeaderPair for &T {
 }
 
 /// The headers as (lower-case name, value as text) pairs, in the order given.
-pub(crate) fn lower_case_pairs<H>(headers: H) -> Vec<(String, String)>
-where
-    H: IntoIterator,
-    H::Item: HeaderPair,
-{
+pub(crate) fn lower_case_pairs(
+    headers: impl IntoIterator<Item = impl HeaderPair>,
+) -> Vec<(String, String)> {
     headers
         .into_iter()
         .map(|pair| {

@@ -66,12 +66,12 @@ pub(crate) fn select<'a, T>(
     }
 }
 
+/// A violation of a message's body as a whole.
+pub(crate) fn body_violation(kind: DriftKind, message: impl Into<String>) -> Violation {
+    Violation::new(kind, Part::Body, "", message)
+}
+
 /// A body that should be JSON and is not.
 pub(crate) fn not_json(error: serde_json::Error) -> Violation {
-    Violation::new(
-        DriftKind::Other,
-        Part::Body,
-        "",
-        format!("the body is not JSON: {error}"),
-    )
+    body_violation(DriftKind::Other, format!("the body is not JSON: {error}"))
 }

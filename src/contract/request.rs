@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::headers::{self, HeaderPair};
 use super::inventory::ParameterLocation;
-use super::media::{self, is_json, media_essence};
+use super::media::{self, body_violation, is_json, media_essence};
 use super::{unknown_operation, DriftKind, Operation, Parameter, Part, Spec, Violation};
 
 /// The base path every operation of the spec is relative to.
@@ -53,18 +53,14 @@ impl Spec {
     /// names.sort();
     /// assert_eq!(names, ["X-Request-id", "filter", "limit"]);
     /// ```
-    pub fn validate_request<H>(
+    pub fn validate_request(
         &self,
         operation_id: &str,
         method: &str,
         path_and_query: &str,
-        headers: H,
+        headers: impl IntoIterator<Item = impl HeaderPair>,
         body: &[u8],
-    ) -> Vec<Violation>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
+    ) -> Vec<Violation> {
         let Some(op) = self.operation(operation_id) else {
             return vec![unknown_operation(operation_id)];
         };
@@ -254,10 +250,8 @@ impl Spec {
     ) {
         let Some(declared) = &op.request_body else {
             if !body.is_empty() {
-                found.push(Violation::new(
+                found.push(body_violation(
                     DriftKind::Other,
-                    Part::Body,
-                    "",
                     format!("{} takes no body", op.operation_id),
                 ));
             }
@@ -265,10 +259,8 @@ impl Spec {
         };
         if body.is_empty() {
             if declared.required {
-                found.push(Violation::new(
+                found.push(body_violation(
                     DriftKind::MissingRequired,
-                    Part::Body,
-                    "",
                     "the request body is required",
                 ));
             }
@@ -286,24 +278,31 @@ impl Spec {
                 Err(e) => found.push(media::not_json(e)),
             }
         } else if actual == "application/x-www-form-urlencoded" {
-            let properties = self
-                .resolve(schema)
-                .ok()
-                .and_then(|s| s.get("properties"))
-                .cloned()
-                .unwrap_or_default();
-            let mut object = Map::new();
-            for (name, value) in url::form_urlencoded::parse(body) {
-                let coerced = match properties.get(name.as_ref()) {
-                    Some(property) => self.coerce(property, &value),
-                    None => Value::String(value.into_owned()),
-                };
-                object.insert(name.into_owned(), coerced);
-            }
-            found.extend(self.check(&key, schema, &Value::Object(object), Part::Body, ""));
+            let object = self.form_object(schema, body);
+            found.extend(self.check(&key, schema, &object, Part::Body, ""));
         } else if actual == "multipart/form-data" {
             self.check_multipart(schema, content_type.unwrap_or_default(), body, found);
         }
+    }
+
+    /// A form body as the JSON object its schema describes, each value coerced to its
+    /// property's type.
+    fn form_object(&self, schema: &Value, body: &[u8]) -> Value {
+        let properties = self
+            .resolve(schema)
+            .ok()
+            .and_then(|s| s.get("properties"))
+            .cloned()
+            .unwrap_or_default();
+        let mut object = Map::new();
+        for (name, value) in url::form_urlencoded::parse(body) {
+            let coerced = match properties.get(name.as_ref()) {
+                Some(property) => self.coerce(property, &value),
+                None => Value::String(value.into_owned()),
+            };
+            object.insert(name.into_owned(), coerced);
+        }
+        Value::Object(object)
     }
 
     fn check_multipart(

@@ -54,16 +54,12 @@ impl Spec {
     /// let location = [("location", "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7")];
     /// assert!(spec.validate_response_headers("UpdateSiteLicense", 202, location).is_empty());
     /// ```
-    pub fn validate_response_headers<H>(
+    pub fn validate_response_headers(
         &self,
         operation_id: &str,
         status: u16,
-        headers: H,
-    ) -> Vec<Violation>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
+        headers: impl IntoIterator<Item = impl HeaderPair>,
+    ) -> Vec<Violation> {
         let Some(op) = self.operation(operation_id) else {
             return vec![unknown_operation(operation_id)];
         };
@@ -184,10 +180,8 @@ fn expect_no_body(declared: &Response, body: &[u8]) -> Result<(), Violation> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    Err(Violation::new(
+    Err(media::body_violation(
         DriftKind::Other,
-        Part::Body,
-        "",
         format!(
             "the {} response declares no body, but {} bytes arrived",
             declared.status,
