@@ -64,7 +64,128 @@ fn parse_date(key: &str, value: &str) -> Result<DateTime<Utc>, LicenseFileError>
         .ok_or_else(|| bad(format!("{key} is out of range")))
 }
 
-fn listed<T>(
+/// The keys a license file may hold.
+const KEYS: &[&str] = &[
+    "Product",
+    "LicenseId",
+    "Company",
+    "Email",
+    "ContactPerson",
+    "Edition",
+    "Type",
+    "UnitType",
+    "Units",
+    "Sockets",
+    "ExpirationDate",
+    "SupportExpirationDate",
+    "SupportId",
+    "Packages",
+    "Sections",
+];
+
+/// The products a license file may be for.
+const PRODUCTS: &[&str] = &[
+    "BackupServer",
+    "CloudConnectSite",
+    "VeeamOne",
+    "Vb365",
+    "Console",
+];
+
+/// The `Key=Value` lines of a file after its first line, each key known and given once.
+struct Fields(std::collections::BTreeMap<String, String>);
+
+impl Fields {
+    /// Reads the text of a file: the magic first line, then `Key=Value` lines; blank lines and
+    /// `#` comments are skipped.
+    fn read(bytes: &[u8]) -> Result<Fields, LicenseFileError> {
+        if bytes.is_empty() {
+            return Err(bad("the file is empty"));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| bad("the file is not UTF-8 text"))?;
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'));
+        if lines.next() != Some(MAGIC) {
+            return Err(bad(format!("the first line must be `{MAGIC}`")));
+        }
+        let mut fields = std::collections::BTreeMap::new();
+        for line in lines {
+            let (key, value) = line
+                .split_once('=')
+                .ok_or_else(|| bad(format!("`{line}` is not Key=Value")))?;
+            let (key, value) = (key.trim(), value.trim());
+            if !KEYS.contains(&key) {
+                return Err(bad(format!("unknown key `{key}`")));
+            }
+            if fields.insert(key.to_owned(), value.to_owned()).is_some() {
+                return Err(bad(format!("`{key}` appears twice")));
+            }
+        }
+        Ok(Fields(fields))
+    }
+
+    /// The value of `key`; an empty value counts as absent.
+    fn optional(&self, key: &str) -> Option<String> {
+        self.0.get(key).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn required(&self, key: &str) -> Result<String, LicenseFileError> {
+        self.optional(key)
+            .ok_or_else(|| bad(format!("`{key}` is missing")))
+    }
+
+    /// A value that must be one of `listed` (any case), or `default` when absent.
+    fn one_of<T>(
+        &self,
+        key: &str,
+        listed: &[&str],
+        parse: impl Fn(&str) -> T,
+        default: Option<T>,
+    ) -> Result<T, LicenseFileError> {
+        match (self.optional(key), default) {
+            (Some(value), _) => one_of(key, &value, listed, parse),
+            (None, Some(default)) => Ok(default),
+            (None, None) => Err(bad(format!("`{key}` is missing"))),
+        }
+    }
+
+    /// A comma-separated list of values each one of `listed`, or `default` when absent.
+    fn list_of<T>(
+        &self,
+        key: &str,
+        listed: &[&str],
+        parse: impl Fn(&str) -> T,
+        default: Vec<T>,
+    ) -> Result<Vec<T>, LicenseFileError> {
+        match self.optional(key) {
+            Some(value) => value
+                .split(',')
+                .map(|item| one_of(key, item.trim(), listed, &parse))
+                .collect(),
+            None => Ok(default),
+        }
+    }
+
+    /// A number of zero or more.
+    fn count(&self, key: &str) -> Result<Option<f64>, LicenseFileError> {
+        self.optional(key)
+            .map(|text| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .ok_or_else(|| bad(format!("{key} must be a number of zero or more")))
+            })
+            .transpose()
+    }
+
+    fn date(&self, key: &str) -> Result<Option<DateTime<Utc>>, LicenseFileError> {
+        self.optional(key).map(|v| parse_date(key, &v)).transpose()
+    }
+}
+
+fn one_of<T>(
     key: &str,
     value: &str,
     listed: &[&str],
@@ -78,151 +199,62 @@ fn listed<T>(
 
 /// Parses a license file.
 pub fn parse(bytes: &[u8]) -> Result<LicenseFile, LicenseFileError> {
-    if bytes.is_empty() {
-        return Err(bad("the file is empty"));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("the file is not UTF-8 text"))?;
-    let mut lines = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'));
-    if lines.next() != Some(MAGIC) {
-        return Err(bad(format!("the first line must be `{MAGIC}`")));
-    }
-    let mut fields = std::collections::BTreeMap::new();
-    for line in lines {
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| bad(format!("`{line}` is not Key=Value")))?;
-        let (key, value) = (key.trim(), value.trim());
-        const KEYS: &[&str] = &[
-            "Product",
-            "LicenseId",
-            "Company",
-            "Email",
-            "ContactPerson",
-            "Edition",
-            "Type",
-            "UnitType",
-            "Units",
-            "Sockets",
-            "ExpirationDate",
-            "SupportExpirationDate",
-            "SupportId",
-            "Packages",
-            "Sections",
-        ];
-        if !KEYS.contains(&key) {
-            return Err(bad(format!("unknown key `{key}`")));
-        }
-        if fields.insert(key.to_owned(), value.to_owned()).is_some() {
-            return Err(bad(format!("`{key}` appears twice")));
-        }
-    }
-    let required = |key: &str| {
-        fields
-            .get(key)
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .ok_or_else(|| bad(format!("`{key}` is missing")))
-    };
-    let optional = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
-    let product = required("Product")?;
-    const PRODUCTS: &[&str] = &[
-        "BackupServer",
-        "CloudConnectSite",
-        "VeeamOne",
-        "Vb365",
-        "Console",
-    ];
+    let fields = Fields::read(bytes)?;
+    // Checked in this order, so a file with several faults is refused for the same one always.
+    let product = fields.required("Product")?;
     if !PRODUCTS.contains(&product.as_str()) {
         return Err(bad(format!(
             "Product must be one of {}",
             PRODUCTS.join(", ")
         )));
     }
-    let license_id =
-        Uuid::parse_str(&required("LicenseId")?).map_err(|_| bad("LicenseId must be a UUID"))?;
-    let units: f64 = required("Units")?
+    let license_id = Uuid::parse_str(&fields.required("LicenseId")?)
+        .map_err(|_| bad("LicenseId must be a UUID"))?;
+    let units: f64 = fields
+        .required("Units")?
         .parse()
         .map_err(|_| bad("Units must be a number"))?;
     if !units.is_finite() || units < 0.0 {
         return Err(bad("Units must be a number of zero or more"));
     }
-    let sockets = match optional("Sockets") {
-        Some(s) => Some(
-            s.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite() && *n >= 0.0)
-                .ok_or_else(|| bad("Sockets must be a number of zero or more"))?,
-        ),
-        None => None,
-    };
-    let license_type = listed(
-        "Type",
-        &required("Type")?,
-        LicenseType::LISTED,
-        LicenseType::parse,
+    let sockets = fields.count("Sockets")?;
+    let license_type = fields.one_of("Type", LicenseType::LISTED, LicenseType::parse, None)?;
+    let unit_type = fields.one_of(
+        "UnitType",
+        LicenseUnitType::LISTED,
+        LicenseUnitType::parse,
+        Some(LicenseUnitType::Instances),
     )?;
-    let unit_type = match optional("UnitType") {
-        Some(v) => listed(
-            "UnitType",
-            &v,
-            LicenseUnitType::LISTED,
-            LicenseUnitType::parse,
-        )?,
-        None => LicenseUnitType::Instances,
-    };
-    let packages = match optional("Packages") {
-        Some(v) => v
-            .split(',')
-            .map(|p| {
-                listed(
-                    "Packages",
-                    p.trim(),
-                    LicensePackage::LISTED,
-                    LicensePackage::parse,
-                )
-            })
-            .collect::<Result<_, _>>()?,
-        None => Vec::new(),
-    };
-    let section_types = match optional("Sections") {
-        Some(v) => v
-            .split(',')
-            .map(|p| {
-                listed(
-                    "Sections",
-                    p.trim(),
-                    LicenseSectionType::LISTED,
-                    LicenseSectionType::parse,
-                )
-            })
-            .collect::<Result<_, _>>()?,
-        None => vec![LicenseSectionType::Instance],
-    };
-    let email = optional("Email");
-    if let Some(email) = &email {
-        if !email.contains('@') {
-            return Err(bad("Email must be an e-mail address"));
-        }
+    let packages = fields.list_of(
+        "Packages",
+        LicensePackage::LISTED,
+        LicensePackage::parse,
+        Vec::new(),
+    )?;
+    let section_types = fields.list_of(
+        "Sections",
+        LicenseSectionType::LISTED,
+        LicenseSectionType::parse,
+        vec![LicenseSectionType::Instance],
+    )?;
+    let email = fields.optional("Email");
+    if email.as_ref().is_some_and(|email| !email.contains('@')) {
+        return Err(bad("Email must be an e-mail address"));
     }
     Ok(LicenseFile {
         product,
         license_id,
-        company: required("Company")?,
+        company: fields.required("Company")?,
         email,
-        contact_person: optional("ContactPerson"),
-        edition: optional("Edition"),
+        contact_person: fields.optional("ContactPerson"),
+        edition: fields.optional("Edition"),
         license_type,
         unit_type,
         units,
         sockets,
-        expiration_date: parse_date("ExpirationDate", &required("ExpirationDate")?)?,
-        support_expiration_date: optional("SupportExpirationDate")
-            .map(|v| parse_date("SupportExpirationDate", &v))
-            .transpose()?,
-        support_id: optional("SupportId"),
+        expiration_date: parse_date("ExpirationDate", &fields.required("ExpirationDate")?)?,
+        support_expiration_date: fields.date("SupportExpirationDate")?,
+        support_id: fields.optional("SupportId"),
         packages,
         section_types,
     })
