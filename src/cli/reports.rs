@@ -3,7 +3,8 @@
 use futures::StreamExt;
 
 use super::args::{Global, ReportsCommand, UsageCommand};
-use super::output::{listing_progress, number, print_object};
+use super::cell::number;
+use super::output::{listing_progress, print_object};
 use super::writer::ListWriter;
 use super::Outcome;
 use crate::paging::ResourceStream;
