@@ -4,13 +4,15 @@
 use std::io::IsTerminal;
 
 use comfy_table::{presets, ContentArrangement, Table};
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::args::Format;
 use super::cell::number;
 use super::writer::{stdout_is_terminal, write_object, ListWriter};
-use super::Failure;
+use super::{Failure, Outcome};
+use crate::paging::ResourceStream;
 use crate::License;
 
 /// The columns of a license row.
@@ -96,6 +98,25 @@ pub(crate) fn listing_progress(message: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     progress(message)
+}
+
+/// Writes each item of `items` as it arrives (`rows` makes a table's or CSV's rows of it),
+/// with a progress counter saying `reading`.
+pub(crate) async fn stream_listing<T: Serialize>(
+    format: Format,
+    columns: &[&str],
+    reading: &str,
+    mut items: ResourceStream<T>,
+    rows: impl Fn(&T) -> Vec<Vec<String>>,
+) -> Outcome {
+    let mut list = ListWriter::stdout(format, columns);
+    let bar = listing_progress(reading);
+    while let Some(item) = items.next().await {
+        list.item(&item?, &rows)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    list.finish()
 }
 
 /// A progress counter on standard error, hidden unless standard error is a terminal.

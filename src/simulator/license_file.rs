@@ -136,36 +136,27 @@ impl Fields {
             .ok_or_else(|| bad(format!("`{key}` is missing")))
     }
 
-    /// A value that must be one of `listed` (any case), or `default` when absent.
-    fn one_of<T>(
-        &self,
-        key: &str,
-        listed: &[&str],
-        parse: impl Fn(&str) -> T,
-        default: Option<T>,
-    ) -> Result<T, LicenseFileError> {
-        match (self.optional(key), default) {
-            (Some(value), _) => one_of(key, &value, listed, parse),
-            (None, Some(default)) => Ok(default),
-            (None, None) => Err(bad(format!("`{key}` is missing"))),
-        }
+    /// The value of `key`, one of `words`.
+    fn one_of<T>(&self, key: &str, words: Vocabulary<T>) -> Result<Option<T>, LicenseFileError> {
+        self.optional(key)
+            .map(|value| words.read(key, &value))
+            .transpose()
     }
 
-    /// A comma-separated list of values each one of `listed`, or `default` when absent.
+    /// The comma-separated values of `key`, each one of `words`.
     fn list_of<T>(
         &self,
         key: &str,
-        listed: &[&str],
-        parse: impl Fn(&str) -> T,
-        default: Vec<T>,
-    ) -> Result<Vec<T>, LicenseFileError> {
-        match self.optional(key) {
-            Some(value) => value
-                .split(',')
-                .map(|item| one_of(key, item.trim(), listed, &parse))
-                .collect(),
-            None => Ok(default),
-        }
+        words: Vocabulary<T>,
+    ) -> Result<Option<Vec<T>>, LicenseFileError> {
+        self.optional(key)
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(|item| words.read(key, item.trim()))
+                    .collect()
+            })
+            .transpose()
     }
 
     /// A number of zero or more.
@@ -185,15 +176,31 @@ impl Fields {
     }
 }
 
-fn one_of<T>(
-    key: &str,
-    value: &str,
-    listed: &[&str],
-    parse: impl Fn(&str) -> T,
-) -> Result<T, LicenseFileError> {
-    match listed.iter().find(|l| l.eq_ignore_ascii_case(value)) {
-        Some(found) if *found != "Unknown" => Ok(parse(found)),
-        _ => Err(bad(format!("{key} must be one of {}", listed.join(", ")))),
+/// The names an enumerated value is written with (any case; `Unknown` is not one), and how a
+/// name becomes the value.
+struct Vocabulary<T> {
+    names: &'static [&'static str],
+    parse: fn(&str) -> T,
+}
+
+impl<T> Vocabulary<T> {
+    /// The vocabulary of an enumeration of the spec: its `LISTED` names and its `parse`.
+    fn of(names: &'static [&'static str], parse: fn(&str) -> T) -> Self {
+        Vocabulary { names, parse }
+    }
+
+    fn read(&self, key: &str, value: &str) -> Result<T, LicenseFileError> {
+        match self
+            .names
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(value))
+        {
+            Some(found) if *found != "Unknown" => Ok((self.parse)(found)),
+            _ => Err(bad(format!(
+                "{key} must be one of {}",
+                self.names.join(", ")
+            ))),
+        }
     }
 }
 
@@ -218,25 +225,26 @@ pub fn parse(bytes: &[u8]) -> Result<LicenseFile, LicenseFileError> {
         return Err(bad("Units must be a number of zero or more"));
     }
     let sockets = fields.count("Sockets")?;
-    let license_type = fields.one_of("Type", LicenseType::LISTED, LicenseType::parse, None)?;
-    let unit_type = fields.one_of(
-        "UnitType",
-        LicenseUnitType::LISTED,
-        LicenseUnitType::parse,
-        Some(LicenseUnitType::Instances),
-    )?;
-    let packages = fields.list_of(
-        "Packages",
-        LicensePackage::LISTED,
-        LicensePackage::parse,
-        Vec::new(),
-    )?;
-    let section_types = fields.list_of(
-        "Sections",
-        LicenseSectionType::LISTED,
-        LicenseSectionType::parse,
-        vec![LicenseSectionType::Instance],
-    )?;
+    let license_type = Vocabulary::of(LicenseType::LISTED, LicenseType::parse)
+        .read("Type", &fields.required("Type")?)?;
+    let unit_type = fields
+        .one_of(
+            "UnitType",
+            Vocabulary::of(LicenseUnitType::LISTED, LicenseUnitType::parse),
+        )?
+        .unwrap_or(LicenseUnitType::Instances);
+    let packages = fields
+        .list_of(
+            "Packages",
+            Vocabulary::of(LicensePackage::LISTED, LicensePackage::parse),
+        )?
+        .unwrap_or_default();
+    let section_types = fields
+        .list_of(
+            "Sections",
+            Vocabulary::of(LicenseSectionType::LISTED, LicenseSectionType::parse),
+        )?
+        .unwrap_or_else(|| vec![LicenseSectionType::Instance]);
     let email = fields.optional("Email");
     if email.as_ref().is_some_and(|email| !email.contains('@')) {
         return Err(bad("Email must be an e-mail address"));
