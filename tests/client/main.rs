@@ -1,0 +1,27 @@
+//! The typed client against loopback servers (the simulator or a recording server): operations,
+//! behaviour, hardening, API versions, the null policy, filters, usage history, the ALK check and
+//! the legacy v2 call.
+//!
+//! One test binary for the area (one link step instead of one per file); each module was a
+//! test file of its own before. Helpers shared across areas are in `tests/support/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod alk_check;
+mod alk_table;
+#[cfg(feature = "simulator")]
+mod api_versions;
+#[cfg(feature = "simulator")]
+mod behaviour;
+#[cfg(feature = "simulator")]
+mod hardening;
+#[cfg(feature = "simulator")]
+mod legacy_v2;
+#[cfg(feature = "contract")]
+mod null_policy;
+#[cfg(feature = "simulator")]
+mod operations;
+#[cfg(feature = "simulator")]
+mod query_filters;
+mod usage_history;
