@@ -1,12 +1,12 @@
 //! `vspc-licensing alk endpoints | check` as a process, over real sockets on loopback only:
 //! every endpoint's name is overridden (`--resolve`), so no lookup or connection leaves the
 //! machine.
-#![cfg(feature = "cli")]
 
 use std::net::TcpListener;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use crate::support::cli::tool;
 
 const VBR_ENDPOINTS: [(&str, u16); 5] = [
     ("vbr.butler.veeam.com", 443),
@@ -17,7 +17,7 @@ const VBR_ENDPOINTS: [(&str, u16); 5] = [
 ];
 
 fn alk_check(vbr_target: &str, others: u16) -> std::process::Output {
-    let mut command = Command::cargo_bin("vspc-licensing").unwrap();
+    let mut command = tool();
     command.args([
         "alk",
         "check",
@@ -62,8 +62,7 @@ fn statuses(output: &std::process::Output) -> Vec<(String, String)> {
 
 #[test]
 fn endpoints_are_listed_from_the_one_table() {
-    let output = Command::cargo_bin("vspc-licensing")
-        .unwrap()
+    let output = tool()
         .args(["alk", "endpoints", "-o", "json"])
         .output()
         .unwrap();
@@ -86,8 +85,7 @@ fn endpoints_are_listed_from_the_one_table() {
     ] {
         assert!(hosts.contains(&host), "{host} missing from {hosts:?}");
     }
-    let table = Command::cargo_bin("vspc-licensing")
-        .unwrap()
+    let table = tool()
         .args(["alk", "endpoints", "--product", "em"])
         .output()
         .unwrap();
@@ -141,8 +139,7 @@ fn all_reachable_passes_and_each_failure_kind_is_named_with_exit_6() {
 
 #[test]
 fn a_malformed_resolve_override_is_exit_2() {
-    let output = Command::cargo_bin("vspc-licensing")
-        .unwrap()
+    let output = tool()
         .args(["alk", "check", "--resolve", "vbr.butler.veeam.com"])
         .output()
         .unwrap();

@@ -1,16 +1,17 @@
 //! One typed model for five API versions, over loopback HTTP against the simulator of each:
 //! the wire shapes each version sends, how a console honours `X-Client-Version`, decoding of
 //! every version through the public API, detection, and the CLI's `--api-version`.
-#![cfg(feature = "cli")]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use futures::TryStreamExt;
 use serde_json::Value;
 use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
 use vspc_licensing::{ApiVersion, Client};
+
+use crate::support::cli::{output, tool};
+use crate::support::served::Served;
 
 const KEY: &str = "versions-key";
 
@@ -29,7 +30,7 @@ async fn console(version: ApiVersion) -> SimulatorHandle {
 
 /// A raw GET as any tool sends it; `declared` goes in `X-Client-Version`.
 async fn get(sim: &SimulatorHandle, path: &str, declared: Option<&str>) -> (u16, Value) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::support::install_tls_provider();
     let mut request = reqwest::Client::new()
         .get(format!("{}{path}", sim.base_url()))
         .bearer_auth(KEY);
@@ -179,26 +180,9 @@ async fn detection_against_each_console_picks_its_version_and_reads_its_answers(
 
 /// Runs the tool with `env`, with no VSPC variable inherited from the test's environment.
 async fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-        for var in [
-            "VSPC_URL",
-            "VSPC_API_KEY",
-            "VSPC_USERNAME",
-            "VSPC_PASSWORD",
-            "VSPC_API_VERSION",
-        ] {
-            command.env_remove(var);
-        }
-        command.envs(env).args(args).output().unwrap()
-    })
-    .await
-    .unwrap()
+    let mut command = tool();
+    command.envs(env.iter().copied()).args(args);
+    output(command).await
 }
 
 fn text(output: &Output) -> String {
@@ -325,28 +309,13 @@ async fn conform_reports_the_versions_the_answers_fit() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_simulates_the_version_it_is_given() {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vspc-licensing"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--api-key",
-            KEY,
-            "--api-version",
-            "3.6.2",
-        ])
-        .env_remove("VSPC_API_VERSION")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().to_owned();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let about: Value = reqwest::Client::new()
+    let served = tokio::task::spawn_blocking(|| {
+        Served::start(&["--api-key", KEY, "--api-version", "3.6.2"])
+    })
+    .await
+    .unwrap();
+    let base = served.url.clone();
+    let about: Value = crate::support::http_client()
         .get(format!("{base}/about"))
         .bearer_auth(KEY)
         .send()
@@ -363,8 +332,7 @@ async fn serve_simulates_the_version_it_is_given() {
         .await
         .unwrap()
         .status();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(served);
     assert!(
         about["data"]["serverVersion"]
             .as_str()

@@ -1,9 +1,8 @@
 //! The CLI's answer to bad input and failing servers: one line on standard error that says
 //! what to do, the documented exit code, and never a backtrace.
-#![cfg(feature = "cli")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::cli::tool;
+use crate::support::recorder;
 
 use std::sync::Arc;
 
@@ -11,17 +10,9 @@ use assert_cmd::Command;
 use recorder::{Canned, Recorded, Recorder};
 use serde_json::json;
 
+/// The tool with backtraces asked for: the tests check that none is printed anyway.
 fn cli() -> Command {
-    let mut command = Command::cargo_bin("vspc-licensing").unwrap();
-    for var in [
-        "VSPC_URL",
-        "VSPC_API_KEY",
-        "VSPC_USERNAME",
-        "VSPC_PASSWORD",
-        "RUST_BACKTRACE",
-    ] {
-        command.env_remove(var);
-    }
+    let mut command = tool();
     command.env("RUST_BACKTRACE", "1");
     command
 }

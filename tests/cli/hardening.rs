@@ -1,10 +1,10 @@
 //! The tool as a process against what real consoles and users do (issue 18): a refused
 //! `conform`, huge periods, an endless license file, a multi-factor sign-in, credentials over
 //! plain http, and a server that ignores `offset`.
-#![cfg(feature = "cli")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::cli::{output, stderr, tool};
+use crate::support::recorder;
+use crate::support::served::Served;
 
 use std::process::Output;
 use std::sync::Arc;
@@ -16,36 +16,13 @@ use uuid::Uuid;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, DEFAULT_API_KEY, MFA_TEST_CODE};
 
 async fn run(url: String, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-        for var in [
-            "VSPC_URL",
-            "VSPC_API_KEY",
-            "VSPC_USERNAME",
-            "VSPC_PASSWORD",
-            "VSPC_MFA_CODE",
-        ] {
-            command.env_remove(var);
-        }
-        command
-            .env("VSPC_URL", url)
-            .envs(env)
-            .args(args)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    let mut command = tool();
+    command
+        .env("VSPC_URL", url)
+        .envs(env.iter().copied())
+        .args(args)
+        .timeout(Duration::from_secs(60));
+    output(command).await
 }
 
 // Item 1: with a wrong key every read answered 401, conform printed "0 departures", exit 0.
@@ -277,38 +254,23 @@ async fn a_server_ignoring_offset_exits_1_not_2() {
 /// `serve` with a console's limits: short pages, throttling, an MFA user; the CLI reads it all.
 #[test]
 fn serve_emulates_short_pages_throttling_and_mfa() {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--api-key", "serve-key"])
-        .args(["--backup-servers", "40", "--max-page-size", "7"])
-        .args([
-            "--max-concurrent-requests",
-            "2",
-            "--max-requests-per-second",
-            "200",
-        ])
-        .args(["--mfa-user", "second:factor"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let url = url.trim().to_owned();
+    let served = Served::start(&[
+        "--api-key",
+        "serve-key",
+        "--backup-servers",
+        "40",
+        "--max-page-size",
+        "7",
+        "--max-concurrent-requests",
+        "2",
+        "--max-requests-per-second",
+        "200",
+        "--mfa-user",
+        "second:factor",
+    ]);
+    let url = served.url.as_str();
     let list = |env: &[(&str, &str)]| {
-        let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-        for var in [
-            "VSPC_URL",
-            "VSPC_API_KEY",
-            "VSPC_USERNAME",
-            "VSPC_PASSWORD",
-            "VSPC_MFA_CODE",
-        ] {
-            command.env_remove(var);
-        }
-        command
+        tool()
             .args([
                 "licenses",
                 "list",
@@ -317,7 +279,7 @@ fn serve_emulates_short_pages_throttling_and_mfa() {
                 "-o",
                 "json",
                 "--url",
-                &url,
+                url,
             ])
             .envs(env.iter().copied())
             .timeout(Duration::from_secs(60))
@@ -330,7 +292,7 @@ fn serve_emulates_short_pages_throttling_and_mfa() {
         ("VSPC_PASSWORD", "factor"),
         ("VSPC_MFA_CODE", MFA_TEST_CODE),
     ]);
-    let _ = (child.kill(), child.wait());
+    drop(served);
     assert_eq!(mfa.status.code(), Some(0), "{}", stderr(&mfa));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let listed: Value = serde_json::from_slice(&output.stdout).unwrap();

@@ -1,14 +1,16 @@
 //! Every `vspc-licensing` subcommand run as a process against the simulator over HTTP: JSON
 //! output parsed and checked, tables snapshotted, bulk changes counted on the simulator's state,
 //! error paths with their exit codes.
-#![cfg(feature = "cli")]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 use uuid::Uuid;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
+
+use crate::support::cli::{output, stderr, tool};
+use crate::support::served::Served;
+use crate::support::snapshot_settings_in;
 
 const KEY: &str = "cli-test-key";
 const READ_ONLY: &str = "cli-read-only-key";
@@ -34,26 +36,12 @@ async fn run(sim: &SimulatorHandle, args: &[&str]) -> Output {
 }
 
 async fn run_with(sim: &SimulatorHandle, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let url = sim.root_url();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-        for var in ["VSPC_URL", "VSPC_API_KEY", "VSPC_USERNAME", "VSPC_PASSWORD"] {
-            command.env_remove(var);
-        }
-        command
-            .env("VSPC_URL", url)
-            .envs(env)
-            .args(args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    let mut command = tool();
+    command
+        .env("VSPC_URL", sim.root_url())
+        .envs(env.iter().copied())
+        .args(args);
+    output(command).await
 }
 
 fn json(output: &Output) -> Value {
@@ -65,10 +53,6 @@ fn json(output: &Output) -> Value {
     );
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Dates move with the calendar (the simulator's data is relative to today); the rest is fixed
@@ -99,10 +83,7 @@ fn redact_dates(text: &str) -> String {
 }
 
 fn snapshot(name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/cli"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, text));
+    snapshot_settings_in("cli").bind(|| insta::assert_snapshot!(name, text));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -631,77 +612,44 @@ async fn conform_passes_on_the_simulator_and_catches_its_drift_mode() {
     );
 }
 
-/// `vspc-licensing serve` as a child process (killed on drop) and the URL it printed first.
-struct Served {
-    child: std::process::Child,
-    url: String,
+/// `serve` with the key the tests use and `extra`.
+fn serve(extra: &[&str]) -> Served {
+    Served::start(&[&["--api-key", "serve-key"], extra].concat())
 }
 
-impl Served {
-    fn start(extra: &[&str]) -> Served {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--api-key", "serve-key"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        Served {
-            child,
-            url: first.trim().to_owned(),
-        }
-    }
-
-    /// `licenses list --product vbr -o json` against it.
-    fn list_vbr(&self) -> std::process::Output {
-        assert_cmd::Command::cargo_bin("vspc-licensing")
-            .unwrap()
-            .args([
-                "licenses",
-                "list",
-                "--product",
-                "vbr",
-                "-o",
-                "json",
-                "--url",
-            ])
-            .args([&self.url, "--api-key", "serve-key"])
-            .output()
-            .unwrap()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `licenses list --product vbr -o json` against a `serve` process.
+fn list_vbr(served: &Served) -> Output {
+    tool()
+        .args([
+            "licenses",
+            "list",
+            "--product",
+            "vbr",
+            "-o",
+            "json",
+            "--url",
+        ])
+        .args([&served.url, "--api-key", "serve-key"])
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn serve_prints_its_url_first_and_answers_the_cli() {
-    let served = Served::start(&["--backup-servers", "3", "--seed", "9"]);
+    let served = serve(&["--backup-servers", "3", "--seed", "9"]);
     assert!(
         served.url.starts_with("http://127.0.0.1:") && served.url.ends_with("/api/v3"),
         "{:?}",
         served.url
     );
-    let output = served.list_vbr();
+    let output = list_vbr(&served);
     let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 3);
 }
 
 #[test]
 fn the_demo_runs_green() {
-    let output = assert_cmd::Command::cargo_bin("vspc-licensing")
-        .unwrap()
-        .args(["demo"])
-        .output()
-        .unwrap();
+    let output = tool().args(["demo"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -724,10 +672,10 @@ fn the_demo_runs_green() {
 
 #[test]
 fn serve_latency_delays_every_answer_by_at_least_that_long() {
-    let served = Served::start(&["--backup-servers", "2", "--latency", "400ms"]);
+    let served = serve(&["--backup-servers", "2", "--latency", "400ms"]);
     // A lower bound only: the sleep guarantees it however loaded the machine is.
     let started = std::time::Instant::now();
-    let output = served.list_vbr();
+    let output = list_vbr(&served);
     let elapsed = started.elapsed();
     assert!(output.status.success(), "{output:?}");
     let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

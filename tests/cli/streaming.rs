@@ -2,7 +2,6 @@
 //! CSV and tables (valid documents, right counts), a reader that closes the pipe early, bulk
 //! changes that start while the walk is still reading, and output hygiene (CSV cells a
 //! spreadsheet would run, rounded numbers in tables, no colour codes in logs off a terminal).
-#![cfg(feature = "cli")]
 
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
@@ -11,6 +10,8 @@ use serde_json::Value;
 use vspc_licensing::simulator::{
     FaultKind, FaultRule, Firing, Simulator, SimulatorConfig, SimulatorHandle,
 };
+
+use crate::support::cli::{output, tool_process, without_tool_settings, TOOL};
 
 const KEY: &str = "cli-streaming-key";
 
@@ -34,16 +35,7 @@ async fn simulator_with(backup_servers: usize, faults: Vec<FaultRule>) -> Simula
 }
 
 fn command(sim: &SimulatorHandle, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vspc-licensing"));
-    for var in [
-        "VSPC_URL",
-        "VSPC_API_KEY",
-        "VSPC_USERNAME",
-        "VSPC_PASSWORD",
-        "NO_COLOR",
-    ] {
-        command.env_remove(var);
-    }
+    let mut command = tool_process();
     command
         .env("VSPC_URL", sim.root_url())
         .env("VSPC_API_KEY", KEY)
@@ -52,10 +44,7 @@ fn command(sim: &SimulatorHandle, args: &[&str]) -> Command {
 }
 
 async fn run(sim: &SimulatorHandle, args: &[&str]) -> Output {
-    let mut command = command(sim, args);
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
+    output(assert_cmd::Command::from_std(command(sim, args))).await
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -381,14 +370,12 @@ async fn logs_carry_no_colour_codes_off_a_terminal_or_with_no_color() {
     // says otherwise.
     let url = sim.root_url();
     let on_a_terminal = move |no_color: bool| {
-        let binary = env!("CARGO_BIN_EXE_vspc-licensing");
-        let inner = format!("{binary} -vv licenses list --product vbr -o json >/dev/null");
+        let inner = format!("{TOOL} -vv licenses list --product vbr -o json >/dev/null");
         let mut script = Command::new("script");
-        script
+        without_tool_settings(&mut script)
             .args(["-qec", &inner, "/dev/null"])
             .env("VSPC_URL", &url)
-            .env("VSPC_API_KEY", KEY)
-            .env_remove("NO_COLOR");
+            .env("VSPC_API_KEY", KEY);
         if no_color {
             script.env("NO_COLOR", "1");
         }

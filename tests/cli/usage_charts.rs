@@ -1,18 +1,20 @@
 //! `reports chart`, `reports diff` and `usage organizations --top` run as processes against the
 //! simulator over HTTP. Every number checked comes from the typed aggregation
 //! (`vspc_licensing::usage`) or from the reports themselves, never from pixels.
-#![cfg(feature = "cli")]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use chrono::NaiveDate;
 use serde_json::Value;
 use uuid::Uuid;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle, DEFAULT_API_KEY};
 use vspc_licensing::usage::{Breakdown, PointsTable, UsageHistory};
+
+use crate::support::cli::{output, tool};
+use crate::support::served::Served;
+use crate::support::snapshot_settings_in;
 
 /// The day the simulated data is anchored to, so months and numbers are the same on every run.
 const TODAY: (i32, u32, u32) = (2026, 11, 15);
@@ -32,27 +34,12 @@ async fn run(sim: &SimulatorHandle, args: &[&str]) -> Output {
 }
 
 async fn run_at(url: String, args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-        for var in [
-            "VSPC_URL",
-            "VSPC_API_KEY",
-            "VSPC_USERNAME",
-            "VSPC_PASSWORD",
-            "NO_COLOR",
-        ] {
-            command.env_remove(var);
-        }
-        command
-            .env("VSPC_URL", url)
-            .env("VSPC_API_KEY", DEFAULT_API_KEY)
-            .args(args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    let mut command = tool();
+    command
+        .env("VSPC_URL", url)
+        .env("VSPC_API_KEY", DEFAULT_API_KEY)
+        .args(args);
+    output(command).await
 }
 
 fn ok(output: &Output) -> String {
@@ -81,13 +68,7 @@ fn json(output: &Output) -> Value {
 }
 
 fn snapshot(name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/snapshots/cli_usage_charts"
-    ));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, text));
+    snapshot_settings_in("cli_usage_charts").bind(|| insta::assert_snapshot!(name, text));
 }
 
 async fn history(sim: &SimulatorHandle) -> UsageHistory {
@@ -657,37 +638,21 @@ async fn usage_organizations_top_ranks_the_heaviest_consumers_by_name() {
 }
 
 /// The README's picture is the tool's output for the documented command; regenerate it with
-/// `UPDATE_USAGE_CHART=1 cargo test --all-features --test cli_usage_charts`.
+/// `UPDATE_USAGE_CHART=1 cargo test --all-features --test cli the_readme_picture`.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_picture_is_current() {
     let picture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/usage-chart.svg");
-    let (url, mut server) = tokio::task::spawn_blocking(|| {
-        let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("vspc-licensing"))
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--seed",
-                "7",
-                "--today",
-                "2026-11-15",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+    let served =
+        tokio::task::spawn_blocking(|| Served::start(&["--seed", "7", "--today", "2026-11-15"]))
+            .await
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(server.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        (line.trim().trim_end_matches("/api/v3").to_owned(), server)
-    })
-    .await
-    .unwrap();
     let (_dir, fresh) = temp_file("usage-chart.svg");
-    let output = run_at(url, &["reports", "chart", "--svg", fresh.to_str().unwrap()]).await;
-    let _ = server.kill();
-    let _ = server.wait();
+    let output = run_at(
+        served.root().to_owned(),
+        &["reports", "chart", "--svg", fresh.to_str().unwrap()],
+    )
+    .await;
+    drop(served);
     ok(&output);
     let fresh = std::fs::read_to_string(&fresh).unwrap();
     if std::env::var_os("UPDATE_USAGE_CHART").is_some() {
@@ -697,7 +662,7 @@ async fn the_readme_picture_is_current() {
     assert!(
         committed == fresh,
         "snapshots/usage-chart.svg is not what the tool draws now; regenerate it with \
-         UPDATE_USAGE_CHART=1 cargo test --all-features --test cli_usage_charts"
+         UPDATE_USAGE_CHART=1 cargo test --all-features --test cli the_readme_picture"
     );
     svg_texts(&committed);
 }

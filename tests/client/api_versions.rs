@@ -1,9 +1,7 @@
 //! The client's API version over loopback HTTP: what it declares in `X-Client-Version`, and how
 //! a detecting client picks the version from the console's `GET /about`.
-#![cfg(feature = "simulator")] // the recorder is an axum server
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::sync::Arc;
 

@@ -1,9 +1,7 @@
 //! The client's behaviour over real HTTP on loopback: paging, sign-in and token renewal,
 //! forward-compatible enums, error answers, retries with one request id, and async actions.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

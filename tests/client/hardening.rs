@@ -2,10 +2,8 @@
 //! VSPC's throttling answer, a busy token endpoint, short pages, absurd or shifting paging
 //! information, failed async actions with their own status, huge timeouts, multi-factor
 //! sign-in and oversized license files.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};

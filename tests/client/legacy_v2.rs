@@ -1,6 +1,5 @@
 //! The legacy VAC v2 auto-update call over real HTTP, against a small axum server on loopback
 //! that records each request and answers what the test tells it to.
-#![cfg(feature = "simulator")]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,3 @@
-#![cfg(feature = "contract")]
 //! The null policy of the generated types (README, "Veeam's documents as the oracle"), as a
 //! property over every response type: take a valid instance generated from the spec, put
 //! `null` in random places where a .NET server writes it for "unset", and the typed value must
@@ -10,27 +9,17 @@
 //! A `null` where the spec requires a string, number, boolean or object is not covered by the
 //! policy and stays an error (checked at the end).
 
-mod support;
+use crate::support;
 
 #[cfg(feature = "simulator")]
-#[path = "support/recorder.rs"]
-mod recorder;
-
-use std::collections::BTreeMap;
+use crate::support::recorder;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
-use support::strategy::value_strategy;
-use support::typed::{response_schemas, round_trip, type_name};
+use support::strategy::{runner, value_strategy};
+use support::typed::{response_types, round_trip};
 use vspc_licensing::contract::Spec;
-
-fn response_types() -> BTreeMap<String, Value> {
-    response_schemas(support::spec())
-        .into_iter()
-        .filter_map(|(_, _, schema)| Some((type_name(&schema)?, schema)))
-        .collect()
-}
 
 /// `value` with `null` put into the members `choose` picks: returns the nulled instance and the
 /// instance the policy says it means.
@@ -102,17 +91,9 @@ fn with_nulls(
 #[test]
 fn null_lists_read_as_empty_and_null_optionals_as_absent() {
     let spec: &'static Spec = support::spec();
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(64);
     let nulls_seen = std::cell::Cell::new(0usize);
     for (name, schema) in response_types() {
-        let mut runner = TestRunner::new(Config {
-            cases,
-            failure_persistence: None,
-            ..Config::default()
-        });
+        let mut runner = runner();
         let strategy = (
             value_strategy(spec, &schema, 0),
             proptest::collection::vec(any::<bool>(), 256),

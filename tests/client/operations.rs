@@ -2,10 +2,8 @@
 //! leads to) called through the public API, over real HTTP, with the
 //! request the client sends checked: method, path, query, headers and body. The server answers
 //! with the spec's own examples, so the answers are decoded into the typed model as well.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -700,10 +698,8 @@ async fn every_operation_sends_the_request_the_spec_describes() {
         .collect();
     assert_eq!(in_spec.len(), 39);
     assert_eq!(seen, in_spec);
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!("client_requests", rendered));
+    crate::support::snapshot_settings_in("")
+        .bind(|| insta::assert_snapshot!("client_requests", rendered));
 }
 
 /// One request as text, volatile parts redacted: the request id, the multipart boundary and

@@ -1,7 +1,6 @@
 //! Filters built with [`Filter`] select on the simulator exactly what the same predicate selects
 //! in Rust (issue 18, item 5: `any_of([a.and(b), c])` was sent as `or(a, b, c)`, and `negate()`
 //! of a combined filter sent `not` with two operands), and each constructor's exact wire JSON.
-#![cfg(feature = "simulator")]
 
 use std::collections::BTreeSet;
 

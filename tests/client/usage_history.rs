@@ -9,6 +9,8 @@ use vspc_licensing::enums::ProductType;
 use vspc_licensing::types::SingleLicenseReport;
 use vspc_licensing::usage::{Breakdown, Month, Presence, SeriesKey, UsageError, UsageHistory};
 
+use crate::support::veeam::documents::documents_dir;
+
 const ALPHA: &str = "0a1b2c3d-0000-4000-8000-000000000001";
 const BETA: &str = "0a1b2c3d-0000-4000-8000-000000000002";
 const GAMMA: &str = "0a1b2c3d-0000-4000-8000-000000000003";
@@ -364,19 +366,8 @@ async fn the_simulators_reports_add_up() {
 /// written as midnight UTC-4; both are read as sent.
 #[test]
 fn veeams_example_report_aggregates_by_the_rules() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let output = std::process::Command::new("bash")
-        .arg(format!("{root}/scripts/veeam-docs.sh"))
-        .output()
-        .expect("bash runs scripts/veeam-docs.sh");
-    assert!(
-        output.status.success(),
-        "scripts/veeam-docs.sh failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let dir = String::from_utf8(output.stdout).unwrap();
     let document: Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{}/vspc_rest_3_6_2.json", dir.trim())).unwrap(),
+        &std::fs::read_to_string(documents_dir().join("vspc_rest_3_6_2.json")).unwrap(),
     )
     .unwrap();
     let example = &document["paths"]["/licensing/reports"]["get"]["responses"]["200"]["content"]

@@ -2,9 +2,8 @@
 //! property names, the same required properties, and the same values for every
 //! forward-compatible enum. A type that drifts from its schema (a hand edit in build.rs, a
 //! progenitor upgrade) fails here.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,8 +1,7 @@
 //! Every example of the spec decodes into the generated types and encodes back to the same
 //! document, modulo the normalisations documented on `support::normalise::normalise`.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -5,10 +5,9 @@
 //!
 //! The same checks against a real VSPC: set `VSPC_LIVE_URL` and `VSPC_LIVE_API_KEY`; without
 //! them `against_a_live_vspc_when_configured` says so and checks nothing else.
-#![cfg(feature = "cli")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::cli::tool;
+use crate::support::recorder;
 
 use std::sync::Arc;
 
@@ -107,8 +106,7 @@ async fn the_cli_reports_drift_as_a_table_and_json_and_exits_5() {
     let url = recorder.url();
     let (table, json) = tokio::task::spawn_blocking(move || {
         let run = |format: &str| {
-            assert_cmd::Command::cargo_bin("vspc-licensing")
-                .unwrap()
+            tool()
                 .args([
                     "conform",
                     "--url",
@@ -144,8 +142,7 @@ async fn the_cli_exits_0_on_a_conforming_server() {
     let recorder = Recorder::start().await;
     let url = recorder.url();
     let output = tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("vspc-licensing")
-            .unwrap()
+        tool()
             .args(["conform", "--url", &url, "--api-key", "k"])
             .output()
             .unwrap()

@@ -7,39 +7,16 @@
 //!   an unknown enum value is rejected by the validator but decodes, and is kept as sent.
 //!
 //! 64 cases per schema by default; `PROPTEST_CASES` overrides.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
-
-use std::collections::BTreeMap;
+use crate::support;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::{json, Value};
 use support::normalise::normalise;
-use support::strategy::value_strategy;
-use support::typed::{decode_text, response_schemas, round_trip, type_name};
+use support::strategy::{runner, value_strategy};
+use support::typed::{decode_text, response_types, round_trip};
 use vspc_licensing::contract::{DriftKind, Spec};
-
-/// Every distinct JSON response schema: generated type name -> schema as written.
-fn response_types() -> BTreeMap<String, Value> {
-    response_schemas(support::spec())
-        .into_iter()
-        .filter_map(|(_, _, schema)| Some((type_name(&schema)?, schema)))
-        .collect()
-}
-
-fn runner() -> TestRunner {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(64);
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
 
 fn run(
     name: &str,

@@ -2,9 +2,8 @@
 //! parameter setters with types, what `send()` returns) and every generated type with its
 //! fields or variants. A change to the spec or to build.rs that changes what users of the
 //! crate see shows up here as a reviewed snapshot diff.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,3 @@
-#![cfg(feature = "simulator")]
 //! The spec and the simulator, judged by tools this crate did not write:
 //!
 //! * Spectral (pinned, `scripts/package-lock.json`) lints both OpenAPI documents with the
@@ -143,7 +142,7 @@ fn schemathesis_config(sim: &SimulatorHandle) -> String {
         config,
         r#"
 
-# Added by tests/third_party_checks.rs for the simulator it started.
+# Added by tests/conformance/third_party.rs for the simulator it started.
 [parameters]
 "path.backupServerUid" = "{backup}"
 "path.vOneServerUid" = "{vone}"

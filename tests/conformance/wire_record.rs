@@ -8,9 +8,8 @@
 //! move: after a rename its old key is either rejected by the spec or silently dropped by the
 //! types, and either fails here, naming the key. Accepting the new examples snapshot (after
 //! review) records the new wire format.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,6 @@
 //! The simulator guards every operation of the spec: `401` without a token or with a wrong one,
 //! `403` for every write with a read-only key, and a read-only key still reads. The operations
 //! come from the spec's inventory, so a new operation is covered without editing this test.
-#![cfg(feature = "simulator")]
 
 use uuid::Uuid;
 use vspc_licensing::contract::{ParameterLocation, Spec};
@@ -39,8 +38,7 @@ async fn every_operation_requires_a_valid_token_and_writes_need_write_access() {
         }
     };
     // A plain reqwest client, as any tool would use; the crate builds rustls with `ring`.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let license = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/spec/licenses/vbr-rental-1000.lic"

@@ -33,7 +33,9 @@ fn decode_everything(bytes: &[u8]) -> usize {
 
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| yaml_serde::from_str(include_str!("../spec/vspc-licensing.yaml")).unwrap())
+    SPEC.get_or_init(|| {
+        yaml_serde::from_str(include_str!("../../spec/vspc-licensing.yaml")).unwrap()
+    })
 }
 
 /// Every `example` in the spec, as JSON text.

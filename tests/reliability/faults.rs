@@ -23,7 +23,6 @@
 //! | 429 with `retryAfter: 1` in the body (VSPC's own form: no header, no message) | waits the second, ok after 2 | same, applied once |
 //! | 503 at `POST /token` (the client signs in with a password) | the sign-in is retried, the call goes out on attempt 2 | same, applied once |
 //! | short pages (the server serves 2 where 5 are asked) | the list reads every license once, in order, ok after 1 | unaffected, ok after 1 |
-#![cfg(feature = "simulator")]
 
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -46,7 +45,7 @@ use vspc_licensing::{
     AsyncActionPolicy, Client, Error, License, LicenseFile, Product, RetryPolicy,
 };
 
-const SAMPLE: &[u8] = include_bytes!("../spec/licenses/vbr-rental-1000.lic");
+const SAMPLE: &[u8] = include_bytes!("../../spec/licenses/vbr-rental-1000.lic");
 
 /// The client's timeout per attempt in the row whose answers are slow, and the server's delay.
 const SHORT_TIMEOUT: Duration = Duration::from_millis(400);
@@ -612,7 +611,7 @@ async fn simultaneous_repeats_of_one_request_id_apply_once() {
     let sim = Simulator::start(SimulatorConfig::default().backup_servers(SERVERS))
         .await
         .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::support::install_tls_provider();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()

@@ -11,7 +11,6 @@
 //! `520 logical` or a malformed body reports an error although the first attempt's change stands.
 //! So after an error the owner reads the server back (it is the only writer) to learn whether
 //! its change was applied; the accounting counts those as applied.
-#![cfg(feature = "simulator")]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use tracing::field::{Field, Visit};
+use tracing::instrument::WithSubscriber;
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use tracing::{Dispatch, Event, Metadata, Subscriber};
 use uuid::Uuid;
 use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{
@@ -211,8 +211,9 @@ async fn task(client: Client, mut owned: Vec<Owned>, index: usize) -> (Tally, Ve
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_tasks_with_random_faults_lose_and_double_nothing() {
     let counters = Arc::new(Counters::default());
-    tracing::subscriber::set_global_default(CountingSubscriber(Arc::clone(&counters)))
-        .expect("the only subscriber in this test binary");
+    // Scoped to this test's tasks (not the process's global default): the other tests of the
+    // binary run in the same process and neither see this subscriber nor add to its counts.
+    let counting = Dispatch::new(CountingSubscriber(Arc::clone(&counters)));
     let started = Instant::now();
     let sim = Simulator::start(
         SimulatorConfig::default()
@@ -271,7 +272,7 @@ async fn many_tasks_with_random_faults_lose_and_double_nothing() {
                     applied: 0,
                 })
                 .collect();
-            tokio::spawn(task(client.clone(), owned, index))
+            tokio::spawn(task(client.clone(), owned, index).with_subscriber(counting.clone()))
         })
         .collect();
     let finished = Arc::new(Mutex::new(Vec::new()));

@@ -1,10 +1,8 @@
 //! Secrets stay secret: a full run at the most verbose log level, with a password sign-in, a
 //! refused sign-in, an API key, retries and errors, leaves no password, API key or token in the
 //! logs, in `Debug` or `Display` output, or in error messages.
-#![cfg(feature = "cli")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

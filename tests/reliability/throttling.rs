@@ -1,6 +1,5 @@
 //! A bulk change through a console that throttles and serves short pages (issue 18, done-when):
 //! every license is read once, and every change is applied exactly once.
-#![cfg(feature = "simulator")]
 
 use std::collections::HashSet;
 use std::time::Duration;

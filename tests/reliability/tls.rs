@@ -1,7 +1,6 @@
 //! TLS: a VSPC with a certificate from its own CA (made at test time) is refused by default,
 //! accepted once that CA is added, and accepted with a logged warning when verification is
 //! turned off explicitly. A certificate failure is not retried.
-#![cfg(feature = "cli")]
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};

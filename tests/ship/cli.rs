@@ -1,6 +1,5 @@
 //! Installing and configuring the tool: profiles from a configuration file, shell completions
 //! and the manual page, all through the binary as a process.
-#![cfg(feature = "cli")]
 
 use std::path::Path;
 use std::process::Output;
@@ -8,19 +7,10 @@ use std::process::Output;
 use serde_json::Value;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
 
+use crate::support::cli::{output, stderr, tool};
+
 fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-    for var in [
-        "VSPC_URL",
-        "VSPC_API_KEY",
-        "VSPC_USERNAME",
-        "VSPC_PASSWORD",
-        "VSPC_CONFIG",
-        "VSPC_PROFILE",
-    ] {
-        command.env_remove(var);
-    }
-    command
+    tool()
         .envs(env.iter().copied())
         .args(args)
         .output()
@@ -28,22 +18,9 @@ fn cli(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 async fn cli_async(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        cli(&args, &env)
-    })
-    .await
-    .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    let mut command = tool();
+    command.envs(env.iter().copied()).args(args);
+    output(command).await
 }
 
 /// A simulator of the console release speaking `version` (a profile's `api_version` is declared

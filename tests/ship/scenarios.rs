@@ -1,14 +1,14 @@
 //! Scenarios and the request journal, through `vspc-licensing serve` as a process (and
 //! in-process through `SimulatorConfig::scenario` and `SimulatorHandle::journal`).
-#![cfg(feature = "cli")]
 
-mod support;
+use crate::support;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
+use support::cli::tool;
 use support::served::Served;
 use vspc_licensing::simulator::{
     JournalEntry, Scenario, Simulator, SimulatorConfig, SCENARIO_EXAMPLE,
@@ -51,15 +51,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 }
 
 fn cli(args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("vspc-licensing")
-        .unwrap()
-        .env_remove("VSPC_URL")
-        .env_remove("VSPC_API_KEY")
-        .env_remove("VSPC_CONFIG")
-        .env_remove("VSPC_PROFILE")
-        .args(args)
-        .output()
-        .unwrap()
+    tool().args(args).output().unwrap()
 }
 
 fn list(served: &Served, product: &str) -> Vec<Value> {
@@ -227,8 +219,7 @@ async fn in_process_the_journal_and_the_scenario_work_the_same() {
         .map(ToString::to_string)
         .collect();
     assert_eq!(uids, THREE);
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::new();
+    let client = crate::support::http_client();
     let url = format!("{}/licensing/backupServers/{}", sim.base_url(), THREE[0]);
     let id = uuid::Uuid::new_v4().to_string();
     for _ in 0..2 {
@@ -420,8 +411,7 @@ async fn a_scenario_names_the_api_version_the_simulator_speaks() {
     let sim = Simulator::start(SimulatorConfig::default().api_key(KEY).scenario(scenario))
         .await
         .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let reports: Value = reqwest::Client::new()
+    let reports: Value = crate::support::http_client()
         .get(format!("{}/licensing/reports", sim.base_url()))
         .bearer_auth(KEY)
         .send()

@@ -1,5 +1,4 @@
 //! The simulator over real HTTP on loopback: auth, queries, writes, replays, async, concurrency.
-#![cfg(feature = "simulator")]
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -11,14 +10,9 @@ use vspc_licensing::simulator::{
     DEFAULT_READ_ONLY_API_KEY,
 };
 
-const KEY: &str = DEFAULT_API_KEY;
+use crate::support::http_client;
 
-/// A plain reqwest client (the crate builds reqwest without a TLS provider; loopback is plain HTTP,
-/// but reqwest still wants one installed).
-fn http_client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Client::new()
-}
+const KEY: &str = DEFAULT_API_KEY;
 
 async fn start(config: SimulatorConfig) -> SimulatorHandle {
     Simulator::start(config).await.expect("simulator starts")

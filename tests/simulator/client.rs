@@ -1,6 +1,5 @@
 //! The crate's own client against the simulator: the demo's tour, retries over dropped
 //! connections, and 202 async actions followed to their result.
-#![cfg(feature = "simulator")]
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use vspc_licensing::simulator::{
 };
 use vspc_licensing::{Client, License, LicenseFile, Product};
 
-const SAMPLE: &[u8] = include_bytes!("../spec/licenses/vbr-rental-1000.lic");
+const SAMPLE: &[u8] = include_bytes!("../../spec/licenses/vbr-rental-1000.lic");
 
 #[tokio::test]
 async fn the_demo_tour_works_end_to_end() {

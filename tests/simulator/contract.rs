@@ -1,11 +1,10 @@
 //! Every operation of the simulator, on success and error paths, validated against the spec
 //! with `vspc_licensing::contract`.
-#![cfg(feature = "simulator")]
 
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use reqwest::{Client, RequestBuilder};
+use reqwest::RequestBuilder;
 use serde_json::{json, Value};
 use vspc_licensing::contract::{DriftKind, Spec};
 use vspc_licensing::simulator::{
@@ -13,12 +12,9 @@ use vspc_licensing::simulator::{
     DEFAULT_PASSWORD, DEFAULT_READ_ONLY_API_KEY, DEFAULT_USER,
 };
 
-const KEY: &str = DEFAULT_API_KEY;
+use crate::support::http_client;
 
-fn http_client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    Client::new()
-}
+const KEY: &str = DEFAULT_API_KEY;
 
 /// Sends a request and checks its answer against the spec; returns status and body.
 struct Checker {

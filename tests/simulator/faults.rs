@@ -1,5 +1,4 @@
 //! Each fault kind of the simulator, observed from a raw reqwest client.
-#![cfg(feature = "simulator")]
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,7 @@ use vspc_licensing::simulator::{
 const KEY: &str = DEFAULT_API_KEY;
 
 fn http_client() -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::support::install_tls_provider();
     // No connection reuse: a dropped connection must not be mistaken for a stale pooled one.
     Client::builder().pool_max_idle_per_host(0).build().unwrap()
 }

@@ -2,7 +2,6 @@
 //! evaluation over JSON text would differ: `select` through arrays and nested objects, date and
 //! time filters written with offsets and 7-digit fractions (as Veeam's own examples are), and
 //! UIDs written in upper case.
-#![cfg(feature = "simulator")]
 
 use chrono::{DateTime, FixedOffset, Utc};
 use futures::TryStreamExt;
@@ -12,6 +11,8 @@ use uuid::Uuid;
 use vspc_licensing::query::{Filter, ListQuery, Select, Sort};
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle, DEFAULT_API_KEY};
 use vspc_licensing::{Client, UsageFilter};
+
+use crate::support::http_client as http;
 
 async fn start() -> SimulatorHandle {
     Simulator::start(SimulatorConfig::default().backup_servers(120))
@@ -24,11 +25,6 @@ fn client(sim: &SimulatorHandle) -> Client {
         .api_key(DEFAULT_API_KEY)
         .build()
         .expect("a client")
-}
-
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
 }
 
 /// GET with query pairs; the status and the JSON body.

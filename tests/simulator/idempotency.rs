@@ -1,6 +1,5 @@
 //! `X-Request-id` in the simulator: a repeat of the same request is answered from the first
 //! answer and applied once; the same id on a different request is a new request.
-#![cfg(feature = "simulator")]
 
 use uuid::Uuid;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig};
@@ -12,8 +11,7 @@ async fn the_same_request_is_replayed_but_the_same_id_on_another_request_is_not(
     let sim = Simulator::start(SimulatorConfig::default().api_key(KEY))
         .await
         .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let uids = sim.state().backup_server_uids();
     let id = Uuid::new_v4().to_string();
     let patch = |uid: Uuid, on: bool| {
@@ -82,8 +80,7 @@ async fn a_repeated_read_is_answered_afresh_but_a_repeated_async_read_finds_its_
     )
     .await
     .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::new();
+    let http = crate::support::http_client();
     let uid = sim.state().backup_server_uids()[0];
     let url = format!("{}/licensing/backupServers/{uid}", sim.base_url());
     let id = Uuid::new_v4().to_string();

@@ -2,7 +2,6 @@
 //! on: sent to the simulator, each is accepted. (A shared example naming a property of one
 //! resource, sent to every operation, was refused by all the others; Schemathesis sends every
 //! example it finds.) And the spec refuses an empty property path, which no resource has.
-#![cfg(feature = "simulator")]
 
 use serde_json::{json, Value};
 use vspc_licensing::contract::{ParameterLocation, Spec};
@@ -12,7 +11,7 @@ const JSON_PARAMETERS: [&str; 3] = ["filter", "sort", "select"];
 
 #[tokio::test]
 async fn every_filter_sort_and_select_example_is_accepted_where_it_is_declared() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::support::install_tls_provider();
     let sim = Simulator::start(SimulatorConfig::default())
         .await
         .expect("simulator starts");

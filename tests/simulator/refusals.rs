@@ -2,7 +2,6 @@
 //! a schema: bytes that are not a license file, a JSON Patch value of the wrong type for its
 //! path. The spec declares each of these `400` answers on the operation (not only through
 //! `default`), and the simulator's answer matches the declaration.
-#![cfg(feature = "simulator")]
 
 use serde_json::{json, Value};
 use vspc_licensing::contract::{Spec, StatusKey};
@@ -23,7 +22,7 @@ fn declared_400(operation_id: &str) -> Value {
 
 #[tokio::test]
 async fn refusals_a_schema_cannot_express_are_declared_400s() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::support::install_tls_provider();
     let sim = Simulator::start(SimulatorConfig::default())
         .await
         .expect("simulator starts");

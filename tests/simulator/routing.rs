@@ -1,7 +1,6 @@
 //! A method the spec does not declare on a path is answered `405 Method Not Allowed` with an
 //! `Allow` header naming exactly the methods the spec declares there (RFC 9110), on every path
 //! of the spec; a path the spec does not have is a `404`.
-#![cfg(feature = "simulator")]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,7 +24,7 @@ fn concrete(template: &str) -> String {
 
 #[tokio::test]
 async fn undeclared_methods_get_405_with_the_spec_s_methods_in_allow() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::support::install_tls_provider();
     let sim = Simulator::start(SimulatorConfig::default())
         .await
         .expect("simulator starts");

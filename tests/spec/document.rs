@@ -1,7 +1,6 @@
 //! The spec is an OpenAPI 3.0 document that `openapiv3` reads, and every `$ref` in it resolves.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use support::examples::{collect_refs, unresolved_refs};
 use vspc_licensing::contract::{Spec, SpecError};

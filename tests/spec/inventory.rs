@@ -1,8 +1,7 @@
 //! The spec holds exactly the operations the crate promises: the 34 licensing operations of
 //! the vendor's reference, `POST /token`, the three async-action operations and `GET /about`.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 /// (method, path relative to /api/v3, operationId), as the vendor's reference lists them.
 const OPERATIONS: [(&str, &str, &str); 39] = [

@@ -7,27 +7,14 @@
 //!   violations, never a panic.
 //!
 //! 64 cases per property by default; `PROPTEST_CASES` overrides.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use serde_json::Value;
-use support::strategy::value_strategy;
+use support::strategy::{runner, value_strategy};
 use vspc_licensing::contract::{Operation, ParameterLocation, Spec};
-
-fn runner() -> TestRunner {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(64);
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
 
 /// The text a scalar travels as in a path, query or header; `None` for `null` (not sent).
 fn as_text(value: &Value) -> Option<String> {

@@ -1,8 +1,7 @@
 //! The oracle's response and request checks: status selection, content types, bodies,
 //! parameters, drift classification and the JSON report.
-#![cfg(feature = "contract")] // the oracle (vspc_licensing::contract) is behind this feature
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use vspc_licensing::contract::{DriftKind, DriftReport, Part, Spec, StatusKey};

@@ -1,27 +1,15 @@
 //! The spec's sign-in form, token answer and error schema held against Veeam's own documents
 //! (issue 18, items 2 and 8): the multi-factor fields are there as Veeam declares them, and the
 //! error schema departs from Veeam's only where a console's throttling answer needs it.
-#![cfg(feature = "contract")]
-
-use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
 use vspc_licensing::contract::Spec;
 
+use crate::support::veeam::documents::documents_dir;
+
 /// Veeam's OpenAPI 3 documents in JSON text, fetched (pinned, checked) by scripts/veeam-docs.sh.
 fn veeam_documents() -> Vec<(String, Value)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new("bash")
-        .arg(root.join("scripts/veeam-docs.sh"))
-        .output()
-        .expect("run scripts/veeam-docs.sh");
-    assert!(
-        output.status.success(),
-        "scripts/veeam-docs.sh failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let dir = documents_dir();
     ["vspc_rest_3_6_1.yaml", "vspc_rest_3_6_2.json"]
         .into_iter()
         .map(|name| {

@@ -5,7 +5,7 @@
 //! The documents are fetched (pinned, checksummed) by `scripts/veeam-docs.sh` into
 //! `target/veeam-docs/`; see `tests/support/veeam/`.
 
-mod support;
+use crate::support;
 
 use support::veeam::{deviations, documents, facts};
 

@@ -1,4 +1,3 @@
-#![cfg(feature = "cli")]
 //! Veeam's own examples, from its API documents for 3.5.1 to 3.7, decode through the crate.
 //!
 //! Each response example of the licensing subset is served over loopback HTTP with its status
@@ -9,15 +8,14 @@
 //! * through the CLI's read commands, run as a process against the same server.
 //!
 //! The component schema examples go through the generated type of the same name. Request
-//! examples (JSON Patch bodies) are covered by `tests/veeam_patch_examples.rs`.
+//! examples (JSON Patch bodies) are covered by `tests/veeam/simulator.rs`.
 //!
 //! Two named lists say what is expected not to decode, and why; nothing else may fail, and
 //! everything listed must still fail (so the lists shrink as the crate learns).
 
-mod support;
+use crate::support;
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +23,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use recorder::{Canned, Recorded, Recorder};
 use serde_json::{json, Value};
+use support::cli::{output, tool};
 use support::veeam::documents::{self, VeeamDocument};
 use support::veeam::examples::{self, Place, VeeamExample};
 use uuid::Uuid;
@@ -643,19 +642,11 @@ async fn the_cli_read_commands_read_veeams_examples() {
                 .chain(["--output".to_owned(), "json".to_owned()])
                 .collect();
             let url = server.url();
-            let output = tokio::task::spawn_blocking(move || {
-                let mut cli = assert_cmd::Command::cargo_bin("vspc-licensing").unwrap();
-                for var in ["VSPC_URL", "VSPC_USERNAME", "VSPC_PASSWORD"] {
-                    cli.env_remove(var);
-                }
-                cli.env("VSPC_API_KEY", KEY)
-                    .args(["--url", &url])
-                    .args(&args)
-                    .output()
-                    .unwrap()
-            })
-            .await
-            .unwrap();
+            let mut cli = tool();
+            cli.env("VSPC_API_KEY", KEY)
+                .args(["--url", &url])
+                .args(&args);
+            let output = output(cli).await;
             let parsed: Result<Value, _> = serde_json::from_slice(&output.stdout);
             let worked = output.status.success() && parsed.is_ok();
             if std::env::var_os("SHOW_CLI").is_some() {

@@ -1,4 +1,3 @@
-#![cfg(feature = "cli")]
 //! Veeam's own Python client (`veeam-spc` 0.4.2, pinned with its dependencies in
 //! `benches/python/requirements.txt` and installed by `scripts/python-client.sh`) against the
 //! simulator of each API version, through that version's module (`veeam_spc.v3_5_1`, ...):
@@ -11,14 +10,15 @@
 //! run would look the same as one that passed. One test function, so the installer never runs
 //! twice at once.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 use uuid::Uuid;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig};
 use vspc_licensing::ApiVersion;
+
+use crate::support::served::Served;
 
 const KEY: &str = "python-client-key";
 
@@ -91,23 +91,15 @@ async fn veeam_spc_of_each_version_works_against_the_simulator_of_that_version()
     }
 
     // And as users start it: `vspc-licensing serve --api-version`.
-    let mut serve = Command::new(assert_cmd::cargo::cargo_bin("vspc-licensing"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--api-key", KEY])
-        .args(["--api-version", "3.5.1"])
-        .env_remove("VSPC_API_VERSION")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base_url = line.trim().to_owned();
+    let serve = tokio::task::spawn_blocking(|| {
+        Served::start(&["--api-key", KEY, "--api-version", "3.5.1"])
+    })
+    .await
+    .unwrap();
+    let base_url = serve.url.clone();
     let seen = tokio::task::spawn_blocking(move || drive(&python, ApiVersion::V3_5_1, &base_url))
         .await
         .unwrap();
-    let _ = serve.kill();
-    let _ = serve.wait();
+    drop(serve);
     check(&seen, ApiVersion::V3_5_1);
 }

@@ -1,4 +1,3 @@
-#![cfg(feature = "simulator")]
 //! The simulator takes requests as Veeam's documents describe them:
 //! * Veeam's own JSON Patch request examples (3.5.1 to 3.7) are accepted with the meaning Veeam
 //!   gives them: `"value": "true"` (a string, as 3.6.1 and later and Veeam's Python client send
@@ -7,7 +6,7 @@
 //! * `sectionForDelete`, required on a backup server license delete in every version, is
 //!   refused when missing.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::veeam::documents;
@@ -16,15 +15,11 @@ use uuid::Uuid;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
 use vspc_licensing::{Client, Product};
 
-const KEY: &str = "veeam-patch-key";
+// A plain HTTP client, so that the bodies are exactly Veeam's (the crate's client would encode
+// its own).
+use crate::support::http_client as http;
 
-/// A plain HTTP client, so that the bodies are exactly Veeam's (the crate's client would
-/// encode its own).
-fn http() -> reqwest::Client {
-    // The crate builds reqwest without a default TLS provider; plain clients need one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
+const KEY: &str = "veeam-patch-key";
 
 /// Every JSON Patch example of the documents: (name, operationId, body). 3.7 (Swagger 2.0)
 /// carries no request body examples; its JsonPatches schema example patches a property of
