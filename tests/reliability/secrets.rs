@@ -2,10 +2,10 @@
 //! refused sign-in, an API key, retries and errors, leaves no password, API key or token in the
 //! logs, in `Debug` or `Display` output, or in error messages.
 
+use crate::support::logs::CapturedLog;
 use crate::support::recorder;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures::TryStreamExt;
 use recorder::{spec_example_answer, Canned, Recorded, Recorder};
@@ -18,19 +18,6 @@ const PASSWORD: &str = "pw-7f3a-SECRET";
 const API_KEY: &str = "key-91c2-SECRET";
 const ACCESS_TOKEN: &str = "access-55d0-SECRET";
 const REFRESH_TOKEN: &str = "refresh-8e1b-SECRET";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn server(r: &Recorded) -> Canned {
     if r.path == "/api/v3/token" {
@@ -58,13 +45,7 @@ fn server(r: &Recorded) -> Canned {
 
 #[tokio::test]
 async fn no_secret_reaches_logs_debug_output_or_errors() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = CapturedLog::start(tracing::Level::TRACE);
 
     let recorder = Recorder::with_fallback(Arc::new(server)).await;
     let mut printed = Vec::new();
@@ -109,7 +90,7 @@ async fn no_secret_reaches_logs_debug_output_or_errors() {
     let error = refused.license(Product::Console, None).await.unwrap_err();
     printed.push(format!("{refused:?} {error} {error:?}"));
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("answer"), "the run was logged at all: {logs}");
     for secret in [
         PASSWORD,

@@ -2,15 +2,16 @@
 //! accepted once that CA is added, and accepted with a logged warning when verification is
 //! turned off explicitly. A certificate failure is not retried.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use vspc_licensing::{Client, Error, Product};
+
+use crate::support::logs::CapturedLog;
 
 struct TlsServer {
     url: String,
@@ -81,19 +82,6 @@ async fn start_tls_server() -> TlsServer {
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn an_unknown_ca_is_refused_once_with_a_hint_and_not_retried() {
     let server = start_tls_server().await;
@@ -130,20 +118,14 @@ async fn the_added_ca_is_trusted() {
 #[tokio::test]
 async fn turning_verification_off_works_and_is_logged_as_a_warning() {
     let server = start_tls_server().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::WARN)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = CapturedLog::start(tracing::Level::WARN);
     let client = Client::builder(&server.url)
         .api_key("k")
         .danger_accept_invalid_certs(true)
         .build()
         .unwrap();
     client.license(Product::Console, None).await.unwrap();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("WARN") && logs.contains("verification is OFF"),
         "{logs}"

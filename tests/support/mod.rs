@@ -1,6 +1,6 @@
 //! Helpers shared by the test binaries: the spec loader, the example walker, the insta
 //! settings, the normalisation of typed round trips, the schema-to-strategy function, the
-//! recording server, the tool as a process and Veeam's documents.
+//! recording server, the tool as a process, captured logs and Veeam's documents.
 //!
 //! Each test binary declares this module once and uses only part of it; the parts that need a
 //! feature are compiled only with it.
@@ -10,6 +10,8 @@
 pub mod cli;
 #[cfg(feature = "contract")]
 pub mod examples;
+#[cfg(feature = "cli")]
+pub mod logs;
 #[cfg(feature = "contract")]
 pub mod normalise;
 #[cfg(feature = "simulator")]
