@@ -2,8 +2,9 @@
 //! behaviour, hardening, API versions, the null policy, filters, usage history, the ALK check and
 //! the legacy v2 call.
 //!
-//! One test binary for the area (one link step instead of one per file); each module was a
-//! test file of its own before. Helpers shared across areas are in `tests/support/`.
+//! One test binary for the whole area, a module per concern: each binary costs a clean
+//! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
+//! module here; helpers shared across areas go in `tests/support/`.
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -2,8 +2,9 @@
 //! properties over generated instances, `schemars` schemas, the reviewed wire record, the live
 //! contract check, and the third-party checkers (Spectral, Schemathesis).
 //!
-//! One test binary for the area (one link step instead of one per file); each module was a
-//! test file of its own before. Helpers shared across areas are in `tests/support/`.
+//! One test binary for the whole area, a module per concern: each binary costs a clean
+//! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
+//! module here; helpers shared across areas go in `tests/support/`.
 
 #[path = "../support/mod.rs"]
 mod support;
