@@ -4,6 +4,7 @@
 mod generated;
 #[macro_use]
 pub mod enums;
+#[cfg(feature = "alk")]
 pub mod alk;
 pub mod api_version;
 pub mod async_action;
@@ -20,6 +21,7 @@ pub mod contract;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+#[cfg(feature = "legacy")]
 pub mod legacy;
 mod licenses;
 mod nulls;

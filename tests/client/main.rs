@@ -9,7 +9,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+#[cfg(feature = "alk")]
 mod alk_check;
+#[cfg(feature = "alk")]
 mod alk_table;
 #[cfg(feature = "simulator")]
 mod api_versions;
@@ -17,7 +19,7 @@ mod api_versions;
 mod behaviour;
 #[cfg(feature = "simulator")]
 mod hardening;
-#[cfg(feature = "simulator")]
+#[cfg(all(feature = "simulator", feature = "legacy"))]
 mod legacy_v2;
 #[cfg(feature = "contract")]
 mod null_policy;
