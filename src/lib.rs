@@ -5,6 +5,7 @@ mod generated;
 #[macro_use]
 pub mod enums;
 pub mod alk;
+mod answer;
 pub mod api_version;
 pub mod async_action;
 pub mod auth;
@@ -29,8 +30,11 @@ pub mod product;
 pub mod query;
 mod reports;
 pub mod retry;
+mod runtime;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+mod synthetic;
+mod tls;
 pub mod upload;
 pub mod usage;
 mod version_detection;
