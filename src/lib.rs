@@ -18,6 +18,7 @@ pub mod config;
 pub mod conform;
 #[cfg(feature = "contract")]
 pub mod contract;
+mod direct_call;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
@@ -33,6 +34,7 @@ pub mod retry;
 mod runtime;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+mod spec_facts;
 mod synthetic;
 mod tls;
 pub mod upload;
