@@ -11,6 +11,9 @@ use std::future::Future;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use uuid::Uuid;
+
+use crate::spec_facts::SpecOperation;
 
 /// An answer read in full: reading the body inside the hook makes a connection dropped
 /// mid-body a failed attempt that can be retried, not a broken result.
@@ -72,15 +75,13 @@ pub(crate) fn body_excerpt(body: &[u8]) -> String {
 /// Sending a request of one's own through the client's exchange loop: the client's headers,
 /// sign-in, retries with backoff.
 pub(crate) trait Exchange {
-    /// A request for `path` under the API root, with the client's version header, a fresh
-    /// request id and `Accept: application/json`.
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::Result<reqwest::Request>;
-
-    /// Sends `request` as `operation` until it gets a final answer or the retry policy gives up.
-    fn send(
+    /// Sends `operation` without a body, its method and path taken from the spec and the path's
+    /// parameters filled by `path_values` in order, until it gets a final answer or the retry
+    /// policy gives up.
+    fn call(
         &self,
-        request: reqwest::Request,
-        operation: &str,
+        operation: SpecOperation,
+        path_values: &[Uuid],
     ) -> impl Future<Output = reqwest::Result<Answer>> + Send;
 }
 

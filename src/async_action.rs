@@ -3,8 +3,8 @@
 //! VSPC may answer any licensing call with `202 Accepted` and a `Location` naming an async
 //! action. By default the client follows it: it polls `GET /asyncActions/{id}` with backoff until
 //! the action succeeds, fails or is canceled, then reads `GET /asyncActions/{id}/result` and
-//! returns that as the call's own typed result. The client's hooks ([`crate::hooks`]) call
-//! [`follow`] for every `202`, so every operation gets it without code of its own.
+//! returns that as the call's own typed result. The client's hooks ([`crate::hooks`]) follow
+//! every `202` this way, so every operation gets it without code of its own.
 //!
 //! Dropping the call's future stops polling. To stop the action itself, call
 //! [`Client::cancel_async_action`](crate::Client::cancel_async_action) with its id (an
@@ -15,11 +15,12 @@
 use std::time::{Duration, Instant};
 
 use reqwest::header::LOCATION;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::answer::{body_excerpt, Answer, Exchange};
 use crate::enums::{AsyncActionStatus, ResponseErrorType};
+use crate::spec_facts::SpecOperation;
 use crate::synthetic::{error_envelope, is_error_envelope, AsyncOutcome, SyntheticAnswer};
 use crate::types::{AsyncActionInfoResponse, ErrorResponse};
 
@@ -135,26 +136,19 @@ pub(crate) async fn follow(
     }
 }
 
-fn state_path(id: Uuid) -> String {
-    format!("asyncActions/{id}")
-}
-
-fn result_path(id: Uuid) -> String {
-    format!("asyncActions/{id}/result")
-}
-
 /// `GET /asyncActions/{id}`: the action's status, or the answer that ends the call when it
 /// cannot be read.
 async fn state(
     exchange: &impl Exchange,
     id: Uuid,
 ) -> reqwest::Result<Result<AsyncActionStatus, Answer>> {
-    let request = exchange.request(Method::GET, &state_path(id))?;
-    let answer = exchange.send(request, "GetAsyncAction").await?;
+    let operation = SpecOperation::GetAsyncAction;
+    let answer = exchange.call(operation, &[id]).await?;
     if !answer.status.is_success() {
         let message = format!(
-            "could not be followed: GET {} answered {}",
-            state_path(id),
+            "could not be followed: {} {} answered {}",
+            operation.method(),
+            operation.fill_path(&[&id]),
             answer.status
         );
         return Ok(Err(verdict(id, AsyncOutcome::NotFollowed, &message)));
@@ -173,8 +167,9 @@ async fn state(
 
 /// `GET /asyncActions/{id}/result`: what a finished action produced (or why it failed).
 async fn action_result(exchange: &impl Exchange, id: Uuid) -> reqwest::Result<Answer> {
-    let request = exchange.request(Method::GET, &result_path(id))?;
-    exchange.send(request, "GetAsyncActionResult").await
+    exchange
+        .call(SpecOperation::GetAsyncActionResult, &[id])
+        .await
 }
 
 /// The answer for an action that failed: its result's own status and errors when the result
@@ -213,9 +208,8 @@ async fn give_up(
     policy: &AsyncActionPolicy,
     id: Uuid,
 ) -> reqwest::Result<Answer> {
-    let cancel = exchange.request(Method::DELETE, &state_path(id))?;
     let canceled = exchange
-        .send(cancel, "CancelAsyncAction")
+        .call(SpecOperation::CancelAsyncAction, &[id])
         .await
         .is_ok_and(|answer| answer.status.is_success());
     let message = format!(
@@ -242,7 +236,9 @@ fn verdict(id: Uuid, outcome: AsyncOutcome, message: &str) -> Answer {
 /// The action id in a `Location` such as `https://vspc:1280/api/v3/asyncActions/97431954-...`.
 pub(crate) fn action_id_from_location(location: &str) -> Option<Uuid> {
     let path = location.split(['?', '#']).next()?;
-    let (_, id) = path.trim_end_matches('/').rsplit_once("/asyncActions/")?;
+    let (_, id) = path
+        .trim_end_matches('/')
+        .rsplit_once(SpecOperation::GetAsyncAction.path_prefix())?;
     id.parse().ok()
 }
 

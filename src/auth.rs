@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 use crate::answer::{body_excerpt, Answer};
 use crate::enums::OAuth2GrantType;
 use crate::retry::{classify, Verdict};
+use crate::spec_facts::SpecOperation;
 use crate::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
 
 /// A secret string (password, API key, token) that prints as `***`.
@@ -292,8 +293,9 @@ async fn post_token(
     client_version: &HeaderValue,
     body: &OAuth2IssueTokenBody,
 ) -> Result<OAuth2Result, AuthFailure> {
+    let token = SpecOperation::OAuth2IssueToken;
     let response = http
-        .post(format!("{base_url}/token"))
+        .request(token.method(), format!("{base_url}{}", token.path()))
         .header("X-Client-Version", client_version.clone())
         .form(body)
         .send()

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::hooks::Runtime;
 use crate::retry::RetryPolicy;
 use crate::runtime::Shared;
+use crate::spec_facts::API_BASE_PATH;
 use crate::version_detection::Declared;
 use crate::Client;
 
@@ -340,10 +341,10 @@ pub fn normalise_base_url(url: &str) -> Result<String, Error> {
             }
         })
     })?;
-    Ok(if text.ends_with("/api/v3") {
+    Ok(if text.ends_with(API_BASE_PATH) {
         text
     } else {
-        format!("{text}/api/v3")
+        format!("{text}{API_BASE_PATH}")
     })
 }
 

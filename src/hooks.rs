@@ -12,20 +12,26 @@
 //!    failed attempt and can be retried, not as a broken result;
 //! 3. retries with backoff when [`RetryPolicy`](crate::RetryPolicy) says so; one fresh sign-in
 //!    on a `401` with an expired token;
-//! 4. a detecting client asks the console its version first ([`crate::version_detection`]);
+//! 4. a client built to detect the console's API version
+//!    ([`ClientBuilder::detect_api_version`](crate::ClientBuilder::detect_api_version)) asks
+//!    for it before its first call;
 //! 5. a `202 Accepted` is followed to the async action's result ([`crate::async_action`]);
 //! 6. an error body that is not VSPC's envelope is kept for the caller (`crate::synthetic`).
 
+use std::fmt::Display;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use reqwest::StatusCode;
+use uuid::Uuid;
 
 use crate::answer::{Answer, Exchange};
 use crate::auth::AuthFailure;
 use crate::enums::ResponseErrorType;
 use crate::runtime::Shared;
+use crate::spec_facts::SpecOperation;
 use crate::synthetic::{keep_raw_error_body, SyntheticAnswer};
 use crate::version_detection::ABOUT_OPERATION;
 use crate::Client;
@@ -34,7 +40,7 @@ pub use crate::runtime::Runtime;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CLIENT_VERSION: HeaderName = HeaderName::from_static("x-client-version");
-const TOKEN_OPERATION: &str = "OAuth2IssueToken";
+const TOKEN_OPERATION: &str = SpecOperation::OAuth2IssueToken.id();
 
 impl ClientHooks<Runtime> for Client {
     async fn exec(
@@ -78,18 +84,26 @@ impl Client {
 }
 
 impl Exchange for Client {
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::Result<reqwest::Request> {
+    fn call(
+        &self,
+        operation: SpecOperation,
+        path_values: &[Uuid],
+    ) -> impl Future<Output = reqwest::Result<Answer>> + Send {
         let shared = &self.inner().0;
-        self.client()
-            .request(method, format!("{}/{path}", shared.base_url))
-            .header(CLIENT_VERSION, shared.declared.header())
-            .header(REQUEST_ID, uuid::Uuid::new_v4().to_string())
+        let values: Vec<&dyn Display> = path_values.iter().map(|v| v as &dyn Display).collect();
+        let request = self
+            .client()
+            .request(
+                operation.method(),
+                format!("{}{}", shared.base_url, operation.fill_path(&values)),
+            )
             .header(reqwest::header::ACCEPT, "application/json")
             .build()
-    }
-
-    async fn send(&self, request: reqwest::Request, operation: &str) -> reqwest::Result<Answer> {
-        self.inner().0.send(self.client(), request, operation).await
+            .map(|mut request| {
+                prepare_headers(&mut request, shared, operation.id());
+                request
+            });
+        async move { shared.send(self.client(), request?, operation.id()).await }
     }
 }
 
@@ -100,7 +114,7 @@ fn prepare_headers(request: &mut reqwest::Request, shared: &Shared, operation: &
         headers.insert(CLIENT_VERSION, shared.declared.header());
     }
     if operation != TOKEN_OPERATION && !headers.contains_key(REQUEST_ID) {
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = Uuid::new_v4().to_string();
         headers.insert(
             REQUEST_ID,
             HeaderValue::from_str(&id).expect("a UUID is a valid header value"),

@@ -9,12 +9,13 @@
 //! [`Client::declared_api_version`] and [`Client::resolve_api_version`] tell the version.
 
 use reqwest::header::HeaderValue;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use tokio::sync::OnceCell;
 
 use crate::answer::{body_excerpt, Answer, Exchange};
 use crate::api_version::ApiVersion;
 use crate::enums::ResponseErrorType;
+use crate::spec_facts::SpecOperation;
 use crate::synthetic::SyntheticAnswer;
 use crate::types::AboutResponse;
 use crate::Client;
@@ -117,22 +118,29 @@ pub(crate) fn header_of(version: ApiVersion) -> HeaderValue {
 }
 
 /// The operation whose answer tells the version; it needs no detection itself.
-pub(crate) const ABOUT_OPERATION: &str = "GetAboutInformation";
+const ABOUT: SpecOperation = SpecOperation::GetAboutInformation;
+
+/// [`ABOUT`]'s operationId.
+pub(crate) const ABOUT_OPERATION: &str = ABOUT.id();
+
+/// Where a detection failure sends the caller.
+const CHOOSE_INSTEAD: &str = "choose one with --api-version / ClientBuilder::api_version";
 
 /// `GET /about` and the version it tells.
 async fn read_console_version(
     exchange: &impl Exchange,
 ) -> reqwest::Result<Result<ApiVersion, Answer>> {
-    let request = exchange.request(Method::GET, "about")?;
-    let answer = exchange.send(request, ABOUT_OPERATION).await?;
+    let answer = exchange.call(ABOUT, &[]).await?;
     if !answer.status.is_success() {
         if SyntheticAnswer::decode(&answer.headers).is_some() {
             // A refused sign-in: the caller gets that, not a detection failure.
             return Ok(Err(answer));
         }
         let message = format!(
-            "GET /about answered {} ({}), so the console's API version cannot be detected; \
-             choose one with --api-version / ClientBuilder::api_version",
+            "{} {} answered {} ({}), so the console's API version cannot be detected; \
+             {CHOOSE_INSTEAD}",
+            ABOUT.method(),
+            ABOUT.path(),
             answer.status,
             body_excerpt(&answer.body)
         );
@@ -142,10 +150,12 @@ async fn read_console_version(
         .ok()
         .and_then(|about| about.data.server_version);
     let Some(server_version) = server_version else {
-        return Ok(Err(detection_failed(
-            "GET /about answered without a readable serverVersion, so the console's API \
-             version cannot be detected; choose one with --api-version / ClientBuilder::api_version",
-        )));
+        return Ok(Err(detection_failed(&format!(
+            "{} {} answered without a readable serverVersion, so the console's API version \
+             cannot be detected; {CHOOSE_INSTEAD}",
+            ABOUT.method(),
+            ABOUT.path(),
+        ))));
     };
     match ApiVersion::for_console(&server_version) {
         Ok(version) => {
