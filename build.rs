@@ -63,7 +63,8 @@ fn main() {
         ),
     );
 
-    if Path::new(LEGACY_SPEC).exists() {
+    // The legacy v2 client is compiled only with the `legacy` feature.
+    if std::env::var_os("CARGO_FEATURE_LEGACY").is_some() && Path::new(LEGACY_SPEC).exists() {
         let legacy = load(LEGACY_SPEC);
         write(
             &out_dir.join("vac_v2_client.rs"),

@@ -4,6 +4,7 @@
 mod generated;
 #[macro_use]
 pub mod enums;
+#[cfg(feature = "alk")]
 pub mod alk;
 mod answer;
 pub mod api_version;
@@ -22,6 +23,7 @@ mod direct_call;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+#[cfg(feature = "legacy")]
 pub mod legacy;
 mod licenses;
 mod nulls;

@@ -7,6 +7,7 @@
 //! kernel completes handshakes up to the backlog). And through the [`Connector`] seam with a
 //! connector that stalls, which shows the check's own timeout logic independent of the
 //! kernel's queueing behaviour.
+#![cfg(feature = "alk")]
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};

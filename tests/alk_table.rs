@@ -1,4 +1,5 @@
 //! The ALK Update endpoint table, product names and `--resolve` overrides: no network.
+#![cfg(feature = "alk")]
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

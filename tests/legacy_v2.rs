@@ -1,6 +1,6 @@
 //! The legacy VAC v2 auto-update call over real HTTP, against a small axum server on loopback
 //! that records each request and answers what the test tells it to.
-#![cfg(feature = "simulator")]
+#![cfg(all(feature = "simulator", feature = "legacy"))]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

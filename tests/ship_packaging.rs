@@ -135,3 +135,76 @@ fn the_packaged_crate_builds_offline_from_a_vendor_tree() {
         "{stdout}"
     );
 }
+
+/// The crates a build with the given features compiles in (normal dependencies only).
+fn dependency_names(features: &[&str]) -> Vec<String> {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .current_dir(root())
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .args(["--format", "{p}", "--no-default-features"]);
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
+    let output = command.output().expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut names: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn the_plain_library_compiles_in_none_of_the_optional_parts() {
+    // What only the contract checks, the simulator or the CLI need (tower is left out: reqwest
+    // uses it too).
+    let optional = [
+        "openapiv3",
+        "yaml_serde",
+        "jsonschema",
+        "axum",
+        "json-patch",
+        "rand",
+        "rand_chacha",
+        "clap",
+        "anyhow",
+        "comfy-table",
+        "indicatif",
+        "rpassword",
+        "tracing-subscriber",
+        "plotters",
+        "clap_complete",
+        "clap_mangen",
+        "toml",
+        "directories",
+    ];
+    let plain = dependency_names(&[]);
+    let leaked: Vec<&&str> = optional
+        .iter()
+        .filter(|name| plain.iter().any(|d| d == *name))
+        .collect();
+    assert!(leaked.is_empty(), "the plain library depends on {leaked:?}");
+    // And the features do bring them in, so the check above is not vacuous.
+    let everything = dependency_names(&["cli"]);
+    for name in optional {
+        assert!(
+            everything.iter().any(|d| d == name),
+            "{name} is not a dependency at all"
+        );
+    }
+}
