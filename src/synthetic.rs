@@ -6,7 +6,11 @@
 //! async action that failed or timed out, a console it cannot speak to) it answers with VSPC's
 //! error envelope and marks the answer with one header saying which [`SyntheticAnswer`] it is.
 //! [`SyntheticAnswer::encode`] writes that mark and [`SyntheticAnswer::decode`] reads it; no
-//! other code touches the header.
+//! other code touches the header. Every mark starts with a key drawn once per process, so a
+//! server or proxy that sends a header of the same name cannot pass its answer off as one the
+//! client made up.
+
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
@@ -19,6 +23,12 @@ use crate::types::{ErrorResponse, ResponseError};
 
 /// The mark on a made-up answer.
 const MARK: HeaderName = HeaderName::from_static("x-vspc-licensing-synthetic");
+
+/// The key every mark of this process starts with.
+fn process_key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| Uuid::new_v4().simple().to_string())
+}
 
 /// The longest console version a mark carries; longer text from a console is cut.
 const MAX_SERVER_VERSION: usize = 64;
@@ -121,7 +131,12 @@ impl SyntheticAnswer {
 
     /// Which made-up answer carries `headers`; `None` for a server's answer.
     pub(crate) fn decode(headers: &HeaderMap) -> Option<SyntheticAnswer> {
-        let mark = headers.get(MARK)?.to_str().ok()?;
+        let mark = headers
+            .get(MARK)?
+            .to_str()
+            .ok()?
+            .strip_prefix(process_key())?
+            .strip_prefix(' ')?;
         let (kind, rest) = mark.split_once(':').unwrap_or((mark, ""));
         let answer = match kind {
             "auth" => SyntheticAnswer::SignInRefused,
@@ -148,7 +163,7 @@ impl SyntheticAnswer {
     }
 
     fn mark(&self) -> String {
-        match self {
+        let kind = match self {
             SyntheticAnswer::SignInRefused => "auth".to_owned(),
             SyntheticAnswer::RawErrorBody => "raw".to_owned(),
             SyntheticAnswer::VersionUndetected => "detect".to_owned(),
@@ -164,7 +179,8 @@ impl SyntheticAnswer {
             SyntheticAnswer::AsyncAction { id, outcome } => {
                 format!("async:{id}:{}", outcome.token())
             }
-        }
+        };
+        format!("{} {kind}", process_key())
     }
 }
 
@@ -251,8 +267,18 @@ mod tests {
     fn a_server_answer_is_not_made_up() {
         assert_eq!(SyntheticAnswer::decode(&HeaderMap::new()), None);
         let mut headers = HeaderMap::new();
-        headers.insert(MARK, HeaderValue::from_static("async:not-a-uuid:failed"));
-        assert_eq!(SyntheticAnswer::decode(&headers), None);
+        let unkeyed = SyntheticAnswer::SignInRefused
+            .mark()
+            .replace(process_key(), "forged");
+        headers.insert(MARK, HeaderValue::from_str(&unkeyed).unwrap());
+        assert_eq!(
+            SyntheticAnswer::decode(&headers),
+            None,
+            "a mark without the key"
+        );
+        let damaged = format!("{} async:not-a-uuid:failed", process_key());
+        headers.insert(MARK, HeaderValue::from_str(&damaged).unwrap());
+        assert_eq!(SyntheticAnswer::decode(&headers), None, "a damaged mark");
     }
 
     #[test]
