@@ -12,7 +12,7 @@ use crate::envelope::Envelope;
 use crate::error::{Error, Result};
 use crate::paging::{paginate, Page, PageFuture, ResourceStream};
 use crate::patch::{auto_update, Patch};
-use crate::product::{License, Product};
+use crate::product::{License, Product, SECTION_PARAMETER};
 use crate::query::ListQuery;
 use crate::spec_facts::SpecOperation;
 use crate::types::{
@@ -188,16 +188,14 @@ impl Client {
                 ),
             });
         };
-        let query = match (facts.section_parameter, section) {
+        let query = match (facts.deletes_sections, section) {
             // Sent even when it is the server's default, so the outcome never depends on it.
-            (Some(parameter), section) => {
-                vec![(
-                    parameter,
-                    section.unwrap_or(SectionForDelete::All).to_string(),
-                )]
-            }
-            (None, None) => Vec::new(),
-            (None, Some(_)) => {
+            (true, section) => vec![(
+                SECTION_PARAMETER,
+                section.unwrap_or(SectionForDelete::All).to_string(),
+            )],
+            (false, None) => Vec::new(),
+            (false, Some(_)) => {
                 return Err(Error::InvalidInput {
                     operation: operation.id(),
                     message: format!(

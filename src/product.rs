@@ -95,6 +95,9 @@ impl Product {
     }
 }
 
+/// The query parameter of a delete that names the section to remove (`SectionForDelete`).
+pub(crate) const SECTION_PARAMETER: &str = "sectionForDelete";
+
 /// The facts of one product: its names, the spec's operations on its licenses, and how its
 /// answers read. Client, simulator and CLI all take them from here, so a new product or a
 /// renamed operation is one row to change (and a renamed operation fails the build, see
@@ -102,6 +105,7 @@ impl Product {
 #[derive(Debug)]
 pub(crate) struct ProductFacts {
     /// Which product.
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     pub(crate) product: Product,
     /// The name on the command line (`vbr`).
     pub(crate) short_name: &'static str,
@@ -110,6 +114,7 @@ pub(crate) struct ProductFacts {
     /// The product's name.
     pub(crate) display_name: &'static str,
     /// How the CLI's `--product` values describe it.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) choice_help: &'static str,
     /// Reads every license (the console's one license for the console).
     pub(crate) list: SpecOperation,
@@ -123,10 +128,11 @@ pub(crate) struct ProductFacts {
     pub(crate) patch: Option<SpecOperation>,
     /// Removes the license; `None` when the API cannot.
     pub(crate) delete: Option<SpecOperation>,
-    /// The query parameter that names the section to remove (`SectionForDelete`), for
-    /// products whose licenses can lose one section; `None` when only the whole license goes.
-    pub(crate) section_parameter: Option<&'static str>,
+    /// Whether `delete` removes one section of the license at a time (named by
+    /// [`SECTION_PARAMETER`]); otherwise only the whole license goes.
+    pub(crate) deletes_sections: bool,
     /// The product a license file names (the simulator's license files).
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     pub(crate) license_file_product: &'static str,
     /// Reads the answer of `get`, `install`, `renew` and `patch`.
     pub(crate) read_license: fn(&[u8]) -> serde_json::Result<License>,
@@ -141,27 +147,26 @@ impl ProductFacts {
         self.get.path_parameters().next()
     }
 
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
     /// The collection's path segment (`backupServers` in `/licensing/backupServers`).
     pub(crate) fn collection_segment(&self) -> &'static str {
         let path = self.list.path();
         path.rsplit_once('/').map_or(path, |(_, last)| last)
     }
 
-    /// The spec's name of the licensed resource, as in its operationIds (`BackupServer` in
-    /// `GetBackupServerLicense`).
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    /// The spec's name of the licensed resource: the install operation's id without `Install`
+    /// and `License` (`BackupServer`).
     pub(crate) fn resource_name(&self) -> &'static str {
-        let id = self.get.id();
-        let id = id.strip_prefix("Get").unwrap_or(id);
+        let id = self.install.id();
+        let id = id.strip_prefix("Install").unwrap_or(id);
         id.strip_suffix("License").unwrap_or(id)
     }
 }
 
-fn page_of<E: Collection>(
-    body: &[u8],
-    wrap: fn(E::Item) -> License,
-) -> serde_json::Result<Page<License>>
+fn page_of<E>(body: &[u8], wrap: fn(E::Item) -> License) -> serde_json::Result<Page<License>>
 where
-    E: serde::de::DeserializeOwned,
+    E: Collection + serde::de::DeserializeOwned,
 {
     Ok(Page::from_envelope(serde_json::from_slice::<E>(body)?).map(wrap))
 }
@@ -185,7 +190,7 @@ static BACKUP_SERVER: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateBackupServerLicense,
     patch: Some(SpecOperation::PatchBackupServerLicense),
     delete: Some(SpecOperation::DeleteBackupServerLicense),
-    section_parameter: Some("sectionForDelete"),
+    deletes_sections: true,
     license_file_product: "BackupServer",
     read_license: |body| one::<BackupServerLicenseResponse>(body, License::BackupServer),
     read_list: |body| page_of::<BackupServerLicenseCollection>(body, License::BackupServer),
@@ -203,7 +208,7 @@ static V_ONE_SERVER: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateVOneServerLicense,
     patch: Some(SpecOperation::PatchVOneServerLicense),
     delete: Some(SpecOperation::DeleteVOneServerLicense),
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "VeeamOne",
     read_license: |body| one::<VOneServerLicenseResponse>(body, License::VOneServer),
     read_list: |body| page_of::<VOneServerLicenseCollection>(body, License::VOneServer),
@@ -221,7 +226,7 @@ static VB365_SERVER: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateVb365ServerLicense,
     patch: Some(SpecOperation::PatchVb365ServerLicense),
     delete: None,
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "Vb365",
     read_license: |body| one::<Vb365ServerLicenseResponse>(body, License::Vb365Server),
     read_list: |body| page_of::<Vb365ServerLicenseCollection>(body, License::Vb365Server),
@@ -239,7 +244,7 @@ static SITE: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateSiteLicense,
     patch: Some(SpecOperation::PatchSiteLicense),
     delete: None,
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "CloudConnectSite",
     read_license: |body| one::<SiteLicenseResponse>(body, License::Site),
     read_list: |body| page_of::<SiteLicenseCollection>(body, License::Site),
@@ -257,7 +262,7 @@ static CONSOLE: ProductFacts = ProductFacts {
     renew: SpecOperation::UpdateConsoleLicense,
     patch: None,
     delete: None,
-    section_parameter: None,
+    deletes_sections: false,
     license_file_product: "Console",
     read_license: |body| one::<ConsoleLicenseResponse>(body, License::Console),
     read_list: |body| {
@@ -417,7 +422,7 @@ impl License {
     }
 
     /// Whether it renews itself from the Veeam license update server; `None` for the console,
-    /// whose switch is in its settings (`GetConsoleLicenseSettings`).
+    /// whose switch is in its settings ([`Client::console_license_settings`](crate::Client::console_license_settings)).
     pub fn auto_update_enabled(&self) -> Option<bool> {
         match self {
             License::BackupServer(l) => Some(l.auto_update_enabled),
@@ -450,5 +455,48 @@ mod tests {
         assert_eq!("VBR".parse::<Product>().unwrap(), Product::BackupServer);
         let err = "vcsp".parse::<Product>().unwrap_err().to_string();
         assert!(err.contains("vbr, vone, vb365, site, console"), "{err}");
+    }
+
+    #[test]
+    fn each_row_describes_its_own_product() {
+        for product in Product::ALL {
+            let facts = product.facts();
+            assert_eq!(facts.product, product);
+            // Every operation on one license is addressed the same way; the collection is not.
+            let single = [Some(facts.get), Some(facts.install), Some(facts.renew)]
+                .into_iter()
+                .chain([facts.patch, facts.delete])
+                .flatten();
+            for operation in single {
+                assert_eq!(
+                    operation.path_parameters().collect::<Vec<_>>(),
+                    facts.uid_parameter().into_iter().collect::<Vec<_>>(),
+                    "{operation}"
+                );
+                assert!(
+                    operation.id().contains(facts.resource_name()),
+                    "{operation}"
+                );
+            }
+            assert!(facts.install.is_multipart(), "{}", facts.install);
+            assert_eq!(facts.list.path_parameters().count(), 0);
+        }
+    }
+
+    #[cfg(feature = "contract")]
+    #[test]
+    fn sections_are_deleted_where_the_spec_takes_a_section() {
+        let spec = crate::contract::Spec::embedded();
+        for product in Product::ALL {
+            let facts = product.facts();
+            let takes_section = facts.delete.is_some_and(|delete| {
+                spec.operation(delete.id())
+                    .expect("the spec has the operation")
+                    .parameters
+                    .iter()
+                    .any(|parameter| parameter.name == SECTION_PARAMETER)
+            });
+            assert_eq!(takes_section, facts.deletes_sections, "{product}");
+        }
     }
 }

@@ -19,6 +19,12 @@ use std::fmt;
 
 include!(concat!(env!("OUT_DIR"), "/vspc_spec_facts.rs"));
 
+// Paging relies on these; a spec whose bounds contradict each other fails the build.
+const _: () = assert!(
+    PAGE_SIZE_MIN >= 1 && PAGE_SIZE_MIN <= PAGE_SIZE_DEFAULT && PAGE_SIZE_DEFAULT <= PAGE_SIZE_MAX,
+    "the spec's paging limit bounds contradict each other"
+);
+
 impl SpecOperation {
     /// The operation whose operationId is `id`.
     pub fn from_id(id: &str) -> Option<SpecOperation> {
@@ -108,6 +114,20 @@ mod tests {
             .map(|op| (op.id().into(), op.method().to_string(), op.path().into()))
             .collect();
         assert_eq!(generated, declared);
+        let paged: Vec<&str> = SpecOperation::ALL
+            .iter()
+            .filter(|op| op.is_paged())
+            .map(|op| op.id())
+            .collect();
+        let declared_paged: Vec<&str> = SpecOperation::ALL
+            .iter()
+            .map(|op| op.id())
+            .filter(|id| {
+                spec.operation(id)
+                    .is_some_and(|op| op.parameters.iter().any(|p| p.name == "limit"))
+            })
+            .collect();
+        assert_eq!(paged, declared_paged);
     }
 
     #[cfg(feature = "contract")]
@@ -166,8 +186,9 @@ mod tests {
             SpecOperation::from_id("GetSiteLicense"),
             Some(SpecOperation::GetSiteLicense)
         );
-        assert!(PAGE_SIZE_MIN >= 1 && PAGE_SIZE_MIN <= PAGE_SIZE_DEFAULT);
-        assert!(PAGE_SIZE_DEFAULT <= PAGE_SIZE_MAX);
+        assert!(SpecOperation::GetBackupServersLicenses.is_paged());
+        assert!(!SpecOperation::GetSiteLicenses.is_paged());
+        assert!(!SpecOperation::GetBackupServerLicense.is_paged());
         assert!(API_BASE_PATH.starts_with('/'));
     }
 }

@@ -118,57 +118,40 @@ impl LicenseFile {
     }
 }
 
+/// One typed install method per product: the product's install operation, its answer read as
+/// the product's license envelope.
+macro_rules! typed_installs {
+    ($($(#[doc = $doc:literal])* $name:ident($($uid:ident)?) => $product:ident, $response:ty;)*) => {
+        impl Client {
+            $(
+                $(#[doc = $doc])*
+                pub async fn $name(
+                    &self,
+                    $($uid: Uuid,)?
+                    file: &LicenseFile,
+                ) -> Result<$response, Error> {
+                    let uid: Option<Uuid> = None $(.or(Some($uid)))?;
+                    self.upload(Product::$product, uid, file, json).await
+                }
+            )*
+        }
+    };
+}
+
+typed_installs! {
+    /// Installs a license on a Veeam Backup & Replication server.
+    install_backup_server_license(uid) => BackupServer, BackupServerLicenseResponse;
+    /// Installs a license on a Veeam ONE server.
+    install_v_one_server_license(uid) => VOneServer, VOneServerLicenseResponse;
+    /// Installs a license on a Veeam Backup for Microsoft 365 server.
+    install_vb365_server_license(uid) => Vb365Server, Vb365ServerLicenseResponse;
+    /// Installs a license on a Cloud Connect site.
+    install_site_license(uid) => Site, SiteLicenseResponse;
+    /// Installs the console's own license.
+    install_console_license() => Console, ConsoleLicenseResponse;
+}
+
 impl Client {
-    /// Installs a license on a Veeam Backup & Replication server (`Install` operation of
-    /// [`Product::BackupServer`]).
-    pub async fn install_backup_server_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<BackupServerLicenseResponse, Error> {
-        self.upload(Product::BackupServer, Some(uid), file, json)
-            .await
-    }
-
-    /// Installs a license on a Veeam ONE server (`Install` operation of
-    /// [`Product::VOneServer`]).
-    pub async fn install_v_one_server_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<VOneServerLicenseResponse, Error> {
-        self.upload(Product::VOneServer, Some(uid), file, json)
-            .await
-    }
-
-    /// Installs a license on a Veeam Backup for Microsoft 365 server (`Install` operation of
-    /// [`Product::Vb365Server`]).
-    pub async fn install_vb365_server_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<Vb365ServerLicenseResponse, Error> {
-        self.upload(Product::Vb365Server, Some(uid), file, json)
-            .await
-    }
-
-    /// Installs a license on a Cloud Connect site (`Install` operation of [`Product::Site`]).
-    pub async fn install_site_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<SiteLicenseResponse, Error> {
-        self.upload(Product::Site, Some(uid), file, json).await
-    }
-
-    /// Installs the console's own license (`Install` operation of [`Product::Console`]).
-    pub async fn install_console_license(
-        &self,
-        file: &LicenseFile,
-    ) -> Result<ConsoleLicenseResponse, Error> {
-        self.upload(Product::Console, None, file, json).await
-    }
-
     /// Sends the product's install operation with the file as its multipart body; `uid` names
     /// the server or site (none for the console).
     pub(crate) async fn upload<T>(

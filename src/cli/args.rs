@@ -250,43 +250,59 @@ pub(crate) struct ServeArgs {
     pub(crate) mfa_users: Vec<String>,
 }
 
-/// Which products a command covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// Which products a command covers: one (`--product vbr`, the product's short name) or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ProductChoice {
-    /// Veeam Backup & Replication
-    Vbr,
-    /// Veeam ONE
-    Vone,
-    /// Veeam Backup for Microsoft 365
-    Vb365,
-    /// Cloud Connect sites
-    Site,
-    /// The console itself
-    Console,
-    /// All of them
+    /// One product.
+    One(Product),
+    /// All of them.
     All,
+}
+
+impl ValueEnum for ProductChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        static CHOICES: std::sync::LazyLock<Vec<ProductChoice>> = std::sync::LazyLock::new(|| {
+            Product::ALL
+                .into_iter()
+                .map(ProductChoice::One)
+                .chain([ProductChoice::All])
+                .collect()
+        });
+        &CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let (name, help) = match self {
+            ProductChoice::One(product) => (product.short_name(), product.facts().choice_help),
+            ProductChoice::All => ("all", "All of them"),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
 }
 
 impl ProductChoice {
     pub(crate) fn products(self) -> Vec<Product> {
         match self {
-            ProductChoice::Vbr => vec![Product::BackupServer],
-            ProductChoice::Vone => vec![Product::VOneServer],
-            ProductChoice::Vb365 => vec![Product::Vb365Server],
-            ProductChoice::Site => vec![Product::Site],
-            ProductChoice::Console => vec![Product::Console],
+            ProductChoice::One(product) => vec![product],
             ProductChoice::All => Product::ALL.to_vec(),
         }
     }
 
     /// The one product, for commands on a single license.
     pub(crate) fn single(self) -> Result<Product, Failure> {
-        match self.products().as_slice() {
-            [one] => Ok(*one),
-            _ => Err(Failure::Exit(
-                2,
-                "name one product (vbr, vone, vb365, site or console), not all".into(),
-            )),
+        match self {
+            ProductChoice::One(product) => Ok(product),
+            ProductChoice::All => {
+                let names: Vec<&str> = Product::ALL.iter().map(|p| p.short_name()).collect();
+                let listed = match names.split_last() {
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                Err(Failure::Exit(
+                    2,
+                    format!("name one product ({listed}), not all"),
+                ))
+            }
         }
     }
 }
@@ -401,24 +417,35 @@ pub(crate) enum LicenseCommand {
     },
 }
 
-/// A section of a backup server license.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Section {
-    /// The whole license
-    All,
-    /// The instance section
-    Instance,
-    /// The socket section
-    Socket,
+/// A section of a backup server license, as the spec's `SectionForDelete` lists them; on the
+/// command line in lower case (`--section socket`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Section(pub(crate) SectionForDelete);
+
+impl ValueEnum for Section {
+    fn value_variants<'a>() -> &'a [Self] {
+        static SECTIONS: std::sync::LazyLock<Vec<Section>> = std::sync::LazyLock::new(|| {
+            SectionForDelete::LISTED
+                .iter()
+                .map(|value| Section(SectionForDelete::parse(value)))
+                .collect()
+        });
+        &SECTIONS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let name = self.0.as_str().to_ascii_lowercase();
+        let help = match self.0 {
+            SectionForDelete::All => "The whole license".to_owned(),
+            _ => format!("The {name} section"),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
 }
 
 impl From<Section> for SectionForDelete {
     fn from(section: Section) -> Self {
-        match section {
-            Section::All => SectionForDelete::All,
-            Section::Instance => SectionForDelete::Instance,
-            Section::Socket => SectionForDelete::Socket,
-        }
+        section.0
     }
 }
 
