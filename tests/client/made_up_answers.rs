@@ -1,12 +1,8 @@
 //! The answers the client makes up itself (a refused sign-in, an async action's verdict, a
 //! console it cannot speak to) travel to `Error` marked with a header; a server's answer that
 //! happens to carry a header of that name stays the server's answer.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
-
-use recorder::{Canned, Recorder};
+use crate::support::recorder::{Canned, Recorder};
 use serde_json::json;
 use vspc_licensing::{Client, Error, RetryPolicy};
 
