@@ -3,8 +3,8 @@
 //! VSPC may answer any licensing call with `202 Accepted` and a `Location` naming an async
 //! action. By default the client follows it: it polls `GET /asyncActions/{id}` with backoff until
 //! the action succeeds, fails or is canceled, then reads `GET /asyncActions/{id}/result` and
-//! returns that as the call's own typed result. The polling lives in the client's hooks
-//! ([`crate::hooks`]), so every operation gets it without code of its own.
+//! returns that as the call's own typed result. The client's hooks ([`crate::hooks`]) follow
+//! every `202` this way, so every operation gets it without code of its own.
 //!
 //! Dropping the call's future stops polling. To stop the action itself, call
 //! [`Client::cancel_async_action`](crate::Client::cancel_async_action) with its id (an
@@ -12,7 +12,17 @@
 //! carries it). When the wait exceeds [`AsyncActionPolicy::timeout`], the client asks the server
 //! to cancel the action (so that it cannot apply later, unseen) and reports the timeout.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use reqwest::header::LOCATION;
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+use crate::answer::{body_excerpt, Answer, Exchange};
+use crate::enums::{AsyncActionStatus, ResponseErrorType};
+use crate::spec_facts::SpecOperation;
+use crate::synthetic::{error_envelope, is_error_envelope, AsyncOutcome, SyntheticAnswer};
+use crate::types::{AsyncActionInfoResponse, ErrorResponse};
 
 /// How the client treats `202 Accepted`.
 ///
@@ -80,10 +90,155 @@ impl AsyncActionPolicy {
     }
 }
 
+/// Polls the async action the `202` answer `accepted` names until it ends, then returns its
+/// result as the answer to the original call, or a made-up answer saying how the action ended
+/// ([`SyntheticAnswer::AsyncAction`], [`SyntheticAnswer::AsyncActionResult`]). An answer
+/// without a readable `Location` is returned as it is (the caller reports the `202`).
+pub(crate) async fn follow(
+    exchange: &impl Exchange,
+    policy: &AsyncActionPolicy,
+    accepted: Answer,
+    operation: &str,
+) -> reqwest::Result<Answer> {
+    let named = accepted
+        .headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(action_id_from_location);
+    let Some(id) = named else {
+        return Ok(accepted);
+    };
+    // A timeout too long to add to the clock (`Duration::MAX`) means no deadline.
+    let deadline = Instant::now().checked_add(policy.timeout);
+    let mut poll = 0;
+    loop {
+        tokio::time::sleep(policy.pause(poll)).await;
+        poll += 1;
+        let status = match state(exchange, id).await? {
+            Ok(status) => status,
+            Err(unreadable) => return Ok(unreadable),
+        };
+        tracing::debug!(operation, action = %id, %status, "async action");
+        match status {
+            AsyncActionStatus::Succeed => return action_result(exchange, id).await,
+            AsyncActionStatus::Failed => return failure(exchange, id).await,
+            AsyncActionStatus::Canceled => {
+                return Ok(verdict(
+                    id,
+                    AsyncOutcome::Canceled,
+                    "the async action was canceled",
+                ))
+            }
+            // `running`, or a state this version does not know: keep waiting.
+            _ if deadline.is_none_or(|deadline| Instant::now() < deadline) => {}
+            _ => return give_up(exchange, policy, id).await,
+        }
+    }
+}
+
+/// `GET /asyncActions/{id}`: the action's status, or the answer that ends the call when it
+/// cannot be read.
+async fn state(
+    exchange: &impl Exchange,
+    id: Uuid,
+) -> reqwest::Result<Result<AsyncActionStatus, Answer>> {
+    let operation = SpecOperation::GetAsyncAction;
+    let answer = exchange.call(operation, &[id]).await?;
+    if !answer.status.is_success() {
+        let message = format!(
+            "could not be followed: {} {} answered {}",
+            operation.method(),
+            operation.fill_path(&[&id]),
+            answer.status
+        );
+        return Ok(Err(verdict(id, AsyncOutcome::NotFollowed, &message)));
+    }
+    Ok(
+        match serde_json::from_slice::<AsyncActionInfoResponse>(&answer.body) {
+            Ok(info) => Ok(info.data.status),
+            Err(e) => Err(verdict(
+                id,
+                AsyncOutcome::NotFollowed,
+                &format!("unreadable async action state: {e}"),
+            )),
+        },
+    )
+}
+
+/// `GET /asyncActions/{id}/result`: what a finished action produced (or why it failed).
+async fn action_result(exchange: &impl Exchange, id: Uuid) -> reqwest::Result<Answer> {
+    exchange
+        .call(SpecOperation::GetAsyncActionResult, &[id])
+        .await
+}
+
+/// The answer for an action that failed: its result's own status and errors when the result
+/// is an error (so that a `404` stays a not-found error and a `401` an authentication one),
+/// otherwise the client's verdict with what the result said.
+async fn failure(exchange: &impl Exchange, id: Uuid) -> reqwest::Result<Answer> {
+    let result = action_result(exchange, id).await?;
+    if result.is_error() {
+        let body = if is_error_envelope(&result.body) {
+            result.body
+        } else {
+            error_envelope(
+                &body_excerpt(&result.body),
+                ResponseErrorType::Unspecified,
+                result.status,
+            )
+        };
+        return Ok(SyntheticAnswer::AsyncActionResult { id }.encode(result.status, body));
+    }
+    let detail = match serde_json::from_slice::<ErrorResponse>(&result.body) {
+        Ok(envelope) => envelope
+            .errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        Err(_) => body_excerpt(&result.body),
+    };
+    Ok(verdict(id, AsyncOutcome::Failed, &detail))
+}
+
+/// Asks the server to cancel an action that ran past the timeout (so that it cannot apply
+/// later, unseen) and reports the timeout.
+async fn give_up(
+    exchange: &impl Exchange,
+    policy: &AsyncActionPolicy,
+    id: Uuid,
+) -> reqwest::Result<Answer> {
+    let canceled = exchange
+        .call(SpecOperation::CancelAsyncAction, &[id])
+        .await
+        .is_ok_and(|answer| answer.status.is_success());
+    let message = format!(
+        "timed out after {:?}; {}",
+        policy.timeout,
+        if canceled {
+            "the action was canceled"
+        } else {
+            "canceling the action failed: it may still finish"
+        }
+    );
+    Ok(verdict(id, AsyncOutcome::TimedOut, &message))
+}
+
+/// The client's own verdict on an action, as VSPC's server error.
+fn verdict(id: Uuid, outcome: AsyncOutcome, message: &str) -> Answer {
+    SyntheticAnswer::AsyncAction { id, outcome }.error(
+        StatusCode::from_u16(520).expect("520 is a valid status"),
+        message,
+        ResponseErrorType::Logical,
+    )
+}
+
 /// The action id in a `Location` such as `https://vspc:1280/api/v3/asyncActions/97431954-...`.
-pub(crate) fn action_id_from_location(location: &str) -> Option<uuid::Uuid> {
+pub(crate) fn action_id_from_location(location: &str) -> Option<Uuid> {
     let path = location.split(['?', '#']).next()?;
-    let (_, id) = path.trim_end_matches('/').rsplit_once("/asyncActions/")?;
+    let (_, id) = path
+        .trim_end_matches('/')
+        .rsplit_once(SpecOperation::GetAsyncAction.path_prefix())?;
     id.parse().ok()
 }
 

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderValue;
 use tokio::sync::Mutex;
 
+use crate::answer::{body_excerpt, Answer};
 use crate::enums::OAuth2GrantType;
+use crate::retry::{classify, Verdict};
+use crate::spec_facts::SpecOperation;
 use crate::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
 
 /// A secret string (password, API key, token) that prints as `***`.
@@ -109,10 +112,10 @@ pub(crate) enum AuthFailure {
     Transport(reqwest::Error),
     /// The token endpoint answered with a status worth retrying (429, 502, 503, 504, 520
     /// `retryableLogical`): the sign-in is retried like any call.
-    Transient(crate::hooks::Answer),
+    Transient(Answer),
     /// The token endpoint failed in a way that says nothing about the credentials (a 404 from
     /// a wrong base path, a 500): the caller gets that answer.
-    Failed(crate::hooks::Answer),
+    Failed(Answer),
 }
 
 #[derive(Debug)]
@@ -290,28 +293,22 @@ async fn post_token(
     client_version: &HeaderValue,
     body: &OAuth2IssueTokenBody,
 ) -> Result<OAuth2Result, AuthFailure> {
+    let token = SpecOperation::OAuth2IssueToken;
     let response = http
-        .post(format!("{base_url}/token"))
+        .request(token.method(), format!("{base_url}{}", token.path()))
         .header("X-Client-Version", client_version.clone())
         .form(body)
         .send()
         .await
         .map_err(AuthFailure::Transport)?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(AuthFailure::Transport)?;
-    if !status.is_success() {
-        let answer = crate::hooks::Answer {
-            status,
-            headers,
-            body: bytes,
-        };
-        if crate::retry::classify(answer.status, &answer.headers, &answer.body)
-            != crate::retry::Verdict::Final
-        {
+    let answer = Answer::read_response(response)
+        .await
+        .map_err(AuthFailure::Transport)?;
+    if !answer.status.is_success() {
+        if classify(answer.status, &answer.headers, &answer.body) != Verdict::Final {
             return Err(AuthFailure::Transient(answer));
         }
-        if !matches!(status.as_u16(), 400 | 401 | 403) {
+        if !matches!(answer.status.as_u16(), 400 | 401 | 403) {
             return Err(AuthFailure::Failed(answer));
         }
         let reason = match serde_json::from_slice::<OAuth2Error>(&answer.body) {
@@ -322,17 +319,11 @@ async fn post_token(
             }) => {
                 format!("{code}: {}", error_description.unwrap_or_default())
             }
-            _ => format!(
-                "{status}: {}",
-                String::from_utf8_lossy(&answer.body)
-                    .chars()
-                    .take(200)
-                    .collect::<String>()
-            ),
+            _ => format!("{}: {}", answer.status, body_excerpt(&answer.body)),
         };
         return Err(AuthFailure::Refused(reason));
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
+    serde_json::from_slice(&answer.body).map_err(|e| {
         AuthFailure::Refused(format!(
             "the token endpoint answered with an unreadable body ({e})"
         ))

@@ -10,8 +10,10 @@ use crate::api_version::ApiVersion;
 use crate::async_action::AsyncActionPolicy;
 use crate::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
 use crate::error::Error;
-use crate::hooks::{Runtime, Shared};
+use crate::hooks::Runtime;
 use crate::retry::RetryPolicy;
+use crate::runtime::Shared;
+use crate::spec_facts::API_BASE_PATH;
 use crate::version_detection::Declared;
 use crate::Client;
 
@@ -237,9 +239,7 @@ impl ClientBuilder {
             }
             VersionChoice::Detect => Declared::Detected(tokio::sync::OnceCell::new()),
         };
-        // The crate builds rustls with the `ring` provider only (a short build, no C toolchain
-        // beyond what ring needs); install it unless the application installed one already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::install_crypto_provider();
         let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -329,27 +329,63 @@ pub fn sends_in_clear(url: &str) -> bool {
 /// `https://host:1280`, `https://host:1280/` and `https://host:1280/api/v3/` all become
 /// `https://host:1280/api/v3`; a reverse-proxy prefix is kept (`https://proxy/vspc/api/v3`).
 pub fn normalise_base_url(url: &str) -> Result<String, Error> {
-    let parsed = url::Url::parse(url.trim()).map_err(|e| {
-        Error::Config(format!(
-            "{url:?} is not a URL ({e}); write it like https://vspc.example.com:1280"
-        ))
+    const EXAMPLE: &str = "write it like https://vspc.example.com:1280";
+    let text = clean_base_url(url).map_err(|problem| {
+        Error::Config(match problem {
+            BaseUrlProblem::NotAUrl(e) => format!("{url:?} is not a URL ({e}); {EXAMPLE}"),
+            BaseUrlProblem::NotHttp | BaseUrlProblem::NoHost => {
+                format!("{url:?} is not an http(s) URL; {EXAMPLE}")
+            }
+            BaseUrlProblem::QueryOrFragment => {
+                format!("{url:?} must not carry a query or fragment")
+            }
+        })
     })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(Error::Config(format!(
-            "{url:?} is not an http(s) URL; write it like https://vspc.example.com:1280"
-        )));
+    Ok(if text.ends_with(API_BASE_PATH) {
+        text
+    } else {
+        format!("{text}{API_BASE_PATH}")
+    })
+}
+
+/// Why a text is not a base URL.
+#[derive(Debug)]
+pub(crate) enum BaseUrlProblem {
+    /// It does not parse as a URL.
+    NotAUrl(url::ParseError),
+    /// The scheme is not `http` or `https`.
+    NotHttp,
+    /// There is no host.
+    NoHost,
+    /// It carries a query or a fragment, which a base URL has no use for.
+    QueryOrFragment,
+}
+
+impl std::fmt::Display for BaseUrlProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BaseUrlProblem::NotAUrl(e) => e.fmt(f),
+            BaseUrlProblem::NotHttp => f.write_str("the scheme must be http or https"),
+            BaseUrlProblem::NoHost => f.write_str("there is no host"),
+            BaseUrlProblem::QueryOrFragment => f.write_str("a base URL has no query or fragment"),
+        }
+    }
+}
+
+/// An absolute `http(s)` URL with a host and neither query nor fragment, without the trailing
+/// `/`: generated clients append operation paths to it as text.
+pub(crate) fn clean_base_url(url: &str) -> Result<String, BaseUrlProblem> {
+    let parsed = url::Url::parse(url.trim()).map_err(BaseUrlProblem::NotAUrl)?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(BaseUrlProblem::NotHttp);
+    }
+    if parsed.host_str().is_none() {
+        return Err(BaseUrlProblem::NoHost);
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::Config(format!(
-            "{url:?} must not carry a query or fragment"
-        )));
+        return Err(BaseUrlProblem::QueryOrFragment);
     }
-    let text = parsed.as_str().trim_end_matches('/');
-    Ok(if text.ends_with("/api/v3") {
-        text.to_owned()
-    } else {
-        format!("{text}/api/v3")
-    })
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

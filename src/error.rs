@@ -9,12 +9,11 @@ use std::fmt;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
+use crate::answer::{body_excerpt, Answer};
 use crate::enums::ResponseErrorType;
+use crate::synthetic::SyntheticAnswer;
+use crate::tls::{tls_trouble, TlsTrouble};
 use crate::types::{ErrorResponse, ResponseError};
-
-/// Header the client's hooks put on the answers they make up themselves (a failed sign-in, a
-/// failed or timed-out async action), so that [`Error`] can tell them from server answers.
-pub(crate) const SYNTHETIC_HEADER: &str = "x-vspc-licensing-synthetic";
 
 /// Why a call failed. Every variant names the operation (`operationId`) that failed.
 #[derive(Debug, thiserror::Error)]
@@ -227,27 +226,10 @@ impl Error {
             G::InvalidUpgrade(source) => Error::Transport { operation, source },
             G::ErrorResponse(value) => {
                 let status = value.status();
-                let synthetic = value
-                    .headers()
-                    .get(SYNTHETIC_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
+                let synthetic = SyntheticAnswer::decode(value.headers());
                 let errors = value.into_inner().errors;
                 match synthetic {
-                    Some(kind) if kind == "raw" => {
-                        // An error body that was not the envelope: its text is the message.
-                        let body = errors
-                            .into_iter()
-                            .next()
-                            .map(|e| e.message)
-                            .unwrap_or_default();
-                        Error::UnexpectedStatus {
-                            operation,
-                            status,
-                            body: Bytes::from(body),
-                        }
-                    }
-                    Some(kind) => from_synthetic(operation, &kind, status, errors),
+                    Some(synthetic) => Error::from_synthetic(operation, synthetic, status, errors),
                     None => Error::Api {
                         operation,
                         status,
@@ -287,66 +269,75 @@ impl Error {
     }
 }
 
-/// Builds the error for an answer the hooks made up; `kind` is `auth`, `async:<id>:<outcome>`
-/// (the client's own verdict on the action), `async-result:<id>` (the action failed and the
-/// answer is its result, with the result's own status), `console:<serverVersion>` (a console
-/// the client does not support) or `detect` (the API version could not be detected).
-pub(crate) fn from_synthetic(
-    operation: &'static str,
-    kind: &str,
-    status: StatusCode,
-    errors: Vec<ResponseError>,
-) -> Error {
-    if let Some(server_version) = kind.strip_prefix("console:") {
-        return Error::UnsupportedConsole(crate::api_version::UnsupportedConsole {
-            server_version: server_version.to_owned(),
-            reason: describe(&errors),
-        });
+impl Error {
+    /// The error for an answer the client made up (see [`crate::synthetic`]), from its
+    /// status and the errors its envelope lists.
+    fn from_synthetic(
+        operation: &'static str,
+        synthetic: SyntheticAnswer,
+        status: StatusCode,
+        errors: Vec<ResponseError>,
+    ) -> Error {
+        match synthetic {
+            SyntheticAnswer::SignInRefused => Error::Authentication {
+                message: describe(&errors),
+            },
+            SyntheticAnswer::RawErrorBody => {
+                // An error body that was not the envelope: its text is the message.
+                let body = errors
+                    .into_iter()
+                    .next()
+                    .map(|e| e.message)
+                    .unwrap_or_default();
+                Error::UnexpectedStatus {
+                    operation,
+                    status,
+                    body: Bytes::from(body),
+                }
+            }
+            SyntheticAnswer::AsyncAction { id, outcome } => Error::AsyncAction {
+                operation,
+                action_id: id.to_string(),
+                outcome: outcome.describe().to_owned(),
+                status: None,
+                errors,
+            },
+            SyntheticAnswer::AsyncActionResult { id } => Error::AsyncAction {
+                operation,
+                action_id: id.to_string(),
+                outcome: crate::synthetic::AsyncOutcome::Failed.describe().to_owned(),
+                status: Some(status),
+                errors,
+            },
+            SyntheticAnswer::UnsupportedConsole { server_version } => {
+                Error::UnsupportedConsole(crate::api_version::UnsupportedConsole {
+                    server_version,
+                    reason: describe(&errors),
+                })
+            }
+            SyntheticAnswer::VersionUndetected => Error::VersionDetection {
+                message: describe(&errors),
+            },
+        }
     }
-    if kind == "detect" {
-        return Error::VersionDetection {
-            message: describe(&errors),
-        };
-    }
-    if let Some(action_id) = kind.strip_prefix("async-result:") {
-        return Error::AsyncAction {
-            operation,
-            action_id: action_id.to_owned(),
-            outcome: "failed".to_owned(),
-            status: Some(status),
-            errors,
-        };
-    }
-    if let Some(rest) = kind.strip_prefix("async:") {
-        let (action_id, outcome) = rest.split_once(':').unwrap_or((rest, "failed"));
-        return Error::AsyncAction {
-            operation,
-            action_id: action_id.to_owned(),
-            outcome: outcome.to_owned(),
-            status: None,
-            errors,
-        };
-    }
-    Error::Authentication {
-        message: describe(&errors),
-    }
-}
 
-/// Makes the error body the hooks send back to the generated code for an answer they made up.
-pub(crate) fn synthetic_error_body(
-    message: &str,
-    error_type: ResponseErrorType,
-    code: i32,
-) -> Vec<u8> {
-    let body = ErrorResponse {
-        errors: vec![ResponseError {
-            message: message.to_owned(),
-            type_: error_type,
-            code,
-            retry_after: None,
-        }],
-    };
-    serde_json::to_vec(&body).unwrap_or_default()
+    /// The error for an answer that did not go through the generated code: a made-up one's,
+    /// or a server's status and body.
+    pub(crate) fn from_answer(operation: &'static str, answer: Answer) -> Error {
+        match SyntheticAnswer::decode(&answer.headers) {
+            Some(synthetic) => {
+                let errors = serde_json::from_slice::<ErrorResponse>(&answer.body)
+                    .map(|e| e.errors)
+                    .unwrap_or_default();
+                Error::from_synthetic(operation, synthetic, answer.status, errors)
+            }
+            None => Error::UnexpectedStatus {
+                operation,
+                status: answer.status,
+                body: answer.body,
+            },
+        }
+    }
 }
 
 /// `404 Not Found`; VSPC's own `520` has no standard reason phrase.
@@ -417,8 +408,7 @@ fn transport_summary(error: &reqwest::Error) -> String {
 }
 
 fn transport_hint(error: &reqwest::Error) -> &'static str {
-    let chain = format!("{error:?}").to_ascii_lowercase();
-    if chain.contains("certificate") || chain.contains("unknownissuer") || chain.contains("tls") {
+    if tls_trouble(error) != TlsTrouble::None {
         "; if VSPC uses a self-signed certificate, pass its CA with --ca-cert (ClientBuilder::add_ca_certificate_pem)"
     } else if error.is_connect() {
         "; check the URL and port (VSPC listens on 1280 by default) and that the server is reachable"
@@ -430,15 +420,11 @@ fn transport_hint(error: &reqwest::Error) -> &'static str {
 }
 
 fn snippet(body: &Bytes) -> String {
-    const MAX: usize = 200;
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
+    let excerpt = body_excerpt(body);
+    if excerpt.is_empty() {
         "(empty body)".into()
-    } else if text.chars().count() > MAX {
-        format!("{}…", text.chars().take(MAX).collect::<String>())
     } else {
-        text.to_owned()
+        excerpt
     }
 }
 

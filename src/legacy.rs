@@ -90,7 +90,12 @@ impl LegacyClient {
         token: &str,
         http: reqwest::ClientBuilder,
     ) -> Result<Self, LegacyError> {
-        let base_url = normalise_base_url(base_url)?;
+        let base_url = crate::config::clean_base_url(base_url).map_err(|problem| {
+            LegacyError::InvalidBaseUrl {
+                url: base_url.to_owned(),
+                reason: problem.to_string(),
+            }
+        })?;
         if token.trim().is_empty() {
             return Err(LegacyError::InvalidToken);
         }
@@ -99,9 +104,7 @@ impl LegacyClient {
         authorization.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, authorization);
-        // The crate builds rustls with the `ring` provider only; install it unless the
-        // application installed one already, or building the client panics.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::tls::install_crypto_provider();
         let http = http
             .default_headers(headers)
             .build()
@@ -140,25 +143,6 @@ impl LegacyClient {
             Err(error) => Err(into_legacy_error(error).await),
         }
     }
-}
-
-fn normalise_base_url(base_url: &str) -> Result<String, LegacyError> {
-    let invalid = |reason: &str| LegacyError::InvalidBaseUrl {
-        url: base_url.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let url = url::Url::parse(base_url.trim()).map_err(|e| invalid(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid("the scheme must be http or https"));
-    }
-    if url.host_str().is_none() {
-        return Err(invalid("there is no host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("a base URL has no query or fragment"));
-    }
-    // The generated client appends `/v2/...` to the base URL as text.
-    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 async fn into_legacy_error(

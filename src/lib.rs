@@ -6,6 +6,7 @@ mod generated;
 pub mod enums;
 #[cfg(feature = "alk")]
 pub mod alk;
+mod answer;
 pub mod api_version;
 pub mod async_action;
 pub mod auth;
@@ -32,9 +33,12 @@ pub mod product;
 pub mod query;
 mod reports;
 pub mod retry;
+mod runtime;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 mod spec_facts;
+mod synthetic;
+mod tls;
 pub mod upload;
 pub mod usage;
 mod version_detection;

@@ -4,12 +4,14 @@
 //! [`crate::hooks`]): VSPC applies a request id once within five minutes and answers repeats with
 //! the first result, so a retried PATCH, PUT, POST or DELETE is never applied twice.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
+use crate::answer::Answer;
 use crate::enums::ResponseErrorType;
+use crate::tls::{tls_trouble, TlsTrouble};
 use crate::types::ErrorResponse;
 
 /// How the client retries failed attempts of one call.
@@ -112,6 +114,44 @@ impl RetryPolicy {
     pub(crate) fn honour_retry_after(&self, asked: Duration) -> Option<Duration> {
         (asked <= self.max_retry_after).then_some(asked)
     }
+
+    /// The wait before the next attempt of a call that began at `started`, after attempt
+    /// `attempt` (1-based) ended with `outcome`; `None` when this outcome is final: it is not
+    /// worth retrying, the request cannot be sent again (`can_resend`), the attempts are used
+    /// up, the server asks for too long a wait, or the wait would end past the deadline.
+    pub(crate) fn pause_before_retry(
+        &self,
+        attempt: u32,
+        started: Instant,
+        outcome: Result<&Answer, &reqwest::Error>,
+        can_resend: bool,
+    ) -> Option<Duration> {
+        let server_wait = match outcome {
+            Ok(answer) => match classify(answer.status, &answer.headers, &answer.body) {
+                Verdict::Final => return None,
+                Verdict::Retry(after) => after,
+            },
+            Err(error) if is_retryable(error) => None,
+            Err(_) => return None,
+        };
+        if !can_resend || attempt >= self.attempts() {
+            return None;
+        }
+        let wait = match server_wait {
+            Some(asked) => self.honour_retry_after(asked)?,
+            None => self.backoff(attempt),
+        };
+        (started.elapsed().saturating_add(wait) < self.overall_deadline()).then_some(wait)
+    }
+}
+
+/// Connection trouble and timeouts are worth another attempt; a certificate VSPC's chain does
+/// not satisfy is not (it will not change in a second), nor is a request that could not be built.
+pub(crate) fn is_retryable(error: &reqwest::Error) -> bool {
+    !(error.is_builder()
+        || error.is_redirect()
+        || error.is_status()
+        || tls_trouble(error) == TlsTrouble::Certificate)
 }
 
 /// What an answer means for the retry loop.

@@ -12,9 +12,11 @@ use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
 use tokio::sync::OnceCell;
 
+use crate::answer::{body_excerpt, Answer, Exchange};
 use crate::api_version::ApiVersion;
 use crate::enums::ResponseErrorType;
-use crate::hooks::{Answer, Shared};
+use crate::spec_facts::SpecOperation;
+use crate::synthetic::SyntheticAnswer;
 use crate::types::AboutResponse;
 use crate::Client;
 
@@ -32,13 +34,11 @@ impl Client {
     /// Fails with [`Error::UnsupportedConsole`](crate::Error::UnsupportedConsole) for a console older than 8.1.
     pub async fn resolve_api_version(&self) -> Result<ApiVersion, crate::Error> {
         use progenitor_client::ClientInfo;
-        const OPERATION: &str = "GetAboutInformation";
-        let shared = &self.inner().0;
-        match shared.detect_version(self.client()).await {
+        match self.inner().0.declared.resolve(self).await {
             Ok(Ok(version)) => Ok(version),
-            Ok(Err(answer)) => Err(answer.into_error(OPERATION)),
+            Ok(Err(answer)) => Err(crate::Error::from_answer(ABOUT_OPERATION, answer)),
             Err(source) => Err(crate::Error::Transport {
-                operation: OPERATION,
+                operation: ABOUT_OPERATION,
                 source,
             }),
         }
@@ -78,29 +78,18 @@ impl Declared {
             Declared::Detected(cell) => cell.get().map(|(version, _)| *version),
         }
     }
-}
 
-pub(crate) fn header_of(version: ApiVersion) -> HeaderValue {
-    HeaderValue::from_static(version.as_str())
-}
-
-/// The operation whose answer tells the version; it needs no detection itself.
-pub(crate) const ABOUT_OPERATION: &str = "GetAboutInformation";
-
-impl Shared {
-    /// Makes sure a detecting client knows its version. `Err` carries the answer to give the
-    /// caller instead of running the call: why the version could not be found.
-    pub(crate) async fn detect_version(
+    /// Makes sure a detecting client knows its version, asking the console through `exchange`
+    /// if no call has yet. `Err` carries the answer to give the caller instead of running the
+    /// call: why the version could not be found.
+    pub(crate) async fn resolve(
         &self,
-        http: &reqwest::Client,
+        exchange: &impl Exchange,
     ) -> reqwest::Result<Result<ApiVersion, Answer>> {
-        let Declared::Detected(cell) = &self.declared else {
-            return Ok(self.declared.version().ok_or_else(|| {
-                Answer::synthetic(
-                    StatusCode::BAD_REQUEST,
-                    "detect",
+        let Declared::Detected(cell) = self else {
+            return Ok(self.version().ok_or_else(|| {
+                detection_failed(
                     "the client declares a version of its own, not one the crate knows",
-                    ResponseErrorType::Unspecified,
                 )
             }));
         };
@@ -109,7 +98,7 @@ impl Shared {
         }
         let outcome = cell
             .get_or_try_init(|| async {
-                match self.read_console_version(http).await {
+                match read_console_version(exchange).await {
                     Ok(Ok(version)) => Ok((version, header_of(version))),
                     Ok(Err(answer)) => Err(Ok(answer)),
                     Err(error) => Err(Err(error)),
@@ -122,87 +111,70 @@ impl Shared {
             Err(Err(error)) => Err(error),
         }
     }
+}
 
-    async fn read_console_version(
-        &self,
-        http: &reqwest::Client,
-    ) -> reqwest::Result<Result<ApiVersion, Answer>> {
-        let request = self.request(http, reqwest::Method::GET, "about")?;
-        let answer = self.send(http, request, ABOUT_OPERATION).await?;
-        if !answer.status.is_success() {
-            if answer.headers.contains_key(crate::error::SYNTHETIC_HEADER) {
-                // A refused sign-in: the caller gets that, not a detection failure.
-                return Ok(Err(answer));
-            }
-            let text = String::from_utf8_lossy(&answer.body);
-            let message = format!(
-                "GET /about answered {} ({}), so the console's API version cannot be detected; \
-                 choose one with --api-version / ClientBuilder::api_version",
-                answer.status,
-                text.chars().take(200).collect::<String>()
-            );
-            return Ok(Err(detection_failed(&message)));
+pub(crate) fn header_of(version: ApiVersion) -> HeaderValue {
+    HeaderValue::from_static(version.as_str())
+}
+
+/// The operation whose answer tells the version; it needs no detection itself.
+const ABOUT: SpecOperation = SpecOperation::GetAboutInformation;
+
+/// [`ABOUT`]'s operationId.
+pub(crate) const ABOUT_OPERATION: &str = ABOUT.id();
+
+/// Where a detection failure sends the caller.
+const CHOOSE_INSTEAD: &str = "choose one with --api-version / ClientBuilder::api_version";
+
+/// `GET /about` and the version it tells.
+async fn read_console_version(
+    exchange: &impl Exchange,
+) -> reqwest::Result<Result<ApiVersion, Answer>> {
+    let answer = exchange.call(ABOUT, &[]).await?;
+    if !answer.status.is_success() {
+        if SyntheticAnswer::decode(&answer.headers).is_some() {
+            // A refused sign-in: the caller gets that, not a detection failure.
+            return Ok(Err(answer));
         }
-        let server_version = serde_json::from_slice::<AboutResponse>(&answer.body)
-            .ok()
-            .and_then(|about| about.data.server_version);
-        let Some(server_version) = server_version else {
-            return Ok(Err(detection_failed(
-                "GET /about answered without a readable serverVersion, so the console's API \
-                 version cannot be detected; choose one with --api-version / ClientBuilder::api_version",
-            )));
-        };
-        match ApiVersion::for_console(&server_version) {
-            Ok(version) => {
-                tracing::debug!(%server_version, %version, "detected the console's API version");
-                Ok(Ok(version))
-            }
-            Err(unsupported) => Ok(Err(Answer::synthetic(
+        let message = format!(
+            "{} {} answered {} ({}), so the console's API version cannot be detected; \
+             {CHOOSE_INSTEAD}",
+            ABOUT.method(),
+            ABOUT.path(),
+            answer.status,
+            body_excerpt(&answer.body)
+        );
+        return Ok(Err(detection_failed(&message)));
+    }
+    let server_version = serde_json::from_slice::<AboutResponse>(&answer.body)
+        .ok()
+        .and_then(|about| about.data.server_version);
+    let Some(server_version) = server_version else {
+        return Ok(Err(detection_failed(&format!(
+            "{} {} answered without a readable serverVersion, so the console's API version \
+             cannot be detected; {CHOOSE_INSTEAD}",
+            ABOUT.method(),
+            ABOUT.path(),
+        ))));
+    };
+    match ApiVersion::for_console(&server_version) {
+        Ok(version) => {
+            tracing::debug!(%server_version, %version, "detected the console's API version");
+            Ok(Ok(version))
+        }
+        Err(unsupported) => Ok(Err(SyntheticAnswer::UnsupportedConsole { server_version }
+            .error(
                 StatusCode::BAD_REQUEST,
-                &format!("console:{}", header_safe(&server_version)),
                 &unsupported.reason,
                 ResponseErrorType::Unspecified,
             ))),
-        }
     }
 }
 
 fn detection_failed(message: &str) -> Answer {
-    Answer::synthetic(
+    SyntheticAnswer::VersionUndetected.error(
         StatusCode::BAD_REQUEST,
-        "detect",
         message,
         ResponseErrorType::Unspecified,
     )
-}
-
-/// The console's text as it can travel in the marker header: printable ASCII, at most 64 bytes.
-fn header_safe(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .take(64)
-        .collect()
-}
-
-impl Answer {
-    /// The error a caller gets for an answer the detection made up (or, should it be a
-    /// server's, its status and body).
-    pub(crate) fn into_error(self, operation: &'static str) -> crate::Error {
-        let marker = self
-            .headers
-            .get(crate::error::SYNTHETIC_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let errors = serde_json::from_slice::<crate::types::ErrorResponse>(&self.body)
-            .map(|e| e.errors)
-            .unwrap_or_default();
-        match marker {
-            Some(kind) => crate::error::from_synthetic(operation, &kind, self.status, errors),
-            None => crate::Error::UnexpectedStatus {
-                operation,
-                status: self.status,
-                body: self.body,
-            },
-        }
-    }
 }

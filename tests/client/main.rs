@@ -21,6 +21,8 @@ mod behaviour;
 mod hardening;
 #[cfg(all(feature = "simulator", feature = "legacy"))]
 mod legacy_v2;
+#[cfg(feature = "simulator")]
+mod made_up_answers;
 #[cfg(feature = "contract")]
 mod null_policy;
 #[cfg(feature = "simulator")]
