@@ -10,8 +10,6 @@ use super::inventory::ParameterLocation;
 use super::media::{self, body_violation, is_json, media_essence};
 use super::{unknown_operation, DriftKind, Operation, Parameter, Part, Spec, Violation};
 
-/// The base path every operation of the spec is relative to.
-const BASE_PATH: &str = "/api/v3";
 
 /// Checking requests.
 impl Spec {
@@ -351,7 +349,7 @@ pub(crate) fn relative_path(path: &str) -> String {
         Ok(url) if url.has_host() => url.path().to_owned(),
         _ => path.split('?').next().unwrap_or_default().to_owned(),
     };
-    match path.strip_prefix(BASE_PATH) {
+    match path.strip_prefix(crate::spec_facts::API_BASE_PATH) {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => rest.to_owned(),
         _ => path,
     }
