@@ -1,5 +1,6 @@
-//! How the client paces its polls of an async action (issue 18 item 13: mutation testing of
-//! `src/async_action.rs`; the other policy settings are checked in client_behaviour.rs).
+//! How the client paces its polls of an async action, and what a policy says it does (issue
+//! 18 item 13: mutation testing of `src/async_action.rs`; following, `manual` and the timeout
+//! are checked against a console in client_behaviour.rs).
 #![cfg(feature = "simulator")]
 
 #[path = "support/recorder.rs"]
@@ -92,4 +93,38 @@ async fn a_longest_pause_shorter_than_the_first_is_raised_to_it() {
         "three pauses of at least the first: {:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn a_policy_says_whether_it_follows() {
+    assert!(AsyncActionPolicy::default().follows());
+    assert!(AsyncActionPolicy::default()
+        .timeout(Duration::from_secs(1))
+        .poll_interval(Duration::from_millis(1), Duration::from_millis(2))
+        .follows());
+    assert!(!AsyncActionPolicy::manual().follows());
+}
+
+/// An action that never ends is given up after the policy's timeout, not the default ten
+/// minutes.
+#[tokio::test]
+async fn an_action_that_never_ends_is_given_up_after_the_timeout_given() {
+    let recorder = console(usize::MAX).await;
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .async_actions(
+            AsyncActionPolicy::default()
+                .poll_interval(Duration::from_millis(5), Duration::from_millis(5))
+                .timeout(Duration::from_millis(300)),
+        )
+        .build()
+        .unwrap();
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.enable_auto_update(Product::BackupServer, Uuid::nil()),
+    )
+    .await
+    .expect("given up after 300 ms")
+    .unwrap_err();
+    assert!(error.to_string().contains("timed out"), "{error}");
 }
