@@ -112,6 +112,29 @@ async fn a_throttling_answer_without_a_message_says_what_it_is() {
     );
     assert!(text.contains("VSPC throttles this user"), "{text}");
     assert!(!error.is_server_error());
+    // Either sign is enough: code 429 without a wait, or a wait under another code.
+    let error = error_for(Canned::json(
+        429,
+        json!({"errors": [{"type": "transport", "code": 429}]}),
+    ))
+    .await;
+    assert!(
+        error
+            .to_string()
+            .contains("too many requests (transport, code 429)"),
+        "{error}"
+    );
+    let error = error_for(Canned::json(
+        503,
+        json!({"errors": [{"type": "transport", "code": 1, "retryAfter": 3}]}),
+    ))
+    .await;
+    assert!(
+        error
+            .to_string()
+            .contains("too many requests (transport, code 1, retry after 3 s)"),
+        "{error}"
+    );
     let error = error_for(Canned::json(
         400,
         json!({"errors": [{"type": "logical", "code": 5}]}),
