@@ -7,7 +7,10 @@
 //! Besides the client (`vspc_client.rs`) the script writes two small files derived from the
 //! spec: `vspc_enums.rs`, one `forward_compatible_enum!` invocation per named string enum (the
 //! enum machinery itself is hand-written in `src/enums.rs`), and `vspc_envelopes.rs`, one
-//! `envelope!` invocation per response envelope (see `src/envelope.rs`).
+//! `envelope!` invocation per response envelope (see `src/envelope.rs`), and
+//! `vspc_spec_facts.rs`, the facts hand-written code would otherwise restate (every operation
+//! with its method and path, the multipart installs, the base path, the paging bounds; see
+//! `src/spec_facts.rs`).
 //!
 //! No network access, no tools beyond the crate's build-dependencies: the crate builds offline
 //! from a `cargo vendor` tree.
@@ -28,8 +31,9 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
     let spec = load(SPEC);
+    write(&out_dir.join("vspc_spec_facts.rs"), &spec_facts(&spec));
     let mut doc = spec.clone();
-    let hand_written = normalise(&mut doc);
+    normalise(&mut doc);
     let enums = string_enums(&doc);
     let envelopes = hoist_response_envelopes(&mut doc);
 
@@ -47,13 +51,6 @@ fn main() {
         &out_dir.join("vspc_schema_list.rs"),
         &schema_list(&doc, &enums),
     );
-    write(
-        &out_dir.join("vspc_hand_written_operations.rs"),
-        &format!(
-            "/// Operations of the spec that the generator leaves to hand-written code.\n\
-             pub const HAND_WRITTEN_OPERATIONS: &[&str] = &{hand_written:?};\n"
-        ),
-    );
     let replacements: Vec<(String, String)> = enums
         .keys()
         .map(|name| (name.clone(), format!("crate::enums::{name}")))
@@ -66,7 +63,8 @@ fn main() {
         ),
     );
 
-    if Path::new(LEGACY_SPEC).exists() {
+    // The legacy v2 client is compiled only with the `legacy` feature.
+    if std::env::var_os("CARGO_FEATURE_LEGACY").is_some() && Path::new(LEGACY_SPEC).exists() {
         let legacy = load(LEGACY_SPEC);
         write(
             &out_dir.join("vac_v2_client.rs"),
@@ -88,18 +86,17 @@ fn write(path: &Path, text: &str) {
     }
 }
 
-/// Runs every adaptation; returns the operationIds left to hand-written code.
-fn normalise(doc: &mut Value) -> Vec<String> {
+/// Runs every adaptation.
+fn normalise(doc: &mut Value) {
     json_content_parameters_to_strings(doc);
     property_paths_stay_plain_strings(doc);
-    let hand_written = remove_multipart_operations(doc);
+    remove_multipart_operations(doc);
     for_each_operation(doc, |_, _, op| {
         token_errors_are_oauth_errors(op);
         default_response_to_error_ranges(op);
         drop_accepted_responses(op);
         drop_codes_covered_by_ranges(op);
     });
-    hand_written
 }
 
 /// `filter`, `sort` and `select` travel as JSON text in the query string, which OpenAPI 3
@@ -151,36 +148,31 @@ fn property_paths_stay_plain_strings(doc: &mut Value) {
 
 /// progenitor 0.15 cannot encode `multipart/form-data` bodies ("unexpected content type").
 /// The five license installs are written by hand in `src/upload.rs` on top of the generated
-/// client, with the same hooks and return types.
-fn remove_multipart_operations(doc: &mut Value) -> Vec<String> {
+/// client, with the same hooks and return types; `vspc_spec_facts.rs` lists them.
+fn remove_multipart_operations(doc: &mut Value) {
     let bodies = doc
         .pointer("/components/requestBodies")
         .cloned()
         .unwrap_or(Value::Null);
-    let mut removed = Vec::new();
     let paths = doc["paths"].as_object_mut().expect("the spec has paths");
     for item in paths.values_mut() {
         let item = item.as_object_mut().expect("a path item is an object");
         let methods: Vec<String> = item.keys().cloned().collect();
         for method in methods {
-            let is_multipart = item[&method]
-                .get("requestBody")
-                .map(|body| resolve(body, &bodies, "#/components/requestBodies/"))
-                .and_then(|body| body.get("content"))
-                .and_then(Value::as_object)
-                .is_some_and(|content| content.contains_key("multipart/form-data"));
-            if is_multipart {
-                let op = item.remove(&method).expect("the method was listed");
-                removed.push(
-                    op["operationId"]
-                        .as_str()
-                        .expect("operations have ids")
-                        .to_owned(),
-                );
+            if is_multipart(&item[&method], &bodies) {
+                item.remove(&method);
             }
         }
     }
-    removed
+}
+
+/// Whether the operation's request body is `multipart/form-data`.
+fn is_multipart(op: &Value, bodies: &Value) -> bool {
+    op.get("requestBody")
+        .map(|body| resolve(body, bodies, "#/components/requestBodies/"))
+        .and_then(|body| body.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|content| content.contains_key("multipart/form-data"))
 }
 
 /// `POST /token` answers refusals with an `OAuth2Error` body under `400`, and anything else
@@ -945,4 +937,211 @@ fn accept_older_wire_names(
         code.insert_str(at, &format!(" alias = \"{spelling}\","));
     }
     code
+}
+
+// ------------------------------------------------------------------ spec facts
+
+/// One operation as the spec declares it.
+struct DeclaredOperation {
+    id: String,
+    method: String,
+    path: String,
+    multipart: bool,
+    paged: bool,
+}
+
+/// `vspc_spec_facts.rs`: the facts of the spec that hand-written code needs as values. Every
+/// operation becomes a variant of `SpecOperation` named by its operationId, so renaming or
+/// removing an operation in the spec removes the variant and fails the build wherever the
+/// crate uses it.
+fn spec_facts(spec: &Value) -> String {
+    let mut out = String::from(
+        "// generated by build.rs from the spec's paths, servers and parameters; do not edit\n",
+    );
+    out.push_str(&operation_enum(&declared_operations(spec)));
+    out.push_str(&base_path(spec));
+    out.push_str(&paging_bounds(spec));
+    out
+}
+
+/// `SpecOperation` with its accessors.
+fn operation_enum(operations: &[DeclaredOperation]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "/// Every operation of the spec, named by its operationId.\n\
+         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\n\
+         pub enum SpecOperation {{"
+    );
+    for op in operations {
+        let _ = writeln!(
+            out,
+            "    /// `{} {}`\n    {},",
+            op.method.to_uppercase(),
+            op.path,
+            op.id
+        );
+    }
+    let _ = writeln!(out, "}}\n\nimpl SpecOperation {{");
+    let variants: Vec<String> = operations
+        .iter()
+        .map(|op| format!("SpecOperation::{}", op.id))
+        .collect();
+    let _ = writeln!(
+        out,
+        "    /// Every operation, ordered by operationId.\n    pub const ALL: &'static [SpecOperation] = &[{}];\n",
+        variants.join(", ")
+    );
+    let mut accessor =
+        |doc: &str, name: &str, ty: &str, value: &dyn Fn(&DeclaredOperation) -> String| {
+            let _ = writeln!(
+                out,
+                "    /// {doc}\n    pub const fn {name}(self) -> {ty} {{\n        match self {{"
+            );
+            for op in operations {
+                let _ = writeln!(
+                    out,
+                    "            SpecOperation::{} => {},",
+                    op.id,
+                    value(op)
+                );
+            }
+            let _ = writeln!(out, "        }}\n    }}\n");
+        };
+    accessor("The operationId.", "id", "&'static str", &|op| {
+        format!("{:?}", op.id)
+    });
+    accessor("The HTTP method.", "method", "http::Method", &|op| {
+        format!("http::Method::{}", op.method.to_uppercase())
+    });
+    accessor(
+        "The path template below the API's base path (`/licensing/sites/{siteUid}`).",
+        "path",
+        "&'static str",
+        &|op| format!("{:?}", op.path),
+    );
+    accessor(
+        "Whether the request body is `multipart/form-data` (the license installs), which the \
+         generated client leaves to hand-written code.",
+        "is_multipart",
+        "bool",
+        &|op| op.multipart.to_string(),
+    );
+    accessor(
+        "Whether it reads a collection page by page (it takes the paging `limit` parameter).",
+        "is_paged",
+        "bool",
+        &|op| op.paged.to_string(),
+    );
+    let _ = writeln!(out, "}}\n");
+
+    out
+}
+
+/// `API_BASE_PATH`: the path of the spec's first server URL.
+fn base_path(spec: &Value) -> String {
+    let base_path = spec
+        .pointer("/servers/0/url")
+        .and_then(Value::as_str)
+        .and_then(|url| url.split("://").nth(1))
+        .and_then(|rest| {
+            rest.find('/')
+                .map(|at| rest[at..].trim_end_matches('/').to_owned())
+        })
+        .expect("the spec's first server has a URL with a path");
+    format!(
+        "/// The path every operation's path is relative to (from the spec's `servers`).\n\
+         pub const API_BASE_PATH: &str = {base_path:?};\n\n"
+    )
+}
+
+/// The paging bounds, from the shared parameters marked as the paging `limit` and `offset`.
+fn paging_bounds(spec: &Value) -> String {
+    let mut out = String::new();
+    let bound = |marker: &str, key: &str| -> i64 {
+        let parameters = spec
+            .pointer("/components/parameters")
+            .and_then(Value::as_object)
+            .expect("the spec has shared parameters");
+        let parameter = parameters
+            .values()
+            .find(|p| p.get(marker) == Some(&Value::Bool(true)))
+            .unwrap_or_else(|| panic!("no shared parameter is marked {marker}"));
+        parameter
+            .pointer(&format!("/schema/{key}"))
+            .and_then(Value::as_i64)
+            .unwrap_or_else(|| panic!("the parameter marked {marker} has no {key}"))
+    };
+    for (name, marker, key, doc) in [
+        (
+            "PAGE_SIZE_MIN",
+            "x-veeam-pagination-limit",
+            "minimum",
+            "The smallest page (`limit`) a collection serves.",
+        ),
+        (
+            "PAGE_SIZE_MAX",
+            "x-veeam-pagination-limit",
+            "maximum",
+            "The largest page (`limit`) a collection serves.",
+        ),
+        (
+            "PAGE_SIZE_DEFAULT",
+            "x-veeam-pagination-limit",
+            "default",
+            "The page size (`limit`) the server uses when none is asked for.",
+        ),
+        (
+            "OFFSET_MAX",
+            "x-veeam-pagination-offset",
+            "maximum",
+            "The largest `offset` a collection accepts.",
+        ),
+    ] {
+        let value = bound(marker, key);
+        let value = u32::try_from(value)
+            .unwrap_or_else(|_| panic!("{marker} {key} {value} does not fit a u32"));
+        let _ = writeln!(out, "/// {doc}\npub const {name}: u32 = {value};\n");
+    }
+    out
+}
+
+/// Every operation of the (unadapted) spec, ordered by operationId.
+fn declared_operations(spec: &Value) -> Vec<DeclaredOperation> {
+    let bodies = spec
+        .pointer("/components/requestBodies")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let parameters = spec
+        .pointer("/components/parameters")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut copy = spec.clone();
+    let mut operations = Vec::new();
+    for_each_operation(&mut copy, |path, method, op| {
+        let id = op["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"))
+            .to_owned();
+        assert!(
+            id.chars().all(|c| c.is_ascii_alphanumeric())
+                && id.starts_with(|c: char| c.is_ascii_uppercase()),
+            "operationId {id:?} cannot name a Rust variant"
+        );
+        operations.push(DeclaredOperation {
+            id,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            multipart: is_multipart(op, &bodies),
+            paged: op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(p, &parameters, "#/components/parameters/"))
+                .any(|p| p.get("x-veeam-pagination-limit") == Some(&Value::Bool(true))),
+        });
+    });
+    operations.sort_by(|a, b| a.id.cmp(&b.id));
+    operations
 }

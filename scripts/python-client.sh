@@ -2,7 +2,7 @@
 # Installs Veeam's own Python client for VSPC (veeam-spc, pinned with every dependency in
 # benches/python/requirements.txt) into a virtual environment, and prints the path of its
 # python. Used by the benchmark against the Python client and by the test that drives the
-# simulator with it (tests/python_client_versions.rs). Safe to run again: does nothing when
+# simulator with it (tests/veeam/python_client.rs). Safe to run again: does nothing when
 # the environment already holds the pinned set.
 #
 #   scripts/python-client.sh [VENV]     default VENV: target/python-veeam-spc (ignored by git)

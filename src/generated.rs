@@ -3,4 +3,3 @@
 #![allow(missing_docs, clippy::all, unused_imports, dead_code)]
 
 include!(concat!(env!("OUT_DIR"), "/vspc_client.rs"));
-include!(concat!(env!("OUT_DIR"), "/vspc_hand_written_operations.rs"));

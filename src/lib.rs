@@ -4,6 +4,7 @@
 mod generated;
 #[macro_use]
 pub mod enums;
+#[cfg(feature = "alk")]
 pub mod alk;
 pub mod api_version;
 pub mod async_action;
@@ -17,9 +18,11 @@ pub mod config;
 pub mod conform;
 #[cfg(feature = "contract")]
 pub mod contract;
+mod direct_call;
 pub mod envelope;
 pub mod error;
 pub mod hooks;
+#[cfg(feature = "legacy")]
 pub mod legacy;
 mod licenses;
 mod nulls;
@@ -31,6 +34,7 @@ mod reports;
 pub mod retry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+mod spec_facts;
 pub mod upload;
 pub mod usage;
 mod version_detection;

@@ -6,18 +6,25 @@
 use futures::StreamExt;
 use uuid::Uuid;
 
+use crate::direct_call::{json, read_body, RequestBody};
 use crate::enums::SectionForDelete;
-use crate::error::{call, Error, Result};
-use crate::paging::{page_fetcher, paginate, ResourceStream};
+use crate::envelope::Envelope;
+use crate::error::{Error, Result};
+use crate::paging::{paginate, Page, PageFuture, ResourceStream};
 use crate::patch::{auto_update, Patch};
-use crate::product::{License, Product};
+use crate::product::{License, Product, SECTION_PARAMETER};
 use crate::query::ListQuery;
-use crate::types::{BackupServerLicense, SiteLicense, VOneServerLicense, Vb365ServerLicense};
+use crate::spec_facts::SpecOperation;
+use crate::types::{
+    BackupServerLicense, BackupServerLicenseCollection, EmptyResponse, JsonPatches, SiteLicense,
+    SiteLicenseCollection, VOneServerLicense, VOneServerLicenseCollection, Vb365ServerLicense,
+    Vb365ServerLicenseCollection,
+};
 use crate::upload::LicenseFile;
 use crate::Client;
 
 impl Client {
-    /// Every Veeam Backup & Replication license, page by page (`GetBackupServersLicenses`).
+    /// Every Veeam Backup & Replication license, page by page.
     ///
     /// ```no_run
     /// # async fn run(client: vspc_licensing::Client) -> vspc_licensing::Result<()> {
@@ -30,200 +37,87 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn backup_server_licenses(&self, query: ListQuery) -> ResourceStream<BackupServerLicense> {
-        let fetch = page_fetcher!(self, query, "GetBackupServersLicenses", |c| c
-            .get_backup_servers_licenses());
-        paginate(
-            self.throttle_signal(),
-            "GetBackupServersLicenses",
-            &query,
-            fetch,
-        )
+        self.paged(Product::BackupServer.facts().list, query, |body| {
+            Ok(Page::from_envelope(serde_json::from_slice::<
+                BackupServerLicenseCollection,
+            >(body)?))
+        })
     }
 
-    /// Every Veeam ONE license, page by page (`GetVOneServersLicenses`).
+    /// Every Veeam ONE license, page by page.
     pub fn v_one_server_licenses(&self, query: ListQuery) -> ResourceStream<VOneServerLicense> {
-        let fetch = page_fetcher!(self, query, "GetVOneServersLicenses", |c| c
-            .get_v_one_servers_licenses());
-        paginate(
-            self.throttle_signal(),
-            "GetVOneServersLicenses",
-            &query,
-            fetch,
-        )
+        self.paged(Product::VOneServer.facts().list, query, |body| {
+            Ok(Page::from_envelope(serde_json::from_slice::<
+                VOneServerLicenseCollection,
+            >(body)?))
+        })
     }
 
-    /// Every Veeam Backup for Microsoft 365 license, page by page (`GetVb365ServersLicenses`).
+    /// Every Veeam Backup for Microsoft 365 license, page by page.
     pub fn vb365_server_licenses(&self, query: ListQuery) -> ResourceStream<Vb365ServerLicense> {
-        let fetch = page_fetcher!(self, query, "GetVb365ServersLicenses", |c| c
-            .get_vb365_servers_licenses());
-        paginate(
-            self.throttle_signal(),
-            "GetVb365ServersLicenses",
-            &query,
-            fetch,
-        )
+        self.paged(Product::Vb365Server.facts().list, query, |body| {
+            Ok(Page::from_envelope(serde_json::from_slice::<
+                Vb365ServerLicenseCollection,
+            >(body)?))
+        })
     }
 
-    /// Every Cloud Connect site license (`GetSiteLicenses`; this collection is not paged).
+    /// Every Cloud Connect site license (this collection is not paged).
     pub async fn site_licenses(&self) -> Result<Vec<SiteLicense>> {
-        Ok(call("GetSiteLicenses", self.get_site_licenses().send())
-            .await?
-            .data)
+        self.whole(Product::Site.facts().list, |body| {
+            Ok(serde_json::from_slice::<SiteLicenseCollection>(body)?.into_data())
+        })
+        .await
     }
 
     /// Every license of `product` as [`License`]s; for the console, its one license. `query`
     /// applies to the paged collections (backup, ONE and Microsoft 365 servers).
     pub fn licenses(&self, product: Product, query: ListQuery) -> ResourceStream<License> {
-        match product {
-            Product::BackupServer => self
-                .backup_server_licenses(query)
-                .map(|r| r.map(License::BackupServer))
-                .boxed(),
-            Product::VOneServer => self
-                .v_one_server_licenses(query)
-                .map(|r| r.map(License::VOneServer))
-                .boxed(),
-            Product::Vb365Server => self
-                .vb365_server_licenses(query)
-                .map(|r| r.map(License::Vb365Server))
-                .boxed(),
-            Product::Site => {
-                let client = self.clone();
-                futures::stream::once(async move { client.site_licenses().await })
-                    .map(|page| match page {
-                        Ok(sites) => {
-                            futures::stream::iter(sites.into_iter().map(|s| Ok(License::Site(s))))
-                                .boxed()
-                        }
-                        Err(e) => futures::stream::iter([Err(e)]).boxed(),
-                    })
-                    .flatten()
-                    .boxed()
-            }
-            Product::Console => {
-                let client = self.clone();
-                futures::stream::once(async move { client.license(Product::Console, None).await })
-                    .boxed()
-            }
+        let facts = product.facts();
+        if facts.list.is_paged() {
+            return self.paged(facts.list, query, facts.read_list);
         }
+        let client = self.clone();
+        let read = |body: &[u8]| Ok((facts.read_list)(body)?.into_items());
+        futures::stream::once(async move { client.whole(facts.list, read).await })
+            .map(|list| match list {
+                Ok(licenses) => futures::stream::iter(licenses.into_iter().map(Ok)).boxed(),
+                Err(e) => futures::stream::iter([Err(e)]).boxed(),
+            })
+            .flatten()
+            .boxed()
     }
 
     /// The license of one server or site, or the console's (`uid` `None`).
     pub async fn license(&self, product: Product, uid: Option<Uuid>) -> Result<License> {
-        Ok(match product {
-            Product::BackupServer => {
-                let uid = need_uid("GetBackupServerLicense", uid)?;
-                License::BackupServer(
-                    call(
-                        "GetBackupServerLicense",
-                        self.get_backup_server_license()
-                            .backup_server_uid(uid)
-                            .send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::VOneServer => {
-                let uid = need_uid("GetVOneServerLicense", uid)?;
-                License::VOneServer(
-                    call(
-                        "GetVOneServerLicense",
-                        self.get_v_one_server_license().v_one_server_uid(uid).send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::Vb365Server => {
-                let uid = need_uid("GetVb365ServerLicense", uid)?;
-                License::Vb365Server(
-                    call(
-                        "GetVb365ServerLicense",
-                        self.get_vb365_server_license().vb365_server_uid(uid).send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::Site => {
-                let uid = need_uid("GetSiteLicense", uid)?;
-                License::Site(
-                    call(
-                        "GetSiteLicense",
-                        self.get_site_license().site_uid(uid).send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::Console => License::Console(
-                call(
-                    "GetConsoleLicenseInformation",
-                    self.get_console_license_information().send(),
-                )
-                .await?
-                .data,
-            ),
-        })
+        let facts = product.facts();
+        self.license_call(product, facts.get, uid, RequestBody::Empty)
+            .await
     }
 
-    /// Applies a JSON Patch to a product license (`Patch<Product>License`).
+    /// Applies a JSON Patch to a product license (the product's `Patch` operation).
     pub async fn patch_license(
         &self,
         product: Product,
         uid: Uuid,
         patch: Patch,
     ) -> Result<License> {
-        Ok(match product {
-            Product::BackupServer => License::BackupServer(
-                call(
-                    "PatchBackupServerLicense",
-                    self.patch_backup_server_license()
-                        .backup_server_uid(uid)
-                        .body(patch)
-                        .send(),
-                )
-                .await?
-                .data,
-            ),
-            Product::VOneServer => License::VOneServer(
-                call(
-                    "PatchVOneServerLicense",
-                    self.patch_v_one_server_license()
-                        .v_one_server_uid(uid)
-                        .body(patch)
-                        .send(),
-                )
-                .await?
-                .data,
-            ),
-            Product::Vb365Server => License::Vb365Server(
-                call(
-                    "PatchVb365ServerLicense",
-                    self.patch_vb365_server_license()
-                        .vb365_server_uid(uid)
-                        .body(patch)
-                        .send(),
-                )
-                .await?
-                .data,
-            ),
-            Product::Site => License::Site(
-                call(
-                    "PatchSiteLicense",
-                    self.patch_site_license().site_uid(uid).body(patch).send(),
-                )
-                .await?
-                .data,
-            ),
-            Product::Console => {
-                return Err(Error::InvalidInput {
-                    operation: "PatchLicense",
-                    message: "the console license cannot be patched through the API".into(),
-                })
-            }
-        })
+        let Some(operation) = product.facts().patch else {
+            return Err(Error::InvalidInput {
+                operation: "PatchLicense",
+                message: format!(
+                    "the {} license cannot be patched through the API",
+                    product.short_name()
+                ),
+            });
+        };
+        let body =
+            serde_json::to_value(JsonPatches::from(patch)).map_err(|e| Error::InvalidInput {
+                operation: operation.id(),
+                message: e.to_string(),
+            })?;
+        self.license_call(product, operation, Some(uid), RequestBody::Json(body))
+            .await
     }
 
     /// Turns automatic license updates (ALK) on or off for one server or site.
@@ -256,103 +150,24 @@ impl Client {
     }
 
     /// Makes a server, a site or the console fetch its current license from Veeam and install
-    /// it (`Update<Product>License`).
+    /// it (the product's `Update` operation).
     pub async fn renew_license(&self, product: Product, uid: Option<Uuid>) -> Result<License> {
-        Ok(match product {
-            Product::BackupServer => {
-                let uid = need_uid("UpdateBackupServerLicense", uid)?;
-                License::BackupServer(
-                    call(
-                        "UpdateBackupServerLicense",
-                        self.update_backup_server_license()
-                            .backup_server_uid(uid)
-                            .send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::VOneServer => {
-                let uid = need_uid("UpdateVOneServerLicense", uid)?;
-                License::VOneServer(
-                    call(
-                        "UpdateVOneServerLicense",
-                        self.update_v_one_server_license()
-                            .v_one_server_uid(uid)
-                            .send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::Vb365Server => {
-                let uid = need_uid("UpdateVb365ServerLicense", uid)?;
-                License::Vb365Server(
-                    call(
-                        "UpdateVb365ServerLicense",
-                        self.update_vb365_server_license()
-                            .vb365_server_uid(uid)
-                            .send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::Site => {
-                let uid = need_uid("UpdateSiteLicense", uid)?;
-                License::Site(
-                    call(
-                        "UpdateSiteLicense",
-                        self.update_site_license().site_uid(uid).send(),
-                    )
-                    .await?
-                    .data,
-                )
-            }
-            Product::Console => License::Console(
-                call("UpdateConsoleLicense", self.update_console_license().send())
-                    .await?
-                    .data,
-            ),
-        })
+        let facts = product.facts();
+        self.license_call(product, facts.renew, uid, RequestBody::Empty)
+            .await
     }
 
-    /// Installs a license file on a server, a site or the console (`Install<Product>License`).
+    /// Installs a license file on a server, a site or the console (the product's `Install`
+    /// operation).
     pub async fn install_license(
         &self,
         product: Product,
         uid: Option<Uuid>,
         file: &LicenseFile,
     ) -> Result<License> {
-        Ok(match product {
-            Product::BackupServer => License::BackupServer(
-                self.install_backup_server_license(
-                    need_uid("InstallBackupServerLicense", uid)?,
-                    file,
-                )
-                .await?
-                .data,
-            ),
-            Product::VOneServer => License::VOneServer(
-                self.install_v_one_server_license(need_uid("InstallVOneServerLicense", uid)?, file)
-                    .await?
-                    .data,
-            ),
-            Product::Vb365Server => License::Vb365Server(
-                self.install_vb365_server_license(
-                    need_uid("InstallVb365ServerLicense", uid)?,
-                    file,
-                )
-                .await?
-                .data,
-            ),
-            Product::Site => License::Site(
-                self.install_site_license(need_uid("InstallSiteLicense", uid)?, file)
-                    .await?
-                    .data,
-            ),
-            Product::Console => License::Console(self.install_console_license(file).await?.data),
-        })
+        let facts = product.facts();
+        let uid = address(product, facts.install, uid)?;
+        self.upload(product, uid, file, facts.read_license).await
     }
 
     /// Removes the license of a backup server (all of it, or one section) or a Veeam ONE server.
@@ -362,51 +177,117 @@ impl Client {
         uid: Uuid,
         section: Option<SectionForDelete>,
     ) -> Result<()> {
-        match (product, section) {
-            (Product::BackupServer, section) => {
-                // Sent even when it is the server's default, so the outcome never depends on it.
-                let section = section.unwrap_or(SectionForDelete::All);
-                call(
-                    "DeleteBackupServerLicense",
-                    self.delete_backup_server_license()
-                        .backup_server_uid(uid)
-                        .section_for_delete(section)
-                        .send(),
-                )
-                .await?;
-            }
-            (Product::VOneServer, None) => {
-                call(
-                    "DeleteVOneServerLicense",
-                    self.delete_v_one_server_license()
-                        .v_one_server_uid(uid)
-                        .send(),
-                )
-                .await?;
-            }
-            (Product::VOneServer, Some(_)) => {
+        let facts = product.facts();
+        let Some(operation) = facts.delete else {
+            return Err(Error::InvalidInput {
+                operation: "DeleteLicense",
+                message: format!(
+                    "VSPC cannot delete {} licenses (only {})",
+                    product.display_name(),
+                    Product::deletable_names()
+                ),
+            });
+        };
+        let query = match (facts.deletes_sections, section) {
+            // Sent even when it is the server's default, so the outcome never depends on it.
+            (true, section) => vec![(
+                SECTION_PARAMETER,
+                section.unwrap_or(SectionForDelete::All).to_string(),
+            )],
+            (false, None) => Vec::new(),
+            (false, Some(_)) => {
                 return Err(Error::InvalidInput {
-                    operation: "DeleteVOneServerLicense",
-                    message: "Veeam ONE licenses have no sections; delete the whole license".into(),
-                })
-            }
-            (other, _) => {
-                return Err(Error::InvalidInput {
-                    operation: "DeleteLicense",
+                    operation: operation.id(),
                     message: format!(
-                        "VSPC cannot delete {} licenses (only vbr and vone)",
-                        other.display_name()
+                        "{} licenses have no sections; delete the whole license",
+                        product.display_name()
                     ),
                 })
             }
-        }
+        };
+        let body = self
+            .send_operation(operation, &[uid], &query, RequestBody::Empty)
+            .await?;
+        read_body(operation.id(), body, json::<EmptyResponse>)?;
         Ok(())
+    }
+
+    /// Runs an operation on one license of `product` and reads the license it answers with.
+    async fn license_call(
+        &self,
+        product: Product,
+        operation: SpecOperation,
+        uid: Option<Uuid>,
+        body: RequestBody,
+    ) -> Result<License> {
+        let uid = address(product, operation, uid)?;
+        let answer = self
+            .send_operation(operation, uid.as_slice(), &[], body)
+            .await?;
+        read_body(operation.id(), answer, product.facts().read_license)
+    }
+
+    /// An unpaged collection, read whole: every site, or the console's one license.
+    async fn whole<T>(
+        &self,
+        operation: SpecOperation,
+        read: impl FnOnce(&[u8]) -> serde_json::Result<Vec<T>>,
+    ) -> Result<Vec<T>> {
+        let answer = self
+            .send_operation(operation, &[], &[], RequestBody::Empty)
+            .await?;
+        read_body(operation.id(), answer, read)
+    }
+
+    /// A paged collection, each page read by `read`.
+    fn paged<T: serde::Serialize + Send + 'static>(
+        &self,
+        operation: SpecOperation,
+        query: ListQuery,
+        read: fn(&[u8]) -> serde_json::Result<Page<T>>,
+    ) -> ResourceStream<T> {
+        let client = self.clone();
+        let pages = query.clone();
+        let fetch = move |offset: u32, limit: u32| -> PageFuture<T> {
+            let client = client.clone();
+            let query = pages.clone();
+            Box::pin(async move {
+                let parameters = page_parameters(&query, offset, limit);
+                let answer = client
+                    .send_operation(operation, &[], &parameters, RequestBody::Empty)
+                    .await?;
+                read_body(operation.id(), answer, read)
+            })
+        };
+        paginate(self.throttle_signal(), operation.id(), &query, fetch)
     }
 }
 
-fn need_uid(operation: &'static str, uid: Option<Uuid>) -> Result<Uuid> {
-    uid.ok_or_else(|| Error::InvalidInput {
-        operation,
-        message: "this product's licenses are addressed by a server or site UID".into(),
-    })
+/// The query parameters of one page: the spec's paging `limit` and `offset`, and the query's
+/// filter, sort and select as JSON text.
+fn page_parameters(query: &ListQuery, offset: u32, limit: u32) -> Vec<(&'static str, String)> {
+    let mut parameters = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
+    if let Some(filter) = query.filter.clone() {
+        parameters.push(("filter", String::from(filter)));
+    }
+    if let Some(sort) = query.sort.clone() {
+        parameters.push(("sort", String::from(sort)));
+    }
+    if let Some(select) = query.select.clone() {
+        parameters.push(("select", String::from(select)));
+    }
+    parameters
+}
+
+/// The server or site UID the product's operations are addressed by: required for all but
+/// the console, whose license has no address (a UID given for it is not used).
+fn address(product: Product, operation: SpecOperation, uid: Option<Uuid>) -> Result<Option<Uuid>> {
+    match (product.has_uid(), uid) {
+        (false, _) => Ok(None),
+        (true, Some(uid)) => Ok(Some(uid)),
+        (true, None) => Err(Error::InvalidInput {
+            operation: operation.id(),
+            message: "this product's licenses are addressed by a server or site UID".into(),
+        }),
+    }
 }

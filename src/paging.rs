@@ -72,9 +72,30 @@ impl<T> Page<T> {
             paging,
         }
     }
+
+    /// A collection read whole, without paging information.
+    pub(crate) fn whole(items: Vec<T>) -> Self {
+        Page {
+            items,
+            paging: None,
+        }
+    }
+
+    /// The items, for a collection that is read whole.
+    pub(crate) fn into_items(self) -> Vec<T> {
+        self.items
+    }
+
+    /// The same page with each item converted.
+    pub(crate) fn map<U>(self, convert: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(convert).collect(),
+            paging: self.paging,
+        }
+    }
 }
 
-type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
+pub(crate) type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
 
 /// Streams the whole collection that `fetch(offset, limit)` pages through; `throttle` is the
 /// client's count of `429` answers, which lowers the pages in flight.
@@ -474,10 +495,10 @@ fn checked<T>(
 /// Builds the page fetcher for a generated collection operation: the builder gets the query's
 /// filter, sort and select, then `limit` and `offset`.
 macro_rules! page_fetcher {
-    ($client:expr, $query:expr, $operation:literal, |$c:ident| $builder:expr) => {
+    ($client:expr, $query:expr, $operation:expr, |$c:ident| $builder:expr) => {
         page_fetcher!($client, $query, $operation, with (), |$c| $builder)
     };
-    ($client:expr, $query:expr, $operation:literal, with ($($extra:ident),*), |$c:ident| $builder:expr) => {{
+    ($client:expr, $query:expr, $operation:expr, with ($($extra:ident),*), |$c:ident| $builder:expr) => {{
         let client = $client.clone();
         let query = $query.clone();
         move |offset: u32, limit: u32| -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<$crate::paging::Page<_>, $crate::Error>> + Send>> {

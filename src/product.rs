@@ -12,8 +12,14 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::enums::{ConsoleLicenseStatus, ConsoleLicenseType, LicenseStatus, LicenseType};
+use crate::envelope::{Collection, Envelope};
+use crate::paging::Page;
+use crate::spec_facts::SpecOperation;
 use crate::types::{
-    BackupServerLicense, ConsoleLicense, SiteLicense, VOneServerLicense, Vb365ServerLicense,
+    BackupServerLicense, BackupServerLicenseCollection, BackupServerLicenseResponse,
+    ConsoleLicense, ConsoleLicenseResponse, SiteLicense, SiteLicenseCollection,
+    SiteLicenseResponse, VOneServerLicense, VOneServerLicenseCollection, VOneServerLicenseResponse,
+    Vb365ServerLicense, Vb365ServerLicenseCollection, Vb365ServerLicenseResponse,
 };
 
 /// A product whose licenses VSPC manages.
@@ -42,43 +48,230 @@ impl Product {
         Product::Console,
     ];
 
+    /// What the crate knows of this product: the one table every part reads.
+    pub(crate) fn facts(self) -> &'static ProductFacts {
+        match self {
+            Product::BackupServer => &BACKUP_SERVER,
+            Product::VOneServer => &V_ONE_SERVER,
+            Product::Vb365Server => &VB365_SERVER,
+            Product::Site => &SITE,
+            Product::Console => &CONSOLE,
+        }
+    }
+
     /// The short name used on the command line.
     pub fn short_name(self) -> &'static str {
-        match self {
-            Product::BackupServer => "vbr",
-            Product::VOneServer => "vone",
-            Product::Vb365Server => "vb365",
-            Product::Site => "site",
-            Product::Console => "console",
-        }
+        self.facts().short_name
     }
 
     /// The product's name.
     pub fn display_name(self) -> &'static str {
-        match self {
-            Product::BackupServer => "Veeam Backup & Replication",
-            Product::VOneServer => "Veeam ONE",
-            Product::Vb365Server => "Veeam Backup for Microsoft 365",
-            Product::Site => "Veeam Cloud Connect site",
-            Product::Console => "Veeam Service Provider Console",
-        }
+        self.facts().display_name
     }
 
     /// Whether its licenses carry `autoUpdateEnabled` that a JSON Patch can switch.
     pub fn has_auto_update_switch(self) -> bool {
-        !matches!(self, Product::Console)
+        self.facts().patch.is_some()
     }
 
     /// Whether its licenses are addressed by a server or site UID (all but the console).
     pub fn has_uid(self) -> bool {
-        !matches!(self, Product::Console)
+        self.facts().uid_parameter().is_some()
     }
 
     /// Whether VSPC can delete its license.
     pub fn can_delete(self) -> bool {
-        matches!(self, Product::BackupServer | Product::VOneServer)
+        self.facts().delete.is_some()
+    }
+
+    /// The products whose licenses VSPC can delete, by short name: `vbr and vone`.
+    pub(crate) fn deletable_names() -> String {
+        let names: Vec<&str> = Product::ALL
+            .iter()
+            .filter(|p| p.can_delete())
+            .map(|p| p.short_name())
+            .collect();
+        names.join(" and ")
     }
 }
+
+/// The query parameter of a delete that names the section to remove (`SectionForDelete`).
+pub(crate) const SECTION_PARAMETER: &str = "sectionForDelete";
+
+/// The facts of one product: its names, the spec's operations on its licenses, and how its
+/// answers read. Client, simulator and CLI all take them from here, so a new product or a
+/// renamed operation is one row to change (and a renamed operation fails the build, see
+/// `crate::spec_facts`).
+#[derive(Debug)]
+pub(crate) struct ProductFacts {
+    /// Which product.
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    pub(crate) product: Product,
+    /// The name on the command line (`vbr`).
+    pub(crate) short_name: &'static str,
+    /// Other names the command line accepts for it, lower case.
+    pub(crate) aliases: &'static [&'static str],
+    /// The product's name.
+    pub(crate) display_name: &'static str,
+    /// How the CLI's `--product` values describe it.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) choice_help: &'static str,
+    /// Reads every license (the console's one license for the console).
+    pub(crate) list: SpecOperation,
+    /// Reads one license.
+    pub(crate) get: SpecOperation,
+    /// Installs a license file.
+    pub(crate) install: SpecOperation,
+    /// Makes the server fetch its current license from Veeam.
+    pub(crate) renew: SpecOperation,
+    /// Applies a JSON Patch (the auto-update switch); `None` when the API has none.
+    pub(crate) patch: Option<SpecOperation>,
+    /// Removes the license; `None` when the API cannot.
+    pub(crate) delete: Option<SpecOperation>,
+    /// Whether `delete` removes one section of the license at a time (named by
+    /// [`SECTION_PARAMETER`]); otherwise only the whole license goes.
+    pub(crate) deletes_sections: bool,
+    /// The product a license file names (the simulator's license files).
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    pub(crate) license_file_product: &'static str,
+    /// Reads the answer of `get`, `install`, `renew` and `patch`.
+    pub(crate) read_license: fn(&[u8]) -> serde_json::Result<License>,
+    /// Reads the answer of `list` (one page of it for a paged collection).
+    pub(crate) read_list: fn(&[u8]) -> serde_json::Result<Page<License>>,
+}
+
+impl ProductFacts {
+    /// The path parameter that names the server or site (`backupServerUid`); also the name of
+    /// the license's field that holds it. `None` for the console.
+    pub(crate) fn uid_parameter(&self) -> Option<&'static str> {
+        self.get.path_parameters().next()
+    }
+
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    /// The collection's path segment (`backupServers` in `/licensing/backupServers`).
+    pub(crate) fn collection_segment(&self) -> &'static str {
+        let path = self.list.path();
+        path.rsplit_once('/').map_or(path, |(_, last)| last)
+    }
+
+    #[cfg_attr(not(feature = "simulator"), allow(dead_code))]
+    /// The spec's name of the licensed resource: the install operation's id without `Install`
+    /// and `License` (`BackupServer`).
+    pub(crate) fn resource_name(&self) -> &'static str {
+        let id = self.install.id();
+        let id = id.strip_prefix("Install").unwrap_or(id);
+        id.strip_suffix("License").unwrap_or(id)
+    }
+}
+
+fn page_of<E>(body: &[u8], wrap: fn(E::Item) -> License) -> serde_json::Result<Page<License>>
+where
+    E: Collection + serde::de::DeserializeOwned,
+{
+    Ok(Page::from_envelope(serde_json::from_slice::<E>(body)?).map(wrap))
+}
+
+fn one<E>(body: &[u8], wrap: fn(E::Data) -> License) -> serde_json::Result<License>
+where
+    E: Envelope + serde::de::DeserializeOwned,
+{
+    Ok(wrap(serde_json::from_slice::<E>(body)?.into_data()))
+}
+
+static BACKUP_SERVER: ProductFacts = ProductFacts {
+    product: Product::BackupServer,
+    short_name: "vbr",
+    aliases: &["backup", "backupserver", "backupservers"],
+    display_name: "Veeam Backup & Replication",
+    choice_help: "Veeam Backup & Replication",
+    list: SpecOperation::GetBackupServersLicenses,
+    get: SpecOperation::GetBackupServerLicense,
+    install: SpecOperation::InstallBackupServerLicense,
+    renew: SpecOperation::UpdateBackupServerLicense,
+    patch: Some(SpecOperation::PatchBackupServerLicense),
+    delete: Some(SpecOperation::DeleteBackupServerLicense),
+    deletes_sections: true,
+    license_file_product: "BackupServer",
+    read_license: |body| one::<BackupServerLicenseResponse>(body, License::BackupServer),
+    read_list: |body| page_of::<BackupServerLicenseCollection>(body, License::BackupServer),
+};
+
+static V_ONE_SERVER: ProductFacts = ProductFacts {
+    product: Product::VOneServer,
+    short_name: "vone",
+    aliases: &["one", "voneserver", "voneservers"],
+    display_name: "Veeam ONE",
+    choice_help: "Veeam ONE",
+    list: SpecOperation::GetVOneServersLicenses,
+    get: SpecOperation::GetVOneServerLicense,
+    install: SpecOperation::InstallVOneServerLicense,
+    renew: SpecOperation::UpdateVOneServerLicense,
+    patch: Some(SpecOperation::PatchVOneServerLicense),
+    delete: Some(SpecOperation::DeleteVOneServerLicense),
+    deletes_sections: false,
+    license_file_product: "VeeamOne",
+    read_license: |body| one::<VOneServerLicenseResponse>(body, License::VOneServer),
+    read_list: |body| page_of::<VOneServerLicenseCollection>(body, License::VOneServer),
+};
+
+static VB365_SERVER: ProductFacts = ProductFacts {
+    product: Product::Vb365Server,
+    short_name: "vb365",
+    aliases: &["vbm365", "vbo", "vb365server", "vb365servers"],
+    display_name: "Veeam Backup for Microsoft 365",
+    choice_help: "Veeam Backup for Microsoft 365",
+    list: SpecOperation::GetVb365ServersLicenses,
+    get: SpecOperation::GetVb365ServerLicense,
+    install: SpecOperation::InstallVb365ServerLicense,
+    renew: SpecOperation::UpdateVb365ServerLicense,
+    patch: Some(SpecOperation::PatchVb365ServerLicense),
+    delete: None,
+    deletes_sections: false,
+    license_file_product: "Vb365",
+    read_license: |body| one::<Vb365ServerLicenseResponse>(body, License::Vb365Server),
+    read_list: |body| page_of::<Vb365ServerLicenseCollection>(body, License::Vb365Server),
+};
+
+static SITE: ProductFacts = ProductFacts {
+    product: Product::Site,
+    short_name: "site",
+    aliases: &["sites", "cloudconnect", "vcc"],
+    display_name: "Veeam Cloud Connect site",
+    choice_help: "Cloud Connect sites",
+    list: SpecOperation::GetSiteLicenses,
+    get: SpecOperation::GetSiteLicense,
+    install: SpecOperation::InstallSiteLicense,
+    renew: SpecOperation::UpdateSiteLicense,
+    patch: Some(SpecOperation::PatchSiteLicense),
+    delete: None,
+    deletes_sections: false,
+    license_file_product: "CloudConnectSite",
+    read_license: |body| one::<SiteLicenseResponse>(body, License::Site),
+    read_list: |body| page_of::<SiteLicenseCollection>(body, License::Site),
+};
+
+static CONSOLE: ProductFacts = ProductFacts {
+    product: Product::Console,
+    short_name: "console",
+    aliases: &["vspc"],
+    display_name: "Veeam Service Provider Console",
+    choice_help: "The console itself",
+    list: SpecOperation::GetConsoleLicenseInformation,
+    get: SpecOperation::GetConsoleLicenseInformation,
+    install: SpecOperation::InstallConsoleLicense,
+    renew: SpecOperation::UpdateConsoleLicense,
+    patch: None,
+    delete: None,
+    deletes_sections: false,
+    license_file_product: "Console",
+    read_license: |body| one::<ConsoleLicenseResponse>(body, License::Console),
+    read_list: |body| {
+        Ok(Page::whole(vec![one::<ConsoleLicenseResponse>(
+            body,
+            License::Console,
+        )?]))
+    },
+};
 
 impl fmt::Display for Product {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -94,14 +287,11 @@ pub struct UnknownProduct(pub String);
 impl FromStr for Product {
     type Err = UnknownProduct;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "vbr" | "backup" | "backupserver" | "backupservers" => Ok(Product::BackupServer),
-            "vone" | "one" | "voneserver" | "voneservers" => Ok(Product::VOneServer),
-            "vb365" | "vbm365" | "vbo" | "vb365server" | "vb365servers" => Ok(Product::Vb365Server),
-            "site" | "sites" | "cloudconnect" | "vcc" => Ok(Product::Site),
-            "console" | "vspc" => Ok(Product::Console),
-            _ => Err(UnknownProduct(text.to_owned())),
-        }
+        let name = text.trim().to_ascii_lowercase();
+        Product::ALL
+            .into_iter()
+            .find(|p| p.short_name() == name || p.facts().aliases.contains(&name.as_str()))
+            .ok_or_else(|| UnknownProduct(text.to_owned()))
     }
 }
 
@@ -232,7 +422,7 @@ impl License {
     }
 
     /// Whether it renews itself from the Veeam license update server; `None` for the console,
-    /// whose switch is in its settings (`GetConsoleLicenseSettings`).
+    /// whose switch is in its settings ([`Client::console_license_settings`](crate::Client::console_license_settings)).
     pub fn auto_update_enabled(&self) -> Option<bool> {
         match self {
             License::BackupServer(l) => Some(l.auto_update_enabled),
@@ -265,5 +455,48 @@ mod tests {
         assert_eq!("VBR".parse::<Product>().unwrap(), Product::BackupServer);
         let err = "vcsp".parse::<Product>().unwrap_err().to_string();
         assert!(err.contains("vbr, vone, vb365, site, console"), "{err}");
+    }
+
+    #[test]
+    fn each_row_describes_its_own_product() {
+        for product in Product::ALL {
+            let facts = product.facts();
+            assert_eq!(facts.product, product);
+            // Every operation on one license is addressed the same way; the collection is not.
+            let single = [Some(facts.get), Some(facts.install), Some(facts.renew)]
+                .into_iter()
+                .chain([facts.patch, facts.delete])
+                .flatten();
+            for operation in single {
+                assert_eq!(
+                    operation.path_parameters().collect::<Vec<_>>(),
+                    facts.uid_parameter().into_iter().collect::<Vec<_>>(),
+                    "{operation}"
+                );
+                assert!(
+                    operation.id().contains(facts.resource_name()),
+                    "{operation}"
+                );
+            }
+            assert!(facts.install.is_multipart(), "{}", facts.install);
+            assert_eq!(facts.list.path_parameters().count(), 0);
+        }
+    }
+
+    #[cfg(feature = "contract")]
+    #[test]
+    fn sections_are_deleted_where_the_spec_takes_a_section() {
+        let spec = crate::contract::Spec::embedded();
+        for product in Product::ALL {
+            let facts = product.facts();
+            let takes_section = facts.delete.is_some_and(|delete| {
+                spec.operation(delete.id())
+                    .expect("the spec has the operation")
+                    .parameters
+                    .iter()
+                    .any(|parameter| parameter.name == SECTION_PARAMETER)
+            });
+            assert_eq!(takes_section, facts.deletes_sections, "{product}");
+        }
     }
 }

@@ -239,7 +239,7 @@ macro_rules! json_text {
 json_text!(Filter, Sort, Select);
 
 /// Largest page VSPC serves (`limit` maximum).
-pub const MAX_PAGE_SIZE: u32 = 500;
+pub const MAX_PAGE_SIZE: u32 = crate::spec_facts::PAGE_SIZE_MAX;
 
 /// What to ask of a collection: filter, sort, select, page size and where to start.
 ///
@@ -311,22 +311,24 @@ impl ListQuery {
 
     /// The page size in effect.
     pub fn page_size_or_default(&self) -> u32 {
-        self.page_size.unwrap_or(100)
+        self.page_size
+            .unwrap_or(crate::spec_facts::PAGE_SIZE_DEFAULT)
     }
 
     /// Checks the page size and offset against the spec's limits.
     pub fn validate(&self) -> Result<(), String> {
         let size = self.page_size_or_default();
-        if !(1..=MAX_PAGE_SIZE).contains(&size) {
+        let smallest = crate::spec_facts::PAGE_SIZE_MIN;
+        if !(smallest..=MAX_PAGE_SIZE).contains(&size) {
             return Err(format!(
-                "page size {size} is out of range: VSPC serves 1 to {MAX_PAGE_SIZE} per page"
+                "page size {size} is out of range: VSPC serves {smallest} to {MAX_PAGE_SIZE} per page"
             ));
         }
-        if i32::try_from(self.offset).is_err() {
+        if self.offset > crate::spec_facts::OFFSET_MAX {
             return Err(format!(
                 "offset {} is out of range: at most {}",
                 self.offset,
-                i32::MAX
+                crate::spec_facts::OFFSET_MAX
             ));
         }
         Ok(())

@@ -1,23 +1,28 @@
 //! License usage reports, console license settings and current usage by organization.
 
+use std::future::Future;
 use std::path::Path;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
 use uuid::Uuid;
 
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+
 use crate::enums::{OrganizationType, ServerType};
+use crate::envelope::Envelope;
 use crate::error::{call, Error, Result};
 use crate::paging::{page_fetcher, paginate, ResourceStream};
 use crate::patch::{auto_approve, Patch};
 use crate::query::ListQuery;
+use crate::spec_facts::SpecOperation;
 use crate::types::{
-    LicenseReportFinalizationStatus, LicenseSettings, OrganizationCurrentLicenseUsage,
-    SingleLicenseReport, SingleLicenseReportSettings,
+    ErrorResponse, LicenseReportFinalizationStatus, LicenseSettings,
+    OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings,
 };
 use crate::Client;
 
-/// Narrows `GetOrganizationsLicenseUsage` to some organizations or servers.
+/// Narrows [`Client::organization_license_usage`] to some organizations or servers.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[must_use]
 pub struct UsageFilter {
@@ -34,26 +39,35 @@ pub struct UsageFilter {
 }
 
 impl Client {
-    /// Every license usage report, page by page (`GetLicensingReports`).
+    /// Every license usage report, page by page.
     pub fn license_reports(&self, query: ListQuery) -> ResourceStream<SingleLicenseReport> {
-        let fetch = page_fetcher!(self, query, "GetLicensingReports", |c| c
+        let fetch = page_fetcher!(self, query, SpecOperation::GetLicensingReports.id(), |c| c
             .get_licensing_reports());
-        paginate(self.throttle_signal(), "GetLicensingReports", &query, fetch)
-    }
-
-    /// The reports of the latest month (`GetLatestLicensingReports`).
-    pub fn latest_license_reports(&self, query: ListQuery) -> ResourceStream<SingleLicenseReport> {
-        let fetch = page_fetcher!(self, query, "GetLatestLicensingReports", |c| c
-            .get_latest_licensing_reports());
         paginate(
             self.throttle_signal(),
-            "GetLatestLicensingReports",
+            SpecOperation::GetLicensingReports.id(),
             &query,
             fetch,
         )
     }
 
-    /// The reports generated for `month`, written `YYYY-MM` (`GetLicensingReportsForDate`).
+    /// The reports of the latest month.
+    pub fn latest_license_reports(&self, query: ListQuery) -> ResourceStream<SingleLicenseReport> {
+        let fetch = page_fetcher!(
+            self,
+            query,
+            SpecOperation::GetLatestLicensingReports.id(),
+            |c| c.get_latest_licensing_reports()
+        );
+        paginate(
+            self.throttle_signal(),
+            SpecOperation::GetLatestLicensingReports.id(),
+            &query,
+            fetch,
+        )
+    }
+
+    /// The reports generated for `month`, written `YYYY-MM`.
     pub fn license_reports_for_month(
         &self,
         month: &str,
@@ -63,23 +77,23 @@ impl Client {
         let fetch = page_fetcher!(
             self,
             query,
-            "GetLicensingReportsForDate",
+            SpecOperation::GetLicensingReportsForDate.id(),
             with(month),
             |c| c.get_licensing_reports_for_date().date(month.as_str())
         );
         paginate(
             self.throttle_signal(),
-            "GetLicensingReportsForDate",
+            SpecOperation::GetLicensingReportsForDate.id(),
             &query,
             fetch,
         )
     }
 
-    /// One report as CSV bytes (`DownloadLicensingReportCsv`); the id is
+    /// One report as CSV bytes; the id is
     /// `reportParameters.reportId`.
     pub async fn download_license_report_csv(&self, report_id: i32) -> Result<Bytes> {
         let stream = call(
-            "DownloadLicensingReportCsv",
+            SpecOperation::DownloadLicensingReportCsv.id(),
             self.download_licensing_report_csv().id(report_id).send(),
         )
         .await?;
@@ -89,7 +103,7 @@ impl Client {
                 .try_collect()
                 .await
                 .map_err(|source| Error::Transport {
-                    operation: "DownloadLicensingReportCsv",
+                    operation: SpecOperation::DownloadLicensingReportCsv.id(),
                     source,
                 })?;
         Ok(chunks.concat().into())
@@ -112,37 +126,34 @@ impl Client {
         Ok(csv.len())
     }
 
-    /// Finalizes the current month's reports (`FinalizeLicensingReports`).
+    /// Finalizes the current month's reports.
     pub async fn finalize_license_reports(&self) -> Result<LicenseReportFinalizationStatus> {
-        Ok(call(
-            "FinalizeLicensingReports",
+        data(
+            SpecOperation::FinalizeLicensingReports,
             self.finalize_licensing_reports().send(),
         )
-        .await?
-        .data)
+        .await
     }
 
-    /// The report settings (`GetLicensingReportsSettings`).
+    /// The report settings.
     pub async fn license_report_settings(&self) -> Result<SingleLicenseReportSettings> {
-        Ok(call(
-            "GetLicensingReportsSettings",
+        data(
+            SpecOperation::GetLicensingReportsSettings,
             self.get_licensing_reports_settings().send(),
         )
-        .await?
-        .data)
+        .await
     }
 
-    /// Applies a JSON Patch to the report settings (`PatchLicensingReportsSettings`).
+    /// Applies a JSON Patch to the report settings.
     pub async fn patch_license_report_settings(
         &self,
         patch: Patch,
     ) -> Result<SingleLicenseReportSettings> {
-        Ok(call(
-            "PatchLicensingReportsSettings",
+        data(
+            SpecOperation::PatchLicensingReportsSettings,
             self.patch_licensing_reports_settings().body(patch).send(),
         )
-        .await?
-        .data)
+        .await
     }
 
     /// Turns automatic report approval on or off.
@@ -154,17 +165,16 @@ impl Client {
             .await
     }
 
-    /// The console license settings (`GetConsoleLicenseSettings`).
+    /// The console license settings.
     pub async fn console_license_settings(&self) -> Result<LicenseSettings> {
-        Ok(call(
-            "GetConsoleLicenseSettings",
+        data(
+            SpecOperation::GetConsoleLicenseSettings,
             self.get_console_license_settings().send(),
         )
-        .await?
-        .data)
+        .await
     }
 
-    /// Current license usage by organization, page by page (`GetOrganizationsLicenseUsage`).
+    /// Current license usage by organization, page by page.
     pub fn organization_license_usage(
         &self,
         filter: UsageFilter,
@@ -173,7 +183,7 @@ impl Client {
         let fetch = page_fetcher!(
             self,
             query,
-            "GetOrganizationsLicenseUsage",
+            SpecOperation::GetOrganizationsLicenseUsage.id(),
             with(filter),
             |c| {
                 let mut builder = c.get_organizations_license_usage();
@@ -197,9 +207,17 @@ impl Client {
         );
         paginate(
             self.throttle_signal(),
-            "GetOrganizationsLicenseUsage",
+            SpecOperation::GetOrganizationsLicenseUsage.id(),
             &query,
             fetch,
         )
     }
+}
+
+/// The payload of a generated operation's answer; errors name the operation.
+async fn data<E: Envelope>(
+    operation: SpecOperation,
+    request: impl Future<Output = std::result::Result<ResponseValue<E>, GeneratedError<ErrorResponse>>>,
+) -> Result<E::Data> {
+    Ok(call(operation.id(), request).await?.into_data())
 }

@@ -9,14 +9,13 @@
 use std::path::Path;
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use crate::direct_call::{json, read_body, RequestBody};
 use crate::error::Error;
+use crate::product::Product;
 use crate::types::{
-    BackupServerLicenseResponse, ConsoleLicenseResponse, ErrorResponse, SiteLicenseResponse,
+    BackupServerLicenseResponse, ConsoleLicenseResponse, SiteLicenseResponse,
     VOneServerLicenseResponse, Vb365ServerLicenseResponse,
 };
 use crate::Client;
@@ -119,146 +118,68 @@ impl LicenseFile {
     }
 }
 
+/// One typed install method per product: the product's install operation, its answer read as
+/// the product's license envelope.
+macro_rules! typed_installs {
+    ($($(#[doc = $doc:literal])* $name:ident($($uid:ident)?) => $product:ident, $response:ty;)*) => {
+        impl Client {
+            $(
+                $(#[doc = $doc])*
+                pub async fn $name(
+                    &self,
+                    $($uid: Uuid,)?
+                    file: &LicenseFile,
+                ) -> Result<$response, Error> {
+                    let uid: Option<Uuid> = None $(.or(Some($uid)))?;
+                    self.upload(Product::$product, uid, file, json).await
+                }
+            )*
+        }
+    };
+}
+
+typed_installs! {
+    /// Installs a license on a Veeam Backup & Replication server.
+    install_backup_server_license(uid) => BackupServer, BackupServerLicenseResponse;
+    /// Installs a license on a Veeam ONE server.
+    install_v_one_server_license(uid) => VOneServer, VOneServerLicenseResponse;
+    /// Installs a license on a Veeam Backup for Microsoft 365 server.
+    install_vb365_server_license(uid) => Vb365Server, Vb365ServerLicenseResponse;
+    /// Installs a license on a Cloud Connect site.
+    install_site_license(uid) => Site, SiteLicenseResponse;
+    /// Installs the console's own license.
+    install_console_license() => Console, ConsoleLicenseResponse;
+}
+
 impl Client {
-    /// Installs a license on a Veeam Backup & Replication server (`InstallBackupServerLicense`).
-    pub async fn install_backup_server_license(
+    /// Sends the product's install operation with the file as its multipart body; `uid` names
+    /// the server or site (none for the console).
+    pub(crate) async fn upload<T>(
         &self,
-        uid: Uuid,
+        product: Product,
+        uid: Option<Uuid>,
         file: &LicenseFile,
-    ) -> Result<BackupServerLicenseResponse, Error> {
-        self.upload(
-            "InstallBackupServerLicense",
-            &format!("licensing/backupServers/{uid}"),
-            file,
-        )
-        .await
-    }
-
-    /// Installs a license on a Veeam ONE server (`InstallVOneServerLicense`).
-    pub async fn install_v_one_server_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<VOneServerLicenseResponse, Error> {
-        self.upload(
-            "InstallVOneServerLicense",
-            &format!("licensing/voneServers/{uid}"),
-            file,
-        )
-        .await
-    }
-
-    /// Installs a license on a Veeam Backup for Microsoft 365 server (`InstallVb365ServerLicense`).
-    pub async fn install_vb365_server_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<Vb365ServerLicenseResponse, Error> {
-        self.upload(
-            "InstallVb365ServerLicense",
-            &format!("licensing/vb365Servers/{uid}"),
-            file,
-        )
-        .await
-    }
-
-    /// Installs a license on a Cloud Connect site (`InstallSiteLicense`).
-    pub async fn install_site_license(
-        &self,
-        uid: Uuid,
-        file: &LicenseFile,
-    ) -> Result<SiteLicenseResponse, Error> {
-        self.upload(
-            "InstallSiteLicense",
-            &format!("licensing/sites/{uid}"),
-            file,
-        )
-        .await
-    }
-
-    /// Installs the console's own license (`InstallConsoleLicense`).
-    pub async fn install_console_license(
-        &self,
-        file: &LicenseFile,
-    ) -> Result<ConsoleLicenseResponse, Error> {
-        self.upload("InstallConsoleLicense", "licensing/console", file)
-            .await
-    }
-
-    async fn upload<T: DeserializeOwned>(
-        &self,
-        operation: &'static str,
-        path: &str,
-        file: &LicenseFile,
+        read: impl FnOnce(&[u8]) -> serde_json::Result<T>,
     ) -> Result<T, Error> {
+        let operation = product.facts().install;
         if file.contents.is_empty() {
             return Err(Error::InvalidInput {
-                operation,
+                operation: operation.id(),
                 message: format!("the license file {:?} is empty", file.file_name),
             });
         }
-        let (content_type, body) = file.multipart();
-        let request = self
-            .client()
-            .put(format!("{}/{path}", self.baseurl()))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(CONTENT_TYPE, content_type)
-            .body(body)
-            .build()
-            .map_err(|source| Error::Transport { operation, source })?;
-        let info = OperationInfo {
-            operation_id: operation,
-        };
-        let response = self
-            .exec(request, &info)
-            .await
-            .map_err(|source| Error::Transport { operation, source })?;
-        decode(operation, response).await
-    }
-}
-
-/// Reads an answer the way the generated operations do: 2xx is the typed envelope, 4xx/5xx the
-/// error envelope, anything else an unexpected status.
-pub(crate) async fn decode<T: DeserializeOwned>(
-    operation: &'static str,
-    response: reqwest::Response,
-) -> Result<T, Error> {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let location = response
-        .headers()
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .bytes()
-        .await
-        .map_err(|source| Error::Transport { operation, source })?;
-    if status.is_success() && status != reqwest::StatusCode::ACCEPTED {
-        return serde_json::from_slice(&body).map_err(|source| Error::Decode {
-            operation,
-            body,
-            source,
-        });
-    }
-    if let (reqwest::StatusCode::ACCEPTED, Some(location)) = (status, location) {
-        return Err(Error::Accepted {
-            operation,
-            location,
-        });
-    }
-    match serde_json::from_slice::<ErrorResponse>(&body) {
-        Ok(envelope) if status.is_client_error() || status.is_server_error() => {
-            let value = progenitor_client::ResponseValue::new(envelope, status, headers);
-            Err(
-                Error::from_generated(operation, progenitor_client::Error::ErrorResponse(value))
-                    .await,
+        let (content_type, bytes) = file.multipart();
+        let body = self
+            .send_operation(
+                operation,
+                uid.as_slice(),
+                &[],
+                RequestBody::Encoded {
+                    content_type,
+                    bytes,
+                },
             )
-        }
-        _ => Err(Error::UnexpectedStatus {
-            operation,
-            status,
-            body,
-        }),
+            .await?;
+        read_body(operation.id(), body, read)
     }
 }

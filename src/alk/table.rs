@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::product::Product;
+
 /// A Veeam product that takes part in Automatic License Key Update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(into = "&'static str")]
@@ -53,13 +55,28 @@ impl AlkProduct {
     /// The product's full name.
     pub fn full_name(self) -> &'static str {
         match self {
-            AlkProduct::ServiceProviderConsole => "Veeam Service Provider Console",
-            AlkProduct::BackupAndReplication => "Veeam Backup & Replication",
             AlkProduct::EnterpriseManager => "Veeam Backup Enterprise Manager",
-            AlkProduct::VeeamOne => "Veeam ONE",
-            AlkProduct::BackupForMicrosoft365 => "Veeam Backup for Microsoft 365",
             AlkProduct::RecoveryOrchestrator => "Veeam Recovery Orchestrator",
             AlkProduct::BackupForSalesforce => "Veeam Backup for Salesforce",
+            // The products VSPC licenses are named as everywhere else in the crate.
+            AlkProduct::ServiceProviderConsole => Product::Console.display_name(),
+            AlkProduct::BackupAndReplication => Product::BackupServer.display_name(),
+            AlkProduct::VeeamOne => Product::VOneServer.display_name(),
+            AlkProduct::BackupForMicrosoft365 => Product::Vb365Server.display_name(),
+        }
+    }
+
+    /// The product whose licenses VSPC manages, when it is one ([`Product`]); the others
+    /// (Enterprise Manager, Recovery Orchestrator, Salesforce) take part in ALK only.
+    pub fn licensed_product(self) -> Option<Product> {
+        match self {
+            AlkProduct::ServiceProviderConsole => Some(Product::Console),
+            AlkProduct::BackupAndReplication => Some(Product::BackupServer),
+            AlkProduct::VeeamOne => Some(Product::VOneServer),
+            AlkProduct::BackupForMicrosoft365 => Some(Product::Vb365Server),
+            AlkProduct::EnterpriseManager
+            | AlkProduct::RecoveryOrchestrator
+            | AlkProduct::BackupForSalesforce => None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! Command-line arguments and the client they configure.
+//! Command-line arguments.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::Failure;
 use crate::enums::{OrganizationType, SectionForDelete, ServerType};
-use crate::{Client, Product};
+use crate::Product;
 
 /// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
 #[derive(Debug, Parser)]
@@ -126,11 +126,20 @@ pub(crate) enum Command {
     Scenario(super::scenario::ScenarioCommand),
     /// The profiles of the configuration file
     #[command(subcommand)]
-    Profiles(super::profile::ProfilesCommand),
+    Profiles(ProfilesCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(super::completions::CompletionsArgs),
     /// Print the manual page (roff), or write one per command into a directory
     Man(super::completions::ManArgs),
+}
+
+/// What `profiles` does.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProfilesCommand {
+    /// List the profiles: url, API version and where each one's secret comes from
+    List,
+    /// Print the path of the configuration file in use
+    Path,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,43 +250,59 @@ pub(crate) struct ServeArgs {
     pub(crate) mfa_users: Vec<String>,
 }
 
-/// Which products a command covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// Which products a command covers: one (`--product vbr`, the product's short name) or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ProductChoice {
-    /// Veeam Backup & Replication
-    Vbr,
-    /// Veeam ONE
-    Vone,
-    /// Veeam Backup for Microsoft 365
-    Vb365,
-    /// Cloud Connect sites
-    Site,
-    /// The console itself
-    Console,
-    /// All of them
+    /// One product.
+    One(Product),
+    /// All of them.
     All,
+}
+
+impl ValueEnum for ProductChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        static CHOICES: std::sync::LazyLock<Vec<ProductChoice>> = std::sync::LazyLock::new(|| {
+            Product::ALL
+                .into_iter()
+                .map(ProductChoice::One)
+                .chain([ProductChoice::All])
+                .collect()
+        });
+        &CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let (name, help) = match self {
+            ProductChoice::One(product) => (product.short_name(), product.facts().choice_help),
+            ProductChoice::All => ("all", "All of them"),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
 }
 
 impl ProductChoice {
     pub(crate) fn products(self) -> Vec<Product> {
         match self {
-            ProductChoice::Vbr => vec![Product::BackupServer],
-            ProductChoice::Vone => vec![Product::VOneServer],
-            ProductChoice::Vb365 => vec![Product::Vb365Server],
-            ProductChoice::Site => vec![Product::Site],
-            ProductChoice::Console => vec![Product::Console],
+            ProductChoice::One(product) => vec![product],
             ProductChoice::All => Product::ALL.to_vec(),
         }
     }
 
     /// The one product, for commands on a single license.
     pub(crate) fn single(self) -> Result<Product, Failure> {
-        match self.products().as_slice() {
-            [one] => Ok(*one),
-            _ => Err(Failure::Exit(
-                2,
-                "name one product (vbr, vone, vb365, site or console), not all".into(),
-            )),
+        match self {
+            ProductChoice::One(product) => Ok(product),
+            ProductChoice::All => {
+                let names: Vec<&str> = Product::ALL.iter().map(|p| p.short_name()).collect();
+                let listed = match names.split_last() {
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                Err(Failure::Exit(
+                    2,
+                    format!("name one product ({listed}), not all"),
+                ))
+            }
         }
     }
 }
@@ -392,24 +417,35 @@ pub(crate) enum LicenseCommand {
     },
 }
 
-/// A section of a backup server license.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Section {
-    /// The whole license
-    All,
-    /// The instance section
-    Instance,
-    /// The socket section
-    Socket,
+/// A section of a backup server license, as the spec's `SectionForDelete` lists them; on the
+/// command line in lower case (`--section socket`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Section(pub(crate) SectionForDelete);
+
+impl ValueEnum for Section {
+    fn value_variants<'a>() -> &'a [Self] {
+        static SECTIONS: std::sync::LazyLock<Vec<Section>> = std::sync::LazyLock::new(|| {
+            SectionForDelete::LISTED
+                .iter()
+                .map(|value| Section(SectionForDelete::parse(value)))
+                .collect()
+        });
+        &SECTIONS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let name = self.0.as_str().to_ascii_lowercase();
+        let help = match self.0 {
+            SectionForDelete::All => "The whole license".to_owned(),
+            _ => format!("The {name} section"),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
 }
 
 impl From<Section> for SectionForDelete {
     fn from(section: Section) -> Self {
-        match section {
-            Section::All => SectionForDelete::All,
-            Section::Instance => SectionForDelete::Instance,
-            Section::Socket => SectionForDelete::Socket,
-        }
+        section.0
     }
 }
 
@@ -629,84 +665,6 @@ fn colour_on_stderr() -> bool {
     use std::io::IsTerminal;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !no_color && std::io::stderr().is_terminal()
-}
-
-/// The second factor of a multi-factor sign-in: `VSPC_MFA_CODE`, else a prompt on the terminal.
-fn mfa_code_from_environment_or_terminal() -> crate::auth::MfaCodeProvider {
-    crate::auth::MfaCodeProvider::new(|| async {
-        if let Ok(code) = std::env::var("VSPC_MFA_CODE") {
-            return Some(crate::Secret::new(code.trim()));
-        }
-        // The prompt blocks; keep it off the async workers.
-        tokio::task::spawn_blocking(|| {
-            use std::io::IsTerminal;
-            if !std::io::stdin().is_terminal() {
-                return None;
-            }
-            rpassword::prompt_password("MFA code: ")
-                .ok()
-                .map(|code| crate::Secret::new(code.trim()))
-        })
-        .await
-        .ok()
-        .flatten()
-    })
-}
-
-impl Global {
-    /// A client from the options: URL, credentials, TLS and timeouts.
-    pub(crate) fn client(&self) -> Result<Client, Failure> {
-        let settings = super::profile::Settings::resolve(self)?;
-        let url = settings.url.as_deref().ok_or_else(|| {
-            Failure::Exit(
-                2,
-                "no VSPC address: pass --url, set VSPC_URL or choose a profile with a url".into(),
-            )
-        })?;
-        let mut builder = Client::builder(url)
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)));
-        builder = match (settings.api_key, &settings.username) {
-            (Some(key), _) => builder.api_key(key),
-            (None, Some(user)) => {
-                let password = match settings.password {
-                    Some(password) => password,
-                    None => rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| {
-                        Failure::Exit(2, format!("no password: set VSPC_PASSWORD or run in a terminal ({e})"))
-                    })?,
-                };
-                builder
-                    .credentials(user.as_str(), password)
-                    .mfa_code(mfa_code_from_environment_or_terminal())
-            }
-            (None, None) => {
-                return Err(Failure::Exit(
-                    2,
-                    "no credentials: pass --api-key (or VSPC_API_KEY), or --username with VSPC_PASSWORD, or choose a profile".into(),
-                ))
-            }
-        };
-        if crate::config::sends_in_clear(url) {
-            eprintln!(
-                "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
-            );
-        }
-        builder = match settings.api_version {
-            None => builder,
-            Some(ApiVersionChoice::Fixed(version)) => builder.api_version(version),
-            Some(ApiVersionChoice::Auto) => builder.detect_api_version(),
-        };
-        if let Some(path) = &settings.ca_cert {
-            builder = builder.add_ca_certificate_file(path);
-        }
-        if self.insecure {
-            eprintln!(
-                "warning: --insecure: the server's TLS certificate is not checked; credentials can be intercepted"
-            );
-            builder = builder.danger_accept_invalid_certs(true);
-        }
-        Ok(builder.build()?)
-    }
 }
 
 #[cfg(test)]

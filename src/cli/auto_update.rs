@@ -313,7 +313,10 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
             "--api v2 switches named Cloud Connect licenses: pass their UIDs (no --all)".into(),
         ));
     }
-    if args.product.is_some_and(|p| p != ProductChoice::Site) {
+    if args
+        .product
+        .is_some_and(|p| p != ProductChoice::One(Product::Site))
+    {
         return Err(Failure::Exit(
             2,
             "--api v2 covers Cloud Connect licenses only (--product site)".into(),

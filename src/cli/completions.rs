@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
-use super::args::Cli;
 use super::{Failure, Outcome};
 
 /// Arguments of `completions`.
@@ -25,8 +24,8 @@ pub(crate) struct ManArgs {
     out_dir: Option<PathBuf>,
 }
 
-pub(crate) fn completions(args: CompletionsArgs) -> Outcome {
-    let mut command = Cli::command();
+/// The completion script for `command` (the tool's whole command tree).
+pub(crate) fn completions(mut command: clap::Command, args: CompletionsArgs) -> Outcome {
     let name = command.get_name().to_owned();
     // Into a buffer first: clap_complete panics on a failed write (a closed pipe, say).
     let mut script = Vec::new();
@@ -45,8 +44,8 @@ fn write_stdout(bytes: &[u8]) -> Outcome {
     }
 }
 
-pub(crate) fn man(args: ManArgs) -> Outcome {
-    let command = Cli::command();
+/// The manual of `command` (the tool's whole command tree).
+pub(crate) fn man(command: clap::Command, args: ManArgs) -> Outcome {
     let failed = |e: std::io::Error| Failure::Exit(1, format!("cannot write the manual: {e}"));
     match args.out_dir {
         Some(dir) => {

@@ -36,6 +36,28 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
         .build()?;
     step(1, &format!("Signing in as {DEMO_USER} with a password (POST /token); the client renews the token itself"));
 
+    let all = list_every_product(&client).await?;
+    show_expiring(&all);
+    enable_auto_update_where_off(&client, &all).await?;
+    install_sample_license(&client, &all).await?;
+    show_latest_reports(&client).await?;
+    show_usage_chart(&client).await?;
+    finalize_reports(&client).await?;
+    let still_off = audit_again(&client).await?;
+    simulator.shutdown().await;
+    println!("\nDone. Point the same commands at your VSPC with --url and --api-key; see `vspc-licensing --help`.");
+    if still_off == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Exit(
+            1,
+            "the demo's audit still finds licenses with auto-update off".into(),
+        ))
+    }
+}
+
+/// Step 2: every product's licenses, walked page by page.
+async fn list_every_product(client: &Client) -> Result<Vec<License>, Failure> {
     let mut all: Vec<License> = Vec::new();
     for product in Product::ALL {
         let licenses: Vec<License> = client
@@ -54,7 +76,11 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
         &format!("Listed every product's licenses: {} in all", all.len()),
     );
     print_table(&all);
+    Ok(all)
+}
 
+/// Step 3: the licenses that expire within 30 days, found on the client's side.
+fn show_expiring(all: &[License]) {
     let now = chrono::Utc::now();
     let soon: Vec<License> = all
         .iter()
@@ -69,12 +95,21 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
         ),
     );
     print_table(&soon);
+}
 
-    // The same audit, asked of the server: a filter travels as JSON in the query string.
+/// The backup servers' licenses with auto-update off, asked of the server: a filter travels as
+/// JSON in the query string.
+async fn backup_servers_with_auto_update_off(client: &Client) -> Result<usize, Failure> {
     let off: Vec<_> = client
         .backup_server_licenses(ListQuery::new().filter(Filter::equals("autoUpdateEnabled", false)))
         .try_collect()
         .await?;
+    Ok(off.len())
+}
+
+/// Steps 4 and 5: the ALK audit, then auto-update switched on wherever it is off.
+async fn enable_auto_update_where_off(client: &Client, all: &[License]) -> Outcome {
+    let off = backup_servers_with_auto_update_off(client).await?;
     let switch_off: Vec<License> = all
         .iter()
         .filter(|l| l.auto_update_enabled() == Some(false))
@@ -83,9 +118,8 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
     step(
         4,
         &format!(
-            "{} license(s) have automatic updates (ALK) off; the server-side filter finds {} backup server(s) among them",
+            "{} license(s) have automatic updates (ALK) off; the server-side filter finds {off} backup server(s) among them",
             switch_off.len(),
-            off.len()
         ),
     );
     print_table(&switch_off);
@@ -111,7 +145,11 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
             switch_off.len()
         ),
     );
+    Ok(())
+}
 
+/// Step 6: the sample license file installed on the first backup server.
+async fn install_sample_license(client: &Client, all: &[License]) -> Outcome {
     let target = all
         .iter()
         .find(|l| l.product() == Product::BackupServer)
@@ -131,7 +169,11 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
             ),
         );
     }
+    Ok(())
+}
 
+/// Step 7: the latest usage reports, and the head of one as CSV.
+async fn show_latest_reports(client: &Client) -> Outcome {
     let reports: Vec<_> = client
         .latest_license_reports(ListQuery::new())
         .try_collect()
@@ -151,9 +193,11 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
             println!("   | {line}");
         }
     }
+    Ok(())
+}
 
-    show_usage_chart(&client).await?;
-
+/// Step 8: the month's reports finalized.
+async fn finalize_reports(client: &Client) -> Outcome {
     let finalized = client.finalize_license_reports().await?;
     step(
         8,
@@ -162,26 +206,17 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
             finalized.report_approval_status, finalized.message
         ),
     );
+    Ok(())
+}
 
-    let still_off = client
-        .backup_server_licenses(ListQuery::new().filter(Filter::equals("autoUpdateEnabled", false)))
-        .try_collect::<Vec<_>>()
-        .await?
-        .len();
+/// Step 9: the server-side audit once more; how many are still off.
+async fn audit_again(client: &Client) -> Result<usize, Failure> {
+    let still_off = backup_servers_with_auto_update_off(client).await?;
     step(
         9,
         &format!("Audit again: {still_off} backup server license(s) with auto-update off"),
     );
-    simulator.shutdown().await;
-    println!("\nDone. Point the same commands at your VSPC with --url and --api-key; see `vspc-licensing --help`.");
-    if still_off == 0 {
-        Ok(())
-    } else {
-        Err(Failure::Exit(
-            1,
-            "the demo's audit still finds licenses with auto-update off".into(),
-        ))
-    }
+    Ok(still_off)
 }
 
 /// What `reports chart` draws: the months before finalization, so an odd month stands out.

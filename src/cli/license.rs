@@ -32,12 +32,13 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
                 return Err(Failure::Exit(
                     2,
                     format!(
-                        "VSPC cannot delete {} licenses; only vbr and vone",
-                        product.display_name()
+                        "VSPC cannot delete {} licenses; only {}",
+                        product.display_name(),
+                        Product::deletable_names()
                     ),
                 ));
             }
-            if section.is_some() && product != Product::BackupServer {
+            if section.is_some() && !product.facts().deletes_sections {
                 return Err(Failure::Exit(
                     2,
                     "--section applies to backup servers (vbr) only".into(),

@@ -7,7 +7,7 @@ use super::output::{license_row, listing_progress, print_object, LICENSE_COLUMNS
 use super::writer::ListWriter;
 use super::{Failure, Outcome};
 use crate::query::{ListQuery, Sort};
-use crate::{Client, Error, License, Product};
+use crate::{Client, Error, License};
 
 pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
     let client = global.client()?;
@@ -64,7 +64,7 @@ pub(crate) fn every_license(
     let query = query.page_size(crate::query::MAX_PAGE_SIZE);
     stream::iter(products.products()).flat_map(move |product| {
         // Sites and the console are not paged: sorting is for the paged collections only.
-        let query = if matches!(product, Product::Site | Product::Console) {
+        let query = if !product.facts().list.is_paged() {
             ListQuery::new()
         } else {
             query.clone()

@@ -10,6 +10,8 @@ mod alk;
 mod args;
 mod auto_update;
 mod bulk;
+mod cell;
+mod client;
 mod completions;
 mod conform;
 mod demo;
@@ -28,7 +30,7 @@ mod writer;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
 use args::Command;
@@ -95,8 +97,8 @@ async fn run(cli: Cli) -> Outcome {
         Command::Alk(command) => alk::run(&global, command).await,
         Command::Scenario(command) => scenario::run(command),
         Command::Profiles(command) => profile::run(&global, command),
-        Command::Completions(args) => completions::completions(args),
-        Command::Man(args) => completions::man(args),
+        Command::Completions(args) => completions::completions(Cli::command(), args),
+        Command::Man(args) => completions::man(Cli::command(), args),
     }
 }
 

@@ -4,12 +4,15 @@
 use std::io::IsTerminal;
 
 use comfy_table::{presets, ContentArrangement, Table};
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::args::Format;
+use super::cell::number;
 use super::writer::{stdout_is_terminal, write_object, ListWriter};
-use super::Failure;
+use super::{Failure, Outcome};
+use crate::paging::ResourceStream;
 use crate::License;
 
 /// The columns of a license row.
@@ -48,21 +51,6 @@ pub(crate) fn license_row(license: &License) -> Vec<String> {
     ]
 }
 
-/// A number for people (tables and CSV): at most two decimals, no trailing zeros, so the
-/// floating-point noise of `98.80000000000001` points shows as `98.8`. JSON keeps the value as
-/// the API sent it.
-pub(crate) fn number(n: f64) -> String {
-    if !n.is_finite() {
-        return n.to_string();
-    }
-    let text = format!("{n:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    match text {
-        "-0" => "0".to_owned(),
-        other => other.to_owned(),
-    }
-}
-
 /// Prints rows as a table or CSV, or `objects` as JSON: for results already in memory (short
 /// lists); listings stream through [`ListWriter`] instead.
 pub(crate) fn print<T: Serialize>(
@@ -83,18 +71,6 @@ pub(crate) fn print<T: Serialize>(
 /// Prints one object: JSON as is, a table or CSV as `field, value` pairs.
 pub(crate) fn print_object<T: Serialize>(format: Format, object: &T) -> Result<(), Failure> {
     write_object(format, object)
-}
-
-/// A JSON value as a table cell; numbers rounded for people.
-pub(crate) fn plain(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "-".into(),
-        serde_json::Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
-            n.as_f64().map_or_else(|| n.to_string(), number)
-        }
-        other => other.to_string(),
-    }
 }
 
 /// A table held whole, sized to the terminal (the demo's short tables).
@@ -124,6 +100,25 @@ pub(crate) fn listing_progress(message: &str) -> ProgressBar {
     progress(message)
 }
 
+/// Writes each item of `items` as it arrives (`rows` makes a table's or CSV's rows of it),
+/// with a progress counter saying `reading`.
+pub(crate) async fn stream_listing<T: Serialize>(
+    format: Format,
+    columns: &[&str],
+    reading: &str,
+    mut items: ResourceStream<T>,
+    rows: impl Fn(&T) -> Vec<Vec<String>>,
+) -> Outcome {
+    let mut list = ListWriter::stdout(format, columns);
+    let bar = listing_progress(reading);
+    while let Some(item) = items.next().await {
+        list.item(&item?, &rows)?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    list.finish()
+}
+
 /// A progress counter on standard error, hidden unless standard error is a terminal.
 pub(crate) fn progress(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
@@ -139,26 +134,4 @@ pub(crate) fn progress(message: &str) -> ProgressBar {
     }
     bar.set_message(message.to_owned());
     bar
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_rounded_for_people() {
-        for (n, expected) in [
-            (98.80000000000001, "98.8"),
-            (128.0, "128"),
-            (0.126, "0.13"),
-            (1.005, "1"),
-            (-0.001, "0"),
-            (1e9, "1000000000"),
-            (f64::NAN, "NaN"),
-        ] {
-            assert_eq!(number(n), expected, "{n}");
-        }
-        assert_eq!(plain(&serde_json::json!(98.80000000000001)), "98.8");
-        assert_eq!(plain(&serde_json::json!(12)), "12");
-    }
 }

@@ -24,20 +24,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use clap::Subcommand;
 use serde::Deserialize;
 
-use super::args::Global;
+use super::args::{Global, ProfilesCommand};
 use super::{Failure, Outcome};
-
-/// What `profiles` does.
-#[derive(Debug, Subcommand)]
-pub(crate) enum ProfilesCommand {
-    /// List the profiles: url, API version and where each one's secret comes from
-    List,
-    /// Print the path of the configuration file in use
-    Path,
-}
 
 /// One `[profiles.NAME]` table.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -1,10 +1,8 @@
 //! `reports ...` and `usage organizations`.
 
-use futures::StreamExt;
-
 use super::args::{Global, ReportsCommand, UsageCommand};
-use super::output::{listing_progress, number, print_object};
-use super::writer::ListWriter;
+use super::cell::number;
+use super::output::{print_object, stream_listing};
 use super::Outcome;
 use crate::paging::ResourceStream;
 use crate::query::{ListQuery, MAX_PAGE_SIZE};
@@ -60,15 +58,15 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
     }
 }
 
-async fn list(global: &Global, mut stream: ResourceStream<SingleLicenseReport>) -> Outcome {
-    let mut list = ListWriter::stdout(global.output, &REPORT_COLUMNS);
-    let bar = listing_progress("reading reports");
-    while let Some(report) = stream.next().await {
-        list.item(&report?, report_row)?;
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    list.finish()
+async fn list(global: &Global, reports: ResourceStream<SingleLicenseReport>) -> Outcome {
+    stream_listing(
+        global.output,
+        &REPORT_COLUMNS,
+        "reading reports",
+        reports,
+        report_row,
+    )
+    .await
 }
 
 fn report_row(r: &SingleLicenseReport) -> Vec<Vec<String>> {
@@ -98,9 +96,9 @@ pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome
         return super::usage_views::top(global, filter, top).await;
     }
     let client = global.client()?;
-    let mut stream =
+    let usage =
         client.organization_license_usage(filter, ListQuery::new().page_size(MAX_PAGE_SIZE));
-    let mut list = ListWriter::stdout(
+    stream_listing(
         global.output,
         &[
             "organization",
@@ -111,14 +109,11 @@ pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome
             "used units",
             "used count",
         ],
-    );
-    let bar = listing_progress("reading usage");
-    while let Some(org) = stream.next().await {
-        list.item(&org?, usage_rows)?;
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    list.finish()
+        "reading usage",
+        usage,
+        usage_rows,
+    )
+    .await
 }
 
 /// One row per workload of each server of an organization.

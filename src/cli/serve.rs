@@ -16,24 +16,13 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
         let scenario = Scenario::load(path).map_err(|e| Failure::Exit(2, e.to_string()))?;
         config = config.scenario(scenario);
     }
-    if let Some(n) = args.backup_servers {
-        config = config.backup_servers(n);
-    }
-    if let Some(n) = args.vone_servers {
-        config = config.vone_servers(n);
-    }
-    if let Some(n) = args.vb365_servers {
-        config = config.vb365_servers(n);
-    }
-    if let Some(n) = args.sites {
-        config = config.sites(n);
-    }
-    if let Some(n) = args.organizations {
-        config = config.organizations(n);
-    }
-    if let Some(day) = args.today {
-        config = config.today(day);
-    }
+    // Flags override the scenario's sizes.
+    config = given(config, args.backup_servers, SimulatorConfig::backup_servers);
+    config = given(config, args.vone_servers, SimulatorConfig::vone_servers);
+    config = given(config, args.vb365_servers, SimulatorConfig::vb365_servers);
+    config = given(config, args.sites, SimulatorConfig::sites);
+    config = given(config, args.organizations, SimulatorConfig::organizations);
+    config = given(config, args.today, SimulatorConfig::today);
     for key in &global.api_keys {
         config = config.api_key(key.clone());
     }
@@ -41,29 +30,27 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
         config = config.read_only_api_key(key);
     }
     for user in args.users {
-        let (name, password) = user.split_once(':').ok_or_else(|| {
-            Failure::Exit(2, format!("--user {user:?}: write it as NAME:PASSWORD"))
-        })?;
+        let (name, password) = name_and_password("--user", &user)?;
         config = config.user(name, password);
     }
     for user in args.mfa_users {
-        let (name, password) = user.split_once(':').ok_or_else(|| {
-            Failure::Exit(2, format!("--mfa-user {user:?}: write it as NAME:PASSWORD"))
-        })?;
+        let (name, password) = name_and_password("--mfa-user", &user)?;
         config = config.mfa_user(name, password);
     }
-    if let Some(size) = args.max_page_size {
-        config = config.max_page_size(size);
-    }
-    if let Some(requests) = args.max_concurrent_requests {
-        config = config.max_concurrent_requests(requests);
-    }
+    config = given(config, args.max_page_size, SimulatorConfig::max_page_size);
+    config = given(
+        config,
+        args.max_concurrent_requests,
+        SimulatorConfig::max_concurrent_requests,
+    );
     if let Some(requests) = args.max_requests_per_second {
         config = config.max_requests_per_period(requests, std::time::Duration::from_secs(1));
     }
-    if let Some(threshold) = args.async_threshold {
-        config = config.async_threshold(threshold);
-    }
+    config = given(
+        config,
+        args.async_threshold,
+        SimulatorConfig::async_threshold,
+    );
     if let Some(rate) = args.fault_rate {
         if !(0.0..=1.0).contains(&rate) {
             return Err(Failure::Exit(
@@ -96,4 +83,22 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     serve_forever(config)
         .await
         .map_err(|e| Failure::Exit(1, format!("the simulator stopped: {e}")))
+}
+
+/// `config` with `set` applied when the option was given.
+fn given<T>(
+    config: SimulatorConfig,
+    value: Option<T>,
+    set: fn(SimulatorConfig, T) -> SimulatorConfig,
+) -> SimulatorConfig {
+    match value {
+        Some(value) => set(config, value),
+        None => config,
+    }
+}
+
+/// `NAME:PASSWORD` as given to `flag`.
+fn name_and_password<'a>(flag: &str, user: &'a str) -> Result<(&'a str, &'a str), Failure> {
+    user.split_once(':')
+        .ok_or_else(|| Failure::Exit(2, format!("{flag} {user:?}: write it as NAME:PASSWORD")))
 }

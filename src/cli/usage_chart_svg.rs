@@ -12,19 +12,9 @@ use crate::usage::PointsTable;
 
 /// Distinct colours that stay apart in print and for the common colour-vision deficiencies
 /// (Tableau 10, then two more); further parts take plotters' 99-colour palette.
-const PALETTE: [(u8, u8, u8); 12] = [
-    (78, 121, 167),
-    (242, 142, 43),
-    (225, 87, 89),
-    (118, 183, 178),
-    (89, 161, 79),
-    (237, 201, 72),
-    (176, 122, 161),
-    (255, 157, 167),
-    (156, 117, 95),
-    (186, 176, 172),
-    (31, 119, 180),
-    (148, 103, 189),
+const PALETTE: [u32; 12] = [
+    0x4e79a7, 0xf28e2b, 0xe15759, 0x76b7b2, 0x59a14f, 0xedc948, 0xb07aa1, 0xff9da7, 0x9c755f,
+    0xbab0ac, 0x1f77b4, 0x9467bd,
 ];
 
 const WIDTH: u32 = 1000;
@@ -39,7 +29,10 @@ fn font_px(size: u32) -> f64 {
 
 fn colour(part: usize) -> RGBColor {
     match PALETTE.get(part) {
-        Some((r, g, b)) => RGBColor(*r, *g, *b),
+        Some(rgb) => {
+            let [_, r, g, b] = rgb.to_be_bytes();
+            RGBColor(r, g, b)
+        }
         None => {
             let c = Palette99::pick(part).to_rgba();
             RGBColor(c.0, c.1, c.2)
@@ -78,6 +71,11 @@ pub(crate) fn render_svg(
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn draw(
@@ -88,6 +86,17 @@ fn draw(
     note_lines: &[String],
 ) -> DrawResult {
     root.fill(&WHITE)?;
+    draw_titles(root, table, title)?;
+    let (plot, below) = root.split_vertically(PLOT_HEIGHT);
+    let mut chart = draw_axes(&plot, table, stacked)?;
+    for month in 0..table.months.len() {
+        draw_month(root, &mut chart, table, stacked, month)?;
+    }
+    draw_legend(&below, table)?;
+    draw_notes(&below, table, note_lines)
+}
+
+fn draw_titles(root: &Area<'_>, table: &PointsTable, title: &str) -> DrawResult {
     let centre = |size: f64| {
         TextStyle::from((FONT, size).into_font())
             .color(&BLACK)
@@ -103,11 +112,12 @@ fn draw(
         (WIDTH as i32 / 2, 48),
         centre(font_px(13)),
     ))?;
+    Ok(())
+}
 
-    let (plot, below) = root.split_vertically(PLOT_HEIGHT);
-    let months = table.months.len();
-    let totals = table.totals();
-    let top = if stacked {
+/// The highest bar: a month's total when stacked, else the largest part.
+fn tallest(table: &PointsTable, stacked: bool) -> f64 {
+    if stacked {
         table.max_total()
     } else {
         table
@@ -115,9 +125,19 @@ fn draw(
             .iter()
             .flat_map(|s| s.points.iter().copied())
             .fold(0.0, f64::max)
-    };
+    }
+}
+
+/// The chart's frame: one slot a month on x, points on y with room above the highest bar.
+fn draw_axes<'a, 'b>(
+    plot: &'a Area<'b>,
+    table: &PointsTable,
+    stacked: bool,
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
+    let months = table.months.len();
+    let top = tallest(table, stacked);
     let top = if top > 0.0 { top * 1.12 } else { 1.0 };
-    let mut chart = ChartBuilder::on(&plot)
+    let mut chart = ChartBuilder::on(plot)
         .margin_top(80)
         .margin_left(20)
         .margin_right(30)
@@ -141,65 +161,70 @@ fn draw(
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
+    Ok(chart)
+}
 
+/// One month: its bars (stacked, or side by side), its name below and its total above.
+fn draw_month(
+    root: &Area<'_>,
+    chart: &mut Chart<'_, '_>,
+    table: &PointsTable,
+    stacked: bool,
+    i: usize,
+) -> DrawResult {
+    let x = i as f64;
     let parts = table.series.len().max(1);
-    for (i, month) in table.months.iter().enumerate() {
-        let x = i as f64;
-        if stacked {
-            let mut base = 0.0;
-            for (part, series) in table.series.iter().enumerate() {
-                let value = series.points[i];
-                if value > 0.0 {
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [(x - 0.32, base), (x + 0.32, base + value)],
-                        colour(part).filled(),
-                    )))?;
-                }
-                base += value;
-            }
+    let slot = 0.8 / parts as f64;
+    let mut base = 0.0;
+    for (part, series) in table.series.iter().enumerate() {
+        let value = series.points[i];
+        let corners = if stacked {
+            [(x - 0.32, base), (x + 0.32, base + value)]
         } else {
-            let slot = 0.8 / parts as f64;
-            for (part, series) in table.series.iter().enumerate() {
-                let value = series.points[i];
-                let left = x - 0.4 + slot * part as f64;
-                if value > 0.0 {
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [(left, 0.0), (left + slot * 0.9, value)],
-                        colour(part).filled(),
-                    )))?;
-                }
-            }
+            let left = x - 0.4 + slot * part as f64;
+            [(left, 0.0), (left + slot * 0.9, value)]
+        };
+        if value > 0.0 {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                corners,
+                colour(part).filled(),
+            )))?;
         }
-        // Month names and totals in pixel space, so every month is labelled whatever the count.
-        let (px, py) = chart.backend_coord(&(x, 0.0));
-        root.draw(&Text::new(
-            month.to_string(),
-            (px, py + 8),
-            TextStyle::from((FONT, font_px(15)).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
-        ))?;
-        let label = if table.has_reports[i] {
-            let mark = if table.pending_approval[i] { "*" } else { "" };
-            // Above side-by-side bars the number is the month's, not the tallest bar's.
-            let prefix = if stacked { "" } else { "total " };
-            format!("{prefix}{}{mark}", points(totals[i]))
-        } else {
-            "no report".to_owned()
-        };
-        let height = if stacked {
-            totals[i]
-        } else {
-            table.series.iter().map(|s| s.points[i]).fold(0.0, f64::max)
-        };
-        let (tx, ty) = chart.backend_coord(&(x, height));
-        root.draw(&Text::new(
-            label,
-            (tx, ty - 6),
-            TextStyle::from((FONT, font_px(14)).into_font().style(FontStyle::Bold))
-                .pos(Pos::new(HPos::Center, VPos::Bottom)),
-        ))?;
+        base += value;
     }
+    // Month names and totals in pixel space, so every month is labelled whatever the count.
+    let (px, py) = chart.backend_coord(&(x, 0.0));
+    root.draw(&Text::new(
+        table.months[i].to_string(),
+        (px, py + 8),
+        TextStyle::from((FONT, font_px(15)).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let totals = table.totals();
+    let label = if table.has_reports[i] {
+        let mark = if table.pending_approval[i] { "*" } else { "" };
+        // Above side-by-side bars the number is the month's, not the tallest bar's.
+        let prefix = if stacked { "" } else { "total " };
+        format!("{prefix}{}{mark}", points(totals[i]))
+    } else {
+        "no report".to_owned()
+    };
+    let height = if stacked {
+        totals[i]
+    } else {
+        table.series.iter().map(|s| s.points[i]).fold(0.0, f64::max)
+    };
+    let (tx, ty) = chart.backend_coord(&(x, height));
+    root.draw(&Text::new(
+        label,
+        (tx, ty - 6),
+        TextStyle::from((FONT, font_px(14)).into_font().style(FontStyle::Bold))
+            .pos(Pos::new(HPos::Center, VPos::Bottom)),
+    ))?;
+    Ok(())
+}
 
-    // The legend: every part named, with its points in the latest month with reports.
+/// The legend: every part named, with its points in the latest month with reports.
+fn draw_legend(below: &Area<'_>, table: &PointsTable) -> DrawResult {
     let latest = table.has_reports.iter().rposition(|h| *h);
     let heading = match latest {
         Some(i) => format!(
@@ -238,6 +263,10 @@ fn draw(
             TextStyle::from((FONT, font_px(14)).into_font()),
         ))?;
     }
+    Ok(())
+}
+
+fn draw_notes(below: &Area<'_>, table: &PointsTable, note_lines: &[String]) -> DrawResult {
     let notes_top = 44 + ((table.series.len().div_ceil(2)) as i32) * LEGEND_ROW as i32 + 8;
     for (n, note) in note_lines.iter().enumerate() {
         below.draw(&Text::new(

@@ -222,10 +222,10 @@ pub(crate) fn write_object<T: Serialize>(format: Format, object: &T) -> Result<(
             match value {
                 serde_json::Value::Object(map) => {
                     for (field, value) in &map {
-                        list.row(vec![field.clone(), super::output::plain(value)])?;
+                        list.row(vec![field.clone(), super::cell::plain(value)])?;
                     }
                 }
-                other => list.row(vec!["value".into(), super::output::plain(&other)])?,
+                other => list.row(vec!["value".into(), super::cell::plain(&other)])?,
             }
             list.finish()
         }

@@ -28,10 +28,14 @@
 //! ```
 
 mod convert;
+mod headers;
 mod inventory;
 pub(crate) use inventory::strings;
+mod media;
 mod request;
+mod response;
 mod undocumented;
+mod validate;
 mod violation;
 
 use std::collections::HashMap;
@@ -41,6 +45,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 use serde_json::{Map, Value};
 
 pub use convert::{component_defs, to_json_schema};
+pub use headers::HeaderPair;
 pub use inventory::{
     Operation, Parameter, ParameterLocation, RequestBody, Response, ResponseHeader, StatusKey,
     METHODS,
@@ -77,6 +82,10 @@ pub enum SpecError {
 }
 
 /// A loaded spec with its operations and a cache of compiled validators.
+///
+/// Its methods are grouped by concern: loading and looking things up (here), validating values
+/// against schemas (`validate.rs`), checking requests (`request.rs`) and responses
+/// (`response.rs`).
 pub struct Spec {
     raw: Value,
     openapi: openapiv3::OpenAPI,
@@ -94,6 +103,7 @@ impl std::fmt::Debug for Spec {
     }
 }
 
+/// Loading a spec, and looking up its operations and schemas.
 impl Spec {
     /// The spec built into the crate (`spec/vspc-licensing.yaml`), loaded once per process.
     ///
@@ -212,373 +222,6 @@ impl Spec {
     pub fn resolve<'a>(&'a self, value: &'a Value) -> Result<&'a Value, SpecError> {
         inventory::resolve(&self.raw, value)
     }
-
-    /// Validates `instance` against the component schema `schema_name`.
-    ///
-    /// Checks only what the schema states: properties it does not declare are allowed (use
-    /// [`Spec::undocumented_fields`] to find them).
-    pub fn validate_schema(
-        &self,
-        schema_name: &str,
-        instance: &Value,
-    ) -> Result<(), Vec<Violation>> {
-        if !self.defs.contains_key(schema_name) {
-            return Err(vec![Violation::new(
-                DriftKind::Other,
-                Part::Value,
-                "",
-                format!("the spec has no schema named {schema_name:?}"),
-            )]);
-        }
-        let schema = Value::Object(Map::from_iter([(
-            "$ref".to_owned(),
-            Value::String(format!("#/components/schemas/{schema_name}")),
-        )]));
-        let found = self.check(
-            &format!("schema:{schema_name}"),
-            &schema,
-            instance,
-            Part::Value,
-            "",
-        );
-        if found.is_empty() {
-            Ok(())
-        } else {
-            Err(found)
-        }
-    }
-
-    /// Validates `instance` against any OpenAPI schema of this spec (inline or `$ref`). The
-    /// compiled validator is cached under the schema's own text.
-    ///
-    /// ```
-    /// use serde_json::json;
-    /// let spec = vspc_licensing::contract::Spec::embedded();
-    /// let month = json!({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"});
-    /// assert!(spec.validate_value(&month, &json!("2026-10")).is_empty());
-    /// assert_eq!(spec.validate_value(&month, &json!("2026-13")).len(), 1);
-    /// ```
-    pub fn validate_value(&self, openapi_schema: &Value, instance: &Value) -> Vec<Violation> {
-        self.check(
-            &format!("value:{openapi_schema}"),
-            openapi_schema,
-            instance,
-            Part::Value,
-            "",
-        )
-    }
-
-    /// Properties of `instance` that `openapi_schema` does not declare, as
-    /// [`DriftKind::UndocumentedField`] violations.
-    pub fn undocumented_fields(&self, openapi_schema: &Value, instance: &Value) -> Vec<Violation> {
-        let mut found = Vec::new();
-        undocumented::walk(
-            &self.raw,
-            openapi_schema,
-            instance,
-            &mut String::new(),
-            &mut found,
-            0,
-        );
-        found
-    }
-
-    /// Checks a response of `operation_id` against the spec: the status must be declared (the
-    /// exact code, else its `4XX`-style range, else `default`), the content type must be one the
-    /// declared response lists, and a JSON body must parse and match its schema.
-    ///
-    /// Properties the schema does not declare are allowed here (the spec allows them); use
-    /// [`Spec::response_drift`] to report them as well.
-    pub fn validate_response(
-        &self,
-        operation_id: &str,
-        status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Vec<Violation> {
-        self.response_violations(operation_id, status, content_type, body, false)
-    }
-
-    /// [`Spec::validate_response`], plus every undocumented property of the body: the full drift
-    /// of one response, for live contract runs.
-    pub fn response_drift(
-        &self,
-        operation_id: &str,
-        status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Vec<Violation> {
-        self.response_violations(operation_id, status, content_type, body, true)
-    }
-
-    /// Checks the headers of a response of `operation_id` with `status`: every header the
-    /// declared response lists must match its schema, and be present when `required`.
-    /// `headers` are name/value pairs, as for [`Spec::validate_request`].
-    ///
-    /// ```
-    /// use vspc_licensing::contract::Spec;
-    /// let spec = Spec::embedded();
-    /// let location = [("location", "https://vspc:1280/api/v3/asyncActions/97431954-0dd7-472a-8cb7-d0cb0fbccaf7")];
-    /// assert!(spec.validate_response_headers("UpdateSiteLicense", 202, location).is_empty());
-    /// ```
-    pub fn validate_response_headers<H>(
-        &self,
-        operation_id: &str,
-        status: u16,
-        headers: H,
-    ) -> Vec<Violation>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
-        let Some(op) = self.operation(operation_id) else {
-            return vec![unknown_operation(operation_id)];
-        };
-        let Some(declared) = op.response_for(status) else {
-            return Vec::new(); // validate_response reports the status
-        };
-        let headers: Vec<(String, String)> = headers
-            .into_iter()
-            .map(|pair| {
-                (
-                    pair.name().to_owned(),
-                    String::from_utf8_lossy(pair.value()).into_owned(),
-                )
-            })
-            .collect();
-        let mut found = Vec::new();
-        for definition in &declared.header_definitions {
-            let value = headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&definition.name));
-            match value {
-                Some((_, value)) => {
-                    let key = format!(
-                        "response-header:{operation_id}:{}:{}",
-                        declared.status, definition.name
-                    );
-                    let value = self.coerce(&definition.schema, value);
-                    found.extend(self.check(
-                        &key,
-                        &definition.schema,
-                        &value,
-                        Part::Header,
-                        &definition.name,
-                    ));
-                }
-                None if definition.required => found.push(Violation::new(
-                    DriftKind::MissingRequired,
-                    Part::Header,
-                    definition.name.clone(),
-                    format!(
-                        "the {} response must carry {}",
-                        declared.status, definition.name
-                    ),
-                )),
-                None => {}
-            }
-        }
-        found.into_iter().map(|v| v.on(operation_id)).collect()
-    }
-
-    fn response_violations(
-        &self,
-        operation_id: &str,
-        status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
-        with_undocumented: bool,
-    ) -> Vec<Violation> {
-        let Some(op) = self.operation(operation_id) else {
-            return vec![unknown_operation(operation_id)];
-        };
-        let Some(declared) = op.response_for(status) else {
-            let listed: Vec<String> = op.responses.iter().map(|r| r.status.to_string()).collect();
-            return vec![Violation::new(
-                DriftKind::UnexpectedStatus,
-                Part::Status,
-                "",
-                format!(
-                    "status {status} is not declared (declared: {})",
-                    listed.join(", ")
-                ),
-            )
-            .on(operation_id)];
-        };
-        if declared.content.is_empty() {
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Vec::new();
-            }
-            return vec![Violation::new(
-                DriftKind::Other,
-                Part::Body,
-                "",
-                format!(
-                    "the {} response declares no body, but {} bytes arrived",
-                    declared.status,
-                    body.len()
-                ),
-            )
-            .on(operation_id)];
-        }
-        let Some(actual) = content_type.map(media_essence).filter(|m| !m.is_empty()) else {
-            return vec![Violation::new(
-                DriftKind::WrongContentType,
-                Part::ContentType,
-                "",
-                format!(
-                    "no Content-Type; the {} response declares {}",
-                    declared.status,
-                    listed(&declared.content)
-                ),
-            )
-            .on(operation_id)];
-        };
-        let Some((media, schema)) = declared
-            .content
-            .iter()
-            .find(|(media, _)| media_matches(media, &actual))
-        else {
-            return vec![Violation::new(
-                DriftKind::WrongContentType,
-                Part::ContentType,
-                "",
-                format!(
-                    "Content-Type {actual}; the {} response declares {}",
-                    declared.status,
-                    listed(&declared.content)
-                ),
-            )
-            .on(operation_id)];
-        };
-        let Some(schema) = schema else {
-            return Vec::new();
-        };
-        if !is_json(&actual) {
-            // Non-JSON bodies (the CSV report) are declared as binary strings: any bytes do.
-            return Vec::new();
-        }
-        let instance: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) => {
-                return vec![Violation::new(
-                    DriftKind::Other,
-                    Part::Body,
-                    "",
-                    format!("the body is not JSON: {e}"),
-                )
-                .on(operation_id)]
-            }
-        };
-        let key = format!("response:{operation_id}:{}:{media}", declared.status);
-        let mut found: Vec<Violation> = self
-            .check(&key, schema, &instance, Part::Body, "")
-            .into_iter()
-            .map(|v| v.on(operation_id))
-            .collect();
-        if with_undocumented {
-            found.extend(
-                self.undocumented_fields(schema, &instance)
-                    .into_iter()
-                    .map(|v| v.on(operation_id)),
-            );
-        }
-        found
-    }
-
-    /// Validates `instance` with the cached validator `key` (compiled from `schema` on first
-    /// use) and turns the errors into violations of `part`, pointers prefixed with `prefix`.
-    pub(crate) fn check(
-        &self,
-        key: &str,
-        schema: &Value,
-        instance: &Value,
-        part: Part,
-        prefix: &str,
-    ) -> Vec<Violation> {
-        let validator = self.validator(key, schema);
-        let validator = match validator.as_ref() {
-            Ok(validator) => validator,
-            Err(message) => {
-                return vec![Violation::new(
-                    DriftKind::Other,
-                    part,
-                    prefix,
-                    format!("the spec's schema does not compile: {message}"),
-                )]
-            }
-        };
-        validator
-            .iter_errors(instance)
-            .map(|error| {
-                let mut pointer = format!("{prefix}{}", error.instance_path().as_str());
-                let kind = match error.kind() {
-                    jsonschema::error::ValidationErrorKind::Required { property } => {
-                        pointer.push('/');
-                        pointer.push_str(&escape_pointer(property.as_str().unwrap_or_default()));
-                        DriftKind::MissingRequired
-                    }
-                    jsonschema::error::ValidationErrorKind::Enum { .. } => {
-                        DriftKind::UnknownEnumValue
-                    }
-                    jsonschema::error::ValidationErrorKind::Type { .. } => DriftKind::TypeMismatch,
-                    _ => DriftKind::Other,
-                };
-                Violation::new(kind, part, pointer, error.to_string())
-            })
-            .collect()
-    }
-
-    fn validator(&self, key: &str, schema: &Value) -> Arc<Result<jsonschema::Validator, String>> {
-        if let Some(found) = self
-            .validators
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-        {
-            return found.clone();
-        }
-        let document = self.json_schema(schema);
-        let compiled = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&document)
-            .map_err(|e| e.to_string());
-        let compiled = Arc::new(compiled);
-        self.validators
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key.to_owned(), compiled.clone());
-        compiled
-    }
-}
-
-/// One header as a name and its raw value. Implemented for `(name, value)` pairs of anything
-/// string-like (`(&str, &str)`, `(String, String)`, the `(&HeaderName, &HeaderValue)` items of
-/// an `http::HeaderMap`) and for references to such pairs, so `&Vec<(String, String)>` works.
-pub trait HeaderPair {
-    /// The header name.
-    fn name(&self) -> &str;
-    /// The header value, as sent.
-    fn value(&self) -> &[u8];
-}
-
-impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderPair for (K, V) {
-    fn name(&self) -> &str {
-        self.0.as_ref()
-    }
-    fn value(&self) -> &[u8] {
-        self.1.as_ref()
-    }
-}
-
-impl<T: HeaderPair> HeaderPair for &T {
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn value(&self) -> &[u8] {
-        (**self).value()
-    }
 }
 
 pub(crate) fn unknown_operation(operation_id: &str) -> Violation {
@@ -589,33 +232,6 @@ pub(crate) fn unknown_operation(operation_id: &str) -> Violation {
         format!("the spec has no operation {operation_id:?}"),
     )
     .on(operation_id)
-}
-
-/// `application/json; charset=utf-8` -> `application/json`.
-pub(crate) fn media_essence(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
-pub(crate) fn media_matches(declared: &str, actual: &str) -> bool {
-    let declared = declared.to_ascii_lowercase();
-    declared == actual
-        || declared == "*/*"
-        || declared
-            .strip_suffix("/*")
-            .is_some_and(|kind| actual.split('/').next() == Some(kind))
-}
-
-pub(crate) fn is_json(media: &str) -> bool {
-    media == "application/json" || media.ends_with("+json")
-}
-
-fn listed<T>(content: &std::collections::BTreeMap<String, T>) -> String {
-    content.keys().cloned().collect::<Vec<_>>().join(", ")
 }
 
 pub(crate) fn escape_pointer(segment: &str) -> String {

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{
-    inventory::ParameterLocation, is_json, media_essence, media_matches, unknown_operation,
-    DriftKind, HeaderPair, Operation, Parameter, Part, Spec, Violation,
-};
+use super::headers::{self, HeaderPair};
+use super::inventory::ParameterLocation;
+use super::media::{self, body_violation, is_json, media_essence};
+use super::{unknown_operation, DriftKind, Operation, Parameter, Part, Spec, Violation};
 
 /// The base path every operation of the spec is relative to.
 const BASE_PATH: &str = "/api/v3";
 
+/// Checking requests.
 impl Spec {
     /// Checks a request sent to `operation_id`.
     ///
@@ -52,30 +53,18 @@ impl Spec {
     /// names.sort();
     /// assert_eq!(names, ["X-Request-id", "filter", "limit"]);
     /// ```
-    pub fn validate_request<H>(
+    pub fn validate_request(
         &self,
         operation_id: &str,
         method: &str,
         path_and_query: &str,
-        headers: H,
+        headers: impl IntoIterator<Item = impl HeaderPair>,
         body: &[u8],
-    ) -> Vec<Violation>
-    where
-        H: IntoIterator,
-        H::Item: HeaderPair,
-    {
+    ) -> Vec<Violation> {
         let Some(op) = self.operation(operation_id) else {
             return vec![unknown_operation(operation_id)];
         };
-        let headers: Vec<(String, String)> = headers
-            .into_iter()
-            .map(|pair| {
-                (
-                    pair.name().to_ascii_lowercase(),
-                    String::from_utf8_lossy(pair.value()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = headers::lower_case_pairs(headers);
         let mut found = Vec::new();
         if !op.method.eq_ignore_ascii_case(method) {
             found.push(Violation::new(
@@ -104,10 +93,9 @@ impl Spec {
         }
         self.check_query(op, query, &mut found);
         self.check_headers(op, &headers, &mut found);
-        let content_type = headers
-            .iter()
-            .find(|(k, _)| k == "content-type")
-            .map(|(_, v)| v.as_str());
+        let content_type = headers::values(&headers, "content-type")
+            .next()
+            .map(String::as_str);
         self.check_body(op, content_type, body, &mut found);
         found.into_iter().map(|v| v.on(operation_id)).collect()
     }
@@ -176,11 +164,7 @@ impl Spec {
             .iter()
             .filter(|p| p.location == ParameterLocation::Header)
         {
-            let given: Vec<String> = headers
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(&parameter.name))
-                .map(|(_, v)| v.clone())
-                .collect();
+            let given: Vec<String> = headers::values(headers, &parameter.name).cloned().collect();
             if given.is_empty() {
                 if parameter.required {
                     found.push(missing(parameter, Part::Header));
@@ -266,10 +250,8 @@ impl Spec {
     ) {
         let Some(declared) = &op.request_body else {
             if !body.is_empty() {
-                found.push(Violation::new(
+                found.push(body_violation(
                     DriftKind::Other,
-                    Part::Body,
-                    "",
                     format!("{} takes no body", op.operation_id),
                 ));
             }
@@ -277,73 +259,50 @@ impl Spec {
         };
         if body.is_empty() {
             if declared.required {
-                found.push(Violation::new(
+                found.push(body_violation(
                     DriftKind::MissingRequired,
-                    Part::Body,
-                    "",
                     "the request body is required",
                 ));
             }
             return;
         }
-        let listed = declared
-            .content
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        let Some(actual) = content_type.map(media_essence) else {
-            found.push(Violation::new(
-                DriftKind::WrongContentType,
-                Part::ContentType,
-                "",
-                format!("no Content-Type; expected {listed}"),
-            ));
-            return;
+        let selected = match media::select(&declared.content, content_type, "expected") {
+            Ok(selected) => selected,
+            Err(violation) => return found.push(violation),
         };
-        let Some((media, schema)) = declared
-            .content
-            .iter()
-            .find(|(m, _)| media_matches(m, &actual))
-        else {
-            found.push(Violation::new(
-                DriftKind::WrongContentType,
-                Part::ContentType,
-                "",
-                format!("Content-Type {actual}; expected {listed}"),
-            ));
-            return;
-        };
-        let key = format!("body:{}:{media}", op.operation_id);
-        if is_json(&actual) {
+        let (actual, schema) = (selected.actual.as_str(), selected.entry);
+        let key = format!("body:{}:{}", op.operation_id, selected.declared);
+        if is_json(actual) {
             match serde_json::from_slice::<Value>(body) {
                 Ok(value) => found.extend(self.check(&key, schema, &value, Part::Body, "")),
-                Err(e) => found.push(Violation::new(
-                    DriftKind::Other,
-                    Part::Body,
-                    "",
-                    format!("the body is not JSON: {e}"),
-                )),
+                Err(e) => found.push(media::not_json(e)),
             }
         } else if actual == "application/x-www-form-urlencoded" {
-            let properties = self
-                .resolve(schema)
-                .ok()
-                .and_then(|s| s.get("properties"))
-                .cloned()
-                .unwrap_or_default();
-            let mut object = Map::new();
-            for (name, value) in url::form_urlencoded::parse(body) {
-                let coerced = match properties.get(name.as_ref()) {
-                    Some(property) => self.coerce(property, &value),
-                    None => Value::String(value.into_owned()),
-                };
-                object.insert(name.into_owned(), coerced);
-            }
-            found.extend(self.check(&key, schema, &Value::Object(object), Part::Body, ""));
+            let object = self.form_object(schema, body);
+            found.extend(self.check(&key, schema, &object, Part::Body, ""));
         } else if actual == "multipart/form-data" {
             self.check_multipart(schema, content_type.unwrap_or_default(), body, found);
         }
+    }
+
+    /// A form body as the JSON object its schema describes, each value coerced to its
+    /// property's type.
+    fn form_object(&self, schema: &Value, body: &[u8]) -> Value {
+        let properties = self
+            .resolve(schema)
+            .ok()
+            .and_then(|s| s.get("properties"))
+            .cloned()
+            .unwrap_or_default();
+        let mut object = Map::new();
+        for (name, value) in url::form_urlencoded::parse(body) {
+            let coerced = match properties.get(name.as_ref()) {
+                Some(property) => self.coerce(property, &value),
+                None => Value::String(value.into_owned()),
+            };
+            object.insert(name.into_owned(), coerced);
+        }
+        Value::Object(object)
     }
 
     fn check_multipart(
@@ -373,34 +332,6 @@ impl Spec {
                     format!("the multipart body has no part named {name:?} (parts: {names:?})"),
                 ));
             }
-        }
-    }
-
-    /// The `type` of a schema after following `$ref`s.
-    fn schema_type<'a>(&'a self, schema: &'a Value) -> Option<&'a str> {
-        self.resolve(schema).ok()?.get("type")?.as_str()
-    }
-
-    /// Turns the text of a path, query, header or form value into the JSON value its schema
-    /// describes; text that does not fit stays a string, so validation reports the mismatch.
-    pub(crate) fn coerce(&self, schema: &Value, text: &str) -> Value {
-        match self.schema_type(schema) {
-            Some("integer") => text
-                .parse::<i64>()
-                .map(Value::from)
-                .unwrap_or_else(|_| Value::String(text.to_owned())),
-            Some("number") => text
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-                .unwrap_or_else(|| Value::String(text.to_owned())),
-            Some("boolean") => match text {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => Value::String(text.to_owned()),
-            },
-            _ => Value::String(text.to_owned()),
         }
     }
 }

@@ -26,15 +26,45 @@ struct Grant {
     expires: Instant,
 }
 
+/// Tokens handed out, each with its grant. A lock poisoned by a panicking request is used
+/// anyway: every change is a single insert or remove, so the map is never half-changed.
+#[derive(Default)]
+struct Grants(RwLock<HashMap<String, Grant>>);
+
+impl Grants {
+    fn insert(&self, token: String, grant: Grant) {
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(token, grant);
+    }
+
+    fn get(&self, token: &str) -> Option<Grant> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .cloned()
+    }
+
+    /// Removes the token: it cannot be used again.
+    fn take(&self, token: &str) -> Option<Grant> {
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(token)
+    }
+}
+
 pub(crate) struct Auth {
     api_keys: HashSet<String>,
     read_only_keys: HashSet<String>,
     users: HashMap<String, String>,
     mfa_users: HashSet<String>,
     /// Sign-ins waiting for their second factor, by `mfa_token`.
-    pending_mfa: RwLock<HashMap<String, Grant>>,
-    access: RwLock<HashMap<String, Grant>>,
-    refresh: RwLock<HashMap<String, Grant>>,
+    pending_mfa: Grants,
+    access: Grants,
+    refresh: Grants,
     token_lifetime: Duration,
     refresh_lifetime: Duration,
 }
@@ -74,9 +104,9 @@ impl Auth {
             read_only_keys: config.read_only_api_keys.iter().cloned().collect(),
             users: config.users.iter().cloned().collect(),
             mfa_users: config.mfa_users.iter().cloned().collect(),
-            pending_mfa: RwLock::new(HashMap::new()),
-            access: RwLock::new(HashMap::new()),
-            refresh: RwLock::new(HashMap::new()),
+            pending_mfa: Grants::default(),
+            access: Grants::default(),
+            refresh: Grants::default(),
             token_lifetime: config.token_lifetime,
             refresh_lifetime: config.refresh_token_lifetime,
         }
@@ -110,11 +140,7 @@ impl Auth {
                 initiator: initiator_of("read-only-api-key"),
             });
         }
-        let access = self
-            .access
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match access.get(token) {
+        match self.access.get(token) {
             Some(grant) if grant.expires > Instant::now() => Ok(Caller {
                 read_only: grant.read_only,
                 initiator: initiator_of(&grant.user),
@@ -132,28 +158,22 @@ impl Auth {
         );
         let refresh_token = Uuid::new_v4().to_string();
         let now = Instant::now();
-        self.access
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                access_token.clone(),
-                Grant {
-                    user: user.clone(),
-                    read_only,
-                    expires: now + self.token_lifetime,
-                },
-            );
-        self.refresh
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                refresh_token.clone(),
-                Grant {
-                    user,
-                    read_only,
-                    expires: now + self.refresh_lifetime,
-                },
-            );
+        self.access.insert(
+            access_token.clone(),
+            Grant {
+                user: user.clone(),
+                read_only,
+                expires: now + self.token_lifetime,
+            },
+        );
+        self.refresh.insert(
+            refresh_token.clone(),
+            Grant {
+                user,
+                read_only,
+                expires: now + self.refresh_lifetime,
+            },
+        );
         Reply::ok(&json!({
             "access_token": access_token,
             "token_type": "bearer",
@@ -168,17 +188,14 @@ impl Auth {
     /// access token.
     fn ask_second_factor(&self, user: String, read_only: bool) -> Reply {
         let mfa_token = Uuid::new_v4().to_string();
-        self.pending_mfa
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(
-                mfa_token.clone(),
-                Grant {
-                    user,
-                    read_only,
-                    expires: Instant::now() + Duration::from_secs(300),
-                },
-            );
+        self.pending_mfa.insert(
+            mfa_token.clone(),
+            Grant {
+                user,
+                read_only,
+                expires: Instant::now() + Duration::from_secs(300),
+            },
+        );
         Reply::ok(&json!({
             "access_token": null,
             "token_type": null,
@@ -237,11 +254,7 @@ impl Auth {
                     );
                 };
                 // A refresh token is used once: the answer carries a new one.
-                let grant = self
-                    .refresh
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(token);
+                let grant = self.refresh.take(token);
                 match grant {
                     Some(grant) if grant.expires > Instant::now() => {
                         self.issue_for(grant.user, grant.read_only || read_only)
@@ -258,21 +271,13 @@ impl Auth {
                         "The mfa grant needs mfa_token and mfa_code.",
                     );
                 };
-                let grant = self
-                    .pending_mfa
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(token)
-                    .cloned();
+                let grant = self.pending_mfa.get(token);
                 match grant {
                     Some(grant) if grant.expires <= Instant::now() => {
                         oauth_error("invalid_grant", "The MFA token has expired.")
                     }
                     Some(grant) if code == super::config::MFA_TEST_CODE => {
-                        self.pending_mfa
-                            .write()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(token);
+                        self.pending_mfa.take(token);
                         self.issue_for(grant.user, grant.read_only || read_only)
                     }
                     Some(_) => oauth_error("invalid_grant", "The MFA code is incorrect."),

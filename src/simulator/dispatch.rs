@@ -1,7 +1,7 @@
 //! The single request handler. Every request goes through it so that faults, auth,
 //! `X-Request-id` replays and async actions treat all operations alike.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -11,36 +11,15 @@ use axum::response::Response;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::async_actions::AsyncActions;
-use super::auth::Auth;
-use super::config::SimulatorConfig;
-use super::faults::{FaultKind, Faults};
-use super::idempotency::Idempotency;
+use super::app::{AbortConnection, App};
+use super::faults::FaultKind;
+use super::journal::{self, Arrival};
 use super::operations::{execute, Call};
 use super::response::{code, Reply};
 use super::routes::{route, simulated_cost, Op};
-use super::state::State;
-use super::throttle::{throttled, Throttle};
+use super::throttle::throttled;
 use super::versions::{answering_version, shape};
-
-/// Marks a response whose connection must be closed without sending it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct AbortConnection;
-
-/// Everything the request handlers share.
-pub(crate) struct App {
-    pub(crate) state: Arc<RwLock<State>>,
-    pub(crate) auth: Auth,
-    pub(crate) idempotency: Idempotency,
-    pub(crate) actions: AsyncActions,
-    pub(crate) faults: Faults,
-    /// The request journal, when one is on.
-    pub(crate) journal: Option<Arc<super::journal::Journal>>,
-    pub(crate) throttle: Throttle,
-    pub(crate) config: SimulatorConfig,
-    /// `http://host:port`, known once the listener is bound.
-    pub(crate) origin: std::sync::OnceLock<String>,
-}
+use crate::spec_facts::{SpecOperation, API_BASE_PATH};
 
 /// The VAC v2 API answers errors with a bare JSON string, not the v3 `ErrorResponse`.
 fn legacy_errors(path: &str, reply: Reply) -> Reply {
@@ -133,61 +112,17 @@ pub(crate) async fn dispatch(
     let mut after = None;
     let fault = app.faults.pick(&operation_id, method.as_str(), &path);
     if let Some(kind) = &fault {
-        super::journal::note_fault(kind);
+        journal::note_fault(kind);
     }
     match fault {
         None => {}
         Some(FaultKind::DropBeforeApply) => return aborted(),
         Some(FaultKind::Delay(delay)) => tokio::time::sleep(delay).await,
         Some(kind @ (FaultKind::DropAfterApply | FaultKind::TruncatedBody)) => after = Some(kind),
-        Some(FaultKind::RetryableError) => {
-            return Reply::error(
-                StatusCode::from_u16(520).expect("valid"),
-                "retryableLogical",
-                code::SERVER,
-                "The server is busy; try again.",
-            )
-            .into_response()
-        }
-        Some(FaultKind::LogicalError) => {
-            return Reply::error(
-                StatusCode::from_u16(520).expect("valid"),
-                "logical",
-                code::SERVER,
-                "The operation failed on the server.",
-            )
-            .into_response()
-        }
-        Some(FaultKind::TooManyRequests { retry_after_secs }) => {
-            return Reply::error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "logical",
-                code::THROTTLED,
-                "Too many requests.",
-            )
-            .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))
-            .into_response()
-        }
-        Some(FaultKind::Throttled { retry_after_secs }) => {
-            return throttled(retry_after_secs).into_response()
-        }
-        Some(FaultKind::ServiceUnavailable) => {
-            return Reply::error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "transport",
-                code::UNAVAILABLE,
-                "The service is unavailable.",
-            )
-            .into_response()
-        }
-        Some(FaultKind::MalformedJson) => {
-            return Reply {
-                status: StatusCode::OK,
-                content_type: Some("application/json; charset=utf-8"),
-                body: Bytes::from_static(b"{\"data\": [{\"oops\": "),
-                headers: Vec::new(),
+        Some(kind) => {
+            if let Some(reply) = fault_reply(&kind) {
+                return reply.into_response();
             }
-            .into_response()
         }
     }
     let reply = shape(
@@ -199,6 +134,71 @@ pub(crate) async fn dispatch(
         Some(FaultKind::TruncatedBody) => truncated(reply),
         _ => reply.into_response(),
     }
+}
+
+/// The answer a fault gives in place of the operation's; `None` for the faults that drop,
+/// delay or truncate rather than answer.
+fn fault_reply(kind: &FaultKind) -> Option<Reply> {
+    let server_error = StatusCode::from_u16(520).expect("valid");
+    Some(match kind {
+        FaultKind::RetryableError => Reply::error(
+            server_error,
+            "retryableLogical",
+            code::SERVER,
+            "The server is busy; try again.",
+        ),
+        FaultKind::LogicalError => Reply::error(
+            server_error,
+            "logical",
+            code::SERVER,
+            "The operation failed on the server.",
+        ),
+        FaultKind::TooManyRequests { retry_after_secs } => Reply::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "logical",
+            code::THROTTLED,
+            "Too many requests.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs)),
+        FaultKind::Throttled { retry_after_secs } => throttled(*retry_after_secs),
+        FaultKind::ServiceUnavailable => Reply::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "transport",
+            code::UNAVAILABLE,
+            "The service is unavailable.",
+        ),
+        FaultKind::MalformedJson => Reply {
+            status: StatusCode::OK,
+            content_type: Some("application/json; charset=utf-8"),
+            body: Bytes::from_static(b"{\"data\": [{\"oops\": "),
+            headers: Vec::new(),
+        },
+        FaultKind::DropBeforeApply
+        | FaultKind::DropAfterApply
+        | FaultKind::TruncatedBody
+        | FaultKind::Delay(_) => return None,
+    })
+}
+
+/// [`dispatch`] with the journal around it (used only when a journal is on, so a simulator
+/// without one pays nothing).
+pub(crate) async fn journaled(
+    AxumState(app): AxumState<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let operation_id = route(&method, uri.path()).ok().map(|op| op.operation_id());
+    let arrival = Arrival::now(&method, &uri, &headers, operation_id);
+    let journal = app.journal.clone();
+    let (response, notes) =
+        journal::noting(dispatch(AxumState(app), method, uri, headers, body)).await;
+    if let Some(journal) = journal {
+        let dropped = response.extensions().get::<AbortConnection>().is_some();
+        journal.record(arrival.answered((!dropped).then(|| response.status().as_u16()), notes));
+    }
+    response
 }
 
 /// A console with a smaller page size serves at most `cap` resources whatever `limit` asks
@@ -265,7 +265,7 @@ async fn respond(
     let is_write = call.op.is_write();
     if let Some(key) = &replay_key {
         if let Some(reply) = app.idempotency.replay(key) {
-            super::journal::note_replayed();
+            journal::note_replayed();
             return reply;
         }
     }
@@ -293,7 +293,6 @@ async fn respond(
                 app_for_task.actions.finish(&id, reply);
             }
         });
-        let host = headers_host(app);
         Reply {
             status: StatusCode::ACCEPTED,
             content_type: None,
@@ -302,13 +301,17 @@ async fn respond(
         }
         .with_header(
             header::LOCATION,
-            HeaderValue::from_str(&format!("{host}/api/v3/asyncActions/{id}"))
-                .unwrap_or(HeaderValue::from_static("")),
+            HeaderValue::from_str(&format!(
+                "{}{API_BASE_PATH}{}",
+                app.origin(),
+                SpecOperation::GetAsyncAction.fill_path(&[&id])
+            ))
+            .unwrap_or(HeaderValue::from_static("")),
         )
     } else {
         let reply = execute(app, &call).await;
         if is_write && reply.is_success() && reply.status != StatusCode::ACCEPTED {
-            super::journal::note_applied();
+            journal::note_applied();
         }
         reply
     };
@@ -321,30 +324,6 @@ async fn respond(
         app.idempotency.record(key, &reply);
     }
     reply
-}
-
-impl App {
-    /// What `GET /about` answers: a console of the release that speaks the configured version.
-    pub(crate) fn about(&self) -> crate::types::About {
-        let release = self.config.api_version.console_release();
-        // Build numbers of our own: recognisably simulated, in the console's four-part format.
-        let build = format!("{release}.0.{}", 20_000 + self.config.seed % 10_000);
-        crate::types::About {
-            installation_id: Some(uuid::Uuid::from_u64_pair(self.config.seed, 0x0ab0_u64)),
-            installation_date: Some(chrono::DateTime::UNIX_EPOCH + chrono::TimeDelta::days(20_000)),
-            actual_vaw_version: Some("6.3.1.1074".into()),
-            actual_val_version: Some("6.3.0.1120".into()),
-            actual_vam_version: None,
-            server_version: Some(build.clone()),
-            windows_management_agent_version: Some(build.clone()),
-            linux_management_agent_version: Some(build.clone()),
-            mac_management_agent_version: Some(build),
-        }
-    }
-}
-
-fn headers_host(app: &App) -> String {
-    app.origin.get().cloned().unwrap_or_default()
 }
 
 /// What makes two requests with the same `X-Request-id` the same request: the operation with

@@ -3,26 +3,21 @@
 //!
 //! Records are kept in memory (read them with
 //! [`SimulatorHandle::journal`](super::SimulatorHandle::journal)) and, when a file is
-//! configured, appended to it as JSON lines as they happen. The journal wraps the request
-//! handler; what only the handler knows (a replay, an applied change, a fault) it notes in a
+//! configured, appended to it as JSON lines as they happen. The journaled handler
+//! (`dispatch::journaled`) wraps the request handler; what only the handler knows (a replay, an applied change, a fault) it notes in a
 //! task-local slot for the request being answered.
 
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use axum::body::Bytes;
-use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, Method, Uri};
-use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::dispatch::{dispatch, AbortConnection, App};
 use super::faults::FaultKind;
-use super::routes::route;
 
 /// One request as the simulator saw and answered it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +49,7 @@ pub struct JournalEntry {
 
 /// What the handler noted about the request being answered.
 #[derive(Clone, Debug, Default)]
-struct Notes {
+pub(crate) struct Notes {
     applied: bool,
     replayed: bool,
     fault: Option<String>,
@@ -116,7 +111,8 @@ impl Journal {
         })
     }
 
-    fn record(&self, entry: JournalEntry) {
+    /// Keeps the record, and appends it to the file when there is one.
+    pub(crate) fn record(&self, entry: JournalEntry) {
         if let Some(file) = &self.file {
             if let Ok(mut line) = serde_json::to_vec(&entry) {
                 line.push(b'\n');
@@ -157,46 +153,59 @@ fn decoded_query(uri: &Uri) -> Option<String> {
     })
 }
 
-/// The request handler with the journal around it (used only when a journal is on, so a
-/// simulator without one pays nothing).
-pub(crate) async fn journaled(
-    AxumState(app): AxumState<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let time: DateTime<Utc> = Utc::now();
-    let operation_id = route(&method, uri.path()).ok().map(|op| op.operation_id());
-    let request_id = headers
-        .get("x-request-id")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let (method_name, path, query) = (
-        method.as_str().to_owned(),
-        uri.path().to_owned(),
-        decoded_query(&uri),
-    );
-    let journal = app.journal.clone();
-    let (response, notes) = NOTES
-        .scope(RefCell::new(Notes::default()), async move {
-            let response = dispatch(AxumState(app), method, uri, headers, body).await;
-            (response, NOTES.with(|n| n.borrow().clone()))
-        })
-        .await;
-    if let Some(journal) = journal {
-        let dropped = response.extensions().get::<AbortConnection>().is_some();
-        journal.record(JournalEntry {
-            time: time.to_rfc3339_opts(SecondsFormat::Millis, true),
-            method: method_name,
-            path,
-            query,
-            request_id,
-            status: (!dropped).then(|| response.status().as_u16()),
+/// A request as it arrived, before it was answered.
+pub(crate) struct Arrival {
+    time: DateTime<Utc>,
+    method: String,
+    path: String,
+    query: Option<String>,
+    request_id: Option<String>,
+    operation_id: Option<String>,
+}
+
+impl Arrival {
+    /// The request now; `operation_id` is the spec's operation its route names, if any.
+    pub(crate) fn now(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        operation_id: Option<String>,
+    ) -> Arrival {
+        Arrival {
+            time: Utc::now(),
+            method: method.as_str().to_owned(),
+            path: uri.path().to_owned(),
+            query: decoded_query(uri),
+            request_id: headers
+                .get("x-request-id")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
             operation_id,
+        }
+    }
+
+    /// Its record, once answered with `status` (`None`: the connection was dropped).
+    pub(crate) fn answered(self, status: Option<u16>, notes: Notes) -> JournalEntry {
+        JournalEntry {
+            time: self.time.to_rfc3339_opts(SecondsFormat::Millis, true),
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            request_id: self.request_id,
+            status,
+            operation_id: self.operation_id,
             applied: notes.applied,
             replayed: notes.replayed,
             fault: notes.fault,
-        });
+        }
     }
-    response
+}
+
+/// Runs `answer` with a fresh slot for the notes the handler takes while answering.
+pub(crate) async fn noting<T>(answer: impl std::future::Future<Output = T>) -> (T, Notes) {
+    NOTES
+        .scope(RefCell::new(Notes::default()), async move {
+            let answered = answer.await;
+            (answered, NOTES.with(|n| n.borrow().clone()))
+        })
+        .await
 }

@@ -64,165 +64,205 @@ fn parse_date(key: &str, value: &str) -> Result<DateTime<Utc>, LicenseFileError>
         .ok_or_else(|| bad(format!("{key} is out of range")))
 }
 
-fn listed<T>(
-    key: &str,
-    value: &str,
-    listed: &[&str],
-    parse: impl Fn(&str) -> T,
-) -> Result<T, LicenseFileError> {
-    match listed.iter().find(|l| l.eq_ignore_ascii_case(value)) {
-        Some(found) if *found != "Unknown" => Ok(parse(found)),
-        _ => Err(bad(format!("{key} must be one of {}", listed.join(", ")))),
+/// The keys a license file may hold.
+const KEYS: &[&str] = &[
+    "Product",
+    "LicenseId",
+    "Company",
+    "Email",
+    "ContactPerson",
+    "Edition",
+    "Type",
+    "UnitType",
+    "Units",
+    "Sockets",
+    "ExpirationDate",
+    "SupportExpirationDate",
+    "SupportId",
+    "Packages",
+    "Sections",
+];
+
+/// The products a license file may be for.
+const PRODUCTS: &[&str] = &[
+    "BackupServer",
+    "CloudConnectSite",
+    "VeeamOne",
+    "Vb365",
+    "Console",
+];
+
+/// The `Key=Value` lines of a file after its first line, each key known and given once.
+struct Fields(std::collections::BTreeMap<String, String>);
+
+impl Fields {
+    /// Reads the text of a file: the magic first line, then `Key=Value` lines; blank lines and
+    /// `#` comments are skipped.
+    fn read(bytes: &[u8]) -> Result<Fields, LicenseFileError> {
+        if bytes.is_empty() {
+            return Err(bad("the file is empty"));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| bad("the file is not UTF-8 text"))?;
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'));
+        if lines.next() != Some(MAGIC) {
+            return Err(bad(format!("the first line must be `{MAGIC}`")));
+        }
+        let mut fields = std::collections::BTreeMap::new();
+        for line in lines {
+            let (key, value) = line
+                .split_once('=')
+                .ok_or_else(|| bad(format!("`{line}` is not Key=Value")))?;
+            let (key, value) = (key.trim(), value.trim());
+            if !KEYS.contains(&key) {
+                return Err(bad(format!("unknown key `{key}`")));
+            }
+            if fields.insert(key.to_owned(), value.to_owned()).is_some() {
+                return Err(bad(format!("`{key}` appears twice")));
+            }
+        }
+        Ok(Fields(fields))
+    }
+
+    /// The value of `key`; an empty value counts as absent.
+    fn optional(&self, key: &str) -> Option<String> {
+        self.0.get(key).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn required(&self, key: &str) -> Result<String, LicenseFileError> {
+        self.optional(key)
+            .ok_or_else(|| bad(format!("`{key}` is missing")))
+    }
+
+    /// The value of `key`, one of `words`.
+    fn one_of<T>(&self, key: &str, words: Vocabulary<T>) -> Result<Option<T>, LicenseFileError> {
+        self.optional(key)
+            .map(|value| words.read(key, &value))
+            .transpose()
+    }
+
+    /// The comma-separated values of `key`, each one of `words`.
+    fn list_of<T>(
+        &self,
+        key: &str,
+        words: Vocabulary<T>,
+    ) -> Result<Option<Vec<T>>, LicenseFileError> {
+        self.optional(key)
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(|item| words.read(key, item.trim()))
+                    .collect()
+            })
+            .transpose()
+    }
+
+    /// A number of zero or more.
+    fn count(&self, key: &str) -> Result<Option<f64>, LicenseFileError> {
+        self.optional(key)
+            .map(|text| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .ok_or_else(|| bad(format!("{key} must be a number of zero or more")))
+            })
+            .transpose()
+    }
+
+    fn date(&self, key: &str) -> Result<Option<DateTime<Utc>>, LicenseFileError> {
+        self.optional(key).map(|v| parse_date(key, &v)).transpose()
+    }
+}
+
+/// The names an enumerated value is written with (any case; `Unknown` is not one), and how a
+/// name becomes the value.
+struct Vocabulary<T> {
+    names: &'static [&'static str],
+    parse: fn(&str) -> T,
+}
+
+impl<T> Vocabulary<T> {
+    /// The vocabulary of an enumeration of the spec: its `LISTED` names and its `parse`.
+    fn of(names: &'static [&'static str], parse: fn(&str) -> T) -> Self {
+        Vocabulary { names, parse }
+    }
+
+    fn read(&self, key: &str, value: &str) -> Result<T, LicenseFileError> {
+        match self
+            .names
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(value))
+        {
+            Some(found) if *found != "Unknown" => Ok((self.parse)(found)),
+            _ => Err(bad(format!(
+                "{key} must be one of {}",
+                self.names.join(", ")
+            ))),
+        }
     }
 }
 
 /// Parses a license file.
 pub fn parse(bytes: &[u8]) -> Result<LicenseFile, LicenseFileError> {
-    if bytes.is_empty() {
-        return Err(bad("the file is empty"));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("the file is not UTF-8 text"))?;
-    let mut lines = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'));
-    if lines.next() != Some(MAGIC) {
-        return Err(bad(format!("the first line must be `{MAGIC}`")));
-    }
-    let mut fields = std::collections::BTreeMap::new();
-    for line in lines {
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| bad(format!("`{line}` is not Key=Value")))?;
-        let (key, value) = (key.trim(), value.trim());
-        const KEYS: &[&str] = &[
-            "Product",
-            "LicenseId",
-            "Company",
-            "Email",
-            "ContactPerson",
-            "Edition",
-            "Type",
-            "UnitType",
-            "Units",
-            "Sockets",
-            "ExpirationDate",
-            "SupportExpirationDate",
-            "SupportId",
-            "Packages",
-            "Sections",
-        ];
-        if !KEYS.contains(&key) {
-            return Err(bad(format!("unknown key `{key}`")));
-        }
-        if fields.insert(key.to_owned(), value.to_owned()).is_some() {
-            return Err(bad(format!("`{key}` appears twice")));
-        }
-    }
-    let required = |key: &str| {
-        fields
-            .get(key)
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .ok_or_else(|| bad(format!("`{key}` is missing")))
-    };
-    let optional = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
-    let product = required("Product")?;
-    const PRODUCTS: &[&str] = &[
-        "BackupServer",
-        "CloudConnectSite",
-        "VeeamOne",
-        "Vb365",
-        "Console",
-    ];
+    let fields = Fields::read(bytes)?;
+    // Checked in this order, so a file with several faults is refused for the same one always.
+    let product = fields.required("Product")?;
     if !PRODUCTS.contains(&product.as_str()) {
         return Err(bad(format!(
             "Product must be one of {}",
             PRODUCTS.join(", ")
         )));
     }
-    let license_id =
-        Uuid::parse_str(&required("LicenseId")?).map_err(|_| bad("LicenseId must be a UUID"))?;
-    let units: f64 = required("Units")?
+    let license_id = Uuid::parse_str(&fields.required("LicenseId")?)
+        .map_err(|_| bad("LicenseId must be a UUID"))?;
+    let units: f64 = fields
+        .required("Units")?
         .parse()
         .map_err(|_| bad("Units must be a number"))?;
     if !units.is_finite() || units < 0.0 {
         return Err(bad("Units must be a number of zero or more"));
     }
-    let sockets = match optional("Sockets") {
-        Some(s) => Some(
-            s.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite() && *n >= 0.0)
-                .ok_or_else(|| bad("Sockets must be a number of zero or more"))?,
-        ),
-        None => None,
-    };
-    let license_type = listed(
-        "Type",
-        &required("Type")?,
-        LicenseType::LISTED,
-        LicenseType::parse,
-    )?;
-    let unit_type = match optional("UnitType") {
-        Some(v) => listed(
+    let sockets = fields.count("Sockets")?;
+    let license_type = Vocabulary::of(LicenseType::LISTED, LicenseType::parse)
+        .read("Type", &fields.required("Type")?)?;
+    let unit_type = fields
+        .one_of(
             "UnitType",
-            &v,
-            LicenseUnitType::LISTED,
-            LicenseUnitType::parse,
-        )?,
-        None => LicenseUnitType::Instances,
-    };
-    let packages = match optional("Packages") {
-        Some(v) => v
-            .split(',')
-            .map(|p| {
-                listed(
-                    "Packages",
-                    p.trim(),
-                    LicensePackage::LISTED,
-                    LicensePackage::parse,
-                )
-            })
-            .collect::<Result<_, _>>()?,
-        None => Vec::new(),
-    };
-    let section_types = match optional("Sections") {
-        Some(v) => v
-            .split(',')
-            .map(|p| {
-                listed(
-                    "Sections",
-                    p.trim(),
-                    LicenseSectionType::LISTED,
-                    LicenseSectionType::parse,
-                )
-            })
-            .collect::<Result<_, _>>()?,
-        None => vec![LicenseSectionType::Instance],
-    };
-    let email = optional("Email");
-    if let Some(email) = &email {
-        if !email.contains('@') {
-            return Err(bad("Email must be an e-mail address"));
-        }
+            Vocabulary::of(LicenseUnitType::LISTED, LicenseUnitType::parse),
+        )?
+        .unwrap_or(LicenseUnitType::Instances);
+    let packages = fields
+        .list_of(
+            "Packages",
+            Vocabulary::of(LicensePackage::LISTED, LicensePackage::parse),
+        )?
+        .unwrap_or_default();
+    let section_types = fields
+        .list_of(
+            "Sections",
+            Vocabulary::of(LicenseSectionType::LISTED, LicenseSectionType::parse),
+        )?
+        .unwrap_or_else(|| vec![LicenseSectionType::Instance]);
+    let email = fields.optional("Email");
+    if email.as_ref().is_some_and(|email| !email.contains('@')) {
+        return Err(bad("Email must be an e-mail address"));
     }
     Ok(LicenseFile {
         product,
         license_id,
-        company: required("Company")?,
+        company: fields.required("Company")?,
         email,
-        contact_person: optional("ContactPerson"),
-        edition: optional("Edition"),
+        contact_person: fields.optional("ContactPerson"),
+        edition: fields.optional("Edition"),
         license_type,
         unit_type,
         units,
         sockets,
-        expiration_date: parse_date("ExpirationDate", &required("ExpirationDate")?)?,
-        support_expiration_date: optional("SupportExpirationDate")
-            .map(|v| parse_date("SupportExpirationDate", &v))
-            .transpose()?,
-        support_id: optional("SupportId"),
+        expiration_date: parse_date("ExpirationDate", &fields.required("ExpirationDate")?)?,
+        support_expiration_date: fields.date("SupportExpirationDate")?,
+        support_id: fields.optional("SupportId"),
         packages,
         section_types,
     })

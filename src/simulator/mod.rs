@@ -39,6 +39,7 @@
 //! ([`SimulatorState::changes_applied`] tells). Sample license files for the install
 //! operations, and their format, are in `spec/licenses/`.
 
+mod app;
 mod async_actions;
 mod auth;
 mod config;
@@ -75,7 +76,7 @@ pub use license_file::{
     parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE};
-pub use state::{Kind, SimulatorState};
+pub use state::SimulatorState;
 
 /// The API key every default configuration accepts with full access.
 pub const DEFAULT_API_KEY: &str = "vspc-sim-key";
@@ -181,7 +182,7 @@ impl Simulator {
         } else {
             None
         };
-        let app = Arc::new(dispatch::App {
+        let app = Arc::new(app::App {
             state: Arc::clone(&state),
             auth: auth::Auth::new(&config),
             idempotency: idempotency::Idempotency::new(

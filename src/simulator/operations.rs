@@ -13,14 +13,15 @@ use crate::types::{
     VOneServerLicense, Vb365ServerLicense,
 };
 
-use super::dispatch::App;
+use super::app::App;
 use super::license_file;
 use super::patch;
 use super::query::{self, shape_of, Shape};
 use super::reports;
 use super::response::{code, Reply};
 use super::routes::{uid, Op};
-use super::state::{renew_console, Kind, LicenseResource};
+use super::state::{renew_console, LicenseResource};
+use crate::product::{Product, SECTION_PARAMETER};
 
 /// Everything an operation needs from its request, owned (async actions run it later).
 pub(crate) struct Call {
@@ -95,7 +96,7 @@ fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
 fn missing<T: LicenseResource>(uid: &Uuid) -> Reply {
     Reply::not_found(format!(
         "There is no {} license with UID {uid}.",
-        T::KIND.noun()
+        T::PRODUCT.facts().resource_name()
     ))
 }
 
@@ -151,124 +152,163 @@ async fn read_license_file(call: &Call, limit: usize) -> Result<license_file::Li
     license_file::parse(&bytes).map_err(|e| Reply::bad_request(code::LICENSE_FILE, e.to_string()))
 }
 
-fn license_op<T: LicenseResource + schemars::JsonSchema>(
+/// The operations on the licenses of one product `T`: its collection and each license.
+fn license_reply<T: LicenseResource + schemars::JsonSchema>(
+    app: &App,
+    call: &Call,
+    file: Option<&license_file::LicenseFile>,
+) -> Reply {
+    match &call.op {
+        Op::List(product) => {
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            let paged = product.facts().list.is_paged();
+            collection(
+                &T::store(&state).items,
+                &call.params,
+                paged,
+                app.config.drift,
+                true,
+            )
+        }
+        Op::Get(_, uid) => {
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            match T::store(&state).get(uid) {
+                Some(item) => single(item, &call.params, app.config.drift, true),
+                None => missing::<T>(uid),
+            }
+        }
+        Op::Patch(_, uid) => patch_license::<T>(app, call, uid),
+        Op::Update(_, uid) | Op::Install(_, uid) => change_license::<T>(app, call, uid, file),
+        Op::Delete(_, uid) => delete_license::<T>(app, call, uid),
+        _ => Reply::not_found("unreachable"),
+    }
+}
+
+/// What the simulator counts changes of a license under (`backupServers/{uid}`).
+fn resource_of<T: LicenseResource>(uid: &Uuid) -> String {
+    format!("{}/{uid}", T::PRODUCT.facts().collection_segment())
+}
+
+/// A JSON Patch that may only switch `autoUpdateEnabled`.
+fn patch_license<T: LicenseResource + schemars::JsonSchema>(
+    app: &App,
+    call: &Call,
+    uid: &Uuid,
+) -> Reply {
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(current) = T::store(&state).get(uid) else {
+        return missing::<T>(uid);
+    };
+    match patch::apply(current, &call.body, &["/autoUpdateEnabled"]) {
+        Ok(patched) => {
+            let reply = single(&patched, &call.params, app.config.drift, true);
+            if reply.is_success() {
+                *T::store_mut(&mut state).get_mut(uid).expect("present") = patched;
+                state.count_change(resource_of::<T>(uid));
+            }
+            reply
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// An install (with the file) or an online renewal (without).
+fn change_license<T: LicenseResource + schemars::JsonSchema>(
     app: &App,
     call: &Call,
     uid: &Uuid,
     file: Option<&license_file::LicenseFile>,
 ) -> Reply {
-    let drift = app.config.drift;
-    let resource = format!("{}/{uid}", T::KIND.segment());
-    match &call.op {
-        Op::Get(..) => {
-            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
-            match T::store(&state).get(uid) {
-                Some(item) => single(item, &call.params, drift, true),
-                None => missing::<T>(uid),
-            }
-        }
-        Op::Patch(..) => {
-            let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-            let Some(current) = T::store(&state).get(uid) else {
-                return missing::<T>(uid);
-            };
-            match patch::apply(current, &call.body, &["/autoUpdateEnabled"]) {
-                Ok(patched) => {
-                    let reply = single(&patched, &call.params, drift, true);
-                    if reply.is_success() {
-                        *T::store_mut(&mut state).get_mut(uid).expect("present") = patched;
-                        state.count_change(resource);
-                    }
-                    reply
-                }
-                Err(reply) => reply,
-            }
-        }
-        Op::Update(..) | Op::Install(..) => {
-            let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-            let now = chrono::Utc::now().max(state.now);
-            let Some(current) = T::store(&state).get(uid) else {
-                return missing::<T>(uid);
-            };
-            let mut changed = current.clone();
-            match file {
-                Some(file) => changed.install(file, now),
-                None => changed.renew(now),
-            }
-            let reply = single(&changed, &call.params, drift, true);
-            if reply.is_success() {
-                *T::store_mut(&mut state).get_mut(uid).expect("present") = changed;
-                state.count_change(resource);
-            }
-            reply
-        }
-        Op::Delete(..) => {
-            let section = call
-                .params
-                .iter()
-                .find(|(k, _)| k == "sectionForDelete")
-                .map(|(_, v)| v.as_str());
-            let section = match section {
-                // Required for a backup server, as in Veeam's documents for every version.
-                None if matches!(T::KIND, Kind::BackupServer) => {
-                    return Reply::bad_request(
-                        code::INVALID_PARAMETER,
-                        "sectionForDelete is required: All, Instance or Socket.",
-                    )
-                }
-                None => SectionForDelete::All,
-                Some(text) => match SectionForDelete::parse(text) {
-                    SectionForDelete::Unknown(_) => {
-                        return Reply::bad_request(
-                            code::INVALID_PARAMETER,
-                            "sectionForDelete must be All, Instance or Socket.",
-                        )
-                    }
-                    known => known,
-                },
-            };
-            let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-            if T::store(&state).get(uid).is_none() {
-                return missing::<T>(uid);
-            }
-            match (T::KIND, &section) {
-                (Kind::BackupServer, SectionForDelete::Instance | SectionForDelete::Socket) => {
-                    let wanted = if section == SectionForDelete::Socket {
-                        crate::enums::LicenseSectionType::Socket
-                    } else {
-                        crate::enums::LicenseSectionType::Instance
-                    };
-                    let license = state.backup_servers.get_mut(uid).expect("present");
-                    if !license.section_types.contains(&wanted) {
-                        return Reply::bad_request(
-                            code::INVALID_PARAMETER,
-                            format!("The license has no {wanted} section."),
-                        );
-                    }
-                    license.section_types.retain(|s| *s != wanted);
-                    if wanted == crate::enums::LicenseSectionType::Socket {
-                        license.sockets = Some(0.0);
-                        license.used_sockets = Some(0.0);
-                    } else {
-                        license.units = Some(0.0);
-                        license.used_units = Some(0.0);
-                    }
-                    if license.section_types.is_empty() {
-                        state.backup_servers.remove(uid);
-                    }
-                }
-                _ => {
-                    T::store_mut(&mut state).remove(uid);
-                }
-            }
-            state.count_change(resource);
-            Reply::empty()
-        }
-        _ => Reply::not_found("unreachable"),
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let now = chrono::Utc::now().max(state.now);
+    let Some(current) = T::store(&state).get(uid) else {
+        return missing::<T>(uid);
+    };
+    let mut changed = current.clone();
+    match file {
+        Some(file) => changed.install(file, now),
+        None => changed.renew(now),
+    }
+    let reply = single(&changed, &call.params, app.config.drift, true);
+    if reply.is_success() {
+        *T::store_mut(&mut state).get_mut(uid).expect("present") = changed;
+        state.count_change(resource_of::<T>(uid));
+    }
+    reply
+}
+
+/// The section a delete names; required where the product's delete takes one, as in Veeam's
+/// documents for every version.
+fn section_to_delete<T: LicenseResource>(call: &Call) -> Result<SectionForDelete, Reply> {
+    let named = call
+        .params
+        .iter()
+        .find(|(k, _)| k == SECTION_PARAMETER)
+        .map(|(_, v)| v.as_str());
+    let listed = || match SectionForDelete::LISTED.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    match named {
+        None if T::PRODUCT.facts().deletes_sections => Err(Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!("{SECTION_PARAMETER} is required: {}.", listed()),
+        )),
+        None => Ok(SectionForDelete::All),
+        Some(text) => match SectionForDelete::parse(text) {
+            SectionForDelete::Unknown(_) => Err(Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("{SECTION_PARAMETER} must be {}.", listed()),
+            )),
+            known => Ok(known),
+        },
     }
 }
 
+/// Removes the license, or one section of it where the product has sections.
+fn delete_license<T: LicenseResource>(app: &App, call: &Call, uid: &Uuid) -> Reply {
+    let section = match section_to_delete::<T>(call) {
+        Ok(section) => section,
+        Err(reply) => return reply,
+    };
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(license) = T::store_mut(&mut state).get_mut(uid) else {
+        return missing::<T>(uid);
+    };
+    let whole = match section {
+        SectionForDelete::All => true,
+        _ if !T::PRODUCT.facts().deletes_sections => true,
+        section => match license.remove_section(&section) {
+            Ok(left) => left == 0,
+            Err(message) => return Reply::bad_request(code::INVALID_PARAMETER, message),
+        },
+    };
+    if whole {
+        T::store_mut(&mut state).remove(uid);
+    }
+    state.count_change(resource_of::<T>(uid));
+    Reply::empty()
+}
+
 fn usage_reply(app: &App, call: &Call) -> Reply {
+    match usage_filters(call) {
+        Ok(filters) => usage_selected(app, call, filters),
+        Err(reply) => reply,
+    }
+}
+
+/// The usage operation's filters: organization, provider and server UIDs, then organization
+/// and server types.
+type UsageFilters = (
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<OrganizationType>,
+    Option<ServerType>,
+);
+
+fn usage_filters(call: &Call) -> Result<UsageFilters, Reply> {
     let param = |name: &str| {
         call.params
             .iter()
@@ -276,36 +316,35 @@ fn usage_reply(app: &App, call: &Call) -> Reply {
             .map(|(_, v)| v.as_str())
     };
     let optional_uid = |name: &str| param(name).map(|v| uid(v, name)).transpose();
-    let organization = match optional_uid("organizationUid") {
-        Ok(v) => v,
-        Err(r) => return r,
+    let organization = optional_uid("organizationUid")?;
+    let provider = optional_uid("providerUid")?;
+    let server = optional_uid("serverUid")?;
+    // A value the spec does not list is refused (both enums list `Unknown` itself).
+    let unlisted = |name: &str, value: &str| {
+        Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!("{name} `{value}` is not listed."),
+        )
     };
-    let provider = match optional_uid("providerUid") {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let server = match optional_uid("serverUid") {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let organization_type = match param("organizationType").map(OrganizationType::parse) {
-        Some(OrganizationType::Unknown(t)) if t != "Unknown" => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("organizationType `{t}` is not listed."),
-            )
-        }
-        other => other,
-    };
-    let server_type = match param("serverType").map(ServerType::parse) {
-        Some(ServerType::Unknown(t)) if t != "Unknown" => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("serverType `{t}` is not listed."),
-            )
-        }
-        other => other,
-    };
+    let organization_type = param("organizationType").map(OrganizationType::parse);
+    if let Some(kind) = organization_type.as_ref().filter(|kind| !kind.is_listed()) {
+        return Err(unlisted("organizationType", kind.as_str()));
+    }
+    let server_type = param("serverType").map(ServerType::parse);
+    if let Some(kind) = server_type.as_ref().filter(|kind| !kind.is_listed()) {
+        return Err(unlisted("serverType", kind.as_str()));
+    }
+    Ok((
+        organization,
+        provider,
+        server,
+        organization_type,
+        server_type,
+    ))
+}
+
+fn usage_selected(app: &App, call: &Call, filters: UsageFilters) -> Reply {
+    let (organization, provider, server, organization_type, server_type) = filters;
     let state = app.state.read().unwrap_or_else(|p| p.into_inner());
     let by_server = server.is_some() || server_type.is_some();
     let selected: Vec<OrganizationCurrentLicenseUsage> = state
@@ -351,77 +390,56 @@ fn valid_month(text: &str) -> bool {
         && bytes[5..].iter().all(u8::is_ascii_digit)
 }
 
+/// The license file of an install, read before any lock is taken; `None` for other operations.
+async fn file_to_install(
+    app: &App,
+    call: &Call,
+) -> Result<Option<license_file::LicenseFile>, Reply> {
+    let product = match &call.op {
+        Op::Install(product, _) => product.facts(),
+        Op::InstallConsole => Product::Console.facts(),
+        _ => return Ok(None),
+    }
+    .license_file_product;
+    let file = read_license_file(call, app.config.max_license_file_bytes).await?;
+    if file.product != product {
+        return Err(Reply::bad_request(
+            code::LICENSE_FILE,
+            format!(
+                "The license file is for {}, not for {product}.",
+                file.product
+            ),
+        ));
+    }
+    Ok(Some(file))
+}
+
 /// Runs an operation (auth, faults, replays and async have been dealt with).
 pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
-    let drift = app.config.drift;
-    // Installs read their file before taking any lock.
-    let file = match &call.op {
-        Op::Install(..) | Op::InstallConsole => {
-            let product = match &call.op {
-                Op::Install(kind, _) => kind.product(),
-                _ => "Console",
-            };
-            match read_license_file(call, app.config.max_license_file_bytes).await {
-                Ok(file) if file.product == product => Some(file),
-                Ok(file) => {
-                    return Reply::bad_request(
-                        code::LICENSE_FILE,
-                        format!(
-                            "The license file is for {}, not for {product}.",
-                            file.product
-                        ),
-                    )
-                }
-                Err(reply) => return reply,
-            }
-        }
-        _ => None,
+    let file = match file_to_install(app, call).await {
+        Ok(file) => file,
+        Err(reply) => return reply,
     };
+    let file = file.as_ref();
+    let drift = app.config.drift;
     match &call.op {
         Op::Token => app.auth.token(&call.headers, &call.body),
         Op::About => single(&app.about(), &call.params, drift, false),
         Op::GetAction(id) => app.actions.get(id),
         Op::CancelAction(id) => app.actions.cancel(id),
         Op::ActionResult(id) => app.actions.result(id),
-        Op::List(kind) => {
-            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
-            let params = &call.params;
-            match kind {
-                Kind::BackupServer => collection::<BackupServerLicense>(
-                    &state.backup_servers.items,
-                    params,
-                    true,
-                    drift,
-                    true,
-                ),
-                Kind::Site => {
-                    collection::<SiteLicense>(&state.sites.items, params, false, drift, true)
-                }
-                Kind::VOne => collection::<VOneServerLicense>(
-                    &state.vone_servers.items,
-                    params,
-                    true,
-                    drift,
-                    true,
-                ),
-                Kind::Vb365 => collection::<Vb365ServerLicense>(
-                    &state.vb365_servers.items,
-                    params,
-                    true,
-                    drift,
-                    true,
-                ),
-            }
-        }
-        Op::Get(kind, uid)
-        | Op::Patch(kind, uid)
-        | Op::Update(kind, uid)
-        | Op::Delete(kind, uid)
-        | Op::Install(kind, uid) => match kind {
-            Kind::BackupServer => license_op::<BackupServerLicense>(app, call, uid, file.as_ref()),
-            Kind::Site => license_op::<SiteLicense>(app, call, uid, file.as_ref()),
-            Kind::VOne => license_op::<VOneServerLicense>(app, call, uid, file.as_ref()),
-            Kind::Vb365 => license_op::<Vb365ServerLicense>(app, call, uid, file.as_ref()),
+        Op::List(product)
+        | Op::Get(product, _)
+        | Op::Patch(product, _)
+        | Op::Update(product, _)
+        | Op::Delete(product, _)
+        | Op::Install(product, _) => match product {
+            Product::BackupServer => license_reply::<BackupServerLicense>(app, call, file),
+            Product::Site => license_reply::<SiteLicense>(app, call, file),
+            Product::VOneServer => license_reply::<VOneServerLicense>(app, call, file),
+            Product::Vb365Server => license_reply::<Vb365ServerLicense>(app, call, file),
+            // The console's operations are routed as their own (`GetConsole`, ...).
+            Product::Console => Reply::not_found("The console license has no server UID."),
         },
         Op::Reports => reports_reply(app, call, None),
         Op::LatestReports => {
@@ -438,36 +456,8 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
             }
             reports_reply(app, call, Some(month))
         }
-        Op::ReportCsv(id) => {
-            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
-            match state
-                .reports
-                .iter()
-                .find(|r| r.report_parameters.as_ref().map(|p| p.report_id) == Some(*id))
-            {
-                Some(report) => Reply {
-                    status: StatusCode::OK,
-                    content_type: Some("application/csv"),
-                    body: Bytes::from(reports::csv(report)),
-                    headers: Vec::new(),
-                },
-                None => Reply::not_found(format!("There is no report with id {id}.")),
-            }
-        }
-        Op::Finalize => {
-            // The query is checked before anything changes: a malformed `select` is refused
-            // (Schemathesis found it ignored) and does not finalize the reports.
-            let shape: &Shape = shape_of::<LicenseReportFinalizationStatus>();
-            match query::parse(&call.params, shape, false) {
-                Ok(query) => {
-                    let status = reports::finalize(
-                        &mut app.state.write().unwrap_or_else(|p| p.into_inner()),
-                    );
-                    Reply::data(query::project(status, &query.select, shape))
-                }
-                Err(reply) => reply,
-            }
-        }
+        Op::ReportCsv(id) => report_csv(app, *id),
+        Op::Finalize => finalize(app, call),
         Op::GetReportSettings => {
             let state = app.state.read().unwrap_or_else(|p| p.into_inner());
             single::<SingleLicenseReportSettings>(
@@ -477,39 +467,8 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
                 false,
             )
         }
-        Op::PatchReportSettings => {
-            let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-            match patch::apply(&state.report_settings, &call.body, &["/autoApprove"]) {
-                Ok(patched) => {
-                    let reply = single(&patched, &call.params, drift, false);
-                    if reply.is_success() {
-                        state.report_settings = patched;
-                        state.count_change("reports/settings".into());
-                    }
-                    reply
-                }
-                Err(reply) => reply,
-            }
-        }
-        Op::GetConsole => {
-            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
-            single::<ConsoleLicense>(&state.console, &call.params, drift, true)
-        }
-        Op::InstallConsole | Op::UpdateConsole => {
-            let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-            let now = chrono::Utc::now().max(state.now);
-            let mut console = state.console.clone();
-            match &file {
-                Some(file) => install_console(&mut console, file, now),
-                None => renew_console(&mut console, now),
-            }
-            let reply = single(&console, &call.params, drift, true);
-            if reply.is_success() {
-                state.console = console;
-                state.count_change("console".into());
-            }
-            reply
-        }
+        Op::PatchReportSettings => patch_report_settings(app, call),
+        Op::GetConsole | Op::InstallConsole | Op::UpdateConsole => console_reply(app, call, file),
         Op::GetConsoleSettings => {
             let state = app.state.read().unwrap_or_else(|p| p.into_inner());
             single::<LicenseSettings>(&state.console_settings, &call.params, drift, false)
@@ -517,6 +476,77 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
         Op::Usage => usage_reply(app, call),
         Op::LegacyCloudConnect(uid) => legacy_cloud_connect(app, call, uid),
     }
+}
+
+/// One report as CSV.
+fn report_csv(app: &App, id: i32) -> Reply {
+    let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+    match state
+        .reports
+        .iter()
+        .find(|r| r.report_parameters.as_ref().map(|p| p.report_id) == Some(id))
+    {
+        Some(report) => Reply {
+            status: StatusCode::OK,
+            content_type: Some("application/csv"),
+            body: Bytes::from(reports::csv(report)),
+            headers: Vec::new(),
+        },
+        None => Reply::not_found(format!("There is no report with id {id}.")),
+    }
+}
+
+/// Finalizes the month's reports.
+fn finalize(app: &App, call: &Call) -> Reply {
+    // The query is checked before anything changes: a malformed `select` is refused
+    // (Schemathesis found it ignored) and does not finalize the reports.
+    let shape: &Shape = shape_of::<LicenseReportFinalizationStatus>();
+    match query::parse(&call.params, shape, false) {
+        Ok(query) => {
+            let status =
+                reports::finalize(&mut app.state.write().unwrap_or_else(|p| p.into_inner()));
+            Reply::data(query::project(status, &query.select, shape))
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// A JSON Patch that may only switch `autoApprove`.
+fn patch_report_settings(app: &App, call: &Call) -> Reply {
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    match patch::apply(&state.report_settings, &call.body, &["/autoApprove"]) {
+        Ok(patched) => {
+            let reply = single(&patched, &call.params, app.config.drift, false);
+            if reply.is_success() {
+                state.report_settings = patched;
+                state.count_change("reports/settings".into());
+            }
+            reply
+        }
+        Err(reply) => reply,
+    }
+}
+
+/// The console's license: read, install (with the file) or renew online (without).
+fn console_reply(app: &App, call: &Call, file: Option<&license_file::LicenseFile>) -> Reply {
+    let drift = app.config.drift;
+    if matches!(call.op, Op::GetConsole) {
+        let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+        return single::<ConsoleLicense>(&state.console, &call.params, drift, true);
+    }
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let now = chrono::Utc::now().max(state.now);
+    let mut console = state.console.clone();
+    match file {
+        Some(file) => install_console(&mut console, file, now),
+        None => renew_console(&mut console, now),
+    }
+    let reply = single(&console, &call.params, drift, true);
+    if reply.is_success() {
+        state.console = console;
+        state.count_change(Product::Console.facts().collection_segment().into());
+    }
+    reply
 }
 
 fn install_console(

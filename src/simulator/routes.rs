@@ -7,7 +7,8 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use uuid::Uuid;
 
 use super::response::{code, Reply};
-use super::state::Kind;
+use crate::product::Product;
+use crate::spec_facts::{SpecOperation, API_BASE_PATH};
 
 /// One operation of the API, with its path parameters.
 #[derive(Clone, Debug)]
@@ -17,12 +18,12 @@ pub(crate) enum Op {
     GetAction(Uuid),
     CancelAction(Uuid),
     ActionResult(Uuid),
-    List(Kind),
-    Get(Kind, Uuid),
-    Install(Kind, Uuid),
-    Patch(Kind, Uuid),
-    Update(Kind, Uuid),
-    Delete(Kind, Uuid),
+    List(Product),
+    Get(Product, Uuid),
+    Install(Product, Uuid),
+    Patch(Product, Uuid),
+    Update(Product, Uuid),
+    Delete(Product, Uuid),
     Reports,
     LatestReports,
     ReportCsv(i32),
@@ -38,35 +39,111 @@ pub(crate) enum Op {
     LegacyCloudConnect(Uuid),
 }
 
+/// The name the journal and fault rules give the legacy v2 call, which the spec lacks.
+const LEGACY_OPERATION: &str = "LegacyPatchCloudConnectLicense";
+
 impl Op {
     /// The spec's operationId (for the legacy v2 call, a name of our own).
     pub(crate) fn operation_id(&self) -> String {
-        match self {
-            Op::Token => "OAuth2IssueToken".into(),
-            Op::About => "GetAboutInformation".into(),
-            Op::GetAction(_) => "GetAsyncAction".into(),
-            Op::CancelAction(_) => "CancelAsyncAction".into(),
-            Op::ActionResult(_) => "GetAsyncActionResult".into(),
-            Op::List(kind) => kind.list_operation().into(),
-            Op::Get(kind, _) => format!("Get{}License", kind.noun()),
-            Op::Install(kind, _) => format!("Install{}License", kind.noun()),
-            Op::Patch(kind, _) => format!("Patch{}License", kind.noun()),
-            Op::Update(kind, _) => format!("Update{}License", kind.noun()),
-            Op::Delete(kind, _) => format!("Delete{}License", kind.noun()),
-            Op::Reports => "GetLicensingReports".into(),
-            Op::LatestReports => "GetLatestLicensingReports".into(),
-            Op::ReportCsv(_) => "DownloadLicensingReportCsv".into(),
-            Op::ReportsForDate(_) => "GetLicensingReportsForDate".into(),
-            Op::Finalize => "FinalizeLicensingReports".into(),
-            Op::GetReportSettings => "GetLicensingReportsSettings".into(),
-            Op::PatchReportSettings => "PatchLicensingReportsSettings".into(),
-            Op::GetConsole => "GetConsoleLicenseInformation".into(),
-            Op::InstallConsole => "InstallConsoleLicense".into(),
-            Op::UpdateConsole => "UpdateConsoleLicense".into(),
-            Op::GetConsoleSettings => "GetConsoleLicenseSettings".into(),
-            Op::Usage => "GetOrganizationsLicenseUsage".into(),
-            Op::LegacyCloudConnect(_) => "LegacyPatchCloudConnectLicense".into(),
-        }
+        self.spec_operation()
+            .map_or(LEGACY_OPERATION, SpecOperation::id)
+            .to_owned()
+    }
+
+    /// The spec's operation; `None` for the legacy v2 call.
+    fn spec_operation(&self) -> Option<SpecOperation> {
+        use SpecOperation as S;
+        let facts = |product: &Product| product.facts();
+        Some(match self {
+            Op::Token => S::OAuth2IssueToken,
+            Op::About => S::GetAboutInformation,
+            Op::GetAction(_) => S::GetAsyncAction,
+            Op::CancelAction(_) => S::CancelAsyncAction,
+            Op::ActionResult(_) => S::GetAsyncActionResult,
+            Op::List(product) => facts(product).list,
+            Op::Get(product, _) => facts(product).get,
+            Op::Install(product, _) => facts(product).install,
+            Op::Update(product, _) => facts(product).renew,
+            // Routed only for a product that has the operation.
+            Op::Patch(product, _) => facts(product).patch?,
+            Op::Delete(product, _) => facts(product).delete?,
+            Op::Reports => S::GetLicensingReports,
+            Op::LatestReports => S::GetLatestLicensingReports,
+            Op::ReportCsv(_) => S::DownloadLicensingReportCsv,
+            Op::ReportsForDate(_) => S::GetLicensingReportsForDate,
+            Op::Finalize => S::FinalizeLicensingReports,
+            Op::GetReportSettings => S::GetLicensingReportsSettings,
+            Op::PatchReportSettings => S::PatchLicensingReportsSettings,
+            Op::GetConsole => S::GetConsoleLicenseInformation,
+            Op::InstallConsole => S::InstallConsoleLicense,
+            Op::UpdateConsole => S::UpdateConsoleLicense,
+            Op::GetConsoleSettings => S::GetConsoleLicenseSettings,
+            Op::Usage => S::GetOrganizationsLicenseUsage,
+            Op::LegacyCloudConnect(_) => return None,
+        })
+    }
+
+    /// The operation of the spec's `operation` called with the path parameters `values`.
+    fn of(operation: SpecOperation, values: &[(&str, &str)]) -> Result<Op, Reply> {
+        use SpecOperation as S;
+        let uid_of = || match values.first() {
+            Some((name, value)) => uid(value, name),
+            None => Err(Reply::not_found("The path has no UID.")),
+        };
+        let text_of = || values.first().map_or("", |(_, value)| *value);
+        Ok(match operation {
+            S::OAuth2IssueToken => Op::Token,
+            S::GetAboutInformation => Op::About,
+            S::GetAsyncAction => Op::GetAction(uid_of()?),
+            S::CancelAsyncAction => Op::CancelAction(uid_of()?),
+            S::GetAsyncActionResult => Op::ActionResult(uid_of()?),
+            S::GetLicensingReports => Op::Reports,
+            S::GetLatestLicensingReports => Op::LatestReports,
+            S::DownloadLicensingReportCsv => {
+                let id = text_of();
+                Op::ReportCsv(id.parse().map_err(|_| {
+                    Reply::bad_request(
+                        code::INVALID_PARAMETER,
+                        format!("id must be an int32 report id, not `{id}`."),
+                    )
+                })?)
+            }
+            S::GetLicensingReportsForDate => Op::ReportsForDate(text_of().to_owned()),
+            S::FinalizeLicensingReports => Op::Finalize,
+            S::GetLicensingReportsSettings => Op::GetReportSettings,
+            S::PatchLicensingReportsSettings => Op::PatchReportSettings,
+            S::GetConsoleLicenseInformation => Op::GetConsole,
+            S::InstallConsoleLicense => Op::InstallConsole,
+            S::UpdateConsoleLicense => Op::UpdateConsole,
+            S::GetConsoleLicenseSettings => Op::GetConsoleSettings,
+            S::GetOrganizationsLicenseUsage => Op::Usage,
+            other => {
+                let Some(facts) =
+                    Product::ALL
+                        .iter()
+                        .map(|product| product.facts())
+                        .find(|facts| {
+                            [Some(facts.list), Some(facts.get), Some(facts.install)]
+                                .into_iter()
+                                .chain([Some(facts.renew), facts.patch, facts.delete])
+                                .any(|known| known == Some(other))
+                        })
+                else {
+                    return Err(Reply::not_found(format!(
+                        "The simulator does not serve {other}."
+                    )));
+                };
+                let product = facts.product;
+                match other {
+                    _ if other == facts.list => Op::List(product),
+                    _ if other == facts.get => Op::Get(product, uid_of()?),
+                    _ if other == facts.install => Op::Install(product, uid_of()?),
+                    _ if other == facts.renew => Op::Update(product, uid_of()?),
+                    _ if Some(other) == facts.patch => Op::Patch(product, uid_of()?),
+                    _ => Op::Delete(product, uid_of()?),
+                }
+            }
+        })
     }
 
     pub(crate) fn is_write(&self) -> bool {
@@ -120,115 +197,65 @@ fn not_allowed(method: &Method, allow: &str) -> Reply {
     )
 }
 
-/// The methods the spec declares on the path (relative to `/api/v3`), as an `Allow` value; a
-/// template whose segments are literal wins over one with parameters, as in OpenAPI path
-/// matching (`/licensing/reports/latest` is not `/licensing/reports/{date}`). Empty when the
-/// spec has no such path.
-fn allowed_methods(relative: &str) -> String {
-    let operations = crate::contract::Spec::embedded().operations();
-    let matching: Vec<_> = operations
+/// The operations whose path template `relative` (a path below the base path) is an instance
+/// of, with their path parameters: of the templates that match, those with the fewest
+/// parameters, as in OpenAPI path matching (`/licensing/reports/latest` is not
+/// `/licensing/reports/{date}`). Empty when the spec has no such path.
+fn operations_at(relative: &str) -> Vec<(SpecOperation, Vec<(&'static str, &str)>)> {
+    let matching: Vec<_> = SpecOperation::ALL
         .iter()
-        .filter(|operation| operation.match_path(relative).is_some())
+        .filter_map(|operation| Some((*operation, operation.match_path(relative)?)))
         .collect();
-    let parameters = |template: &str| template.matches('{').count();
-    let Some(fewest) = matching.iter().map(|o| parameters(&o.path)).min() else {
-        return String::new();
+    let Some(fewest) = matching.iter().map(|(_, values)| values.len()).min() else {
+        return Vec::new();
     };
-    let methods: BTreeSet<&str> = matching
-        .iter()
-        .filter(|o| parameters(&o.path) == fewest)
-        .map(|o| o.method.as_str())
-        .collect();
-    methods.into_iter().collect::<Vec<_>>().join(", ")
+    matching
+        .into_iter()
+        .filter(|(_, values)| values.len() == fewest)
+        .collect()
 }
 
 /// A method the path does not serve: `405` with `Allow` when the spec has the path, else `404`.
-fn unrouted(method: &Method, path: &str, relative: &str) -> Reply {
-    let allow = allowed_methods(relative);
-    if allow.is_empty() {
+fn unrouted(
+    method: &Method,
+    path: &str,
+    served: &[(SpecOperation, Vec<(&'static str, &str)>)],
+) -> Reply {
+    let methods: BTreeSet<String> = served
+        .iter()
+        .map(|(operation, _)| operation.method().to_string())
+        .collect();
+    if methods.is_empty() {
         Reply::not_found(format!("There is no resource at {path}."))
     } else {
-        not_allowed(method, &allow)
+        not_allowed(method, &methods.into_iter().collect::<Vec<_>>().join(", "))
     }
 }
 
 /// Maps a method and path to an operation.
 pub(crate) fn route(method: &Method, path: &str) -> Result<Op, Reply> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
-    let m = method.clone();
-    let kind_of = |segment: &str| match segment {
-        "backupServers" => Some(Kind::BackupServer),
-        "sites" => Some(Kind::Site),
-        "voneServers" => Some(Kind::VOne),
-        "vb365Servers" => Some(Kind::Vb365),
-        _ => None,
-    };
-    let op = match segments.as_slice() {
-        ["v2", "licensing", "cloudconnectLicenses", id]
-        | ["api", "v2", "licensing", "cloudconnectLicenses", id] => {
-            return match m {
-                Method::PATCH => Ok(Op::LegacyCloudConnect(uid(id, "ID")?)),
-                _ => Err(not_allowed(method, "PATCH")),
-            };
-        }
-        ["api", "v3", rest @ ..] => match (rest, &m) {
-            (["token"], &Method::POST) => Op::Token,
-            (["about"], &Method::GET) => Op::About,
-            (["asyncActions", id], &Method::GET) => Op::GetAction(uid(id, "actionId")?),
-            (["asyncActions", id], &Method::DELETE) => Op::CancelAction(uid(id, "actionId")?),
-            (["asyncActions", id, "result"], &Method::GET) => {
-                Op::ActionResult(uid(id, "actionId")?)
-            }
-            (["licensing", "reports"], &Method::GET) => Op::Reports,
-            (["licensing", "reports", "latest"], &Method::GET) => Op::LatestReports,
-            (["licensing", "reports", "finalization"], &Method::POST) => Op::Finalize,
-            (["licensing", "reports", "settings"], &Method::GET) => Op::GetReportSettings,
-            (["licensing", "reports", "settings"], &Method::PATCH) => Op::PatchReportSettings,
-            (["licensing", "reports", id, "csv"], &Method::GET) => {
-                Op::ReportCsv(id.parse().map_err(|_| {
-                    Reply::bad_request(
-                        code::INVALID_PARAMETER,
-                        format!("id must be an int32 report id, not `{id}`."),
-                    )
-                })?)
-            }
-            (["licensing", "reports", date], &Method::GET)
-                if !matches!(*date, "latest" | "finalization" | "settings") =>
-            {
-                Op::ReportsForDate((*date).to_owned())
-            }
-            (["licensing", "console"], &Method::GET) => Op::GetConsole,
-            (["licensing", "console"], &Method::PUT) => Op::InstallConsole,
-            (["licensing", "console", "update"], &Method::POST) => Op::UpdateConsole,
-            (["licensing", "console", "settings"], &Method::GET) => Op::GetConsoleSettings,
-            (["licensing", "usage", "organizations"], &Method::GET) => Op::Usage,
-            (["licensing", segment], &Method::GET) if kind_of(segment).is_some() => {
-                Op::List(kind_of(segment).expect("checked"))
-            }
-            (["licensing", segment, id], _) if kind_of(segment).is_some() => {
-                let kind = kind_of(segment).expect("checked");
-                let name = format!("{}Uid", kind.noun()[..1].to_lowercase() + &kind.noun()[1..]);
-                match m {
-                    Method::GET => Op::Get(kind, uid(id, &name)?),
-                    Method::PUT => Op::Install(kind, uid(id, &name)?),
-                    Method::PATCH => Op::Patch(kind, uid(id, &name)?),
-                    Method::DELETE if kind.deletable() => Op::Delete(kind, uid(id, &name)?),
-                    _ => return Err(unrouted(method, path, &relative(rest))),
-                }
-            }
-            (["licensing", segment, id, "update"], &Method::POST) if kind_of(segment).is_some() => {
-                Op::Update(kind_of(segment).expect("checked"), uid(id, "uid")?)
-            }
-            _ => return Err(unrouted(method, path, &relative(rest))),
-        },
+    if let ["v2", "licensing", "cloudconnectLicenses", id]
+    | ["api", "v2", "licensing", "cloudconnectLicenses", id] = segments.as_slice()
+    {
+        return match *method {
+            Method::PATCH => Ok(Op::LegacyCloudConnect(uid(id, "ID")?)),
+            _ => Err(not_allowed(method, "PATCH")),
+        };
+    }
+    let relative = match path.trim_end_matches('/').strip_prefix(API_BASE_PATH) {
+        Some(rest) if rest.starts_with('/') => rest,
+        Some("") => "/",
         _ => return Err(Reply::not_found(format!("There is no resource at {path}."))),
     };
-    Ok(op)
-}
-
-/// The path below `/api/v3`, as the spec writes its paths.
-fn relative(rest: &[&str]) -> String {
-    format!("/{}", rest.join("/"))
+    let served = operations_at(relative);
+    match served
+        .iter()
+        .find(|(operation, _)| operation.method() == method)
+    {
+        Some((operation, values)) => Op::of(*operation, values),
+        None => Err(unrouted(method, path, &served)),
+    }
 }
 
 /// How long an operation would take on a real server: reads are quick, patches take a moment,

@@ -22,7 +22,7 @@ use crate::types::{
 };
 
 use super::config::Sizes;
-use super::state::{status_for, Organization, State, Store};
+use super::state::{status_for, LicenseResource, Organization, State, Store};
 
 const COMPANIES: &[&str] = &[
     "Northwind Hosting",
@@ -492,57 +492,17 @@ pub(crate) fn seed(seed: u64, sizes: &Sizes, now: DateTime<Utc>) -> State {
     let stream = |n: u64| {
         ChaCha8Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(n))
     };
-    let mut rng = stream(1);
-    let backup_servers = Store::new(
-        (0..sizes.backup_servers)
-            .map(|_| backup_server(&mut rng, now))
-            .collect(),
-    );
-    let mut rng = stream(2);
-    let sites = Store::new((0..sizes.sites).map(|_| site(&mut rng, now)).collect());
-    let mut rng = stream(3);
-    let vone_servers = Store::new(
-        (0..sizes.vone_servers)
-            .map(|_| vone(&mut rng, now))
-            .collect(),
-    );
-    let mut rng = stream(4);
-    let vb365_servers = Store::new(
-        (0..sizes.vb365_servers)
-            .map(|_| vb365(&mut rng, now))
-            .collect(),
-    );
+    let backup_servers = licenses(stream(1), sizes.backup_servers, now, backup_server);
+    let sites = licenses(stream(2), sizes.sites, now, site);
+    let vone_servers = licenses(stream(3), sizes.vone_servers, now, vone);
+    let vb365_servers = licenses(stream(4), sizes.vb365_servers, now, vb365);
     let mut rng = stream(5);
     let orgs = organizations(&mut rng, sizes.organizations);
     let provider_name = orgs
         .first()
         .map(|o| o.name.clone())
         .unwrap_or_else(|| COMPANIES[0].to_owned());
-    let console_expiry = now + ChronoDuration::days(rng.random_range(60..400));
-    let console = ConsoleLicense {
-        cloud_connect: Some(CloudConnectInclusion::Yes),
-        contact_person: Some(format!(
-            "{} {}",
-            pick(&mut rng, FIRST_NAMES),
-            pick(&mut rng, LAST_NAMES)
-        )),
-        edition: Some("Service Provider".to_owned()),
-        expiration_date: Some(console_expiry),
-        instances: Some(1000.0),
-        last_update_date: Some(now - ChronoDuration::days(3)),
-        last_update_message: Some("The license was updated.".to_owned()),
-        last_update_status: Some(LicenseUpdateStatus::Success),
-        license_id: Some(uuid(&mut rng).to_string()),
-        licensee_administrator_email: Some(format!("admin@{}.example", slug(&provider_name))),
-        licensee_company: Some(provider_name.clone()),
-        licensee_email: Some(format!("licensing@{}.example", slug(&provider_name))),
-        package: Some(LicensePackage::Suite),
-        status: Some(ConsoleLicenseStatus::Valid),
-        status_message: Some("The license is valid.".to_owned()),
-        support_expiration_date: Some(console_expiry),
-        support_id: Some(format!("{:08}", rng.random_range(0..100_000_000u32))),
-        type_: Some(ConsoleLicenseType::Rental),
-    };
+    let console = console_license(&mut rng, now, &provider_name);
     let mut rng = stream(6);
     let reports = reports(&mut rng, now, &orgs, sizes.report_months);
     let mut state = State {
@@ -566,6 +526,49 @@ pub(crate) fn seed(seed: u64, sizes: &Sizes, now: DateTime<Utc>) -> State {
     let mut rng = stream(7);
     state.usage = usage(&mut rng, &orgs, &state);
     state
+}
+
+/// `count` licenses of one product, each made by `make` from the product's own generator.
+fn licenses<T: LicenseResource>(
+    mut rng: ChaCha8Rng,
+    count: usize,
+    now: DateTime<Utc>,
+    make: fn(&mut ChaCha8Rng, DateTime<Utc>) -> T,
+) -> Store<T> {
+    Store::new((0..count).map(|_| make(&mut rng, now)).collect())
+}
+
+/// The console's own license, issued to the provider.
+fn console_license(
+    rng: &mut ChaCha8Rng,
+    now: DateTime<Utc>,
+    provider_name: &str,
+) -> ConsoleLicense {
+    let console_expiry = now + ChronoDuration::days(rng.random_range(60..400));
+    ConsoleLicense {
+        cloud_connect: Some(CloudConnectInclusion::Yes),
+        contact_person: Some(format!(
+            "{} {}",
+            pick(rng, FIRST_NAMES),
+            pick(rng, LAST_NAMES)
+        )),
+        edition: Some("Service Provider".to_owned()),
+        expiration_date: Some(console_expiry),
+        instances: Some(1000.0),
+        last_update_date: Some(now - ChronoDuration::days(3)),
+        last_update_message: Some("The license was updated.".to_owned()),
+        last_update_status: Some(LicenseUpdateStatus::Success),
+        license_id: Some(uuid(rng).to_string()),
+        licensee_administrator_email: Some(format!("admin@{}.example", slug(provider_name))),
+        licensee_company: Some(provider_name.to_owned()),
+        licensee_email: Some(format!("licensing@{}.example", slug(provider_name))),
+        package: Some(LicensePackage::Suite),
+        status: Some(ConsoleLicenseStatus::Valid),
+        status_message: Some("The license is valid.".to_owned()),
+        support_expiration_date: Some(console_expiry),
+        support_id: Some(format!("{:08}", rng.random_range(0..100_000_000u32))),
+        type_: Some(ConsoleLicenseType::Rental),
+    }
 }
 
 /// A report's dates travel as date-times (midnight UTC of the day), as VSPC writes them.

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use super::dispatch::AbortConnection;
+use super::app::AbortConnection;
 
 #[derive(Debug)]
 struct Aborted;
@@ -75,9 +75,9 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: watch
 }
 
 /// Keeps the router type in one place.
-pub(crate) fn router(app: Arc<super::dispatch::App>) -> Router {
+pub(crate) fn router(app: Arc<super::app::App>) -> Router {
     let router = if app.journal.is_some() {
-        Router::new().fallback(super::journal::journaled)
+        Router::new().fallback(super::dispatch::journaled)
     } else {
         Router::new().fallback(super::dispatch::dispatch)
     };

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::enums::{LicenseStatus, LicenseUpdateStatus};
+use crate::enums::{LicenseSectionType, LicenseStatus, LicenseUpdateStatus, SectionForDelete};
 use crate::types::{
     BackupServerLicense, ConsoleLicense, LicenseSettings, OrganizationCurrentLicenseUsage,
     SingleLicenseReport, SingleLicenseReportSettings, SiteLicense, VOneServerLicense,
@@ -16,72 +16,14 @@ use crate::types::{
 };
 
 use super::license_file::LicenseFile;
-
-/// The four kinds of per-server licenses the API manages the same way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// Veeam Backup & Replication servers (`/licensing/backupServers`).
-    BackupServer,
-    /// Veeam Cloud Connect sites (`/licensing/sites`).
-    Site,
-    /// Veeam ONE servers (`/licensing/voneServers`).
-    VOne,
-    /// Veeam Backup for Microsoft 365 servers (`/licensing/vb365Servers`).
-    Vb365,
-}
-
-impl Kind {
-    /// The collection's path segment under `/licensing`.
-    pub fn segment(self) -> &'static str {
-        match self {
-            Kind::BackupServer => "backupServers",
-            Kind::Site => "sites",
-            Kind::VOne => "voneServers",
-            Kind::Vb365 => "vb365Servers",
-        }
-    }
-
-    /// The spec's name of the resource, as used in operationIds (`Get{}License`).
-    pub fn noun(self) -> &'static str {
-        match self {
-            Kind::BackupServer => "BackupServer",
-            Kind::Site => "Site",
-            Kind::VOne => "VOneServer",
-            Kind::Vb365 => "Vb365Server",
-        }
-    }
-
-    /// The operationId of the collection read.
-    pub fn list_operation(self) -> &'static str {
-        match self {
-            Kind::BackupServer => "GetBackupServersLicenses",
-            Kind::Site => "GetSiteLicenses",
-            Kind::VOne => "GetVOneServersLicenses",
-            Kind::Vb365 => "GetVb365ServersLicenses",
-        }
-    }
-
-    /// The product name a license file names for this kind.
-    pub fn product(self) -> &'static str {
-        match self {
-            Kind::BackupServer => "BackupServer",
-            Kind::Site => "CloudConnectSite",
-            Kind::VOne => "VeeamOne",
-            Kind::Vb365 => "Vb365",
-        }
-    }
-
-    /// Whether the spec has a delete operation for this kind.
-    pub fn deletable(self) -> bool {
-        matches!(self, Kind::BackupServer | Kind::VOne)
-    }
-}
+use crate::product::Product;
 
 /// What the four per-server license types have in common for the simulator.
 pub(crate) trait LicenseResource:
     Serialize + DeserializeOwned + Clone + Send + Sync + 'static
 {
-    const KIND: Kind;
+    /// The product it licenses.
+    const PRODUCT: Product;
     fn uid(&self) -> Option<Uuid>;
     fn store(state: &State) -> &Store<Self>;
     fn store_mut(state: &mut State) -> &mut Store<Self>;
@@ -89,6 +31,11 @@ pub(crate) trait LicenseResource:
     fn renew(&mut self, now: DateTime<Utc>);
     /// Replaces the license with the one in the file, keeping the server it is installed on.
     fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>);
+    /// Removes one section (instance or socket) of the license; the number of sections left,
+    /// or why it cannot. Only products whose delete takes a section have sections.
+    fn remove_section(&mut self, section: &SectionForDelete) -> Result<usize, String> {
+        Err(format!("The license has no {section} section."))
+    }
 }
 
 /// One collection: the items in seed order and an index by UID.
@@ -202,8 +149,45 @@ fn renewed_expiry(now: DateTime<Utc>) -> DateTime<Utc> {
     now + ChronoDuration::days(365)
 }
 
+// The generated license types are distinct structs that share many field names; these macros
+// write what they have in common once (a function cannot name a field of several types).
+
+/// What an online update from Veeam's license server does to the dates: a year more.
+macro_rules! renew_dates {
+    ($license:expr, $now:expr) => {{
+        $license.expiration_date = Some(renewed_expiry($now));
+        $license.support_expiration_date = Some(renewed_expiry($now));
+    }};
+}
+
+/// What every product license takes from an installed license file.
+macro_rules! install_common {
+    ($license:expr, $file:expr) => {{
+        $license.company = Some($file.company.clone());
+        $license.email = $file.email.clone();
+        $license.expiration_date = Some($file.expiration_date);
+        $license.support_expiration_date = $file.support_expiration_date;
+        $license.type_ = Some($file.license_type.clone());
+    }};
+}
+
+/// What the licenses with packages and sections (backup servers, sites) also take from a file.
+macro_rules! install_sectioned {
+    ($license:expr, $file:expr) => {{
+        install_common!($license, $file);
+        $license.contact_person = $file.contact_person.clone();
+        $license.edition = $file.edition.clone();
+        $license.license_ids = vec![$file.license_id];
+        $license.support_ids = $file.support_id.iter().cloned().collect();
+        $license.packages = $file.packages.clone();
+        $license.unit_type = Some($file.unit_type.clone());
+        $license.units = Some($file.units);
+        $license.section_types = $file.section_types.clone();
+    }};
+}
+
 impl LicenseResource for BackupServerLicense {
-    const KIND: Kind = Kind::BackupServer;
+    const PRODUCT: Product = Product::BackupServer;
     fn uid(&self) -> Option<Uuid> {
         self.backup_server_uid
     }
@@ -214,32 +198,39 @@ impl LicenseResource for BackupServerLicense {
         &mut state.backup_servers
     }
     fn renew(&mut self, now: DateTime<Utc>) {
-        self.expiration_date = Some(renewed_expiry(now));
-        self.support_expiration_date = Some(renewed_expiry(now));
+        renew_dates!(self, now);
         self.status = Some(LicenseStatus::Valid);
     }
     fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
-        self.company = Some(file.company.clone());
-        self.email = file.email.clone();
-        self.contact_person = file.contact_person.clone();
-        self.edition = file.edition.clone();
-        self.expiration_date = Some(file.expiration_date);
-        self.support_expiration_date = file.support_expiration_date;
-        self.license_ids = vec![file.license_id];
-        self.support_ids = file.support_id.iter().cloned().collect();
-        self.packages = file.packages.clone();
-        self.type_ = Some(file.license_type.clone());
-        self.unit_type = Some(file.unit_type.clone());
-        self.units = Some(file.units);
+        install_sectioned!(self, file);
         self.used_units = Some(self.used_units.unwrap_or(0.0).min(file.units));
-        self.section_types = file.section_types.clone();
         self.sockets = file.sockets;
         self.status = Some(status_for(Some(file.expiration_date), now).0);
+    }
+
+    fn remove_section(&mut self, section: &SectionForDelete) -> Result<usize, String> {
+        let wanted = if *section == SectionForDelete::Socket {
+            LicenseSectionType::Socket
+        } else {
+            LicenseSectionType::Instance
+        };
+        if !self.section_types.contains(&wanted) {
+            return Err(format!("The license has no {wanted} section."));
+        }
+        self.section_types.retain(|s| *s != wanted);
+        if wanted == LicenseSectionType::Socket {
+            self.sockets = Some(0.0);
+            self.used_sockets = Some(0.0);
+        } else {
+            self.units = Some(0.0);
+            self.used_units = Some(0.0);
+        }
+        Ok(self.section_types.len())
     }
 }
 
 impl LicenseResource for SiteLicense {
-    const KIND: Kind = Kind::Site;
+    const PRODUCT: Product = Product::Site;
     fn uid(&self) -> Option<Uuid> {
         self.site_uid
     }
@@ -250,30 +241,17 @@ impl LicenseResource for SiteLicense {
         &mut state.sites
     }
     fn renew(&mut self, now: DateTime<Utc>) {
-        self.expiration_date = Some(renewed_expiry(now));
-        self.support_expiration_date = Some(renewed_expiry(now));
+        renew_dates!(self, now);
         self.status = Some(LicenseStatus::Valid);
     }
     fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
-        self.company = Some(file.company.clone());
-        self.email = file.email.clone();
-        self.contact_person = file.contact_person.clone();
-        self.edition = file.edition.clone();
-        self.expiration_date = Some(file.expiration_date);
-        self.support_expiration_date = file.support_expiration_date;
-        self.license_ids = vec![file.license_id];
-        self.support_ids = file.support_id.iter().cloned().collect();
-        self.packages = file.packages.clone();
-        self.type_ = Some(file.license_type.clone());
-        self.unit_type = Some(file.unit_type.clone());
-        self.units = Some(file.units);
-        self.section_types = file.section_types.clone();
+        install_sectioned!(self, file);
         self.status = Some(status_for(Some(file.expiration_date), now).0);
     }
 }
 
 impl LicenseResource for VOneServerLicense {
-    const KIND: Kind = Kind::VOne;
+    const PRODUCT: Product = Product::VOneServer;
     fn uid(&self) -> Option<Uuid> {
         self.v_one_server_uid
     }
@@ -284,20 +262,15 @@ impl LicenseResource for VOneServerLicense {
         &mut state.vone_servers
     }
     fn renew(&mut self, now: DateTime<Utc>) {
-        self.expiration_date = Some(renewed_expiry(now));
-        self.support_expiration_date = Some(renewed_expiry(now));
+        renew_dates!(self, now);
         let (status, message) = status_for(self.expiration_date, now);
         self.status = Some(status);
         self.status_message = Some(message);
     }
     fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
-        self.company = Some(file.company.clone());
-        self.email = file.email.clone();
-        self.expiration_date = Some(file.expiration_date);
-        self.support_expiration_date = file.support_expiration_date;
+        install_common!(self, file);
         self.license_id = Some(file.license_id);
         self.support_id = file.support_id.clone();
-        self.type_ = Some(file.license_type.clone());
         self.unit_type = Some(file.unit_type.clone());
         self.units = Some(file.units);
         let (status, message) = status_for(Some(file.expiration_date), now);
@@ -307,7 +280,7 @@ impl LicenseResource for VOneServerLicense {
 }
 
 impl LicenseResource for Vb365ServerLicense {
-    const KIND: Kind = Kind::Vb365;
+    const PRODUCT: Product = Product::Vb365Server;
     fn uid(&self) -> Option<Uuid> {
         self.vb365_server_uid
     }
@@ -318,18 +291,13 @@ impl LicenseResource for Vb365ServerLicense {
         &mut state.vb365_servers
     }
     fn renew(&mut self, now: DateTime<Utc>) {
-        self.expiration_date = Some(renewed_expiry(now));
-        self.support_expiration_date = Some(renewed_expiry(now));
+        renew_dates!(self, now);
         self.status = Some(LicenseStatus::Valid);
     }
     fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
-        self.company = Some(file.company.clone());
-        self.email = file.email.clone();
-        self.expiration_date = Some(file.expiration_date);
-        self.support_expiration_date = file.support_expiration_date;
+        install_common!(self, file);
         self.license_id = Some(file.license_id);
         self.support_id = file.support_id.clone();
-        self.type_ = Some(file.license_type.clone());
         self.licensed_users = Some(file.units.round() as i32);
         self.status = Some(status_for(Some(file.expiration_date), now).0);
     }
@@ -337,8 +305,7 @@ impl LicenseResource for Vb365ServerLicense {
 
 /// Renews the console license online.
 pub(crate) fn renew_console(console: &mut ConsoleLicense, now: DateTime<Utc>) {
-    console.expiration_date = Some(renewed_expiry(now));
-    console.support_expiration_date = Some(renewed_expiry(now));
+    renew_dates!(console, now);
     console.status = Some(crate::enums::ConsoleLicenseStatus::Valid);
     console.status_message = Some("The license is valid.".to_owned());
     console.last_update_date = Some(now);

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::month::Month;
 use super::{tidy, UsageError};
 use crate::enums::{OrganizationType, ProductType, ReportStatus};
-use crate::types::SingleLicenseReport;
+use crate::types::{LicenseReportParameters, SingleLicenseReport};
 
 /// An organization as the reports name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -146,6 +146,141 @@ struct OrganizationBuilder {
 /// Two point sums this close are the same number (reports carry two decimals at most).
 const SAME_POINTS: f64 = 0.005;
 
+impl MonthBuilder {
+    /// Adds one report's points to the month; answers the organizations the report names.
+    fn add(
+        &mut self,
+        report: &SingleLicenseReport,
+        parameters: &LicenseReportParameters,
+    ) -> Vec<Organization> {
+        self.report_ids.push(parameters.report_id);
+        if report.report_status != Some(ReportStatus::Approved) {
+            self.pending_approval = true;
+        }
+        let summary_points = report
+            .report_summary
+            .as_ref()
+            .map_or(0.0, |s| s.total_points);
+        self.total_points += summary_points;
+        let mut split: BTreeMap<ProductType, f64> = BTreeMap::new();
+        for product in report.report_summary.iter().flat_map(|s| &s.products_usage) {
+            let kind = product
+                .product_type
+                .clone()
+                .unwrap_or_else(|| ProductType::parse("Unknown"));
+            let points = product.total_points.unwrap_or(0.0);
+            *self.products.entry(kind.clone()).or_default() += points;
+            *split.entry(kind).or_default() += points;
+        }
+        let users = report_users(report, parameters, summary_points);
+        let split_points: f64 = split.values().sum();
+        let sole_user = users.len() == 1;
+        let mut named = Vec::with_capacity(users.len());
+        for (organization, points) in users {
+            named.push(organization.clone());
+            let entry = self
+                .organizations
+                .entry(OrganizationKey::of(&organization))
+                .or_insert_with(|| OrganizationBuilder {
+                    organization,
+                    points: 0.0,
+                    products: BTreeMap::new(),
+                    unattributed_points: 0.0,
+                });
+            entry.points += points;
+            if sole_user && !split.is_empty() && (split_points - points).abs() <= SAME_POINTS {
+                for (kind, product_points) in &split {
+                    *entry.products.entry(kind.clone()).or_default() += product_points;
+                }
+            } else {
+                entry.unattributed_points += points;
+            }
+        }
+        named
+    }
+
+    /// The month's sums, each organization under its newest name in `names`.
+    fn finish(
+        self,
+        month: Month,
+        names: &HashMap<OrganizationKey, (Month, Organization)>,
+    ) -> MonthUsage {
+        let mut report_ids = self.report_ids;
+        report_ids.sort_unstable();
+        let mut organizations: Vec<OrganizationUsage> = self
+            .organizations
+            .into_iter()
+            .map(|(key, o)| OrganizationUsage {
+                organization: names
+                    .get(&key)
+                    .map_or(o.organization, |(_, newest)| newest.clone()),
+                points: tidy(o.points),
+                products: sorted_products(o.products),
+                unattributed_points: tidy(o.unattributed_points),
+            })
+            .collect();
+        organizations.sort_by(|a, b| {
+            b.points
+                .total_cmp(&a.points)
+                .then_with(|| a.organization.name.cmp(&b.organization.name))
+        });
+        MonthUsage {
+            month,
+            total_points: tidy(self.total_points),
+            products: sorted_products(self.products),
+            organizations,
+            report_ids,
+            pending_approval: self.pending_approval,
+        }
+    }
+}
+
+/// The month a report belongs to: the one its interval's middle falls in.
+fn report_month(parameters: &LicenseReportParameters) -> Month {
+    let interval = &parameters.report_interval;
+    let middle =
+        interval.start_of_interval + (interval.end_of_interval - interval.start_of_interval) / 2;
+    Month::of(middle.date_naive())
+}
+
+/// The organizations a report lists with their points; a report that lists none counts as its
+/// own organization's, with the summary's points.
+fn report_users(
+    report: &SingleLicenseReport,
+    parameters: &LicenseReportParameters,
+    summary_points: f64,
+) -> Vec<(Organization, f64)> {
+    let mut users: Vec<(Organization, f64)> = report
+        .organizations_usage
+        .iter()
+        .map(|usage| {
+            let name = usage
+                .organization_name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .or_else(|| usage.organization_uid.map(|u| u.to_string()))
+                .unwrap_or_else(|| "(unnamed organization)".to_owned());
+            let organization = Organization {
+                uid: usage.organization_uid,
+                name,
+                organization_type: usage.organization_type.clone(),
+            };
+            (organization, usage.used_points.unwrap_or(0.0))
+        })
+        .collect();
+    if users.is_empty() {
+        users.push((
+            Organization {
+                uid: Some(parameters.organization_uid),
+                name: parameters.organization_name.clone(),
+                organization_type: None,
+            },
+            summary_points,
+        ));
+    }
+    users
+}
+
 impl UsageHistory {
     /// Sums the reports (in any order, from any mix of the report endpoints).
     pub fn from_reports<'a>(reports: impl IntoIterator<Item = &'a SingleLicenseReport>) -> Self {
@@ -162,119 +297,19 @@ impl UsageHistory {
             if !seen.insert(parameters.report_id) {
                 continue;
             }
-            let interval = &parameters.report_interval;
-            let middle = interval.start_of_interval
-                + (interval.end_of_interval - interval.start_of_interval) / 2;
-            let month = Month::of(middle.date_naive());
-            let builder = months.entry(month).or_default();
-            builder.report_ids.push(parameters.report_id);
-            if report.report_status != Some(ReportStatus::Approved) {
-                builder.pending_approval = true;
-            }
-            let summary_points = report
-                .report_summary
-                .as_ref()
-                .map_or(0.0, |s| s.total_points);
-            builder.total_points += summary_points;
-            let mut split: BTreeMap<ProductType, f64> = BTreeMap::new();
-            for product in report.report_summary.iter().flat_map(|s| &s.products_usage) {
-                let kind = product
-                    .product_type
-                    .clone()
-                    .unwrap_or_else(|| ProductType::parse("Unknown"));
-                let points = product.total_points.unwrap_or(0.0);
-                *builder.products.entry(kind.clone()).or_default() += points;
-                *split.entry(kind).or_default() += points;
-            }
-            let mut users: Vec<(Organization, f64)> = report
-                .organizations_usage
-                .iter()
-                .map(|usage| {
-                    let name = usage
-                        .organization_name
-                        .clone()
-                        .filter(|n| !n.trim().is_empty())
-                        .or_else(|| usage.organization_uid.map(|u| u.to_string()))
-                        .unwrap_or_else(|| "(unnamed organization)".to_owned());
-                    let organization = Organization {
-                        uid: usage.organization_uid,
-                        name,
-                        organization_type: usage.organization_type.clone(),
-                    };
-                    (organization, usage.used_points.unwrap_or(0.0))
-                })
-                .collect();
-            if users.is_empty() {
-                users.push((
-                    Organization {
-                        uid: Some(parameters.organization_uid),
-                        name: parameters.organization_name.clone(),
-                        organization_type: None,
-                    },
-                    summary_points,
-                ));
-            }
-            let split_points: f64 = split.values().sum();
-            let sole_user = users.len() == 1;
-            for (organization, points) in users {
-                let key = OrganizationKey::of(&organization);
+            let month = report_month(parameters);
+            for organization in months.entry(month).or_default().add(report, parameters) {
                 let newest = names
-                    .entry(key.clone())
+                    .entry(OrganizationKey::of(&organization))
                     .or_insert((month, organization.clone()));
                 if newest.0 <= month {
-                    *newest = (month, organization.clone());
-                }
-                let entry =
-                    builder
-                        .organizations
-                        .entry(key)
-                        .or_insert_with(|| OrganizationBuilder {
-                            organization,
-                            points: 0.0,
-                            products: BTreeMap::new(),
-                            unattributed_points: 0.0,
-                        });
-                entry.points += points;
-                if sole_user && !split.is_empty() && (split_points - points).abs() <= SAME_POINTS {
-                    for (kind, product_points) in &split {
-                        *entry.products.entry(kind.clone()).or_default() += product_points;
-                    }
-                } else {
-                    entry.unattributed_points += points;
+                    *newest = (month, organization);
                 }
             }
         }
         let months = months
             .into_iter()
-            .map(|(month, builder)| {
-                let mut report_ids = builder.report_ids;
-                report_ids.sort_unstable();
-                let mut organizations: Vec<OrganizationUsage> = builder
-                    .organizations
-                    .into_iter()
-                    .map(|(key, o)| OrganizationUsage {
-                        organization: names
-                            .get(&key)
-                            .map_or(o.organization, |(_, newest)| newest.clone()),
-                        points: tidy(o.points),
-                        products: sorted_products(o.products),
-                        unattributed_points: tidy(o.unattributed_points),
-                    })
-                    .collect();
-                organizations.sort_by(|a, b| {
-                    b.points
-                        .total_cmp(&a.points)
-                        .then_with(|| a.organization.name.cmp(&b.organization.name))
-                });
-                MonthUsage {
-                    month,
-                    total_points: tidy(builder.total_points),
-                    products: sorted_products(builder.products),
-                    organizations,
-                    report_ids,
-                    pending_approval: builder.pending_approval,
-                }
-            })
+            .map(|(month, builder)| builder.finish(month, &names))
             .collect();
         UsageHistory {
             months,

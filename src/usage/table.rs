@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::history::{Organization, OrganizationKey, UsageHistory};
+use super::history::{MonthUsage, Organization, OrganizationKey, ProductPoints, UsageHistory};
 use super::month::Month;
 use super::{tidy, UsageError};
 use crate::enums::ProductType;
@@ -122,56 +122,8 @@ impl UsageHistory {
         };
         for (column, usage) in month_usage.iter().enumerate() {
             let Some(usage) = usage else { continue };
-            let chosen = usage.organizations.iter().filter(|o| {
-                wanted
-                    .as_ref()
-                    .is_none_or(|w| OrganizationKey::of(&o.organization) == *w)
-            });
-            match (breakdown, &wanted) {
-                (Breakdown::Organization, _) => {
-                    for o in chosen {
-                        add(
-                            SeriesKey::Organization(o.organization.clone()),
-                            o.organization.name.clone(),
-                            column,
-                            o.points,
-                        );
-                    }
-                }
-                (Breakdown::Product, None) => {
-                    for p in &usage.products {
-                        add(
-                            SeriesKey::Product {
-                                product_type: p.product_type.clone(),
-                            },
-                            product_name(&p.product_type),
-                            column,
-                            p.points,
-                        );
-                    }
-                }
-                (Breakdown::Product, Some(_)) => {
-                    for o in chosen {
-                        for p in &o.products {
-                            add(
-                                SeriesKey::Product {
-                                    product_type: p.product_type.clone(),
-                                },
-                                product_name(&p.product_type),
-                                column,
-                                p.points,
-                            );
-                        }
-                        if o.unattributed_points > 0.0 {
-                            add(
-                                SeriesKey::UnattributedProduct,
-                                "product not reported".to_owned(),
-                                column,
-                                o.unattributed_points,
-                            );
-                        }
-                    }
-                }
+            for (key, label, points) in month_parts(usage, breakdown, wanted.as_ref()) {
+                add(key, label, column, points);
             }
         }
         for row in &mut series {
@@ -193,6 +145,43 @@ impl UsageHistory {
                 .map(|m| m.is_some_and(|m| m.pending_approval))
                 .collect(),
         })
+    }
+}
+
+/// One month's points as (row, label, points), in the order the reports list them: by
+/// organization, or by product (of one organization when `wanted`).
+fn month_parts(
+    usage: &MonthUsage,
+    breakdown: Breakdown,
+    wanted: Option<&OrganizationKey>,
+) -> Vec<(SeriesKey, String, f64)> {
+    let chosen = usage
+        .organizations
+        .iter()
+        .filter(|o| wanted.is_none_or(|w| OrganizationKey::of(&o.organization) == *w));
+    let product = |p: &ProductPoints| {
+        let key = SeriesKey::Product {
+            product_type: p.product_type.clone(),
+        };
+        (key, product_name(&p.product_type), p.points)
+    };
+    match (breakdown, wanted) {
+        (Breakdown::Organization, _) => chosen
+            .map(|o| {
+                let key = SeriesKey::Organization(o.organization.clone());
+                (key, o.organization.name.clone(), o.points)
+            })
+            .collect(),
+        (Breakdown::Product, None) => usage.products.iter().map(product).collect(),
+        (Breakdown::Product, Some(_)) => chosen
+            .flat_map(|o| {
+                let unattributed = (o.unattributed_points > 0.0).then(|| {
+                    let label = "product not reported".to_owned();
+                    (SeriesKey::UnattributedProduct, label, o.unattributed_points)
+                });
+                o.products.iter().map(product).chain(unattributed)
+            })
+            .collect(),
     }
 }
 

@@ -1,41 +1,77 @@
-//! Helpers shared by the spec and conformance tests: the spec loader, the example walker, the
-//! insta settings, the normalisation of typed round trips and the schema-to-strategy function.
+//! Helpers shared by the test binaries: the spec loader, the example walker, the insta
+//! settings, the normalisation of typed round trips, the schema-to-strategy function, the
+//! recording server, the tool as a process, captured logs and Veeam's documents.
 //!
-//! Each test file uses only part of this module.
+//! Each test binary declares this module once and uses only part of it; the parts that need a
+//! feature are compiled only with it.
 #![allow(dead_code)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
+#[cfg(feature = "contract")]
 pub mod examples;
+#[cfg(feature = "cli")]
+pub mod logs;
+#[cfg(feature = "contract")]
 pub mod normalise;
+#[cfg(feature = "simulator")]
+pub mod recorder;
+#[cfg(feature = "cli")]
 pub mod served;
+#[cfg(feature = "contract")]
 pub mod strategy;
+#[cfg(feature = "contract")]
 pub mod typed;
 pub mod veeam;
 
 use std::path::PathBuf;
 
+#[cfg(feature = "contract")]
 use vspc_licensing::contract::Spec;
 
 /// The spec as the crate embeds it.
+#[cfg(feature = "contract")]
 pub fn spec() -> &'static Spec {
     Spec::embedded()
 }
 
 /// The text of the spec file in the repository (what the crate embeds).
+#[cfg(feature = "contract")]
 pub fn spec_text() -> &'static str {
     Spec::embedded_text()
 }
 
-/// insta settings that keep every snapshot in the top-level `snapshots/` folder, named after
-/// the test file, whatever the working directory or `INSTA_WORKSPACE_ROOT`.
-pub fn snapshot_settings(test_file: &str) -> insta::Settings {
+/// insta settings that keep a snapshot in `snapshots/FOLDER/` (`""`: `snapshots/` itself) under
+/// the name the assertion gives, whatever the module the test is in, the working directory or
+/// `INSTA_WORKSPACE_ROOT`: moving a test between files or binaries never renames its snapshot.
+pub fn snapshot_settings_in(folder: &str) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("snapshots")
-            .join(test_file),
+            .join(folder),
     );
     settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// [`snapshot_settings_in`] the folder named after the test (its file before the test tree was
+/// grouped by area), without the expression and with maps sorted: for data snapshots.
+pub fn snapshot_settings(folder: &str) -> insta::Settings {
+    let mut settings = snapshot_settings_in(folder);
     settings.set_omit_expression(true);
     settings.set_sort_maps(true);
     settings
+}
+
+/// Installs the `ring` TLS provider for the process unless one is installed already: the crate
+/// builds reqwest and rustls without a default provider, so a plain client needs one.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A plain reqwest client, as any tool would use, for raw requests to the simulator.
+pub fn http_client() -> reqwest::Client {
+    install_tls_provider();
+    reqwest::Client::new()
 }

@@ -1,7 +1,6 @@
 //! A loopback HTTP server that records every request and answers from a script, by default
 //! with the spec's own example for the route. Used by the client tests to check exactly what
 //! the client sends.
-#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

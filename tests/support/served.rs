@@ -1,7 +1,7 @@
 //! `vspc-licensing serve` as a child process: started with arguments, killed on drop.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// A running `serve` process and the base URL it printed first.
 pub struct Served {
@@ -14,10 +14,9 @@ impl Served {
     /// Starts `vspc-licensing serve --addr 127.0.0.1:0 ARGS...`; panics with its standard error
     /// if it exits before printing its URL.
     pub fn start(args: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
+        let mut child = super::cli::tool_process()
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
-            .env_remove("VSPC_API_KEY")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -34,6 +33,9 @@ impl Served {
                 String::from_utf8_lossy(&output.stderr)
             );
         }
+        // Read what it logs from now on, so that a full pipe never blocks it.
+        let mut log = child.stderr.take().expect("piped");
+        std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
         Served {
             child,
             url: first.trim().to_owned(),

@@ -1,6 +1,7 @@
 //! One generic function from a spec schema to a proptest strategy of JSON values.
 
 use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value};
 use vspc_licensing::contract::Spec;
 
@@ -199,4 +200,18 @@ fn any_scalar() -> BoxedStrategy<Value> {
         "[a-zA-Z0-9 ]{0,8}".prop_map(Value::String),
     ]
     .boxed()
+}
+
+/// A proptest runner with `PROPTEST_CASES` cases (64 by default) and no failure file: the
+/// properties run on the spec of the checkout, so a seed saved from another spec means nothing.
+pub fn runner() -> TestRunner {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(64);
+    TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    })
 }

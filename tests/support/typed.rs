@@ -130,3 +130,11 @@ fn response_schemas_of(op: &Operation, found: &mut Vec<(String, String, Value)>)
         }
     }
 }
+
+/// Every distinct JSON response schema: generated type name -> schema as written.
+pub fn response_types() -> std::collections::BTreeMap<String, Value> {
+    response_schemas(super::spec())
+        .into_iter()
+        .filter_map(|(_, _, schema)| Some((type_name(&schema)?, schema)))
+        .collect()
+}

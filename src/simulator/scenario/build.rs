@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::Scenario;
 use crate::simulator::config::Sizes;
 use crate::simulator::seed;
-use crate::simulator::state::{status_for, State, Store};
+use crate::simulator::state::{status_for, LicenseResource, State, Store};
+use crate::types::{ConsoleLicense, SingleLicenseReport};
 
 /// A problem as (JSON pointer, message).
 pub(crate) type Problem = (String, String);
@@ -74,6 +75,120 @@ fn overlay<T: Serialize + DeserializeOwned>(
     }
 }
 
+/// Lays a scenario's lists over seeded data, gathering every problem.
+struct Overlay<'a> {
+    scenario: &'a Scenario,
+    now: DateTime<Utc>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Overlay<'a> {
+    /// The objects the scenario lists under `collection` (none when it names no such list).
+    fn listed(&self, collection: &str) -> &'a [Value] {
+        let scenario: &'a Scenario = self.scenario;
+        scenario
+            .lists
+            .get(collection)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn items<T: Serialize + DeserializeOwned>(
+        &mut self,
+        items: &mut [T],
+        collection: &str,
+        licenses: bool,
+    ) {
+        let listed = self.listed(collection);
+        overlay(
+            items,
+            listed,
+            collection,
+            licenses,
+            self.now,
+            &mut self.problems,
+        );
+    }
+
+    /// A product's licenses, then the store rebuilt so its index matches the new objects.
+    fn store<T: LicenseResource>(&mut self, store: &mut Store<T>, collection: &str) {
+        self.items(&mut store.items, collection, true);
+        *store = Store::new(std::mem::take(&mut store.items));
+    }
+
+    /// The console license: one object, not a list, so its problems' pointers have no index.
+    fn console(&mut self, license: &mut ConsoleLicense) {
+        let scenario: &'a Scenario = self.scenario;
+        let Some(console) = &scenario.console else {
+            return;
+        };
+        let given = Value::Object(console.clone());
+        let mut items = [license.clone()];
+        overlay(
+            &mut items,
+            std::slice::from_ref(&given),
+            "console",
+            true,
+            self.now,
+            &mut self.problems,
+        );
+        let [console] = items;
+        *license = console;
+        for problem in &mut self.problems {
+            if problem.0 == "/console/0" {
+                problem.0 = "/console".into();
+            }
+        }
+    }
+}
+
+/// How much to seed: what the scenario lists of each collection, else (when it keeps the
+/// seeded data) the configured size, else nothing. Listed reports are laid over reports seeded
+/// for them separately (see [`reports_for`]).
+fn effective_sizes(scenario: &Scenario, sizes: &Sizes) -> Sizes {
+    let count = |key: &str, seeded: usize| match scenario.listed(key) {
+        Some(n) => n,
+        None if scenario.seeded => seeded,
+        None => 0,
+    };
+    Sizes {
+        backup_servers: count("backupServers", sizes.backup_servers),
+        vone_servers: count("voneServers", sizes.vone_servers),
+        vb365_servers: count("vb365Servers", sizes.vb365_servers),
+        sites: count("sites", sizes.sites),
+        organizations: count("organizations", sizes.organizations),
+        report_months: match scenario.listed("reports") {
+            Some(_) => 0,
+            None if scenario.seeded => sizes.report_months,
+            None => 0,
+        },
+    }
+}
+
+/// `wanted` seeded reports to lay the listed ones over: one per organization and month.
+fn reports_for(
+    wanted: usize,
+    seed_value: u64,
+    organizations: usize,
+    now: DateTime<Utc>,
+) -> Vec<SingleLicenseReport> {
+    let per_month = organizations.clamp(1, 99);
+    let filler = seed::seed(
+        seed_value,
+        &Sizes {
+            backup_servers: 0,
+            vone_servers: 0,
+            vb365_servers: 0,
+            sites: 0,
+            organizations: organizations.max(1),
+            report_months: wanted.div_ceil(per_month),
+        },
+        now,
+    );
+    filler.reports.into_iter().take(wanted).collect()
+}
+
 /// The data a simulator serves for this scenario.
 pub(crate) fn build(
     scenario: &Scenario,
@@ -81,98 +196,19 @@ pub(crate) fn build(
     sizes: &Sizes,
     now: DateTime<Utc>,
 ) -> Result<State, Vec<Problem>> {
-    let list = |key: &str| -> &[Value] {
-        scenario
-            .lists
-            .get(key)
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    };
-    let count = |key: &str, seeded: usize| match scenario.listed(key) {
-        Some(n) => n,
-        None if scenario.seeded => seeded,
-        None => 0,
-    };
-    let reports_listed = scenario.listed("reports");
-    let effective = Sizes {
-        backup_servers: count("backupServers", sizes.backup_servers),
-        vone_servers: count("voneServers", sizes.vone_servers),
-        vb365_servers: count("vb365Servers", sizes.vb365_servers),
-        sites: count("sites", sizes.sites),
-        organizations: count("organizations", sizes.organizations),
-        report_months: match reports_listed {
-            Some(_) => 0,
-            None if scenario.seeded => sizes.report_months,
-            None => 0,
-        },
-    };
+    let effective = effective_sizes(scenario, sizes);
     let mut state = seed::seed(seed_value, &effective, now);
-    let mut problems = Vec::new();
-    overlay(
-        &mut state.backup_servers.items,
-        list("backupServers"),
-        "backupServers",
-        true,
+    let mut overlay = Overlay {
+        scenario,
         now,
-        &mut problems,
-    );
-    overlay(
-        &mut state.vone_servers.items,
-        list("voneServers"),
-        "voneServers",
-        true,
-        now,
-        &mut problems,
-    );
-    overlay(
-        &mut state.vb365_servers.items,
-        list("vb365Servers"),
-        "vb365Servers",
-        true,
-        now,
-        &mut problems,
-    );
-    overlay(
-        &mut state.sites.items,
-        list("sites"),
-        "sites",
-        true,
-        now,
-        &mut problems,
-    );
-    state.backup_servers = Store::new(std::mem::take(&mut state.backup_servers.items));
-    state.vone_servers = Store::new(std::mem::take(&mut state.vone_servers.items));
-    state.vb365_servers = Store::new(std::mem::take(&mut state.vb365_servers.items));
-    state.sites = Store::new(std::mem::take(&mut state.sites.items));
-    if let Some(console) = &scenario.console {
-        let given = Value::Object(console.clone());
-        let mut items = [state.console.clone()];
-        overlay(
-            &mut items,
-            std::slice::from_ref(&given),
-            "console",
-            true,
-            now,
-            &mut problems,
-        );
-        let [console] = items;
-        state.console = console;
-        // The console is one object, not a list: its pointer has no index.
-        for problem in &mut problems {
-            if problem.0 == "/console/0" {
-                problem.0 = "/console".into();
-            }
-        }
-    }
-    overlay(
-        &mut state.usage,
-        list("organizations"),
-        "organizations",
-        false,
-        now,
-        &mut problems,
-    );
+        problems: Vec::new(),
+    };
+    overlay.store(&mut state.backup_servers, "backupServers");
+    overlay.store(&mut state.vone_servers, "voneServers");
+    overlay.store(&mut state.vb365_servers, "vb365Servers");
+    overlay.store(&mut state.sites, "sites");
+    overlay.console(&mut state.console);
+    overlay.items(&mut state.usage, "organizations", false);
     // The organizations listed by their usage are the organizations of the simulated world.
     for (organization, usage) in state.organizations.iter_mut().zip(&state.usage) {
         if let Some(uid) = usage.organization_uid {
@@ -182,34 +218,13 @@ pub(crate) fn build(
             organization.kind = kind.clone();
         }
     }
-    if let Some(wanted) = reports_listed {
-        // Seed enough reports to lay the listed ones over: one per organization and month.
-        let per_month = effective.organizations.clamp(1, 99);
-        let filler = seed::seed(
-            seed_value,
-            &Sizes {
-                backup_servers: 0,
-                vone_servers: 0,
-                vb365_servers: 0,
-                sites: 0,
-                organizations: effective.organizations.max(1),
-                report_months: wanted.div_ceil(per_month),
-            },
-            now,
-        );
-        state.reports = filler.reports.into_iter().take(wanted).collect();
-        overlay(
-            &mut state.reports,
-            list("reports"),
-            "reports",
-            false,
-            now,
-            &mut problems,
-        );
+    if let Some(wanted) = scenario.listed("reports") {
+        state.reports = reports_for(wanted, seed_value, effective.organizations, now);
+        overlay.items(&mut state.reports, "reports", false);
     }
-    if problems.is_empty() {
+    if overlay.problems.is_empty() {
         Ok(state)
     } else {
-        Err(problems)
+        Err(overlay.problems)
     }
 }

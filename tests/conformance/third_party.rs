@@ -1,0 +1,290 @@
+//! The spec and the simulator, judged by tools this crate did not write:
+//!
+//! * Spectral (pinned, `scripts/package-lock.json`) lints both OpenAPI documents with the
+//!   repository's `.spectral.yaml`; any error fails.
+//! * Schemathesis (pinned, `scripts/install-checkers.sh`) generates requests from
+//!   `spec/vspc-licensing.yaml`, sends them to a simulator started in this process and checks
+//!   every answer with every check it has (`--checks all`: status codes, content types,
+//!   schemas, rejection of invalid input, acceptance of valid input, authentication, methods
+//!   the spec does not declare, ...). The only allowances are in `scripts/schemathesis.toml`,
+//!   each with its reason.
+//!
+//! The checkers are installed by running `scripts/install-checkers.sh`, which does nothing when
+//! the pinned versions are already there. A failed install fails the test with the
+//! installer's output: a check that silently did not run would look the same as one that passed.
+//!
+//! Both checks run in one test function, one after the other, so that two tests never run the
+//! installer at the same time; both always run, and the test reports every failure at the end.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
+
+/// The key Schemathesis sends as `Authorization: Bearer ...`.
+const API_KEY: &str = "third-party-checks-key";
+
+/// Installing from scratch downloads Schemathesis and Spectral with their dependencies.
+const INSTALL_LIMIT: Duration = Duration::from_secs(600);
+/// Spectral takes seconds per document; the limit only guards against a hang.
+const SPECTRAL_LIMIT: Duration = Duration::from_secs(180);
+/// Schemathesis' own budget (`--max-time`): fuzzing repeats until it is spent, so this is
+/// also about how long the run takes.
+const SCHEMATHESIS_BUDGET_SECS: u64 = 60;
+/// Loading the spec, the examples and coverage phases, and the summary come on top of the
+/// budget; past this the process is killed.
+const SCHEMATHESIS_LIMIT: Duration = Duration::from_secs(SCHEMATHESIS_BUDGET_SECS + 240);
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a finished (or killed) process left behind.
+struct Finished {
+    status: Option<ExitStatus>,
+    output: String,
+    took: Duration,
+}
+
+impl Finished {
+    fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+    fn describe_status(&self) -> String {
+        match self.status {
+            Some(status) => status.to_string(),
+            None => format!("killed after {:.0?} (time limit)", self.took),
+        }
+    }
+}
+
+/// Runs `command` to completion or until `limit`, whichever comes first, with stdout and
+/// stderr going to one file in `scratch` (a file, not a pipe, so a chatty process can never
+/// block on a full pipe while we wait for it).
+fn run(mut command: Command, name: &str, limit: Duration, scratch: &Path) -> Finished {
+    let log_path = scratch.join(format!("{name}.log"));
+    let log = File::create(&log_path).expect("create a log file in the temp dir");
+    let started = Instant::now();
+    // A process group of its own, so a time-out ends the installer's pip and npm too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("duplicate the log handle"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    let status = loop {
+        match child.try_wait().expect("wait for the child process") {
+            Some(status) => break Some(status),
+            None if started.elapsed() > limit => {
+                // Killed and reaped, so no process outlives the test.
+                #[cfg(unix)]
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let output =
+        String::from_utf8_lossy(&std::fs::read(&log_path).unwrap_or_default()).into_owned();
+    Finished {
+        status,
+        output,
+        took: started.elapsed(),
+    }
+}
+
+fn bash(script: &str) -> Command {
+    let mut command = Command::new("bash");
+    command.arg(root().join("scripts").join(script));
+    command
+}
+
+/// The repository's Schemathesis settings plus what only a running simulator knows: the UIDs,
+/// report id and month it seeded, so that generated requests reach real resources instead of
+/// ending in `404` every time.
+fn schemathesis_config(sim: &SimulatorHandle) -> String {
+    let state = sim.state();
+    let first_and_second = |uids: Vec<uuid::Uuid>, what: &str| {
+        assert!(
+            uids.len() >= 2,
+            "the simulator seeded fewer than two {what}"
+        );
+        (uids[0], uids[1])
+    };
+    let (backup, backup_to_delete) = first_and_second(state.backup_server_uids(), "backup servers");
+    let (vone, vone_to_delete) = first_and_second(state.vone_server_uids(), "Veeam ONE servers");
+    let vb365 = state.vb365_server_uids()[0];
+    let site = state.site_uids()[0];
+    let report = serde_json::to_value(&state.reports()[0]).expect("a report serializes");
+    let report_id = report["reportParameters"]["reportId"]
+        .as_i64()
+        .expect("a seeded report has an id");
+    let month = report["reportParameters"]["reportInterval"]["startOfInterval"]
+        .as_str()
+        .and_then(|day| day.get(..7))
+        .expect("a seeded report has an interval")
+        .to_owned();
+
+    let base = std::fs::read_to_string(root().join("scripts/schemathesis.toml"))
+        .expect("read scripts/schemathesis.toml");
+    let mut config = base;
+    write!(
+        config,
+        r#"
+
+# Added by tests/conformance/third_party.rs for the simulator it started.
+[parameters]
+"path.backupServerUid" = "{backup}"
+"path.vOneServerUid" = "{vone}"
+"path.vb365ServerUid" = "{vb365}"
+"path.siteUid" = "{site}"
+"path.id" = {report_id}
+"path.date" = "{month}"
+
+# Deletes get a server of their own, so the others keep finding theirs.
+[[operations]]
+include-operation-id-regex = "^Delete(BackupServer|VOneServer)License$"
+parameters = {{ "path.backupServerUid" = "{backup_to_delete}", "path.vOneServerUid" = "{vone_to_delete}" }}
+"#
+    )
+    .expect("write to a String");
+    config
+}
+
+/// Spectral on both documents; returns the failures.
+fn spectral(scratch: &Path, failures: &mut Vec<String>) {
+    for spec in ["spec/vspc-licensing.yaml", "spec/vac-v2-licensing.yaml"] {
+        let mut command = bash("spectral.sh");
+        command.arg(root().join(spec)).current_dir(scratch);
+        let name = format!("spectral-{}", spec.replace(['/', '.'], "-"));
+        let finished = run(command, &name, SPECTRAL_LIMIT, scratch);
+        println!(
+            "--- Spectral on {spec} ({:.1?}): {}\n{}",
+            finished.took,
+            finished.describe_status(),
+            finished.output.trim_end()
+        );
+        if !finished.succeeded() {
+            failures.push(format!(
+                "Spectral found errors in {spec} ({}):\n{}",
+                finished.describe_status(),
+                finished.output
+            ));
+        }
+    }
+}
+
+/// Schemathesis against an in-process simulator; returns the failures.
+fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
+    // Kept alive (with its worker threads serving the simulator) while Schemathesis runs
+    // in the foreground of this thread.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let sim = runtime
+        .block_on(Simulator::start(
+            SimulatorConfig::default()
+                .api_key(API_KEY)
+                // The spec's example sign-in, so the examples phase signs in for real.
+                .user("msp-automation", "correct-horse-battery-staple"),
+        ))
+        .expect("the simulator starts on loopback");
+
+    let config_path = scratch.join("schemathesis.toml");
+    std::fs::write(&config_path, schemathesis_config(&sim)).expect("write the config");
+
+    let mut command = bash("schemathesis.sh");
+    command
+        .arg(sim.root_url())
+        .arg(API_KEY)
+        .args(["--max-examples", "10"])
+        .args(["--max-time", &SCHEMATHESIS_BUDGET_SECS.to_string()])
+        .env("SCHEMATHESIS_CONFIG", &config_path)
+        // Anything Schemathesis writes next to where it runs lands in the temp dir.
+        .current_dir(scratch);
+    let finished = run(command, "schemathesis", SCHEMATHESIS_LIMIT, scratch);
+
+    runtime.block_on(sim.shutdown());
+    runtime.shutdown_timeout(Duration::from_secs(5));
+
+    // Straight to stderr, past the test harness' capture: the summary belongs in every CI log,
+    // not only in those of failed runs.
+    let _ = writeln!(
+        std::io::stderr(),
+        "--- Schemathesis against the simulator ({:.1?}): {}\n{}",
+        finished.took,
+        finished.describe_status(),
+        summary(&finished.output)
+    );
+    if !finished.succeeded() {
+        failures.push(format!(
+            "Schemathesis found failures ({}):\n{}",
+            finished.describe_status(),
+            finished.output
+        ));
+    }
+}
+
+/// The part of Schemathesis' output after the per-operation progress lines: failures, if
+/// any, then the summary.
+fn summary(output: &str) -> &str {
+    ["=== FAILURES", "=== SUMMARY", "SUMMARY"]
+        .iter()
+        .find_map(|marker| output.find(marker))
+        .map(|at| &output[output[..at].rfind('\n').map_or(0, |n| n + 1)..])
+        .unwrap_or(output)
+        .trim_end()
+}
+
+#[test]
+fn spectral_and_schemathesis_find_nothing_wrong() {
+    let scratch = tempfile::tempdir().expect("a temp dir");
+    let started = Instant::now();
+
+    let install = run(
+        bash("install-checkers.sh"),
+        "install-checkers",
+        INSTALL_LIMIT,
+        scratch.path(),
+    );
+    assert!(
+        install.succeeded(),
+        "scripts/install-checkers.sh failed ({}); the third-party checks cannot run:\n{}",
+        install.describe_status(),
+        install.output
+    );
+    println!(
+        "--- scripts/install-checkers.sh ({:.1?})\n{}",
+        install.took,
+        install.output.trim_end()
+    );
+
+    let mut failures = Vec::new();
+    spectral(scratch.path(), &mut failures);
+    schemathesis(scratch.path(), &mut failures);
+    println!("--- third-party checks took {:.1?}", started.elapsed());
+
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn summary_starts_at_the_failures_or_the_summary() {
+    let output = "GET /a .\nGET /b F\n\n=== FAILURES ===\nboom\n=== SUMMARY ===\n1 failed\n";
+    assert_eq!(
+        summary(output),
+        "=== FAILURES ===\nboom\n=== SUMMARY ===\n1 failed"
+    );
+    assert_eq!(summary("no markers\n"), "no markers");
+}
