@@ -2,10 +2,8 @@
 //! testing found that only `replace` was ever checked; `add`, `remove`, `test`, `move_value`
 //! and `copy_value` could each send something else unnoticed). The patches travel to a
 //! loopback server through the client, as a caller's would.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use recorder::Recorder;
 use serde_json::{json, Value};

@@ -1,10 +1,8 @@
 //! What a [`ListQuery`] asks of a console (issue 18 item 13: mutation testing of
 //! `src/query.rs` found that `sort`, `select` and `offset` could be dropped, and `validate`
 //! skipped, without a test noticing). Checked on a loopback server that records each request.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::sync::Arc;
 

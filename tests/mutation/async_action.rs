@@ -1,10 +1,8 @@
 //! How the client paces its polls of an async action, and what a policy says it does (issue
 //! 18 item 13: mutation testing of `src/async_action.rs`; following, `manual` and the timeout
 //! are checked against a console in client_behaviour.rs).
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -2,10 +2,8 @@
 //! `src/config.rs`): which URLs count as plain text to another machine, and when the client
 //! warns about credentials sent that way; which base URLs are accepted and how they are
 //! written; what is sent as `User-Agent` and `X-Client-Version`; how long one attempt may take.
-#![cfg(feature = "cli")] // tracing-subscriber, to read the client's warnings
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

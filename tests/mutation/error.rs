@@ -1,10 +1,8 @@
 //! What a caller learns from an [`Error`] (issue 18 item 13: mutation testing of
 //! `src/error.rs`): its status, kind predicates, operation, VSPC's listed errors and the text a
 //! person reads, for each way a loopback console can fail a call.
-#![cfg(feature = "simulator")]
 
-#[path = "support/recorder.rs"]
-mod recorder;
+use crate::support::recorder;
 
 use std::sync::Arc;
 use std::time::Duration;
