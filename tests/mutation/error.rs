@@ -4,10 +4,9 @@
 
 use crate::support::recorder;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use recorder::{spec_example_answer, Canned, Recorded, Recorder};
+use recorder::{Canned, Recorder};
 use serde_json::json;
 use vspc_licensing::{Client, Error, Product, RetryPolicy};
 
@@ -201,12 +200,16 @@ async fn transport_failures_say_what_happened_and_what_to_check() {
     assert!(text.contains("could not connect to VSPC"), "{text}");
     assert!(text.contains("check the URL and port"), "{text}");
 
-    let slow = Recorder::with_fallback(Arc::new(|r: &Recorded| {
-        std::thread::sleep(Duration::from_millis(800));
-        spec_example_answer(r)
-    }))
-    .await;
-    let error = Client::builder(slow.url())
+    // A server that accepts the connection and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = silent.accept().await {
+            held.push(connection);
+        }
+    });
+    let error = Client::builder(silent_url)
         .api_key("k")
         .timeout(Duration::from_millis(100))
         .retry_policy(RetryPolicy::none())
