@@ -114,7 +114,9 @@ where
     }
     let limit = query.page_size_or_default();
     let start = query.offset;
-    let in_flight = query.pages_in_flight_or_default();
+    // `buffered(0)` would never poll a page and leave the stream pending forever: whatever set
+    // the count, at least one page is in flight.
+    let in_flight = query.pages_in_flight_or_default().max(1);
     let first = fetch(start, limit);
     let walk = stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
         let page = match first.and_then(|page| checked(operation, page, start, limit)) {
@@ -597,5 +599,94 @@ mod tests {
         });
         let ended = walk.await.expect_err("the consumer panicked");
         assert!(ended.is_panic(), "{ended:?}");
+    }
+
+    /// A fetcher serving a collection of `total` numbers, `limit` per page; pages after the
+    /// first wait `later_pages` before answering.
+    fn numbers(
+        total: u32,
+        later_pages: std::time::Duration,
+    ) -> impl Fn(u32, u32) -> PageFuture<u32> + Clone {
+        move |offset: u32, limit: u32| -> PageFuture<u32> {
+            Box::pin(async move {
+                if offset > 0 {
+                    tokio::time::sleep(later_pages).await;
+                }
+                let items: Vec<u32> = (offset..total.min(offset + limit)).collect();
+                let count = i64::try_from(items.len()).unwrap();
+                Ok(page(
+                    items,
+                    Some((i64::from(offset), count, i64::from(total))),
+                ))
+            })
+        }
+    }
+
+    /// No count of pages in flight, however it was set, stops the walk: zero pages at a time
+    /// would leave the stream pending forever.
+    #[tokio::test]
+    async fn zero_pages_in_flight_still_walks_the_collection() {
+        let query = ListQuery {
+            pages_in_flight: Some(0),
+            ..ListQuery::new().page_size(10)
+        };
+        let stream = paginate(
+            ThrottleSignal::default(),
+            "Op",
+            &query,
+            numbers(35, std::time::Duration::ZERO),
+        );
+        let all = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.collect::<Vec<_>>(),
+        )
+        .await
+        .expect("the walk ends");
+        let all: Vec<u32> = all.into_iter().map(Result::unwrap).collect();
+        assert_eq!(all, (0..35).collect::<Vec<_>>());
+    }
+
+    /// A runtime shutting down under a consumer that polls from elsewhere cancels the page
+    /// tasks: the consumer gets an error saying so, not a panic.
+    #[test]
+    fn a_runtime_shutting_down_under_a_walk_ends_it_with_an_error() {
+        let first = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let query = ListQuery::new().page_size(10).pages_in_flight(3);
+        let mut stream = paginate(
+            ThrottleSignal::default(),
+            "Op",
+            &query,
+            numbers(100, std::time::Duration::from_secs(60)),
+        );
+        let mut stream = first.block_on(async move {
+            for expected in 0..10 {
+                assert_eq!(stream.next().await.unwrap().unwrap(), expected);
+            }
+            // The 11th resource needs the next pages: their tasks start and wait.
+            let waited =
+                tokio::time::timeout(std::time::Duration::from_millis(50), stream.next()).await;
+            assert!(waited.is_err(), "the later pages take a minute");
+            stream
+        });
+        // Dropping the runtime cancels its tasks and waits for them to go.
+        drop(first);
+        let second = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let next = second.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), stream.next()).await
+        });
+        match next {
+            Ok(Some(Err(Error::Io { path, source }))) => {
+                assert_eq!(path, "Op page task");
+                assert_eq!(source.kind(), std::io::ErrorKind::Interrupted);
+            }
+            other => panic!("expected the walk to end with an I/O error: {other:?}"),
+        }
     }
 }

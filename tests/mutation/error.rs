@@ -1,0 +1,232 @@
+//! What a caller learns from an [`Error`] (issue 18 item 13: mutation testing of
+//! `src/error.rs`): its status, kind predicates, operation, VSPC's listed errors and the text a
+//! person reads, for each way a loopback console can fail a call.
+
+use crate::support::recorder;
+
+use std::time::Duration;
+
+use recorder::{Canned, Recorder};
+use serde_json::json;
+use vspc_licensing::{Client, Error, Product, RetryPolicy};
+
+const OPERATION: &str = "GetConsoleLicenseInformation";
+
+/// The error a call gets when the console answers `canned`, not retried.
+async fn error_for(canned: Canned) -> Error {
+    let recorder = Recorder::start().await;
+    recorder.push([canned]);
+    Client::builder(recorder.url())
+        .api_key("k")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .license(Product::Console, None)
+        .await
+        .unwrap_err()
+}
+
+fn envelope(status: u16, message: &str, kind: &str, code: i32) -> Canned {
+    Canned::json(
+        status,
+        json!({"errors": [{"message": message, "type": kind, "code": code}]}),
+    )
+}
+
+#[tokio::test]
+async fn a_listed_error_keeps_its_status_operation_and_details() {
+    let error = error_for(envelope(404, "no such license", "logical", 1404)).await;
+    assert!(matches!(error, Error::Api { .. }), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(error.operation(), Some(OPERATION));
+    assert!(error.is_not_found());
+    assert!(!error.is_auth());
+    assert!(!error.is_server_error());
+    assert_eq!(error.api_errors().len(), 1);
+    assert_eq!(error.api_errors()[0].message, "no such license");
+    assert_eq!(
+        error.api_errors()[0].to_string(),
+        "no such license (logical, code 1404)"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{OPERATION} failed: 404 Not Found: no such license (logical, code 1404); check the UID (list the licenses to see valid ones)"
+        )
+    );
+}
+
+#[tokio::test]
+async fn refusals_of_the_credential_are_auth_errors_with_their_hint() {
+    for (status, hint) in [
+        (401, "check the API key or user name and password"),
+        (403, "the credential is read-only or lacks the role"),
+    ] {
+        let error = error_for(envelope(status, "refused", "security", 1000)).await;
+        assert!(error.is_auth(), "{status}: {error:?}");
+        assert!(!error.is_not_found(), "{status}");
+        assert!(!error.is_server_error(), "{status}");
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+        assert!(error.to_string().contains(hint), "{status}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn server_side_failures_are_server_errors() {
+    let error = error_for(envelope(500, "broken", "transport", 1)).await;
+    assert!(error.is_server_error(), "{error:?}");
+    assert!(!error.is_auth());
+    assert!(
+        error
+            .to_string()
+            .contains("500 Internal Server Error: broken (transport, code 1)"),
+        "{error}"
+    );
+    let error = error_for(envelope(520, "try later", "retryableLogical", 7)).await;
+    assert!(error.is_server_error(), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(520));
+    let text = error.to_string();
+    assert!(text.contains("520 (VSPC server error)"), "{text}");
+    assert!(text.contains("may succeed if retried later"), "{text}");
+    let error = error_for(envelope(520, "never", "logical", 7)).await;
+    assert!(
+        !error.to_string().contains("retried later"),
+        "only a retryable error says so: {error}"
+    );
+}
+
+#[tokio::test]
+async fn a_throttling_answer_without_a_message_says_what_it_is() {
+    let error = error_for(Canned::json(
+        429,
+        json!({"errors": [{"type": "transport", "code": 429, "retryAfter": 2}]}),
+    ))
+    .await;
+    let text = error.to_string();
+    assert!(
+        text.contains("too many requests (transport, code 429, retry after 2 s)"),
+        "{text}"
+    );
+    assert!(text.contains("VSPC throttles this user"), "{text}");
+    assert!(!error.is_server_error());
+    // Either sign is enough: code 429 without a wait, or a wait under another code.
+    let error = error_for(Canned::json(
+        429,
+        json!({"errors": [{"type": "transport", "code": 429}]}),
+    ))
+    .await;
+    assert!(
+        error
+            .to_string()
+            .contains("too many requests (transport, code 429)"),
+        "{error}"
+    );
+    let error = error_for(Canned::json(
+        503,
+        json!({"errors": [{"type": "transport", "code": 1, "retryAfter": 3}]}),
+    ))
+    .await;
+    assert!(
+        error
+            .to_string()
+            .contains("too many requests (transport, code 1, retry after 3 s)"),
+        "{error}"
+    );
+    let error = error_for(Canned::json(
+        400,
+        json!({"errors": [{"type": "logical", "code": 5}]}),
+    ))
+    .await;
+    assert!(
+        error.to_string().contains("no message (logical, code 5)"),
+        "{error}"
+    );
+    let error = error_for(Canned::json(400, json!({"errors": []}))).await;
+    assert!(error.to_string().contains("no error details"), "{error}");
+    assert!(error.api_errors().is_empty());
+}
+
+#[tokio::test]
+async fn an_error_without_the_envelope_shows_the_body() {
+    let error = error_for(Canned::raw(400, "text/plain", b"  the proxy says no  ")).await;
+    assert!(matches!(error, Error::UnexpectedStatus { .. }), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert!(error.api_errors().is_empty());
+    assert_eq!(
+        error.to_string(),
+        format!("{OPERATION} failed: unexpected 400 Bad Request: the proxy says no")
+    );
+    let long = "x".repeat(201);
+    let error = error_for(Canned::raw(502, "text/html", long.as_bytes())).await;
+    let text = error.to_string();
+    assert!(
+        text.ends_with(&format!("{}…", "x".repeat(200))),
+        "cut at 200 characters: {text}"
+    );
+    let exactly = "y".repeat(200);
+    let error = error_for(Canned::raw(502, "text/html", exactly.as_bytes())).await;
+    assert!(error.to_string().ends_with(&exactly), "{error}");
+    let error = error_for(Canned::raw(418, "text/plain", b"")).await;
+    assert!(error.to_string().contains("(empty body)"), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(418));
+}
+
+#[tokio::test]
+async fn an_answer_that_does_not_decode_names_the_operation_but_no_status() {
+    let error = error_for(Canned::json(200, json!({"data": "not a license"}))).await;
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert_eq!(error.operation(), Some(OPERATION));
+    assert_eq!(error.status(), None);
+    assert!(!error.is_server_error() && !error.is_auth() && !error.is_not_found());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_failures_say_what_happened_and_what_to_check() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let error = Client::builder(format!("http://{closed}"))
+        .api_key("k")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .license(Product::Console, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert_eq!(error.operation(), Some(OPERATION));
+    let text = error.to_string();
+    assert!(text.contains("could not connect to VSPC"), "{text}");
+    assert!(text.contains("check the URL and port"), "{text}");
+
+    // A server that accepts the connection and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = silent.accept().await {
+            held.push(connection);
+        }
+    });
+    let error = Client::builder(silent_url)
+        .api_key("k")
+        .timeout(Duration::from_millis(100))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .license(Product::Console, None)
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("the request timed out"), "{text}");
+    assert!(text.contains("raise the timeout"), "{text}");
+}
+
+#[test]
+fn errors_raised_before_a_call_have_no_operation_or_status() {
+    let error = Client::builder("ftp://vspc").build().unwrap_err();
+    assert_eq!(error.operation(), None);
+    assert_eq!(error.status(), None);
+    assert!(error.api_errors().is_empty());
+}

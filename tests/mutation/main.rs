@@ -1,0 +1,19 @@
+//! Tests written for mutants that survived `cargo mutants` on the client layer (issue 18 item
+//! 13; README, "Contributing: mutation testing"): each checks what a caller sees, so that a
+//! mutant of the code it covers fails it.
+//!
+//! One test binary, a module per source file of the client layer.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+#[cfg(feature = "simulator")]
+mod async_action;
+#[cfg(feature = "cli")] // tracing-subscriber, to read the client's warnings
+mod config;
+#[cfg(feature = "simulator")]
+mod error;
+#[cfg(feature = "simulator")]
+mod patch;
+#[cfg(feature = "simulator")]
+mod query;
