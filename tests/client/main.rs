@@ -23,6 +23,7 @@ mod hardening;
 mod legacy_v2;
 #[cfg(feature = "simulator")]
 mod made_up_answers;
+mod mutation;
 #[cfg(feature = "contract")]
 mod null_policy;
 #[cfg(feature = "simulator")]

@@ -2,10 +2,7 @@
 //! 13; README, "Contributing: mutation testing"): each checks what a caller sees, so that a
 //! mutant of the code it covers fails it.
 //!
-//! One test binary, a module per source file of the client layer.
-
-#[path = "../support/mod.rs"]
-mod support;
+//! A module per source file of the client layer.
 
 #[cfg(feature = "simulator")]
 mod async_action;
