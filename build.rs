@@ -53,7 +53,7 @@ fn main() {
     );
     let replacements: Vec<(String, String)> = enums
         .keys()
-        .map(|name| (name.clone(), format!("crate::enums::{name}")))
+        .map(|name| (name.clone(), format!("crate::model::enums::{name}")))
         .collect();
     write(
         &out_dir.join("vspc_client.rs"),
@@ -424,7 +424,11 @@ fn generate(
         .with_derive("PartialEq");
     if main_api {
         settings
-            .with_inner_type("crate::hooks::Runtime".parse().expect("a type path"))
+            .with_inner_type(
+                "crate::client::hooks::Runtime"
+                    .parse()
+                    .expect("a type path"),
+            )
             .with_hooks(progenitor::HooksMode::Expected);
     }
     for (name, path) in replacements {
@@ -458,7 +462,7 @@ fn generate(
 /// `unsupportedCloudServers`, `notCollectedCloudServers`, `usageDetails[].clonedClientServers`,
 /// ...) in every version from 3.5.1 to 3.7, where the schemas allow no null. A `null` list
 /// means "no items", so every list and map field of the generated types reads `null` as empty
-/// (`crate::nulls::null_as_empty`). Optional scalars, strings and objects are `Option`s
+/// (`crate::model::nulls::null_as_empty`). Optional scalars, strings and objects are `Option`s
 /// already and read `null` as `None`; a `null` where the spec requires a string, number or
 /// object is still an error, because it cannot be read without guessing a value.
 ///
@@ -477,7 +481,7 @@ fn null_lists_read_as_empty(file: &mut syn::File) {
         last_segment(&field.ty) == Some("String".to_owned()) && has_serde_flag(field, "default")
     }
     let attribute: syn::Attribute =
-        syn::parse_quote!(#[serde(deserialize_with = "crate::nulls::null_as_empty")]);
+        syn::parse_quote!(#[serde(deserialize_with = "crate::model::nulls::null_as_empty")]);
     for item in &mut file.items {
         let syn::Item::Mod(module) = item else {
             continue;
@@ -509,7 +513,7 @@ fn null_lists_read_as_empty(file: &mut syn::File) {
 
 /// The support ids of the 3.5.1 document (the spec's `x-decision-support-ids`): each property
 /// noted `also-read: number` reads a JSON whole number as its decimal text, through
-/// `crate::compat::number_as_text` (an optional string), `required_number_as_text` (a
+/// `crate::model::compat::number_as_text` (an optional string), `required_number_as_text` (a
 /// required one) or `numbers_as_text` (a list, which also reads `null` as empty). Fails the
 /// build when a noted field cannot be found or has another type, so a change in the
 /// generator's output cannot silently drop the tolerant read.
@@ -540,7 +544,7 @@ fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
                      is not a string nor a list of strings"
                 ),
             };
-            let path = format!("crate::compat::{reader}");
+            let path = format!("crate::model::compat::{reader}");
             field
                 .attrs
                 .push(syn::parse_quote!(#[serde(deserialize_with = #path)]));

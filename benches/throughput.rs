@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
-use vspc_licensing::query::ListQuery;
 use vspc_licensing::types::BackupServerLicenseCollection;
 use vspc_licensing::Client;
+use vspc_licensing::ListQuery;
 
 const KEY: &str = "bench-key";
 const ROUNDS: usize = 3;

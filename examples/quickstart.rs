@@ -4,9 +4,9 @@
 //!     cargo run --example quickstart --features simulator
 
 use futures::TryStreamExt;
-use vspc_licensing::query::{Filter, ListQuery};
 use vspc_licensing::simulator::{Simulator, SimulatorConfig};
 use vspc_licensing::{Client, Product};
+use vspc_licensing::{Filter, ListQuery};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

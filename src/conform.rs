@@ -27,9 +27,9 @@ use progenitor_client::ClientInfo;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api_version::ApiVersion;
+use crate::client::error::Error;
 use crate::contract::{DriftReport, ParameterLocation, Spec};
-use crate::error::Error;
+use crate::model::api_version::ApiVersion;
 use crate::Client;
 
 /// How much of each collection to read.
@@ -75,7 +75,7 @@ pub struct VersionFindings {
     /// The version the client declared in `X-Client-Version`.
     pub declared: Option<ApiVersion>,
     /// The versions every answer's wire shape is consistent with, no newer than the console
-    /// speaks ([`crate::compat::consistent_versions`]). Empty when the answers contradict each
+    /// speaks (from the spec's per-version notes). Empty when the answers contradict each
     /// other or the console.
     pub consistent_with: Vec<ApiVersion>,
 }
@@ -131,7 +131,7 @@ impl ConformOutcome {
 
 /// Runs the contract check; see the [module documentation](self).
 pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOutcome, Error> {
-    if !(1..=crate::query::MAX_PAGE_SIZE).contains(&options.page_size) {
+    if !(1..=crate::api::query::MAX_PAGE_SIZE).contains(&options.page_size) {
         return Err(Error::InvalidInput {
             operation: "conform",
             message: "the page size must be 1 to 500".into(),
@@ -246,15 +246,15 @@ fn versions_seen(
     let Ok(mut json) = serde_json::from_slice::<Value>(&body) else {
         return body;
     };
-    if operation == crate::version_detection::ABOUT_OPERATION {
+    if operation == crate::client::version_detection::ABOUT_OPERATION {
         if let Some(build) = json.pointer("/data/serverVersion").and_then(Value::as_str) {
             findings.server_version = Some(build.to_owned());
             findings.console_api_version = ApiVersion::for_console(build).ok();
         }
     }
-    let fits = crate::compat::consistent_versions(&json);
+    let fits = crate::model::compat::consistent_versions(&json);
     consistent.retain(|v| fits.contains(v));
-    if crate::compat::to_spec_spelling(&mut json) {
+    if crate::model::compat::to_spec_spelling(&mut json) {
         serde_json::to_vec(&json).unwrap_or(body)
     } else {
         body

@@ -90,7 +90,7 @@ impl LegacyClient {
         token: &str,
         http: reqwest::ClientBuilder,
     ) -> Result<Self, LegacyError> {
-        let base_url = crate::config::clean_base_url(base_url).map_err(|problem| {
+        let base_url = crate::client::config::clean_base_url(base_url).map_err(|problem| {
             LegacyError::InvalidBaseUrl {
                 url: base_url.to_owned(),
                 reason: problem.to_string(),
@@ -104,7 +104,7 @@ impl LegacyClient {
         authorization.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, authorization);
-        crate::tls::install_crypto_provider();
+        crate::client::tls::install_crypto_provider();
         let http = http
             .default_headers(headers)
             .build()

@@ -1,59 +1,45 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-mod generated;
+// The library in three layers, each a private module whose chosen items are re-exported below:
+// `model` (what the build derives from the spec), `client` (the machinery around the generated
+// operations) and `api` (what callers use). The tools sit beside them, each behind its feature.
 #[macro_use]
-pub mod enums;
+mod model;
+mod client;
+#[macro_use]
+mod api;
+
 #[cfg(feature = "alk")]
 pub mod alk;
-mod answer;
-pub mod api_version;
-pub mod async_action;
-pub mod auth;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod compat;
-pub mod concurrency;
-pub mod config;
 #[cfg(feature = "contract")]
 pub mod conform;
 #[cfg(feature = "contract")]
 pub mod contract;
-mod direct_call;
-pub mod envelope;
-pub mod error;
-pub mod hooks;
 #[cfg(feature = "legacy")]
 pub mod legacy;
-mod licenses;
-mod nulls;
-pub mod paging;
-pub mod patch;
-pub mod product;
-pub mod query;
-mod reports;
-pub mod retry;
-mod runtime;
 #[cfg(feature = "simulator")]
 pub mod simulator;
-mod spec_facts;
-mod synthetic;
-mod tls;
-pub mod upload;
 pub mod usage;
-mod version_detection;
 
-pub use api_version::ApiVersion;
-pub use async_action::AsyncActionPolicy;
-pub use auth::{Credentials, Secret};
-pub use concurrency::AdaptiveLimit;
-pub use config::{ClientBuilder, API_VERSION};
-pub use error::{Error, Result};
-pub use generated::{types, Client};
-pub use product::{License, Product};
-pub use reports::UsageFilter;
-pub use retry::RetryPolicy;
-pub use upload::LicenseFile;
+pub use api::paging::{unique_by, ResourceStream, DEFAULT_PAGES_IN_FLIGHT};
+pub use api::patch::Patch;
+pub use api::product::{AnyStatus, License, Product, UnknownProduct};
+pub use api::query::{Filter, ListQuery, Select, Sort, MAX_PAGE_SIZE};
+pub use api::reports::UsageFilter;
+pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
+pub use client::async_action::AsyncActionPolicy;
+pub use client::auth::{Credentials, MfaCodeProvider, Secret};
+pub use client::concurrency::{AdaptiveLimit, Permit};
+pub use client::config::{ClientBuilder, API_VERSION};
+pub use client::error::{Error, Result};
+pub use client::retry::RetryPolicy;
+pub use model::api_version::{ApiVersion, UnknownApiVersion, UnsupportedConsole};
+pub use model::enums;
+pub use model::envelope::{Collection, Envelope};
+pub use model::generated::{types, Client};
 
 include!(concat!(env!("OUT_DIR"), "/vspc_schema_list.rs"));
 

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 
 use super::Failure;
-use crate::enums::{OrganizationType, SectionForDelete, ServerType};
+use crate::model::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::Product;
 
 /// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
@@ -77,7 +77,7 @@ fn parse_api_version(text: &str) -> Result<ApiVersionChoice, String> {
     }
     text.parse()
         .map(ApiVersionChoice::Fixed)
-        .map_err(|e: crate::api_version::UnknownApiVersion| format!("{e}, or auto"))
+        .map_err(|e: crate::model::api_version::UnknownApiVersion| format!("{e}, or auto"))
 }
 
 /// How results are printed.

@@ -10,7 +10,7 @@ use super::licenses::every_license;
 use super::output::{license_row, listing_progress, progress, LICENSE_COLUMNS};
 use super::writer::{stdout_is_terminal, ListWriter, Stdout};
 use super::{bulk, Failure, Outcome};
-use crate::query::ListQuery;
+use crate::api::query::ListQuery;
 use crate::{Client, Error, Product};
 
 pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome {

@@ -9,8 +9,8 @@ use super::Failure;
 use crate::Client;
 
 /// The second factor of a multi-factor sign-in: `VSPC_MFA_CODE`, else a prompt on the terminal.
-fn mfa_code_from_environment_or_terminal() -> crate::auth::MfaCodeProvider {
-    crate::auth::MfaCodeProvider::new(|| async {
+fn mfa_code_from_environment_or_terminal() -> crate::client::auth::MfaCodeProvider {
+    crate::client::auth::MfaCodeProvider::new(|| async {
         if let Ok(code) = std::env::var("VSPC_MFA_CODE") {
             return Some(crate::Secret::new(code.trim()));
         }
@@ -63,7 +63,7 @@ impl Global {
                 ))
             }
         };
-        if crate::config::sends_in_clear(url) {
+        if crate::client::config::sends_in_clear(url) {
             eprintln!(
                 "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
             );

@@ -5,7 +5,7 @@ use futures::TryStreamExt;
 use super::args::{DemoArgs, Global};
 use super::output::{license_row, table, LICENSE_COLUMNS};
 use super::{Failure, Outcome};
-use crate::query::{Filter, ListQuery, MAX_PAGE_SIZE};
+use crate::api::query::{Filter, ListQuery, MAX_PAGE_SIZE};
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::{Client, License, LicenseFile, Product};
 

@@ -13,7 +13,7 @@ use super::output::{print, print_object, progress};
 use super::usage_chart_svg::{render_html, render_svg};
 use super::usage_chart_text::{points, render, signed_points, TextStyle};
 use super::{Failure, Outcome};
-use crate::query::{ListQuery, MAX_PAGE_SIZE};
+use crate::api::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::usage::{
     top_consumers, Breakdown, Month, Presence, ProductChange, UsageError, UsageHistory,
 };

@@ -10,7 +10,6 @@ use super::inventory::ParameterLocation;
 use super::media::{self, body_violation, is_json, media_essence};
 use super::{unknown_operation, DriftKind, Operation, Parameter, Part, Spec, Violation};
 
-
 /// Checking requests.
 impl Spec {
     /// Checks a request sent to `operation_id`.
@@ -349,7 +348,7 @@ pub(crate) fn relative_path(path: &str) -> String {
         Ok(url) if url.has_host() => url.path().to_owned(),
         _ => path.split('?').next().unwrap_or_default().to_owned(),
     };
-    match path.strip_prefix(crate::spec_facts::API_BASE_PATH) {
+    match path.strip_prefix(crate::model::spec_facts::API_BASE_PATH) {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => rest.to_owned(),
         _ => path,
     }

@@ -19,7 +19,7 @@ use super::response::{code, Reply};
 use super::routes::{route, simulated_cost, Op};
 use super::throttle::throttled;
 use super::versions::{answering_version, shape};
-use crate::spec_facts::{SpecOperation, API_BASE_PATH};
+use crate::model::spec_facts::{SpecOperation, API_BASE_PATH};
 
 /// The VAC v2 API answers errors with a bare JSON string, not the v3 `ErrorResponse`.
 fn legacy_errors(path: &str, reply: Reply) -> Reply {

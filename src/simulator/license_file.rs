@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
+use crate::model::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
 
 /// The first line every license file starts with.
 pub const MAGIC: &str = "VSPC-SIMULATOR-LICENSE 1";

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::enums::{OrganizationType, SectionForDelete, ServerType};
+use crate::model::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::types::{
     BackupServerLicense, ConsoleLicense, LicenseReportFinalizationStatus, LicenseSettings,
     OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings, SiteLicense,
@@ -21,7 +21,7 @@ use super::reports;
 use super::response::{code, Reply};
 use super::routes::{uid, Op};
 use super::state::{renew_console, LicenseResource};
-use crate::product::{Product, SECTION_PARAMETER};
+use crate::api::product::{Product, SECTION_PARAMETER};
 
 /// Everything an operation needs from its request, owned (async actions run it later).
 pub(crate) struct Call {
@@ -563,11 +563,13 @@ fn install_console(
     console.support_expiration_date = file.support_expiration_date;
     console.support_id = file.support_id.clone();
     console.instances = Some(file.units);
-    console.type_ = Some(crate::enums::ConsoleLicenseType::parse(
+    console.type_ = Some(crate::model::enums::ConsoleLicenseType::parse(
         file.license_type.as_str(),
     ));
     let (status, message) = super::state::status_for(Some(file.expiration_date), now);
-    console.status = Some(crate::enums::ConsoleLicenseStatus::parse(status.as_str()));
+    console.status = Some(crate::model::enums::ConsoleLicenseStatus::parse(
+        status.as_str(),
+    ));
     console.status_message = Some(message);
 }
 

@@ -10,7 +10,7 @@ use std::sync::{OnceLock, RwLock};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::enums::{FilterCollation, FilterOperation, SortDirection};
+use crate::model::enums::{FilterCollation, FilterOperation, SortDirection};
 use crate::types::{FilterExpression, SelectExpression, SortExpression};
 
 use super::response::{code, Reply};

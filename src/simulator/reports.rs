@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::enums::ReportStatus;
+use crate::model::enums::ReportStatus;
 use crate::types::SingleLicenseReport;
 
 use super::state::State;

@@ -7,8 +7,8 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use uuid::Uuid;
 
 use super::response::{code, Reply};
-use crate::product::Product;
-use crate::spec_facts::{SpecOperation, API_BASE_PATH};
+use crate::api::product::Product;
+use crate::model::spec_facts::{SpecOperation, API_BASE_PATH};
 
 /// One operation of the API, with its path parameters.
 #[derive(Clone, Debug)]

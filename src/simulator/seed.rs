@@ -7,7 +7,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
-use crate::enums::{
+use crate::model::enums::{
     CloudConnectInclusion, ConsoleLicenseStatus, ConsoleLicenseType, LicensePackage,
     LicenseSectionType, LicenseType, LicenseUnitType, LicenseUpdateStatus, OrganizationType,
     ProductType, ReportStatus, ServerType, WorkloadType,

@@ -8,7 +8,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::enums::{LicenseSectionType, LicenseStatus, LicenseUpdateStatus, SectionForDelete};
+use crate::model::enums::{
+    LicenseSectionType, LicenseStatus, LicenseUpdateStatus, SectionForDelete,
+};
 use crate::types::{
     BackupServerLicense, ConsoleLicense, LicenseSettings, OrganizationCurrentLicenseUsage,
     SingleLicenseReport, SingleLicenseReportSettings, SiteLicense, VOneServerLicense,
@@ -16,7 +18,7 @@ use crate::types::{
 };
 
 use super::license_file::LicenseFile;
-use crate::product::Product;
+use crate::api::product::Product;
 
 /// What the four per-server license types have in common for the simulator.
 pub(crate) trait LicenseResource:
@@ -93,7 +95,7 @@ impl<T: LicenseResource> Store<T> {
 pub(crate) struct Organization {
     pub(crate) uid: Uuid,
     pub(crate) name: String,
-    pub(crate) kind: crate::enums::OrganizationType,
+    pub(crate) kind: crate::model::enums::OrganizationType,
 }
 
 /// Everything the simulator serves.
@@ -306,7 +308,7 @@ impl LicenseResource for Vb365ServerLicense {
 /// Renews the console license online.
 pub(crate) fn renew_console(console: &mut ConsoleLicense, now: DateTime<Utc>) {
     renew_dates!(console, now);
-    console.status = Some(crate::enums::ConsoleLicenseStatus::Valid);
+    console.status = Some(crate::model::enums::ConsoleLicenseStatus::Valid);
     console.status_message = Some("The license is valid.".to_owned());
     console.last_update_date = Some(now);
     console.last_update_status = Some(LicenseUpdateStatus::Success);

@@ -1,7 +1,7 @@
 //! The API version of each answer: the simulated console speaks
 //! [`SimulatorConfig::api_version`](super::SimulatorConfig::api_version) and, like a console,
 //! answers a request that declares an older version in `X-Client-Version` in that version's
-//! shapes ([`crate::compat::shape_for`]).
+//! shapes ([`crate::model::compat::shape_for`]).
 //!
 //! A request that declares a version newer than the console is refused with `400` and an
 //! error naming the versions served: the simulator cannot answer in a shape the console does not
@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use bytes::Bytes;
 
 use super::response::{code, Reply};
-use crate::api_version::ApiVersion;
+use crate::model::api_version::ApiVersion;
 
 /// The version to answer this request in, or the refusal.
 pub(crate) fn answering_version(
@@ -52,13 +52,13 @@ pub(crate) fn shape(reply: Reply, version: ApiVersion) -> Reply {
     let is_json = reply
         .content_type
         .is_some_and(|t| t.starts_with("application/json"));
-    if !is_json || !crate::compat::may_reshape(&reply.body, version) {
+    if !is_json || !crate::model::compat::may_reshape(&reply.body, version) {
         return reply;
     }
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&reply.body) else {
         return reply;
     };
-    crate::compat::shape_for(&mut value, version);
+    crate::model::compat::shape_for(&mut value, version);
     Reply {
         body: Bytes::from(serde_json::to_vec(&value).unwrap_or_default()),
         ..reply

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::enums::{LicenseUnitType, OrganizationType};
+use crate::model::enums::{LicenseUnitType, OrganizationType};
 use crate::types::OrganizationCurrentLicenseUsage;
 
 /// One organization's current usage, summed over its servers and workloads.

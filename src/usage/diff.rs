@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::history::{OrganizationKey, OrganizationUsage, UsageHistory};
 use super::month::Month;
 use super::{tidy, UsageError};
-use crate::enums::ProductType;
+use crate::model::enums::ProductType;
 
 /// In which of the two months an organization has reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

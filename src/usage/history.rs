@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::month::Month;
 use super::{tidy, UsageError};
-use crate::enums::{OrganizationType, ProductType, ReportStatus};
+use crate::model::enums::{OrganizationType, ProductType, ReportStatus};
 use crate::types::{LicenseReportParameters, SingleLicenseReport};
 
 /// An organization as the reports name it.

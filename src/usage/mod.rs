@@ -36,7 +36,7 @@ pub use history::{MonthUsage, Organization, OrganizationUsage, ProductPoints, Us
 pub use month::{Month, MonthParseError};
 pub use table::{product_name, Breakdown, PointsTable, Series, SeriesKey};
 
-use crate::query::{ListQuery, MAX_PAGE_SIZE};
+use crate::api::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::Client;
 
 /// Why a view of the usage cannot be made. Each says what data there is instead.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::history::{MonthUsage, Organization, OrganizationKey, ProductPoints, UsageHistory};
 use super::month::Month;
 use super::{tidy, UsageError};
-use crate::enums::ProductType;
+use crate::model::enums::ProductType;
 
 /// What one row of a [`PointsTable`] stands for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

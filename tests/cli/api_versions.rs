@@ -6,8 +6,8 @@ use std::process::Output;
 
 use futures::TryStreamExt;
 use serde_json::Value;
-use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
+use vspc_licensing::ListQuery;
 use vspc_licensing::{ApiVersion, Client};
 
 use crate::support::cli::{output, tool};

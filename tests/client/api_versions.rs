@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use recorder::{spec_example_answer, Canned, Recorded, Recorder};
 use serde_json::json;
-use vspc_licensing::query::ListQuery;
+use vspc_licensing::ListQuery;
 use vspc_licensing::{ApiVersion, Client, Error};
 
 /// A console of build `server_version`: `/about` reports it, everything else answers the

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use vspc_licensing::enums::{
     LicensePackage, LicenseStatus, LicenseType, LicenseUnitType, ResponseErrorType,
 };
-use vspc_licensing::query::ListQuery;
+use vspc_licensing::ListQuery;
 use vspc_licensing::{AsyncActionPolicy, Client, Error, Product, RetryPolicy};
 
 fn license(i: usize) -> Value {

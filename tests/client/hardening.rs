@@ -14,12 +14,12 @@ use futures::{StreamExt, TryStreamExt};
 use recorder::{spec_example_answer, Canned, Recorded, Recorder};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use vspc_licensing::auth::MfaCodeProvider;
-use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{
     FaultKind, FaultRule, Firing, RouteMatch, Simulator, SimulatorConfig, DEFAULT_API_KEY,
     MFA_TEST_CODE,
 };
+use vspc_licensing::ListQuery;
+use vspc_licensing::MfaCodeProvider;
 use vspc_licensing::{AsyncActionPolicy, Client, Error, LicenseFile, Product, RetryPolicy};
 
 type Responder = Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>;
@@ -524,15 +524,6 @@ async fn an_endless_or_oversized_license_file_is_refused_quickly() {
         "/spec/licenses/vbr-rental-1000.lic"
     );
     assert!(LicenseFile::from_path(sample).await.is_ok());
-}
-
-#[test]
-fn credentials_over_plain_http_to_another_host_are_flagged() {
-    use vspc_licensing::config::sends_in_clear;
-    assert!(sends_in_clear("http://192.0.2.10:1280"));
-    assert!(sends_in_clear("http://vspc.example.com"));
-    assert!(!sends_in_clear("http://127.0.0.1:1280"));
-    assert!(!sends_in_clear("https://192.0.2.10:1280"));
 }
 
 // Item 2: a 429 halves the pages in flight for the rest of the walk; against a console

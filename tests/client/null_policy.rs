@@ -148,7 +148,7 @@ async fn a_page_whose_paging_information_is_null_is_valid_and_walked_to_the_end(
     use futures::TryStreamExt;
     use recorder::{Canned, Recorded, Recorder};
     use std::sync::Arc;
-    use vspc_licensing::query::ListQuery;
+    use vspc_licensing::ListQuery;
 
     fn license(i: usize) -> Value {
         json!({

@@ -14,8 +14,8 @@ use serde_json::json;
 use uuid::Uuid;
 use vspc_licensing::contract::Spec;
 use vspc_licensing::enums::{OrganizationType, SectionForDelete, ServerType};
-use vspc_licensing::query::{Filter, ListQuery, Select, Sort};
 use vspc_licensing::{AsyncActionPolicy, Client, LicenseFile, Product, UsageFilter};
+use vspc_licensing::{Filter, ListQuery, Select, Sort};
 
 const KEY: &str = "test-api-key-0123";
 const UID: &str = "6f1c2e8a-0b4d-4c3e-9a7f-1d2e3f4a5b6c";

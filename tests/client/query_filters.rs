@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 use vspc_licensing::enums::FilterCollation;
-use vspc_licensing::query::{Filter, ListQuery, Select, Sort};
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, DEFAULT_API_KEY};
 use vspc_licensing::Client;
+use vspc_licensing::{Filter, ListQuery, Select, Sort};
 
 /// A predicate over a license's JSON, and the filter that should select the same licenses.
 #[derive(Clone, Debug)]

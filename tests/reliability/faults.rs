@@ -35,12 +35,12 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 use uuid::Uuid;
 use vspc_licensing::enums::ResponseErrorType;
-use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{
     AsyncOperations, FaultKind, FaultRule, Simulator, SimulatorConfig, SimulatorHandle,
     DEFAULT_API_KEY, DEFAULT_PASSWORD, DEFAULT_USER,
 };
 use vspc_licensing::types::BackupServerLicense;
+use vspc_licensing::ListQuery;
 use vspc_licensing::{
     AsyncActionPolicy, Client, Error, License, LicenseFile, Product, RetryPolicy,
 };

@@ -24,10 +24,10 @@ use tracing::instrument::WithSubscriber;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Dispatch, Event, Metadata, Subscriber};
 use uuid::Uuid;
-use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{
     FaultKind, RandomFaults, Simulator, SimulatorConfig, DEFAULT_API_KEY,
 };
+use vspc_licensing::ListQuery;
 use vspc_licensing::{Client, Error, Product, RetryPolicy};
 
 const TASKS: usize = 64;

@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use recorder::{spec_example_answer, Canned, Recorded, Recorder};
 use serde_json::json;
 use uuid::Uuid;
-use vspc_licensing::query::ListQuery;
+use vspc_licensing::ListQuery;
 use vspc_licensing::{Client, Product, RetryPolicy};
 
 const PASSWORD: &str = "pw-7f3a-SECRET";

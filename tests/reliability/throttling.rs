@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use uuid::Uuid;
-use vspc_licensing::paging::unique_by;
-use vspc_licensing::query::ListQuery;
 use vspc_licensing::simulator::{
     FaultKind, FaultRule, Firing, RouteMatch, Simulator, SimulatorConfig, DEFAULT_API_KEY,
 };
+use vspc_licensing::unique_by;
+use vspc_licensing::ListQuery;
 use vspc_licensing::{Client, License, Product, RetryPolicy};
 
 const BULK_CONCURRENCY: usize = 8;

@@ -5,12 +5,12 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use vspc_licensing::query::{Filter, ListQuery, MAX_PAGE_SIZE};
 use vspc_licensing::simulator::{
     AsyncOperations, FaultKind, FaultRule, Simulator, SimulatorConfig, DEFAULT_API_KEY,
     DEFAULT_PASSWORD, DEFAULT_USER,
 };
 use vspc_licensing::{Client, License, LicenseFile, Product};
+use vspc_licensing::{Filter, ListQuery, MAX_PAGE_SIZE};
 
 const SAMPLE: &[u8] = include_bytes!("../../spec/licenses/vbr-rental-1000.lic");
 

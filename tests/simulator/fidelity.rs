@@ -8,9 +8,9 @@ use futures::TryStreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use vspc_licensing::query::{Filter, ListQuery, Select, Sort};
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle, DEFAULT_API_KEY};
 use vspc_licensing::{Client, UsageFilter};
+use vspc_licensing::{Filter, ListQuery, Select, Sort};
 
 use crate::support::http_client as http;
 

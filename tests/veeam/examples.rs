@@ -28,8 +28,8 @@ use support::veeam::documents::{self, VeeamDocument};
 use support::veeam::examples::{self, Place, VeeamExample};
 use uuid::Uuid;
 use vspc_licensing::contract::Spec;
-use vspc_licensing::query::ListQuery;
-use vspc_licensing::upload::LicenseFile;
+use vspc_licensing::LicenseFile;
+use vspc_licensing::ListQuery;
 use vspc_licensing::{types, Client, Error};
 
 const KEY: &str = "veeam-examples-key";

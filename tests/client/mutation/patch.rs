@@ -8,8 +8,8 @@ use crate::support::recorder;
 use recorder::Recorder;
 use serde_json::{json, Value};
 use uuid::Uuid;
-use vspc_licensing::patch::{auto_approve, auto_update, Patch};
 use vspc_licensing::types::JsonPatches;
+use vspc_licensing::Patch;
 use vspc_licensing::{Client, Product};
 
 fn client(recorder: &Recorder) -> Client {
@@ -81,11 +81,11 @@ async fn the_switch_patches_set_the_switch_they_name() {
         );
     }
     assert_eq!(
-        auto_update(true),
+        Patch::auto_update(true),
         Patch::new().replace("/autoUpdateEnabled", true)
     );
     assert_eq!(
-        auto_approve(false),
+        Patch::auto_approve(false),
         Patch::new().replace("/autoApprove", false)
     );
 }

@@ -10,8 +10,8 @@ use futures::{StreamExt, TryStreamExt};
 use recorder::{Canned, Recorded, Recorder};
 use serde_json::{json, Value};
 use uuid::Uuid;
-use vspc_licensing::query::{Filter, ListQuery, Select, Sort, MAX_PAGE_SIZE};
 use vspc_licensing::{Client, Error};
+use vspc_licensing::{Filter, ListQuery, Select, Sort, MAX_PAGE_SIZE};
 
 /// A collection of `total` licenses, served as asked.
 async fn collection(total: usize) -> Recorder {

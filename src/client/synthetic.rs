@@ -17,8 +17,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::answer::Answer;
-use crate::enums::ResponseErrorType;
+use crate::client::answer::Answer;
+use crate::model::enums::ResponseErrorType;
 use crate::types::{ErrorResponse, ResponseError};
 
 /// The mark on a made-up answer.

@@ -21,7 +21,7 @@
 //!   resources may have shifted between pages, so some could have been skipped or yielded
 //!   twice. Read it again; bulk changes de-duplicate by UID ([`unique_by`]).
 //! * **A throttling console** (`429`) halves the pages in flight for the rest of the walk
-//!   ([`crate::concurrency`]).
+//!   ([`crate::client::concurrency`]).
 //!
 //! Without paging information the walk goes one page at a time, advancing by what each page
 //! held, until an empty page (a short page may be a capped one, so it does not end the walk);
@@ -37,10 +37,10 @@ use std::sync::Arc;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::Serialize;
 
-use crate::concurrency::{AdaptiveLimit, ThrottleSignal};
-use crate::envelope::Collection;
-use crate::error::Error;
-use crate::query::ListQuery;
+use crate::api::query::ListQuery;
+use crate::client::concurrency::{AdaptiveLimit, ThrottleSignal};
+use crate::client::error::Error;
+use crate::model::envelope::Collection;
 
 /// A stream of resources, or the error that ended it.
 pub type ResourceStream<T> = BoxStream<'static, Result<T, Error>>;
@@ -282,7 +282,7 @@ fn no_repeats<T: Serialize + Send + 'static>(
 /// ```
 /// # futures::executor::block_on(async {
 /// use futures::{stream, StreamExt, TryStreamExt};
-/// use vspc_licensing::paging::unique_by;
+/// use vspc_licensing::unique_by;
 /// let walked = stream::iter([Ok(1), Ok(2), Ok(1), Ok(3)]).boxed();
 /// let once: Vec<i32> = unique_by(walked, |n| *n).try_collect().await.unwrap();
 /// assert_eq!(once, [1, 2, 3]);
@@ -501,7 +501,7 @@ macro_rules! page_fetcher {
     ($client:expr, $query:expr, $operation:expr, with ($($extra:ident),*), |$c:ident| $builder:expr) => {{
         let client = $client.clone();
         let query = $query.clone();
-        move |offset: u32, limit: u32| -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<$crate::paging::Page<_>, $crate::Error>> + Send>> {
+        move |offset: u32, limit: u32| -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<$crate::api::paging::Page<_>, $crate::Error>> + Send>> {
             let $c = client.clone();
             let query = query.clone();
             $(let $extra = $extra.clone();)*
@@ -517,7 +517,7 @@ macro_rules! page_fetcher {
                     builder = builder.select(String::from(select));
                 }
                 match builder.send().await {
-                    Ok(page) => Ok($crate::paging::Page::from_envelope(page.into_inner())),
+                    Ok(page) => Ok($crate::api::paging::Page::from_envelope(page.into_inner())),
                     Err(error) => Err($crate::Error::from_generated($operation, error).await),
                 }
             })

@@ -9,10 +9,10 @@ use std::fmt;
 use bytes::Bytes;
 use reqwest::StatusCode;
 
-use crate::answer::{body_excerpt, Answer};
-use crate::enums::ResponseErrorType;
-use crate::synthetic::SyntheticAnswer;
-use crate::tls::{tls_trouble, TlsTrouble};
+use crate::client::answer::{body_excerpt, Answer};
+use crate::client::synthetic::SyntheticAnswer;
+use crate::client::tls::{tls_trouble, TlsTrouble};
+use crate::model::enums::ResponseErrorType;
 use crate::types::{ErrorResponse, ResponseError};
 
 /// Why a call failed. Every variant names the operation (`operationId`) that failed.
@@ -104,7 +104,7 @@ pub enum Error {
     /// The collection changed size while it was being walked (a server was added or removed):
     /// resources may have moved between pages, so some could have been skipped or yielded
     /// twice. The resources yielded before this error are still real; walk again for a
-    /// consistent view (and de-duplicate by UID, see [`crate::paging::unique_by`]).
+    /// consistent view (and de-duplicate by UID, see [`crate::api::paging::unique_by`]).
     #[error("{operation}: the collection changed while it was read (total {before} at the start, {now} later); read it again")]
     CollectionChanged {
         /// The collection operation.
@@ -136,7 +136,7 @@ pub enum Error {
     /// The client was told to detect the console's API version, and the console is older than
     /// every version the crate speaks (before 8.1) or reports a version that cannot be read.
     #[error("unsupported console: {0}")]
-    UnsupportedConsole(crate::api_version::UnsupportedConsole),
+    UnsupportedConsole(crate::model::api_version::UnsupportedConsole),
     /// The client was told to detect the console's API version and could not ask (`GET /about`
     /// refused or answered without a version).
     #[error("cannot detect the console's API version: {message}")]
@@ -270,7 +270,7 @@ impl Error {
 }
 
 impl Error {
-    /// The error for an answer the client made up (see [`crate::synthetic`]), from its
+    /// The error for an answer the client made up (see [`crate::client::synthetic`]), from its
     /// status and the errors its envelope lists.
     fn from_synthetic(
         operation: &'static str,
@@ -305,12 +305,14 @@ impl Error {
             SyntheticAnswer::AsyncActionResult { id } => Error::AsyncAction {
                 operation,
                 action_id: id.to_string(),
-                outcome: crate::synthetic::AsyncOutcome::Failed.describe().to_owned(),
+                outcome: crate::client::synthetic::AsyncOutcome::Failed
+                    .describe()
+                    .to_owned(),
                 status: Some(status),
                 errors,
             },
             SyntheticAnswer::UnsupportedConsole { server_version } => {
-                Error::UnsupportedConsole(crate::api_version::UnsupportedConsole {
+                Error::UnsupportedConsole(crate::model::api_version::UnsupportedConsole {
                     server_version,
                     reason: describe(&errors),
                 })

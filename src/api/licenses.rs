@@ -6,21 +6,21 @@
 use futures::StreamExt;
 use uuid::Uuid;
 
-use crate::direct_call::{json, read_body, RequestBody};
-use crate::enums::SectionForDelete;
-use crate::envelope::Envelope;
-use crate::error::{Error, Result};
-use crate::paging::{paginate, Page, PageFuture, ResourceStream};
-use crate::patch::{auto_update, Patch};
-use crate::product::{License, Product, SECTION_PARAMETER};
-use crate::query::ListQuery;
-use crate::spec_facts::SpecOperation;
+use crate::api::paging::{paginate, Page, PageFuture, ResourceStream};
+use crate::api::patch::Patch;
+use crate::api::product::{License, Product, SECTION_PARAMETER};
+use crate::api::query::ListQuery;
+use crate::api::upload::LicenseFile;
+use crate::client::direct_call::{json, read_body, RequestBody};
+use crate::client::error::{Error, Result};
+use crate::model::enums::SectionForDelete;
+use crate::model::envelope::Envelope;
+use crate::model::spec_facts::SpecOperation;
 use crate::types::{
     BackupServerLicense, BackupServerLicenseCollection, EmptyResponse, JsonPatches, SiteLicense,
     SiteLicenseCollection, VOneServerLicense, VOneServerLicenseCollection, Vb365ServerLicense,
     Vb365ServerLicenseCollection,
 };
-use crate::upload::LicenseFile;
 use crate::Client;
 
 impl Client {
@@ -29,7 +29,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: vspc_licensing::Client) -> vspc_licensing::Result<()> {
     /// use futures::TryStreamExt;
-    /// use vspc_licensing::query::{Filter, ListQuery};
+    /// use vspc_licensing::{Filter, ListQuery};
     /// let off: Vec<_> = client
     ///     .backup_server_licenses(ListQuery::new().filter(Filter::equals("autoUpdateEnabled", false)).page_size(500))
     ///     .try_collect()
@@ -136,7 +136,8 @@ impl Client {
                 ),
             });
         }
-        self.patch_license(product, uid, auto_update(enabled)).await
+        self.patch_license(product, uid, Patch::auto_update(enabled))
+            .await
     }
 
     /// Turns automatic license updates on for one server or site.

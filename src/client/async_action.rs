@@ -3,7 +3,7 @@
 //! VSPC may answer any licensing call with `202 Accepted` and a `Location` naming an async
 //! action. By default the client follows it: it polls `GET /asyncActions/{id}` with backoff until
 //! the action succeeds, fails or is canceled, then reads `GET /asyncActions/{id}/result` and
-//! returns that as the call's own typed result. The client's hooks ([`crate::hooks`]) follow
+//! returns that as the call's own typed result. The client's hooks ([`crate::client::hooks`]) follow
 //! every `202` this way, so every operation gets it without code of its own.
 //!
 //! Dropping the call's future stops polling. To stop the action itself, call
@@ -18,10 +18,10 @@ use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::answer::{body_excerpt, Answer, Exchange};
-use crate::enums::{AsyncActionStatus, ResponseErrorType};
-use crate::spec_facts::SpecOperation;
-use crate::synthetic::{error_envelope, is_error_envelope, AsyncOutcome, SyntheticAnswer};
+use crate::client::answer::{body_excerpt, Answer, Exchange};
+use crate::client::synthetic::{error_envelope, is_error_envelope, AsyncOutcome, SyntheticAnswer};
+use crate::model::enums::{AsyncActionStatus, ResponseErrorType};
+use crate::model::spec_facts::SpecOperation;
 use crate::types::{AsyncActionInfoResponse, ErrorResponse};
 
 /// How the client treats `202 Accepted`.

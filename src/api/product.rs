@@ -11,10 +11,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::enums::{ConsoleLicenseStatus, ConsoleLicenseType, LicenseStatus, LicenseType};
-use crate::envelope::{Collection, Envelope};
-use crate::paging::Page;
-use crate::spec_facts::SpecOperation;
+use crate::api::paging::Page;
+use crate::model::enums::{ConsoleLicenseStatus, ConsoleLicenseType, LicenseStatus, LicenseType};
+use crate::model::envelope::{Collection, Envelope};
+use crate::model::spec_facts::SpecOperation;
 use crate::types::{
     BackupServerLicense, BackupServerLicenseCollection, BackupServerLicenseResponse,
     ConsoleLicense, ConsoleLicenseResponse, SiteLicense, SiteLicenseCollection,
@@ -101,7 +101,7 @@ pub(crate) const SECTION_PARAMETER: &str = "sectionForDelete";
 /// The facts of one product: its names, the spec's operations on its licenses, and how its
 /// answers read. Client, simulator and CLI all take them from here, so a new product or a
 /// renamed operation is one row to change (and a renamed operation fails the build, see
-/// `crate::spec_facts`).
+/// `crate::model::spec_facts`).
 #[derive(Debug)]
 pub(crate) struct ProductFacts {
     /// Which product.

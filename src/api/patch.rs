@@ -3,7 +3,7 @@
 //! Values travel with their real JSON types: `autoUpdateEnabled` is sent as `true`, not `"true"`.
 //!
 //! ```
-//! use vspc_licensing::patch::Patch;
+//! use vspc_licensing::Patch;
 //! let patch = Patch::new().replace("/autoUpdateEnabled", true);
 //! assert_eq!(
 //!     serde_json::to_string(&patch.operations()).unwrap(),
@@ -13,13 +13,13 @@
 
 use serde_json::Value;
 
-use crate::enums::JsonPatchOperation;
+use crate::model::enums::JsonPatchOperation;
 use crate::types::{JsonPatch, JsonPatches};
 
 /// JSON pointer of the auto-update switch on product licenses.
-pub const AUTO_UPDATE_PATH: &str = "/autoUpdateEnabled";
+const AUTO_UPDATE_PATH: &str = "/autoUpdateEnabled";
 /// JSON pointer of the automatic approval switch on report settings.
-pub const AUTO_APPROVE_PATH: &str = "/autoApprove";
+const AUTO_APPROVE_PATH: &str = "/autoApprove";
 
 /// A JSON Patch document: operations applied in order, all or nothing.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,6 +27,16 @@ pub const AUTO_APPROVE_PATH: &str = "/autoApprove";
 pub struct Patch(Vec<JsonPatch>);
 
 impl Patch {
+    /// The patch that turns automatic license updates on or off.
+    pub fn auto_update(enabled: bool) -> Self {
+        Self::new().replace(AUTO_UPDATE_PATH, enabled)
+    }
+
+    /// The patch that turns automatic report approval on or off.
+    pub fn auto_approve(enabled: bool) -> Self {
+        Self::new().replace(AUTO_APPROVE_PATH, enabled)
+    }
+
     /// An empty patch.
     pub fn new() -> Self {
         Self::default()
@@ -99,14 +109,4 @@ impl From<Patch> for JsonPatches {
     fn from(patch: Patch) -> Self {
         JsonPatches(patch.0)
     }
-}
-
-/// The patch that turns automatic license updates on or off.
-pub fn auto_update(enabled: bool) -> Patch {
-    Patch::new().replace(AUTO_UPDATE_PATH, enabled)
-}
-
-/// The patch that turns automatic report approval on or off.
-pub fn auto_approve(enabled: bool) -> Patch {
-    Patch::new().replace(AUTO_APPROVE_PATH, enabled)
 }

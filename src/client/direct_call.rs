@@ -13,8 +13,8 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use uuid::Uuid;
 
-use crate::error::Error;
-use crate::spec_facts::SpecOperation;
+use crate::client::error::Error;
+use crate::model::spec_facts::SpecOperation;
 use crate::types::ErrorResponse;
 use crate::Client;
 

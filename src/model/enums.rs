@@ -65,7 +65,7 @@ macro_rules! forward_compatible_enum {
                 Self::LISTED.contains(&self.as_str())
             }
 
-            /// Parses a wire value; never fails (see the [module documentation](crate::enums)).
+            /// Parses a wire value; never fails (see the [module documentation](crate::model::enums)).
             pub fn parse(text: &str) -> Self {
                 $(
                     if text.eq_ignore_ascii_case($spelling) {

@@ -1,9 +1,9 @@
 //! An answer read in full, and the way the parts below the hooks send requests of their own.
 //!
-//! Signing in ([`crate::auth`]), following async actions ([`crate::async_action`]) and detecting
-//! the console's version ([`crate::version_detection`]) all need answers, and the last two need
+//! Signing in ([`crate::client::auth`]), following async actions ([`crate::client::async_action`]) and detecting
+//! the console's version ([`crate::client::version_detection`]) all need answers, and the last two need
 //! to send through the client's exchange loop (headers, sign-in, retries) that lives in
-//! [`crate::hooks`]. They depend on this module instead of on the hooks: [`Exchange`] is what
+//! [`crate::client::hooks`]. They depend on this module instead of on the hooks: [`Exchange`] is what
 //! they call, and the hooks implement it for the client.
 
 use std::future::Future;
@@ -13,7 +13,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::spec_facts::SpecOperation;
+use crate::model::spec_facts::SpecOperation;
 
 /// An answer read in full: reading the body inside the hook makes a connection dropped
 /// mid-body a failed attempt that can be retried, not a broken result.

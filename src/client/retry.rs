@@ -1,7 +1,7 @@
 //! When and how long to wait before sending a call again.
 //!
 //! A retried call is safe because every attempt carries the same `X-Request-id` (see
-//! [`crate::hooks`]): VSPC applies a request id once within five minutes and answers repeats with
+//! [`crate::client::hooks`]): VSPC applies a request id once within five minutes and answers repeats with
 //! the first result, so a retried PATCH, PUT, POST or DELETE is never applied twice.
 
 use std::time::{Duration, Instant};
@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
-use crate::answer::Answer;
-use crate::enums::ResponseErrorType;
-use crate::tls::{tls_trouble, TlsTrouble};
+use crate::client::answer::Answer;
+use crate::client::tls::{tls_trouble, TlsTrouble};
+use crate::model::enums::ResponseErrorType;
 use crate::types::ErrorResponse;
 
 /// How the client retries failed attempts of one call.

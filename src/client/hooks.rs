@@ -6,7 +6,7 @@
 //!
 //! 1. headers: `X-Client-Version`; an `X-Request-id` made once per call (kept when the caller set
 //!    one) and reused on every retry, so VSPC applies a retried change only once; the
-//!    `Authorization` header from [`crate::auth`]; progenitor's own `api-version` header is
+//!    `Authorization` header from [`crate::client::auth`]; progenitor's own `api-version` header is
 //!    dropped (VSPC reads `X-Client-Version`);
 //! 2. the answer is read in full inside `exec`, so that a connection dropped mid-body counts as a
 //!    failed attempt and can be retried, not as a broken result;
@@ -15,8 +15,8 @@
 //! 4. a client built to detect the console's API version
 //!    ([`ClientBuilder::detect_api_version`](crate::ClientBuilder::detect_api_version)) asks
 //!    for it before its first call;
-//! 5. a `202 Accepted` is followed to the async action's result ([`crate::async_action`]);
-//! 6. an error body that is not VSPC's envelope is kept for the caller (`crate::synthetic`).
+//! 5. a `202 Accepted` is followed to the async action's result ([`crate::client::async_action`]);
+//! 6. an error body that is not VSPC's envelope is kept for the caller (`crate::client::synthetic`).
 
 use std::fmt::Display;
 use std::future::Future;
@@ -27,16 +27,16 @@ use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::answer::{Answer, Exchange};
-use crate::auth::AuthFailure;
-use crate::enums::ResponseErrorType;
-use crate::runtime::Shared;
-use crate::spec_facts::SpecOperation;
-use crate::synthetic::{keep_raw_error_body, SyntheticAnswer};
-use crate::version_detection::ABOUT_OPERATION;
+use crate::client::answer::{Answer, Exchange};
+use crate::client::auth::AuthFailure;
+use crate::client::runtime::Shared;
+use crate::client::synthetic::{keep_raw_error_body, SyntheticAnswer};
+use crate::client::version_detection::ABOUT_OPERATION;
+use crate::model::enums::ResponseErrorType;
+use crate::model::spec_facts::SpecOperation;
 use crate::Client;
 
-pub use crate::runtime::Runtime;
+pub use crate::client::runtime::Runtime;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CLIENT_VERSION: HeaderName = HeaderName::from_static("x-client-version");
@@ -76,7 +76,8 @@ impl Client {
         prepare_headers(&mut request, shared, operation);
         let answer = shared.send(self.client(), request, operation).await?;
         if answer.status == StatusCode::ACCEPTED && shared.async_actions.follow {
-            crate::async_action::follow(self, &shared.async_actions, answer, operation).await
+            crate::client::async_action::follow(self, &shared.async_actions, answer, operation)
+                .await
         } else {
             Ok(answer)
         }

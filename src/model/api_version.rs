@@ -2,7 +2,7 @@
 //!
 //! Every console release answers on `/api/v3`; a client declares the version it was written
 //! for in `X-Client-Version`, and the console shapes its answers to that version. The crate's
-//! typed model reads the answers of all five versions (see [`crate::compat`] for what differs on
+//! typed model reads the answers of all five versions (see [`crate::model::compat`] for what differs on
 //! the wire), so one client serves every console from 8.1 to 9.3. Pick the version with
 //! [`ClientBuilder::api_version`](crate::ClientBuilder::api_version), or let the client ask the
 //! console (`GET /about`) with

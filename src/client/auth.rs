@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderValue;
 use tokio::sync::Mutex;
 
-use crate::answer::{body_excerpt, Answer};
-use crate::enums::OAuth2GrantType;
-use crate::retry::{classify, Verdict};
-use crate::spec_facts::SpecOperation;
+use crate::client::answer::{body_excerpt, Answer};
+use crate::client::retry::{classify, Verdict};
+use crate::model::enums::OAuth2GrantType;
+use crate::model::spec_facts::SpecOperation;
 use crate::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
 
 /// A secret string (password, API key, token) that prints as `***`.

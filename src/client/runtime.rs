@@ -4,11 +4,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::async_action::AsyncActionPolicy;
-use crate::auth::Authenticator;
-use crate::concurrency::ThrottleSignal;
-use crate::retry::RetryPolicy;
-use crate::version_detection::Declared;
+use crate::client::async_action::AsyncActionPolicy;
+use crate::client::auth::Authenticator;
+use crate::client::concurrency::ThrottleSignal;
+use crate::client::retry::RetryPolicy;
+use crate::client::version_detection::Declared;
 
 /// The client's shared state: configuration, credentials and the token cache. Cloning a
 /// [`Client`](crate::Client) shares it.

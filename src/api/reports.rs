@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
 
-use crate::enums::{OrganizationType, ServerType};
-use crate::envelope::Envelope;
-use crate::error::{call, Error, Result};
-use crate::paging::{page_fetcher, paginate, ResourceStream};
-use crate::patch::{auto_approve, Patch};
-use crate::query::ListQuery;
-use crate::spec_facts::SpecOperation;
+use crate::api::paging::{page_fetcher, paginate, ResourceStream};
+use crate::api::patch::Patch;
+use crate::api::query::ListQuery;
+use crate::client::error::{call, Error, Result};
+use crate::model::enums::{OrganizationType, ServerType};
+use crate::model::envelope::Envelope;
+use crate::model::spec_facts::SpecOperation;
 use crate::types::{
     ErrorResponse, LicenseReportFinalizationStatus, LicenseSettings,
     OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings,
@@ -161,7 +161,7 @@ impl Client {
         &self,
         enabled: bool,
     ) -> Result<SingleLicenseReportSettings> {
-        self.patch_license_report_settings(auto_approve(enabled))
+        self.patch_license_report_settings(Patch::auto_approve(enabled))
             .await
     }
 

@@ -11,9 +11,9 @@ use std::path::Path;
 use bytes::Bytes;
 use uuid::Uuid;
 
-use crate::direct_call::{json, read_body, RequestBody};
-use crate::error::Error;
-use crate::product::Product;
+use crate::api::product::Product;
+use crate::client::direct_call::{json, read_body, RequestBody};
+use crate::client::error::Error;
 use crate::types::{
     BackupServerLicenseResponse, ConsoleLicenseResponse, SiteLicenseResponse,
     VOneServerLicenseResponse, Vb365ServerLicenseResponse,

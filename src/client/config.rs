@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::api_version::ApiVersion;
-use crate::async_action::AsyncActionPolicy;
-use crate::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
-use crate::error::Error;
-use crate::hooks::Runtime;
-use crate::retry::RetryPolicy;
-use crate::runtime::Shared;
-use crate::spec_facts::API_BASE_PATH;
-use crate::version_detection::Declared;
+use crate::client::async_action::AsyncActionPolicy;
+use crate::client::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
+use crate::client::error::Error;
+use crate::client::hooks::Runtime;
+use crate::client::retry::RetryPolicy;
+use crate::client::runtime::Shared;
+use crate::client::version_detection::Declared;
+use crate::model::api_version::ApiVersion;
+use crate::model::spec_facts::API_BASE_PATH;
 use crate::Client;
 
 /// The API version this crate's spec describes; sent as `X-Client-Version` by default
@@ -194,7 +194,7 @@ impl ClientBuilder {
     ///
     /// ```no_run
     /// # fn run() -> Result<(), vspc_licensing::Error> {
-    /// use vspc_licensing::auth::MfaCodeProvider;
+    /// use vspc_licensing::MfaCodeProvider;
     /// let client = vspc_licensing::Client::builder("https://vspc.example.com:1280")
     ///     .credentials("ops", "password")
     ///     .mfa_code(MfaCodeProvider::new(|| async {
@@ -239,7 +239,7 @@ impl ClientBuilder {
             }
             VersionChoice::Detect => Declared::Detected(tokio::sync::OnceCell::new()),
         };
-        crate::tls::install_crypto_provider();
+        crate::client::tls::install_crypto_provider();
         let mut http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -301,7 +301,7 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 /// not a loopback address or `localhost`.
 ///
 /// ```
-/// use vspc_licensing::config::sends_in_clear;
+/// use vspc_licensing::sends_in_clear;
 /// assert!(sends_in_clear("http://vspc.example.com:1280"));
 /// assert!(!sends_in_clear("http://127.0.0.1:1280"));
 /// assert!(!sends_in_clear("http://[::1]:1280"));

@@ -1,32 +1,4 @@
 //! How many requests to keep in flight when the console throttles.
-//!
-//! A VSPC limits simultaneous requests and requests per period for each user or address, and
-//! answers `429` over a limit. Retrying that one call (which [`crate::hooks`] does, after the
-//! wait the console asks for) is not enough when many calls run at once: the same concurrency
-//! soon runs into the same limit again. [`AdaptiveLimit`] is the shared answer: a permit pool
-//! whose size halves (down to one) every time the client it watches has been answered `429`,
-//! and never grows back during its life. Paged walks use one per walk for their pages in
-//! flight; bulk changes use one for their changes in flight:
-//!
-//! ```no_run
-//! # async fn run(client: vspc_licensing::Client, uids: Vec<uuid::Uuid>) {
-//! use futures::StreamExt;
-//! use vspc_licensing::Product;
-//! let limit = client.adaptive_limit(8);
-//! let results: Vec<_> = futures::stream::iter(uids)
-//!     .map(|uid| {
-//!         let (client, limit) = (client.clone(), limit.clone());
-//!         async move {
-//!             let _permit = limit.acquire().await;
-//!             client.enable_auto_update(Product::BackupServer, uid).await
-//!         }
-//!     })
-//!     .buffer_unordered(8)
-//!     .collect()
-//!     .await;
-//! # let _ = results;
-//! # }
-//! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -50,6 +22,34 @@ impl ThrottleSignal {
 }
 
 /// A pool of permits whose size shrinks when the console throttles. Clones share the pool.
+///
+/// A VSPC limits simultaneous requests and requests per period for each user or address, and
+/// answers `429` over a limit. Retrying that one call (which the client does, after the
+/// wait the console asks for) is not enough when many calls run at once: the same concurrency
+/// soon runs into the same limit again. [`AdaptiveLimit`] is the shared answer: a permit pool
+/// whose size halves (down to one) every time the client it watches has been answered `429`,
+/// and never grows back during its life. Paged walks use one per walk for their pages in
+/// flight; bulk changes use one for their changes in flight:
+///
+/// ```no_run
+/// # async fn run(client: vspc_licensing::Client, uids: Vec<uuid::Uuid>) {
+/// use futures::StreamExt;
+/// use vspc_licensing::Product;
+/// let limit = client.adaptive_limit(8);
+/// let results: Vec<_> = futures::stream::iter(uids)
+///     .map(|uid| {
+///         let (client, limit) = (client.clone(), limit.clone());
+///         async move {
+///             let _permit = limit.acquire().await;
+///             client.enable_auto_update(Product::BackupServer, uid).await
+///         }
+///     })
+///     .buffer_unordered(8)
+///     .collect()
+///     .await;
+/// # let _ = results;
+/// # }
+/// ```
 ///
 /// Get one from [`Client::adaptive_limit`](crate::Client::adaptive_limit) (which watches that
 /// client's `429` answers) or [`AdaptiveLimit::new`] (which only shrinks when told with
@@ -186,7 +186,7 @@ impl AdaptiveLimit {
 impl crate::Client {
     /// A permit pool of `max` places that halves whenever this client (or a clone of it) is
     /// answered `429`: the shared way to bound bulk changes so that a throttling console gets
-    /// fewer requests at once; see the [module documentation](crate::concurrency).
+    /// fewer requests at once; see [`AdaptiveLimit`].
     pub fn adaptive_limit(&self, max: usize) -> AdaptiveLimit {
         AdaptiveLimit::watching(max, self.throttle_signal())
     }

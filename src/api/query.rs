@@ -6,7 +6,7 @@
 //! generated builder's `.filter(...)`, `.sort(...)`, `.select(...)`, or to [`ListQuery`].
 //!
 //! ```
-//! use vspc_licensing::query::{Filter, Sort};
+//! use vspc_licensing::{Filter, Sort};
 //! let expiring = Filter::less_than("expirationDate", "2026-12-31T00:00:00Z")
 //!     .and(Filter::equals("autoUpdateEnabled", false));
 //! assert_eq!(
@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 
-use crate::enums::{FilterCollation, FilterOperation, SortDirection};
+use crate::model::enums::{FilterCollation, FilterOperation, SortDirection};
 use crate::types::{FilterExpression, SelectExpression, SortExpression};
 
 /// A `filter`: conditions that all hold (a list of [`FilterExpression`]s, joined by "and").
@@ -239,12 +239,12 @@ macro_rules! json_text {
 json_text!(Filter, Sort, Select);
 
 /// Largest page VSPC serves (`limit` maximum).
-pub const MAX_PAGE_SIZE: u32 = crate::spec_facts::PAGE_SIZE_MAX;
+pub const MAX_PAGE_SIZE: u32 = crate::model::spec_facts::PAGE_SIZE_MAX;
 
 /// What to ask of a collection: filter, sort, select, page size and where to start.
 ///
 /// ```
-/// use vspc_licensing::query::{Filter, ListQuery};
+/// use vspc_licensing::{Filter, ListQuery};
 /// let query = ListQuery::new().filter(Filter::equals("status", "Expired")).page_size(500);
 /// assert_eq!(query.page_size_or_default(), 500);
 /// assert!(ListQuery::new().page_size(0).validate().is_err());
@@ -297,7 +297,7 @@ impl ListQuery {
     }
 
     /// How many pages to request at once while streaming (default
-    /// [`DEFAULT_PAGES_IN_FLIGHT`](crate::paging::DEFAULT_PAGES_IN_FLIGHT)); memory grows with it.
+    /// [`DEFAULT_PAGES_IN_FLIGHT`](crate::DEFAULT_PAGES_IN_FLIGHT)); memory grows with it.
     pub fn pages_in_flight(mut self, pages: usize) -> Self {
         self.pages_in_flight = Some(pages.max(1));
         self
@@ -306,29 +306,29 @@ impl ListQuery {
     /// The number of pages requested at once.
     pub fn pages_in_flight_or_default(&self) -> usize {
         self.pages_in_flight
-            .unwrap_or(crate::paging::DEFAULT_PAGES_IN_FLIGHT)
+            .unwrap_or(crate::DEFAULT_PAGES_IN_FLIGHT)
     }
 
     /// The page size in effect.
     pub fn page_size_or_default(&self) -> u32 {
         self.page_size
-            .unwrap_or(crate::spec_facts::PAGE_SIZE_DEFAULT)
+            .unwrap_or(crate::model::spec_facts::PAGE_SIZE_DEFAULT)
     }
 
     /// Checks the page size and offset against the spec's limits.
     pub fn validate(&self) -> Result<(), String> {
         let size = self.page_size_or_default();
-        let smallest = crate::spec_facts::PAGE_SIZE_MIN;
+        let smallest = crate::model::spec_facts::PAGE_SIZE_MIN;
         if !(smallest..=MAX_PAGE_SIZE).contains(&size) {
             return Err(format!(
                 "page size {size} is out of range: VSPC serves {smallest} to {MAX_PAGE_SIZE} per page"
             ));
         }
-        if self.offset > crate::spec_facts::OFFSET_MAX {
+        if self.offset > crate::model::spec_facts::OFFSET_MAX {
             return Err(format!(
                 "offset {} is out of range: at most {}",
                 self.offset,
-                crate::spec_facts::OFFSET_MAX
+                crate::model::spec_facts::OFFSET_MAX
             ));
         }
         Ok(())

@@ -12,11 +12,11 @@ use reqwest::header::HeaderValue;
 use reqwest::StatusCode;
 use tokio::sync::OnceCell;
 
-use crate::answer::{body_excerpt, Answer, Exchange};
-use crate::api_version::ApiVersion;
-use crate::enums::ResponseErrorType;
-use crate::spec_facts::SpecOperation;
-use crate::synthetic::SyntheticAnswer;
+use crate::client::answer::{body_excerpt, Answer, Exchange};
+use crate::client::synthetic::SyntheticAnswer;
+use crate::model::api_version::ApiVersion;
+use crate::model::enums::ResponseErrorType;
+use crate::model::spec_facts::SpecOperation;
 use crate::types::AboutResponse;
 use crate::Client;
 
