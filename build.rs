@@ -6,11 +6,11 @@
 //!
 //! Besides the client (`vspc_client.rs`) the script writes two small files derived from the
 //! spec: `vspc_enums.rs`, one `forward_compatible_enum!` invocation per named string enum (the
-//! enum machinery itself is hand-written in `src/enums.rs`), and `vspc_envelopes.rs`, one
-//! `envelope!` invocation per response envelope (see `src/envelope.rs`), and
+//! enum machinery itself is hand-written in `src/model/enums.rs`), and `vspc_envelopes.rs`, one
+//! `envelope!` invocation per response envelope (see `src/model/envelope.rs`), and
 //! `vspc_spec_facts.rs`, the facts hand-written code would otherwise restate (every operation
 //! with its method and path, the multipart installs, the base path, the paging bounds; see
-//! `src/spec_facts.rs`).
+//! `src/model/spec_facts.rs`).
 //!
 //! No network access, no tools beyond the crate's build-dependencies: the crate builds offline
 //! from a `cargo vendor` tree.
@@ -53,7 +53,8 @@ fn main() {
     );
     let replacements: Vec<(String, String)> = enums
         .keys()
-        .map(|name| (name.clone(), format!("crate::model::enums::{name}")))
+        // The public path (the root re-exports `enums`), as callers and the surface snapshot see it.
+        .map(|name| (name.clone(), format!("crate::enums::{name}")))
         .collect();
     write(
         &out_dir.join("vspc_client.rs"),
@@ -102,7 +103,7 @@ fn normalise(doc: &mut Value) {
 /// `filter`, `sort` and `select` travel as JSON text in the query string, which OpenAPI 3
 /// writes as a parameter with `content: application/json`. progenitor rejects such
 /// parameters, so the copy declares them as plain strings; the crate's typed builders in
-/// `src/query.rs` produce the JSON text.
+/// `src/api/query.rs` produce the JSON text.
 fn json_content_parameters_to_strings(doc: &mut Value) {
     let description = "JSON text; build it with the typed helpers in `vspc_licensing::query`.";
     let rewrite = |param: &mut Value| {
@@ -131,7 +132,7 @@ fn json_content_parameters_to_strings(doc: &mut Value) {
 /// The spec constrains the property paths of `filter`, `sort` and `select` (non-empty,
 /// `.`-separated names), which is what servers and validators need. typify would turn each
 /// constrained string into a newtype whose every construction can fail; the crate's typed
-/// builders (`src/query.rs`) take names from code, so the copy keeps them plain strings.
+/// builders (`src/api/query.rs`) take names from code, so the copy keeps them plain strings.
 fn property_paths_stay_plain_strings(doc: &mut Value) {
     for (schema, property) in [
         ("FilterExpression", "property"),
@@ -147,7 +148,7 @@ fn property_paths_stay_plain_strings(doc: &mut Value) {
 }
 
 /// progenitor 0.15 cannot encode `multipart/form-data` bodies ("unexpected content type").
-/// The five license installs are written by hand in `src/upload.rs` on top of the generated
+/// The five license installs are written by hand in `src/api/upload.rs` on top of the generated
 /// client, with the same hooks and return types; `vspc_spec_facts.rs` lists them.
 fn remove_multipart_operations(doc: &mut Value) {
     let bodies = doc
@@ -203,7 +204,7 @@ fn default_response_to_error_ranges(op: &mut Value) {
 }
 
 /// A `202` has no body beside a JSON `200`, which progenitor cannot type. The client's
-/// `exec` hook (`src/hooks.rs`) follows a `202` to the async action's result and hands the
+/// `exec` hook (`src/client/hooks.rs`) follows a `202` to the async action's result and hands the
 /// generated code that result as if the operation had answered at once, so the generated code
 /// never sees a `202`.
 fn drop_accepted_responses(op: &mut Value) {
@@ -293,7 +294,7 @@ fn hoist_response_envelopes(doc: &mut Value) -> BTreeMap<String, (String, bool)>
 }
 
 /// Named `type: string` schemas with an `enum`: each becomes a hand-rolled forward-compatible
-/// type (see `src/enums.rs`) in place of the closed enum typify would generate, because a
+/// type (see `src/model/enums.rs`) in place of the closed enum typify would generate, because a
 /// closed enum makes one unlisted value lose the whole response.
 fn string_enums(doc: &Value) -> BTreeMap<String, (Vec<String>, String)> {
     let schemas = doc

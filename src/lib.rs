@@ -24,10 +24,10 @@ pub mod legacy;
 pub mod simulator;
 pub mod usage;
 
-pub use api::paging::{unique_by, ResourceStream, DEFAULT_PAGES_IN_FLIGHT};
+pub use api::paging::{unique_by, ResourceStream};
 pub use api::patch::Patch;
 pub use api::product::{AnyStatus, License, Product, UnknownProduct};
-pub use api::query::{Filter, ListQuery, Select, Sort, MAX_PAGE_SIZE};
+pub use api::query::{Filter, ListQuery, Select, Sort, DEFAULT_PAGES_IN_FLIGHT, MAX_PAGE_SIZE};
 pub use api::reports::UsageFilter;
 pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
 pub use client::async_action::AsyncActionPolicy;

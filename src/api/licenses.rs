@@ -15,13 +15,13 @@ use crate::client::direct_call::{json, read_body, RequestBody};
 use crate::client::error::{Error, Result};
 use crate::model::enums::SectionForDelete;
 use crate::model::envelope::Envelope;
-use crate::model::spec_facts::SpecOperation;
-use crate::types::{
+use crate::model::generated::types::{
     BackupServerLicense, BackupServerLicenseCollection, EmptyResponse, JsonPatches, SiteLicense,
     SiteLicenseCollection, VOneServerLicense, VOneServerLicenseCollection, Vb365ServerLicense,
     Vb365ServerLicenseCollection,
 };
-use crate::Client;
+use crate::model::generated::Client;
+use crate::model::spec_facts::SpecOperation;
 
 impl Client {
     /// Every Veeam Backup & Replication license, page by page.

@@ -501,7 +501,7 @@ macro_rules! page_fetcher {
     ($client:expr, $query:expr, $operation:expr, with ($($extra:ident),*), |$c:ident| $builder:expr) => {{
         let client = $client.clone();
         let query = $query.clone();
-        move |offset: u32, limit: u32| -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<$crate::api::paging::Page<_>, $crate::Error>> + Send>> {
+        move |offset: u32, limit: u32| -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<$crate::api::paging::Page<_>, $crate::client::error::Error>> + Send>> {
             let $c = client.clone();
             let query = query.clone();
             $(let $extra = $extra.clone();)*
@@ -518,16 +518,13 @@ macro_rules! page_fetcher {
                 }
                 match builder.send().await {
                     Ok(page) => Ok($crate::api::paging::Page::from_envelope(page.into_inner())),
-                    Err(error) => Err($crate::Error::from_generated($operation, error).await),
+                    Err(error) => Err($crate::client::error::Error::from_generated($operation, error).await),
                 }
             })
         }
     }};
 }
 pub(crate) use page_fetcher;
-
-/// Default number of pages requested at once.
-pub const DEFAULT_PAGES_IN_FLIGHT: usize = 4;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use crate::model::enums::JsonPatchOperation;
-use crate::types::{JsonPatch, JsonPatches};
+use crate::model::generated::types::{JsonPatch, JsonPatches};
 
 /// JSON pointer of the auto-update switch on product licenses.
 const AUTO_UPDATE_PATH: &str = "/autoUpdateEnabled";

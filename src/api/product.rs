@@ -14,13 +14,13 @@ use uuid::Uuid;
 use crate::api::paging::Page;
 use crate::model::enums::{ConsoleLicenseStatus, ConsoleLicenseType, LicenseStatus, LicenseType};
 use crate::model::envelope::{Collection, Envelope};
-use crate::model::spec_facts::SpecOperation;
-use crate::types::{
+use crate::model::generated::types::{
     BackupServerLicense, BackupServerLicenseCollection, BackupServerLicenseResponse,
     ConsoleLicense, ConsoleLicenseResponse, SiteLicense, SiteLicenseCollection,
     SiteLicenseResponse, VOneServerLicense, VOneServerLicenseCollection, VOneServerLicenseResponse,
     Vb365ServerLicense, Vb365ServerLicenseCollection, Vb365ServerLicenseResponse,
 };
+use crate::model::spec_facts::SpecOperation;
 
 /// A product whose licenses VSPC manages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

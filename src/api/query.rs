@@ -20,7 +20,7 @@
 use serde_json::Value;
 
 use crate::model::enums::{FilterCollation, FilterOperation, SortDirection};
-use crate::types::{FilterExpression, SelectExpression, SortExpression};
+use crate::model::generated::types::{FilterExpression, SelectExpression, SortExpression};
 
 /// A `filter`: conditions that all hold (a list of [`FilterExpression`]s, joined by "and").
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -241,6 +241,9 @@ json_text!(Filter, Sort, Select);
 /// Largest page VSPC serves (`limit` maximum).
 pub const MAX_PAGE_SIZE: u32 = crate::model::spec_facts::PAGE_SIZE_MAX;
 
+/// Default number of pages a walk requests at once.
+pub const DEFAULT_PAGES_IN_FLIGHT: usize = 4;
+
 /// What to ask of a collection: filter, sort, select, page size and where to start.
 ///
 /// ```
@@ -305,8 +308,7 @@ impl ListQuery {
 
     /// The number of pages requested at once.
     pub fn pages_in_flight_or_default(&self) -> usize {
-        self.pages_in_flight
-            .unwrap_or(crate::DEFAULT_PAGES_IN_FLIGHT)
+        self.pages_in_flight.unwrap_or(DEFAULT_PAGES_IN_FLIGHT)
     }
 
     /// The page size in effect.

@@ -15,12 +15,12 @@ use crate::api::query::ListQuery;
 use crate::client::error::{call, Error, Result};
 use crate::model::enums::{OrganizationType, ServerType};
 use crate::model::envelope::Envelope;
-use crate::model::spec_facts::SpecOperation;
-use crate::types::{
+use crate::model::generated::types::{
     ErrorResponse, LicenseReportFinalizationStatus, LicenseSettings,
     OrganizationCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings,
 };
-use crate::Client;
+use crate::model::generated::Client;
+use crate::model::spec_facts::SpecOperation;
 
 /// Narrows [`Client::organization_license_usage`] to some organizations or servers.
 #[derive(Clone, Debug, Default, PartialEq)]

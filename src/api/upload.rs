@@ -14,11 +14,11 @@ use uuid::Uuid;
 use crate::api::product::Product;
 use crate::client::direct_call::{json, read_body, RequestBody};
 use crate::client::error::Error;
-use crate::types::{
+use crate::model::generated::types::{
     BackupServerLicenseResponse, ConsoleLicenseResponse, SiteLicenseResponse,
     VOneServerLicenseResponse, Vb365ServerLicenseResponse,
 };
-use crate::Client;
+use crate::model::generated::Client;
 
 /// The multipart part VSPC reads the license from.
 pub const LICENSE_PART: &str = "license";

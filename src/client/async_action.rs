@@ -21,8 +21,8 @@ use uuid::Uuid;
 use crate::client::answer::{body_excerpt, Answer, Exchange};
 use crate::client::synthetic::{error_envelope, is_error_envelope, AsyncOutcome, SyntheticAnswer};
 use crate::model::enums::{AsyncActionStatus, ResponseErrorType};
+use crate::model::generated::types::{AsyncActionInfoResponse, ErrorResponse};
 use crate::model::spec_facts::SpecOperation;
-use crate::types::{AsyncActionInfoResponse, ErrorResponse};
 
 /// How the client treats `202 Accepted`.
 ///

@@ -18,8 +18,8 @@ use tokio::sync::Mutex;
 use crate::client::answer::{body_excerpt, Answer};
 use crate::client::retry::{classify, Verdict};
 use crate::model::enums::OAuth2GrantType;
+use crate::model::generated::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
 use crate::model::spec_facts::SpecOperation;
-use crate::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
 
 /// A secret string (password, API key, token) that prints as `***`.
 #[derive(Clone, PartialEq, Eq)]

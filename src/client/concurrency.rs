@@ -183,7 +183,7 @@ impl AdaptiveLimit {
     }
 }
 
-impl crate::Client {
+impl crate::model::generated::Client {
     /// A permit pool of `max` places that halves whenever this client (or a clone of it) is
     /// answered `429`: the shared way to bound bulk changes so that a throttling console gets
     /// fewer requests at once; see [`AdaptiveLimit`].

@@ -14,8 +14,8 @@ use crate::client::retry::RetryPolicy;
 use crate::client::runtime::Shared;
 use crate::client::version_detection::Declared;
 use crate::model::api_version::ApiVersion;
+use crate::model::generated::Client;
 use crate::model::spec_facts::API_BASE_PATH;
-use crate::Client;
 
 /// The API version this crate's spec describes; sent as `X-Client-Version` by default
 /// ([`ApiVersion::SPEC`] as text).
@@ -298,17 +298,9 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 }
 
 /// Whether requests to `url` travel unencrypted beyond this machine: `http://` to a host that is
-/// not a loopback address or `localhost`.
-///
-/// ```
-/// use vspc_licensing::sends_in_clear;
-/// assert!(sends_in_clear("http://vspc.example.com:1280"));
-/// assert!(!sends_in_clear("http://127.0.0.1:1280"));
-/// assert!(!sends_in_clear("http://[::1]:1280"));
-/// assert!(!sends_in_clear("http://localhost:1280"));
-/// assert!(!sends_in_clear("https://vspc.example.com:1280"));
-/// ```
-pub fn sends_in_clear(url: &str) -> bool {
+/// not a loopback address or `localhost` (the CLI and [`ClientBuilder::build`] warn then; the
+/// cases are tested through that warning in `tests/client/mutation/config.rs`).
+pub(crate) fn sends_in_clear(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url.trim()) else {
         return false;
     };

@@ -14,9 +14,9 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use uuid::Uuid;
 
 use crate::client::error::Error;
+use crate::model::generated::types::ErrorResponse;
+use crate::model::generated::Client;
 use crate::model::spec_facts::SpecOperation;
-use crate::types::ErrorResponse;
-use crate::Client;
 
 /// The body of a request sent by hand.
 pub(crate) enum RequestBody {

@@ -13,7 +13,7 @@ use crate::client::answer::{body_excerpt, Answer};
 use crate::client::synthetic::SyntheticAnswer;
 use crate::client::tls::{tls_trouble, TlsTrouble};
 use crate::model::enums::ResponseErrorType;
-use crate::types::{ErrorResponse, ResponseError};
+use crate::model::generated::types::{ErrorResponse, ResponseError};
 
 /// Why a call failed. Every variant names the operation (`operationId`) that failed.
 #[derive(Debug, thiserror::Error)]
@@ -104,7 +104,7 @@ pub enum Error {
     /// The collection changed size while it was being walked (a server was added or removed):
     /// resources may have moved between pages, so some could have been skipped or yielded
     /// twice. The resources yielded before this error are still real; walk again for a
-    /// consistent view (and de-duplicate by UID, see [`crate::api::paging::unique_by`]).
+    /// consistent view (and de-duplicate by UID, see [`crate::unique_by`]).
     #[error("{operation}: the collection changed while it was read (total {before} at the start, {now} later); read it again")]
     CollectionChanged {
         /// The collection operation.
@@ -433,7 +433,7 @@ fn snippet(body: &Bytes) -> String {
 /// Result of the crate's operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl fmt::Display for crate::types::ResponseError {
+impl fmt::Display for crate::model::generated::types::ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({}, code {})", self.message, self.type_, self.code)
     }

@@ -33,8 +33,8 @@ use crate::client::runtime::Shared;
 use crate::client::synthetic::{keep_raw_error_body, SyntheticAnswer};
 use crate::client::version_detection::ABOUT_OPERATION;
 use crate::model::enums::ResponseErrorType;
+use crate::model::generated::Client;
 use crate::model::spec_facts::SpecOperation;
-use crate::Client;
 
 pub use crate::client::runtime::Runtime;
 

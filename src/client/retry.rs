@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use crate::client::answer::Answer;
 use crate::client::tls::{tls_trouble, TlsTrouble};
 use crate::model::enums::ResponseErrorType;
-use crate::types::ErrorResponse;
+use crate::model::generated::types::ErrorResponse;
 
 /// How the client retries failed attempts of one call.
 ///

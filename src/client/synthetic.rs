@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::client::answer::Answer;
 use crate::model::enums::ResponseErrorType;
-use crate::types::{ErrorResponse, ResponseError};
+use crate::model::generated::types::{ErrorResponse, ResponseError};
 
 /// The mark on a made-up answer.
 const MARK: HeaderName = HeaderName::from_static("x-vspc-licensing-synthetic");

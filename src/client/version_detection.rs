@@ -16,9 +16,9 @@ use crate::client::answer::{body_excerpt, Answer, Exchange};
 use crate::client::synthetic::SyntheticAnswer;
 use crate::model::api_version::ApiVersion;
 use crate::model::enums::ResponseErrorType;
+use crate::model::generated::types::AboutResponse;
+use crate::model::generated::Client;
 use crate::model::spec_facts::SpecOperation;
-use crate::types::AboutResponse;
-use crate::Client;
 
 impl Client {
     /// The API version this client declares now: the one it was built with, or the one it
@@ -32,12 +32,15 @@ impl Client {
     /// The API version this client speaks, asking the console first if it was built with
     /// [`ClientBuilder::detect_api_version`](crate::ClientBuilder::detect_api_version) and has not asked yet (signing in if needed).
     /// Fails with [`Error::UnsupportedConsole`](crate::Error::UnsupportedConsole) for a console older than 8.1.
-    pub async fn resolve_api_version(&self) -> Result<ApiVersion, crate::Error> {
+    pub async fn resolve_api_version(&self) -> Result<ApiVersion, crate::client::error::Error> {
         use progenitor_client::ClientInfo;
         match self.inner().0.declared.resolve(self).await {
             Ok(Ok(version)) => Ok(version),
-            Ok(Err(answer)) => Err(crate::Error::from_answer(ABOUT_OPERATION, answer)),
-            Err(source) => Err(crate::Error::Transport {
+            Ok(Err(answer)) => Err(crate::client::error::Error::from_answer(
+                ABOUT_OPERATION,
+                answer,
+            )),
+            Err(source) => Err(crate::client::error::Error::Transport {
                 operation: ABOUT_OPERATION,
                 source,
             }),

@@ -278,7 +278,7 @@ mod tests {
                 "endOfInterval": "2026-09-30T00:00:00+00:00"
             }
         });
-        let read = |body: Value| -> crate::types::SingleLicenseReport {
+        let read = |body: Value| -> crate::model::generated::types::SingleLicenseReport {
             serde_json::from_value(body).unwrap()
         };
         let current = read(json!({ "reportParameters": parameters }));
@@ -341,7 +341,9 @@ mod tests {
 
     #[test]
     fn the_generated_types_read_support_ids_written_as_numbers() {
-        use crate::types::{ConsoleLicense, OrganizationUsageOfLicensesWithSameSupportId};
+        use crate::model::generated::types::{
+            ConsoleLicense, OrganizationUsageOfLicensesWithSameSupportId,
+        };
         let console: ConsoleLicense = serde_json::from_value(json!({"supportId": 3536645}))
             .expect("a support id as a number");
         assert_eq!(console.support_id.as_deref(), Some("3536645"));

@@ -5,7 +5,7 @@
 //! license, `BackupServerLicenseCollection` for a page of them) and this module gives them a
 //! common face, so that paging and the CLI work on any of them.
 
-use crate::types::{PagingInformation, ResponseError};
+use crate::model::generated::types::{PagingInformation, ResponseError};
 
 /// A response envelope around one resource or a page of resources.
 pub trait Envelope {
@@ -27,16 +27,16 @@ pub trait Collection: Envelope<Data = Vec<Self::Item>> {
 
 macro_rules! envelope {
     (single $name:ident => $item:ident) => {
-        envelope!(@envelope $name => crate::types::$item);
+        envelope!(@envelope $name => crate::model::generated::types::$item);
     };
     (collection $name:ident => $item:ident) => {
-        envelope!(@envelope $name => Vec<crate::types::$item>);
-        impl Collection for crate::types::$name {
-            type Item = crate::types::$item;
+        envelope!(@envelope $name => Vec<crate::model::generated::types::$item>);
+        impl Collection for crate::model::generated::types::$name {
+            type Item = crate::model::generated::types::$item;
         }
     };
     (@envelope $name:ident => $data:ty) => {
-        impl Envelope for crate::types::$name {
+        impl Envelope for crate::model::generated::types::$name {
             type Data = $data;
             fn into_data(self) -> Self::Data {
                 self.data

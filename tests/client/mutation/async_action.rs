@@ -1,5 +1,5 @@
 //! How the client paces its polls of an async action, and what a policy says it does (issue
-//! 18 item 13: mutation testing of `src/async_action.rs`; following, `manual` and the timeout
+//! 18 item 13: mutation testing of `src/client/async_action.rs`; following, `manual` and the timeout
 //! are checked against a console in client_behaviour.rs).
 
 use crate::support::recorder;

@@ -1,5 +1,5 @@
 //! What a caller learns from an [`Error`] (issue 18 item 13: mutation testing of
-//! `src/error.rs`): its status, kind predicates, operation, VSPC's listed errors and the text a
+//! `src/client/error.rs`): its status, kind predicates, operation, VSPC's listed errors and the text a
 //! person reads, for each way a loopback console can fail a call.
 
 use crate::support::recorder;

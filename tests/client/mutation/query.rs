@@ -1,5 +1,5 @@
 //! What a [`ListQuery`] asks of a console (issue 18 item 13: mutation testing of
-//! `src/query.rs` found that `sort`, `select` and `offset` could be dropped, and `validate`
+//! `src/api/query.rs` found that `sort`, `select` and `offset` could be dropped, and `validate`
 //! skipped, without a test noticing). Checked on a loopback server that records each request.
 
 use crate::support::recorder;
