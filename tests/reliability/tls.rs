@@ -100,6 +100,27 @@ async fn an_unknown_ca_is_refused_once_with_a_hint_and_not_retried() {
     );
 }
 
+// A trusted CA but a certificate for another name (`localhost`, reached as 127.0.0.1): still a
+// certificate the server will keep sending, so one attempt and the hint, like an unknown CA.
+#[tokio::test]
+async fn a_certificate_for_another_name_is_refused_once_and_not_retried() {
+    let server = start_tls_server().await;
+    let by_address = server.url.replace("localhost", "127.0.0.1");
+    let client = Client::builder(&by_address)
+        .api_key("k")
+        .add_ca_certificate_pem(server.ca_pem.as_bytes())
+        .build()
+        .unwrap();
+    let err = client.license(Product::Console, None).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.to_string().contains("--ca-cert"), "{err}");
+    assert_eq!(
+        server.connections.load(Ordering::SeqCst),
+        1,
+        "a certificate failure is not retried"
+    );
+}
+
 #[tokio::test]
 async fn the_added_ca_is_trusted() {
     let server = start_tls_server().await;
