@@ -33,6 +33,15 @@ fn envelope(status: u16, message: &str, kind: &str, code: i32) -> Canned {
     )
 }
 
+// A status that is neither success nor error (a 3xx the client does not follow) carries no
+// verdict of VSPC's, whatever its body looks like: it is unexpected, with its body kept.
+#[tokio::test]
+async fn an_answer_neither_success_nor_error_is_unexpected_even_with_an_error_body() {
+    let error = error_for(envelope(300, "choose one", "logical", 1300)).await;
+    assert!(matches!(error, Error::UnexpectedStatus { .. }), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(300));
+}
+
 #[tokio::test]
 async fn a_listed_error_keeps_its_status_operation_and_details() {
     let error = error_for(envelope(404, "no such license", "logical", 1404)).await;

@@ -14,3 +14,4 @@ mod error;
 mod patch;
 #[cfg(feature = "simulator")]
 mod query;
+mod upload;
