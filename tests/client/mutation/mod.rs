@@ -6,6 +6,8 @@
 
 #[cfg(feature = "simulator")]
 mod async_action;
+#[cfg(feature = "simulator")]
+mod auth;
 #[cfg(feature = "cli")] // tracing-subscriber, to read the client's warnings
 mod config;
 #[cfg(feature = "simulator")]
