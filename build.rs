@@ -56,13 +56,12 @@ fn main() {
         // The public path (the root re-exports `enums`), as callers and the surface snapshot see it.
         .map(|name| (name.clone(), format!("crate::enums::{name}")))
         .collect();
-    write(
-        &out_dir.join("vspc_client.rs"),
-        &accept_older_wire_names(
-            generate(&doc, &replacements, &versions.numbers_as_text, true),
-            &versions.wire_names,
-        ),
+    let client = accept_older_wire_names(
+        generate(&doc, &replacements, &versions.numbers_as_text, true),
+        &versions.wire_names,
     );
+    check_generated_names(&declared_operations(&spec), &client);
+    write(&out_dir.join("vspc_client.rs"), &client);
 
     // The legacy v2 client is compiled only with the `legacy` feature.
     if std::env::var_os("CARGO_FEATURE_LEGACY").is_some() && Path::new(LEGACY_SPEC).exists() {
@@ -1016,6 +1015,13 @@ fn operation_enum(operations: &[DeclaredOperation]) -> String {
     accessor("The operationId.", "id", "&'static str", &|op| {
         format!("{:?}", op.id)
     });
+    accessor(
+        "The name progenitor gives the operation: the generated client's method, and the \
+         `operation_id` that [`progenitor_client::OperationInfo`] carries into the client's hooks.",
+        "generated_name",
+        "&'static str",
+        &|op| format!("{:?}", generated_name(&op.id)),
+    );
     accessor("The HTTP method.", "method", "http::Method", &|op| {
         format!("http::Method::{}", op.method.to_uppercase())
     });
@@ -1041,6 +1047,28 @@ fn operation_enum(operations: &[DeclaredOperation]) -> String {
     let _ = writeln!(out, "}}\n");
 
     out
+}
+
+/// The method name progenitor derives from an operationId (snake case, as its `sanitize` does for
+/// the operationIds this spec uses: ASCII letters and digits). [`check_generated_names`] holds
+/// the result to what progenitor actually wrote.
+fn generated_name(operation_id: &str) -> String {
+    use heck::ToSnakeCase;
+    operation_id.to_snake_case()
+}
+
+/// Fails the build when progenitor named a generated operation other than [`generated_name`] says: the
+/// client's hooks recognise operations by that name.
+fn check_generated_names(operations: &[DeclaredOperation], generated_code: &str) {
+    // The multipart installs are left out of generation (hand-written in `src/api/upload.rs`).
+    for op in operations.iter().filter(|op| !op.multipart) {
+        let name = generated_name(&op.id);
+        assert!(
+            generated_code.contains(&format!("operation_id: \"{name}\"")),
+            "progenitor did not name operation {} `{name}`; update generated_name in build.rs",
+            op.id
+        );
+    }
 }
 
 /// `API_BASE_PATH`: the path of the spec's first server URL.

@@ -48,8 +48,12 @@ impl ClientHooks<Runtime> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let answer = self.exchange(request, info.operation_id).await?;
-        let answer = if info.operation_id == TOKEN_OPERATION {
+        // progenitor names operations in snake case (`o_auth2_issue_token`); everything past
+        // this point knows them by their operationId.
+        let operation = SpecOperation::from_generated_name(info.operation_id)
+            .map_or(info.operation_id, SpecOperation::id);
+        let answer = self.exchange(request, operation).await?;
+        let answer = if operation == TOKEN_OPERATION {
             answer
         } else {
             keep_raw_error_body(answer)

@@ -31,6 +31,15 @@ impl SpecOperation {
         SpecOperation::ALL.iter().copied().find(|op| op.id() == id)
     }
 
+    /// The operation progenitor generated as `name` (its
+    /// [`generated_name`](Self::generated_name), the `operation_id` the client's hooks see).
+    pub fn from_generated_name(name: &str) -> Option<SpecOperation> {
+        SpecOperation::ALL
+            .iter()
+            .copied()
+            .find(|op| op.generated_name() == name)
+    }
+
     /// The path with its parameters filled in order (`/licensing/sites/{siteUid}` with a UID
     /// gives `/licensing/sites/<uid>`); each value is percent-encoded as a path segment.
     pub fn fill_path(self, values: &[&dyn fmt::Display]) -> String {
@@ -186,6 +195,15 @@ mod tests {
             SpecOperation::from_id("GetSiteLicense"),
             Some(SpecOperation::GetSiteLicense)
         );
+        assert_eq!(
+            SpecOperation::from_generated_name("o_auth2_issue_token"),
+            Some(SpecOperation::OAuth2IssueToken)
+        );
+        assert_eq!(
+            SpecOperation::from_generated_name("get_v_one_server_license"),
+            Some(SpecOperation::GetVOneServerLicense)
+        );
+        assert_eq!(SpecOperation::from_generated_name("GetSiteLicense"), None);
         assert!(SpecOperation::GetBackupServersLicenses.is_paged());
         assert!(!SpecOperation::GetSiteLicenses.is_paged());
         assert!(!SpecOperation::GetBackupServerLicense.is_paged());

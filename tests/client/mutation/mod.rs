@@ -13,6 +13,8 @@ mod config;
 #[cfg(feature = "simulator")]
 mod error;
 #[cfg(feature = "simulator")]
+mod hooks;
+#[cfg(feature = "simulator")]
 mod patch;
 #[cfg(feature = "simulator")]
 mod query;
