@@ -427,3 +427,65 @@ async fn a_scenario_names_the_api_version_the_simulator_speaks() {
     );
     sim.shutdown().await;
 }
+
+/// A scenario scripts VSPC's own throttling answer (`throttled`): `429` with the wait in the
+/// error body and no `Retry-After` header, which the client honours.
+#[tokio::test]
+async fn a_scenario_scripts_the_consoles_own_throttling_answer() {
+    let text = format!(
+        "{}faults:
+  - method: GET
+    path: /api/v3/licensing/backupServers
+    kind: throttled
+    retryAfterSeconds: 1
+  - method: GET
+    path: /api/v3/licensing/sites
+    kind: throttled
+",
+        three_servers("seed: none")
+    );
+    let scenario = Scenario::from_text(&text, "inline").unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().api_key(KEY).scenario(scenario))
+        .await
+        .unwrap();
+    let http = crate::support::http_client();
+    for (path, wait) in [("backupServers", Some(1)), ("sites", None::<u64>)] {
+        let url = format!("{}/licensing/{path}", sim.base_url());
+        let throttled = http.get(&url).bearer_auth(KEY).send().await.unwrap();
+        assert_eq!(throttled.status(), 429, "{path}");
+        assert!(throttled.headers().get("retry-after").is_none(), "{path}");
+        let body: Value = throttled.json().await.unwrap();
+        let error = &body["errors"][0];
+        assert_eq!(error["type"], "transport", "{path}: {body}");
+        assert!(error.get("message").is_none(), "{path}: {body}");
+        assert_eq!(error["retryAfter"].as_u64(), wait, "{path}: {body}");
+        let next = http.get(&url).bearer_auth(KEY).send().await.unwrap();
+        assert_eq!(next.status(), 200, "the fault fires once: {path}");
+    }
+
+    sim.shutdown().await;
+
+    // The same faults before the crate's client: it waits as asked, then gets everything.
+    let scenario = Scenario::from_text(&text, "inline").unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().api_key(KEY).scenario(scenario))
+        .await
+        .unwrap();
+    let client = vspc_licensing::Client::builder(sim.base_url())
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    client.site_licenses().await.unwrap();
+    let listed = futures::TryStreamExt::try_collect::<Vec<_>>(
+        client.backup_server_licenses(vspc_licensing::ListQuery::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "the client waited the second the console asked for"
+    );
+    assert_eq!(client.throttled_answers(), 2);
+    sim.shutdown().await;
+}

@@ -382,6 +382,10 @@ fn fault_rule(entry: &Value) -> FaultRule {
         "tooManyRequests" => FaultKind::TooManyRequests {
             retry_after_secs: number("retryAfterSeconds").unwrap_or(1),
         },
+        // VSPC's own form: the wait (if any) in the error body, no header.
+        "throttled" => FaultKind::Throttled {
+            retry_after_secs: number("retryAfterSeconds"),
+        },
         "serviceUnavailable" => FaultKind::ServiceUnavailable,
         "delay" => FaultKind::Delay(Duration::from_millis(number("delayMs").unwrap_or(100))),
         "truncatedBody" => FaultKind::TruncatedBody,

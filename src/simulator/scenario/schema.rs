@@ -27,6 +27,7 @@ pub(crate) const FAULT_KINDS: &[&str] = &[
     "retryableError",
     "logicalError",
     "tooManyRequests",
+    "throttled",
     "serviceUnavailable",
     "delay",
     "truncatedBody",
