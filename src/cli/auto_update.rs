@@ -322,18 +322,29 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
             "--api v2 covers Cloud Connect licenses only (--product site)".into(),
         ));
     }
-    let url = global.url.as_deref().ok_or_else(|| {
+    // Flags, environment and profile, as for every other command.
+    let settings = super::profile::Settings::resolve(global)?;
+    let url = settings.url.as_deref().ok_or_else(|| {
         Failure::Exit(
             2,
-            "no VAC address: pass --url (e.g. https://vac:1281)".into(),
+            "no VAC address: pass --url (e.g. https://vac:1281) or choose a profile with a url"
+                .into(),
         )
     })?;
-    let token = global
-        .api_keys
-        .last()
-        .ok_or_else(|| Failure::Exit(2, "--api v2 needs a bearer token: pass --api-key".into()))?;
+    let token = settings.api_key.as_deref().ok_or_else(|| {
+        Failure::Exit(
+            2,
+            "--api v2 needs a bearer token: pass --api-key or choose a profile with an api_key_env"
+                .into(),
+        )
+    })?;
+    if crate::client::config::sends_in_clear(url) {
+        eprintln!(
+            "warning: {url} is plain http:// to another machine: the token can be read on the way; use https://"
+        );
+    }
     let mut http = reqwest::Client::builder().timeout(global.timeout);
-    if let Some(path) = &global.ca_cert {
+    if let Some(path) = &settings.ca_cert {
         let pem = std::fs::read(path)
             .map_err(|e| Failure::Exit(2, format!("{}: {e}", path.display())))?;
         let certificate = reqwest::Certificate::from_pem(&pem)

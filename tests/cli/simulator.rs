@@ -585,6 +585,37 @@ async fn the_legacy_v2_call_switches_a_cloud_connect_license() {
     );
 }
 
+/// `--api v2` takes the address and the key from a profile like every other command.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_legacy_v2_call_reads_its_console_from_a_profile() {
+    let sim = simulator(false).await;
+    let site = sim.state().site_uids()[0];
+    let before = sim.state().site_license(site).unwrap().auto_update_enabled;
+    let verb = if before { "disable" } else { "enable" };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.vac]\nurl = \"{}\"\napi_key_env = \"VAC_TOKEN\"\n",
+            sim.root_url()
+        ),
+    )
+    .unwrap();
+    let mut command = tool();
+    command
+        .env("VSPC_CONFIG", &config)
+        .env("VAC_TOKEN", KEY)
+        .args(["--profile", "vac", "auto-update", verb, "--api", "v2"])
+        .arg(site.to_string());
+    let output = output(command).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        sim.state().site_license(site).unwrap().auto_update_enabled,
+        !before
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn conform_passes_on_the_simulator_and_catches_its_drift_mode() {
     let sim = simulator(false).await;
