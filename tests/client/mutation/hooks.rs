@@ -169,3 +169,79 @@ async fn an_api_key_call_refused_401_is_not_signed_in_again() {
         "an API key has no token to renew"
     );
 }
+
+fn token(value: &str) -> Canned {
+    Canned::json(
+        200,
+        json!({"access_token": value, "token_type": "bearer", "expires_in": 3600}),
+    )
+}
+
+fn quick(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(attempts)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(10))
+}
+
+#[tokio::test]
+async fn signing_in_again_after_a_401_does_not_use_up_an_attempt() {
+    let recorder = Recorder::with_fallback(std::sync::Arc::new(|_: &Recorded| {
+        Canned::raw(503, "text/plain", b"busy")
+    }))
+    .await;
+    let expired = Canned::json(
+        401,
+        json!({"errors": [{"message": "token expired", "type": "security", "code": 401}]}),
+    );
+    recorder.push([token("t1"), expired, token("t2")]);
+    let client = Client::builder(recorder.url())
+        .credentials("ops", "pw")
+        .retry_policy(quick(3))
+        .build()
+        .unwrap();
+    let err = bounded(client.license_report_settings()).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
+    let calls = paths(&recorder)
+        .iter()
+        .filter(|p| *p == "/licensing/reports/settings")
+        .count();
+    assert_eq!(
+        calls,
+        1 + 3,
+        "the refused attempt, then the policy's 3 with the new token"
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_sign_in_counts_as_throttling_and_a_busy_one_does_not() {
+    let recorder = Recorder::start().await;
+    recorder.push([
+        Canned::raw(503, "text/plain", b"busy"),
+        token("t1"),
+        report_settings(),
+    ]);
+    let client = Client::builder(recorder.url())
+        .credentials("ops", "pw")
+        .retry_policy(quick(3))
+        .build()
+        .unwrap();
+    bounded(client.license_report_settings()).await.unwrap();
+    assert_eq!(client.throttled_answers(), 0, "a 503 is not throttling");
+
+    recorder.push([
+        Canned::json(
+            429,
+            json!({"errors": [{"type": "transport", "code": 429, "retryAfter": 0}]}),
+        ),
+        token("t2"),
+        report_settings(),
+    ]);
+    let client = Client::builder(recorder.url())
+        .credentials("ops", "pw")
+        .retry_policy(quick(3))
+        .build()
+        .unwrap();
+    bounded(client.license_report_settings()).await.unwrap();
+    assert_eq!(client.throttled_answers(), 1);
+}
