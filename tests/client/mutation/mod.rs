@@ -18,4 +18,6 @@ mod hooks;
 mod patch;
 #[cfg(feature = "simulator")]
 mod query;
+#[cfg(feature = "simulator")]
+mod retry;
 mod upload;

@@ -1,0 +1,39 @@
+//! When the client waits and sends again (mutation testing of `src/client/retry.rs`).
+
+use std::time::Duration;
+
+use crate::support::recorder;
+
+use recorder::{Canned, Recorded, Recorder};
+use serde_json::json;
+use vspc_licensing::{Client, RetryPolicy};
+
+#[tokio::test]
+async fn a_console_asking_for_a_longer_wait_than_allowed_ends_the_call_at_once() {
+    let recorder = Recorder::with_fallback(std::sync::Arc::new(|_: &Recorded| {
+        Canned::json(
+            429,
+            json!({"errors": [{"type": "transport", "code": 429, "retryAfter": 2}]}),
+        )
+    }))
+    .await;
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(4)
+                .max_retry_after(Duration::from_secs(1)),
+        )
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(20), client.license_report_settings())
+        .await
+        .expect("the call ends")
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err:?}");
+    assert_eq!(
+        recorder.requests().len(),
+        1,
+        "2 s asked, 1 s allowed: no retry"
+    );
+}
