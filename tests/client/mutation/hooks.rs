@@ -32,6 +32,36 @@ fn report_settings() -> Canned {
     Canned::json(200, json!({"data": {"autoApprove": false}}))
 }
 
+fn token(value: &str) -> Canned {
+    Canned::json(
+        200,
+        json!({"access_token": value, "token_type": "bearer", "expires_in": 3600}),
+    )
+}
+
+/// VSPC's throttling answer, asking for no wait.
+fn throttled() -> Canned {
+    Canned::json(
+        429,
+        json!({"errors": [{"type": "transport", "code": 429, "retryAfter": 0}]}),
+    )
+}
+
+/// A server that answers every request not scripted with `503`.
+async fn always_busy() -> Recorder {
+    Recorder::with_fallback(std::sync::Arc::new(|_: &Recorded| {
+        Canned::raw(503, "text/plain", b"busy")
+    }))
+    .await
+}
+
+fn quick(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(attempts)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(10))
+}
+
 #[tokio::test]
 async fn a_proxy_error_page_on_a_generated_call_is_kept_as_its_text() {
     let recorder = Recorder::start().await;
@@ -95,32 +125,17 @@ async fn only_429_answers_count_as_throttling() {
     bounded(client.license_report_settings()).await.unwrap();
     assert_eq!(client.throttled_answers(), 0, "a 200 is not throttling");
 
-    recorder.push([
-        Canned::json(
-            429,
-            json!({"errors": [{"type": "transport", "code": 429, "retryAfter": 0}]}),
-        ),
-        report_settings(),
-    ]);
+    recorder.push([throttled(), report_settings()]);
     bounded(client.license_report_settings()).await.unwrap();
     assert_eq!(client.throttled_answers(), 1);
 }
 
 #[tokio::test]
 async fn a_call_that_keeps_failing_is_sent_as_often_as_the_policy_allows_and_no_more() {
-    let recorder = Recorder::with_fallback(std::sync::Arc::new(|_: &Recorded| {
-        Canned::raw(503, "text/plain", b"busy")
-    }))
-    .await;
+    let recorder = always_busy().await;
     let client = Client::builder(recorder.url())
         .api_key("k")
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(3)
-                .initial_backoff(Duration::from_millis(5))
-                .max_backoff(Duration::from_millis(10))
-                .deadline(Duration::from_secs(600)),
-        )
+        .retry_policy(quick(3).deadline(Duration::from_secs(600)))
         .build()
         .unwrap();
     let err = bounded(client.license_report_settings()).await.unwrap_err();
@@ -131,13 +146,7 @@ async fn a_call_that_keeps_failing_is_sent_as_often_as_the_policy_allows_and_no_
 #[tokio::test]
 async fn a_signed_in_call_is_sent_once_with_one_sign_in() {
     let recorder = Recorder::start().await;
-    recorder.push([
-        Canned::json(
-            200,
-            json!({"access_token": "t1", "token_type": "bearer", "expires_in": 3600}),
-        ),
-        report_settings(),
-    ]);
+    recorder.push([token("t1"), report_settings()]);
     let client = Client::builder(recorder.url())
         .credentials("ops", "pw")
         .build()
@@ -170,26 +179,9 @@ async fn an_api_key_call_refused_401_is_not_signed_in_again() {
     );
 }
 
-fn token(value: &str) -> Canned {
-    Canned::json(
-        200,
-        json!({"access_token": value, "token_type": "bearer", "expires_in": 3600}),
-    )
-}
-
-fn quick(attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
-        .max_attempts(attempts)
-        .initial_backoff(Duration::from_millis(5))
-        .max_backoff(Duration::from_millis(10))
-}
-
 #[tokio::test]
 async fn signing_in_again_after_a_401_does_not_use_up_an_attempt() {
-    let recorder = Recorder::with_fallback(std::sync::Arc::new(|_: &Recorded| {
-        Canned::raw(503, "text/plain", b"busy")
-    }))
-    .await;
+    let recorder = always_busy().await;
     let expired = Canned::json(
         401,
         json!({"errors": [{"message": "token expired", "type": "security", "code": 401}]}),
@@ -216,32 +208,17 @@ async fn signing_in_again_after_a_401_does_not_use_up_an_attempt() {
 #[tokio::test]
 async fn a_throttled_sign_in_counts_as_throttling_and_a_busy_one_does_not() {
     let recorder = Recorder::start().await;
-    recorder.push([
-        Canned::raw(503, "text/plain", b"busy"),
-        token("t1"),
-        report_settings(),
-    ]);
-    let client = Client::builder(recorder.url())
-        .credentials("ops", "pw")
-        .retry_policy(quick(3))
-        .build()
-        .unwrap();
-    bounded(client.license_report_settings()).await.unwrap();
-    assert_eq!(client.throttled_answers(), 0, "a 503 is not throttling");
-
-    recorder.push([
-        Canned::json(
-            429,
-            json!({"errors": [{"type": "transport", "code": 429, "retryAfter": 0}]}),
-        ),
-        token("t2"),
-        report_settings(),
-    ]);
-    let client = Client::builder(recorder.url())
-        .credentials("ops", "pw")
-        .retry_policy(quick(3))
-        .build()
-        .unwrap();
-    bounded(client.license_report_settings()).await.unwrap();
-    assert_eq!(client.throttled_answers(), 1);
+    for (failed_sign_in, counted) in [
+        (Canned::raw(503, "text/plain", b"busy"), 0),
+        (throttled(), 1),
+    ] {
+        recorder.push([failed_sign_in, token("t1"), report_settings()]);
+        let client = Client::builder(recorder.url())
+            .credentials("ops", "pw")
+            .retry_policy(quick(3))
+            .build()
+            .unwrap();
+        bounded(client.license_report_settings()).await.unwrap();
+        assert_eq!(client.throttled_answers(), counted);
+    }
 }

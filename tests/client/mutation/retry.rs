@@ -6,7 +6,20 @@ use crate::support::recorder;
 
 use recorder::{Canned, Recorded, Recorder};
 use serde_json::json;
-use vspc_licensing::{Client, RetryPolicy};
+use vspc_licensing::{Client, Error, RetryPolicy};
+
+/// One call under `policy` against `recorder`, which must fail (within 20 s).
+async fn failed_call(recorder: &Recorder, policy: RetryPolicy) -> Error {
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(20), client.license_report_settings())
+        .await
+        .expect("the call ends")
+        .unwrap_err()
+}
 
 #[tokio::test]
 async fn a_console_asking_for_a_longer_wait_than_allowed_ends_the_call_at_once() {
@@ -17,19 +30,10 @@ async fn a_console_asking_for_a_longer_wait_than_allowed_ends_the_call_at_once()
         )
     }))
     .await;
-    let client = Client::builder(recorder.url())
-        .api_key("k")
-        .retry_policy(
-            RetryPolicy::default()
-                .max_attempts(4)
-                .max_retry_after(Duration::from_secs(1)),
-        )
-        .build()
-        .unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(20), client.license_report_settings())
-        .await
-        .expect("the call ends")
-        .unwrap_err();
+    let policy = RetryPolicy::default()
+        .max_attempts(4)
+        .max_retry_after(Duration::from_secs(1));
+    let err = failed_call(&recorder, policy).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err:?}");
     assert_eq!(
         recorder.requests().len(),
@@ -55,15 +59,7 @@ async fn a_redirect_loop_is_not_retried() {
             .max_backoff(Duration::from_millis(10)),
     ] {
         recorder.take();
-        let client = Client::builder(recorder.url())
-            .api_key("k")
-            .retry_policy(policy)
-            .build()
-            .unwrap();
-        let err = tokio::time::timeout(Duration::from_secs(20), client.license_report_settings())
-            .await
-            .expect("the call ends")
-            .unwrap_err();
+        let err = failed_call(&recorder, policy).await;
         assert!(err.to_string().contains("redirect"), "{err}");
         requests.push(recorder.requests().len());
     }
