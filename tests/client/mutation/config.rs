@@ -5,8 +5,9 @@
 
 use crate::support::recorder;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use super::logs::logs_while;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use progenitor_client::ClientInfo;
@@ -43,42 +44,16 @@ fn only_http_to_another_machine_counts_as_plain_text() {
 
 /// Whether building a client with an API key for `url` warns that the key travels in plain text.
 fn warned_about_plain_text(url: &str) -> bool {
-    warnings_while(|| {
+    logs_while(tracing::Level::WARN, || {
         let _ = Client::builder(url).api_key("k").build();
     })
     .contains("plain http://")
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The warnings logged while `build` runs.
-fn warnings_while(build: impl FnOnce()) -> String {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::WARN)
-        .finish();
-    tracing::subscriber::with_default(subscriber, build);
-    let logs = captured.0.lock().unwrap().clone();
-    String::from_utf8(logs).unwrap()
-}
-
 #[test]
 fn credentials_to_another_machine_over_plain_http_are_warned_about_and_nothing_else() {
     let warned = |builder: vspc_licensing::ClientBuilder| {
-        warnings_while(|| {
+        logs_while(tracing::Level::WARN, || {
             builder.build().unwrap();
         })
         .contains("plain http://")

@@ -8,12 +8,16 @@
 mod async_action;
 #[cfg(feature = "simulator")]
 mod auth;
-#[cfg(feature = "cli")] // tracing-subscriber, to read the client's warnings
+#[cfg(feature = "cli")] // tracing-subscriber, to read the client's logs
+mod concurrency;
+#[cfg(feature = "cli")]
 mod config;
 #[cfg(feature = "simulator")]
 mod error;
 #[cfg(feature = "simulator")]
 mod hooks;
+#[cfg(feature = "cli")]
+mod logs;
 #[cfg(feature = "simulator")]
 mod patch;
 #[cfg(feature = "simulator")]
