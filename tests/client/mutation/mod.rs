@@ -19,6 +19,8 @@ mod hooks;
 #[cfg(feature = "cli")]
 mod logs;
 #[cfg(feature = "simulator")]
+mod paging;
+#[cfg(feature = "simulator")]
 mod patch;
 #[cfg(feature = "simulator")]
 mod query;
