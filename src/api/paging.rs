@@ -619,6 +619,66 @@ mod tests {
         }
     }
 
+    /// A fetcher like [`numbers`] that serves at most `cap` per page, whatever the `limit`,
+    /// and records each `(offset, limit)` it was asked for.
+    fn capped_numbers(
+        total: u32,
+        cap: u32,
+        asked: Arc<std::sync::Mutex<Vec<(u32, u32)>>>,
+    ) -> impl Fn(u32, u32) -> PageFuture<u32> + Clone {
+        move |offset: u32, limit: u32| -> PageFuture<u32> {
+            asked.lock().unwrap().push((offset, limit));
+            Box::pin(async move {
+                let items: Vec<u32> = (offset..total.min(offset + limit.min(cap))).collect();
+                let count = i64::try_from(items.len()).unwrap();
+                Ok(page(
+                    items,
+                    Some((i64::from(offset), count, i64::from(total))),
+                ))
+            })
+        }
+    }
+
+    /// A short first page shows the server's page size: the rest of the walk asks for that
+    /// many at a time, one request a page, instead of asking for more and being served less.
+    #[tokio::test]
+    async fn after_a_short_first_page_the_walk_asks_for_the_servers_page_size() {
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let query = ListQuery::new().page_size(500).pages_in_flight(1);
+        let stream = paginate(
+            ThrottleSignal::default(),
+            "Op",
+            &query,
+            capped_numbers(1000, 100, Arc::clone(&asked)),
+        );
+        let all: Vec<u32> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(all, (0..1000).collect::<Vec<_>>());
+        let expected: Vec<(u32, u32)> = std::iter::once((0, 500))
+            .chain((1..10).map(|page| (page * 100, 100)))
+            .collect();
+        assert_eq!(*asked.lock().unwrap(), expected);
+    }
+
+    /// An empty first page of a collection said to hold more is an error at once: no further
+    /// request can make progress.
+    #[tokio::test]
+    async fn an_empty_first_page_of_a_non_empty_collection_ends_the_walk_at_once() {
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let query = ListQuery::new().page_size(10);
+        let stream = paginate(
+            ThrottleSignal::default(),
+            "Op",
+            &query,
+            capped_numbers(5, 0, Arc::clone(&asked)),
+        );
+        let all: Vec<_> = stream.collect().await;
+        assert!(
+            matches!(all.as_slice(), [Err(Error::Protocol { .. })]),
+            "{all:?}"
+        );
+        assert_eq!(*asked.lock().unwrap(), [(0, 10)]);
+    }
+
     /// No count of pages in flight, however it was set, stops the walk: zero pages at a time
     /// would leave the stream pending forever.
     #[tokio::test]
