@@ -131,13 +131,10 @@ where
                 if page.items.is_empty() && u64::from(start) < total {
                     return stream::iter([Err(no_progress(operation, start, total))]).boxed();
                 }
-                // A short first page that is not the last one shows the server's own page size.
-                let step = if received < u64::from(limit) && next < total {
-                    received
-                } else {
-                    u64::from(limit)
-                };
-                let rest = stretches(next, total, step);
+                // The first page's size is the step: `limit`, or the server's own page size
+                // when it served less (never more, `checked` saw to that; and not nothing
+                // while more remains, refused just above).
+                let rest = stretches(next, total, received);
                 let walk = Walk {
                     operation,
                     total,
