@@ -559,6 +559,16 @@ mod tests {
         assert!(!ok(page(vec![1, 2], Some((-1, 2, 12))), 10, 5));
         assert!(!ok(page(vec![1, 2], Some((10, -2, 12))), 10, 5));
         assert!(!ok(page(vec![1, 2], Some((10, 2, -12))), 10, 5));
+        // Every negative value is named as such (the later checks would refuse them too, but
+        // with a message about something else).
+        for (offset, count, total) in [(-1, 2, 12), (10, -2, 12), (10, 2, -12)] {
+            let refused = checked("Op", page(vec![1, 2], Some((offset, count, total))), 10, 5);
+            assert!(
+                matches!(&refused, Err(Error::Protocol { message, .. }) if message.contains("negative values")),
+                "{offset}, {count}, {total}: {:?}",
+                refused.err()
+            );
+        }
         assert!(
             !ok(page(vec![1, 2], Some((0, 2, 12))), 10, 5),
             "wrong offset"
