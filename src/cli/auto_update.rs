@@ -338,21 +338,14 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
                 .into(),
         )
     })?;
-    if crate::client::config::sends_in_clear(url) {
-        eprintln!(
-            "warning: {url} is plain http:// to another machine: the token can be read on the way; use https://"
-        );
-    }
+    global.warn_about_transport(url);
     let mut http = reqwest::Client::builder().timeout(global.timeout);
     if let Some(path) = &settings.ca_cert {
-        let pem = std::fs::read(path)
-            .map_err(|e| Failure::Exit(2, format!("{}: {e}", path.display())))?;
-        let certificate = reqwest::Certificate::from_pem(&pem)
-            .map_err(|e| Failure::Exit(2, format!("{}: {e}", path.display())))?;
-        http = http.tls_certs_merge([certificate]);
+        let roots = crate::client::config::read_pem_certificates(path)
+            .map_err(|message| Failure::Exit(2, message))?;
+        http = http.tls_certs_merge(roots);
     }
     if global.insecure {
-        eprintln!("warning: --insecure: the server's TLS certificate is not checked; credentials can be intercepted");
         http = http.tls_danger_accept_invalid_certs(true);
     }
     let legacy = crate::legacy::LegacyClient::new(url, token, http)

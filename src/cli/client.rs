@@ -63,11 +63,7 @@ impl Global {
                 ))
             }
         };
-        if crate::client::config::sends_in_clear(url) {
-            eprintln!(
-                "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
-            );
-        }
+        self.warn_about_transport(url);
         builder = match settings.api_version {
             None => builder,
             Some(ApiVersionChoice::Fixed(version)) => builder.api_version(version),
@@ -77,11 +73,23 @@ impl Global {
             builder = builder.add_ca_certificate_file(path);
         }
         if self.insecure {
-            eprintln!(
-                "warning: --insecure: the server's TLS certificate is not checked; credentials can be intercepted"
-            );
             builder = builder.danger_accept_invalid_certs(true);
         }
         Ok(builder.build()?)
+    }
+
+    /// Warns on standard error when the credentials for `url` can be read on the way: plain
+    /// `http://` to another machine, or `--insecure`.
+    pub(crate) fn warn_about_transport(&self, url: &str) {
+        if crate::client::config::sends_in_clear(url) {
+            eprintln!(
+                "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
+            );
+        }
+        if self.insecure {
+            eprintln!(
+                "warning: --insecure: the server's TLS certificate is not checked; credentials can be intercepted"
+            );
+        }
     }
 }

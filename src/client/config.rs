@@ -157,13 +157,7 @@ impl ClientBuilder {
 
     /// Reads a CA certificate (PEM) from a file; see [`add_ca_certificate_pem`](Self::add_ca_certificate_pem).
     pub fn add_ca_certificate_file(mut self, path: impl AsRef<Path>) -> Self {
-        let path = path.as_ref();
-        let root = std::fs::read(path)
-            .map_err(|e| format!("cannot read CA certificate {}: {e}", path.display()))
-            .and_then(|pem| {
-                parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))
-            });
-        self.extra_roots.push(root);
+        self.extra_roots.push(read_pem_certificates(path.as_ref()));
         self
     }
 
@@ -277,6 +271,13 @@ impl ClientBuilder {
             Runtime(Arc::new(shared)),
         ))
     }
+}
+
+/// Every certificate in the PEM file at `path` (see [`parse_pem_certificates`]).
+pub(crate) fn read_pem_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("cannot read CA certificate {}: {e}", path.display()))?;
+    parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Every certificate in a PEM text; an error when there is none or one is damaged, so that a
