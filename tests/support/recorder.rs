@@ -71,6 +71,15 @@ impl Canned {
         }
     }
 
+    /// A successful `POST /token` answer: a bearer `access_token` that lives `expires_in`
+    /// seconds.
+    pub fn token(access_token: &str, expires_in: u64) -> Self {
+        Canned::json(
+            200,
+            serde_json::json!({"access_token": access_token, "token_type": "bearer", "expires_in": expires_in}),
+        )
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self

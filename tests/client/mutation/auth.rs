@@ -47,10 +47,7 @@ async fn a_read_only_multi_factor_sign_in_asks_for_a_read_only_token_both_times(
     let recorder = Recorder::start().await;
     recorder.push([
         Canned::json(200, json!({"mfa_token": "m1", "token_type": "bearer"})),
-        Canned::json(
-            200,
-            json!({"access_token": "t1", "token_type": "bearer", "expires_in": 3600}),
-        ),
+        Canned::token("t1", 3600),
         console_license(),
     ]);
     let client = Client::builder(recorder.url())
@@ -81,10 +78,7 @@ async fn a_token_shorter_lived_than_the_refresh_margin_is_still_used() {
     let recorder = Recorder::start().await;
     // 30 s of life against the default 60 s refresh margin: renewed after half its life.
     recorder.push([
-        Canned::json(
-            200,
-            json!({"access_token": "t1", "token_type": "bearer", "expires_in": 30}),
-        ),
+        Canned::token("t1", 30),
         console_license(),
         console_license(),
     ]);

@@ -32,13 +32,6 @@ fn report_settings() -> Canned {
     Canned::json(200, json!({"data": {"autoApprove": false}}))
 }
 
-fn token(value: &str) -> Canned {
-    Canned::json(
-        200,
-        json!({"access_token": value, "token_type": "bearer", "expires_in": 3600}),
-    )
-}
-
 /// VSPC's throttling answer, asking for no wait.
 fn throttled() -> Canned {
     Canned::json(
@@ -146,7 +139,7 @@ async fn a_call_that_keeps_failing_is_sent_as_often_as_the_policy_allows_and_no_
 #[tokio::test]
 async fn a_signed_in_call_is_sent_once_with_one_sign_in() {
     let recorder = Recorder::start().await;
-    recorder.push([token("t1"), report_settings()]);
+    recorder.push([Canned::token("t1", 3600), report_settings()]);
     let client = Client::builder(recorder.url())
         .credentials("ops", "pw")
         .build()
@@ -186,7 +179,11 @@ async fn signing_in_again_after_a_401_does_not_use_up_an_attempt() {
         401,
         json!({"errors": [{"message": "token expired", "type": "security", "code": 401}]}),
     );
-    recorder.push([token("t1"), expired, token("t2")]);
+    recorder.push([
+        Canned::token("t1", 3600),
+        expired,
+        Canned::token("t2", 3600),
+    ]);
     let client = Client::builder(recorder.url())
         .credentials("ops", "pw")
         .retry_policy(quick(3))
@@ -212,7 +209,7 @@ async fn a_throttled_sign_in_counts_as_throttling_and_a_busy_one_does_not() {
         (Canned::raw(503, "text/plain", b"busy"), 0),
         (throttled(), 1),
     ] {
-        recorder.push([failed_sign_in, token("t1"), report_settings()]);
+        recorder.push([failed_sign_in, Canned::token("t1", 3600), report_settings()]);
         let client = Client::builder(recorder.url())
             .credentials("ops", "pw")
             .retry_policy(quick(3))
