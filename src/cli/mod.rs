@@ -14,7 +14,9 @@ mod cell;
 mod client;
 mod completions;
 mod conform;
+mod consoles;
 mod demo;
+mod exporter;
 mod license;
 mod licenses;
 mod output;
@@ -95,6 +97,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Usage(command) => reports::run_usage(&global, command).await,
         Command::Conform(args) => conform::run(&global, args).await,
         Command::Alk(command) => alk::run(&global, command).await,
+        Command::Exporter(args) => exporter::run(&global, args).await,
         Command::Scenario(command) => scenario::run(command),
         Command::Profiles(command) => profile::run(&global, command),
         Command::Completions(args) => completions::completions(Cli::command(), args),
