@@ -325,10 +325,9 @@ impl Global {
 /// is no file or it has none.
 pub(crate) fn profile_names(global: &Global) -> Result<Vec<String>, Failure> {
     match config(global)? {
-        Some((path, file)) if file.profiles.is_empty() => Err(usage_error(format!(
-            "{} has no profiles",
-            path.display()
-        ))),
+        Some((path, file)) if file.profiles.is_empty() => {
+            Err(usage_error(format!("{} has no profiles", path.display())))
+        }
         Some((_, file)) => Ok(file.profiles.into_keys().collect()),
         None => Err(usage_error(
             "--all-profiles: there is no configuration file (pass --config or set VSPC_CONFIG)"

@@ -15,6 +15,8 @@ mod api_versions;
 #[cfg(feature = "cli")]
 mod errors;
 #[cfg(feature = "cli")]
+mod exporter;
+#[cfg(feature = "cli")]
 mod hardening;
 #[cfg(feature = "cli")]
 mod simulator;

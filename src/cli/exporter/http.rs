@@ -27,7 +27,12 @@ pub(crate) fn router(consoles: Vec<Arc<WatchedConsole>>) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .route("/", get(index))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found; the metrics are at /metrics\n") })
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "not found; the metrics are at /metrics\n",
+            )
+        })
         .with_state(Arc::new(consoles))
 }
 
@@ -49,7 +54,9 @@ async fn metrics(
             Exposition::Text => {
                 prometheus_client::encoding::prometheus_text::encode(&mut out, &registry)
             }
-            Exposition::OpenMetrics => prometheus_client::encoding::text::encode(&mut out, &registry),
+            Exposition::OpenMetrics => {
+                prometheus_client::encoding::text::encode(&mut out, &registry)
+            }
         };
         // An error means the scraper went away; there is no one left to tell.
         if encoded.is_ok() {
@@ -62,7 +69,11 @@ async fn metrics(
             .await
             .map(|chunk| (Ok::<_, Infallible>(chunk), received))
     });
-    ([(CONTENT_TYPE, format.content_type())], Body::from_stream(body)).into_response()
+    (
+        [(CONTENT_TYPE, format.content_type())],
+        Body::from_stream(body),
+    )
+        .into_response()
 }
 
 /// Collects the encoder's output and passes it on in chunks of [`CHUNK_BYTES`]; a scraper
@@ -101,10 +112,7 @@ async fn index(State(consoles): State<Arc<Vec<Arc<WatchedConsole>>>>) -> Html<St
                 (false, true) => "down (serving its last good read)",
                 (false, false) => "not read yet",
             };
-            format!(
-                "<li>{}: {state}</li>",
-                escape_html(&console.name)
-            )
+            format!("<li>{}: {state}</li>", escape_html(&console.name))
         })
         .collect();
     Html(format!(

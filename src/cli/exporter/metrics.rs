@@ -150,13 +150,21 @@ impl Collector for Snapshot {
         per_console(
             e,
             consoles,
-            ("vspc_up", "1 when the last read of the console succeeded, else 0.", None),
+            (
+                "vspc_up",
+                "1 when the last read of the console succeeded, else 0.",
+                None,
+            ),
             |s| Some(i64::from(s.up)),
         )?;
         per_console(
             e,
             consoles,
-            ("vspc_read_duration", "How long the last read of the console took, successful or not.", Some(&seconds)),
+            (
+                "vspc_read_duration",
+                "How long the last read of the console took, successful or not.",
+                Some(&seconds),
+            ),
             |s| s.read_duration.map(|d| d.as_secs_f64()),
         )?;
         per_console(
@@ -176,21 +184,29 @@ impl Collector for Snapshot {
                 family
                     .encode_family(&[("console", &**console)])?
                     .encode_counter::<prometheus_client::encoding::NoLabelSet, _, u64>(
-                        &status.read_errors,
-                        None,
-                    )?;
+                    &status.read_errors,
+                    None,
+                )?;
             }
         }
         per_license(
             e,
             self,
-            ("vspc_license_expiration_timestamp", "When the license expires (Unix time).", Some(&seconds)),
+            (
+                "vspc_license_expiration_timestamp",
+                "When the license expires (Unix time).",
+                Some(&seconds),
+            ),
             |l| l.expiration,
         )?;
         per_license(
             e,
             self,
-            ("vspc_license_support_expiration_timestamp", "When the license's support ends (Unix time).", Some(&seconds)),
+            (
+                "vspc_license_support_expiration_timestamp",
+                "When the license's support ends (Unix time).",
+                Some(&seconds),
+            ),
             |l| l.support_expiration,
         )?;
         per_license(
@@ -202,13 +218,21 @@ impl Collector for Snapshot {
         per_license(
             e,
             self,
-            ("vspc_license_units", "Units the license grants (users for Veeam Backup for Microsoft 365).", None),
+            (
+                "vspc_license_units",
+                "Units the license grants (users for Veeam Backup for Microsoft 365).",
+                None,
+            ),
             |l| l.units,
         )?;
         per_license(
             e,
             self,
-            ("vspc_license_used_units", "Units in use (protected users for Veeam Backup for Microsoft 365).", None),
+            (
+                "vspc_license_used_units",
+                "Units in use (protected users for Veeam Backup for Microsoft 365).",
+                None,
+            ),
             |l| l.used_units,
         )?;
         if self.readings().any(|(_, r)| !r.licenses.is_empty()) {
@@ -254,13 +278,19 @@ impl Collector for Snapshot {
         per_organization(
             e,
             self,
-            ("vspc_organization_license_points", "License points the organization uses now (current usage)."),
+            (
+                "vspc_organization_license_points",
+                "License points the organization uses now (current usage).",
+            ),
             |r| &r.organizations,
         )?;
         per_organization(
             e,
             self,
-            ("vspc_report_license_points", "License points of the organization in the latest monthly usage report."),
+            (
+                "vspc_report_license_points",
+                "License points of the organization in the latest monthly usage report.",
+            ),
             |r| &r.reports,
         )?;
         Ok(())

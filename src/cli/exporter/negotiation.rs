@@ -68,7 +68,9 @@ mod tests {
             Text
         );
         assert_eq!(
-            Exposition::from_accept(Some("text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5")),
+            Exposition::from_accept(Some(
+                "text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5"
+            )),
             Text
         );
         assert_eq!(
