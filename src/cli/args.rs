@@ -122,6 +122,8 @@ pub(crate) enum Command {
     /// The Automatic License Key Update (ALK) servers and whether this machine reaches them
     #[command(subcommand)]
     Alk(AlkCommand),
+    /// A monitoring plugin: OK, WARNING, CRITICAL or UNKNOWN (exit 0-3) with performance data
+    Check(super::check::CheckArgs),
     /// Serve licensing as Prometheus metrics (/metrics), read in the background every --refresh
     Exporter(super::exporter::ExporterArgs),
     /// Simulator scenarios: print an example, check a file, print the schema

@@ -13,6 +13,8 @@ mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
 #[cfg(feature = "cli")]
+mod check;
+#[cfg(feature = "cli")]
 mod errors;
 #[cfg(feature = "cli")]
 mod exporter;
