@@ -4,10 +4,8 @@
 // The library in three layers, each a private module whose chosen items are re-exported below:
 // `model` (what the build derives from the spec), `client` (the machinery around the generated
 // operations) and `api` (what callers use). The tools sit beside them, each behind its feature.
-#[macro_use]
 mod model;
 mod client;
-#[macro_use]
 mod api;
 
 #[cfg(feature = "alk")]
@@ -15,7 +13,7 @@ pub mod alk;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "contract")]
-pub mod conform;
+pub mod live_check;
 #[cfg(feature = "contract")]
 pub mod contract;
 #[cfg(feature = "legacy")]
@@ -26,17 +24,17 @@ pub mod usage;
 
 pub use api::paging::{unique_by, ResourceStream};
 pub use api::patch::Patch;
-pub use api::product::{AnyStatus, License, Product, UnknownProduct};
+pub use api::product::{AnyStatus, License, Product, ParseProductError};
 pub use api::query::{Filter, ListQuery, Select, Sort, DEFAULT_PAGES_IN_FLIGHT, MAX_PAGE_SIZE};
 pub use api::reports::UsageFilter;
 pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
 pub use client::async_action::AsyncActionPolicy;
 pub use client::auth::{Credentials, MfaCodeProvider, Secret};
 pub use client::concurrency::{AdaptiveLimit, Permit};
-pub use client::config::{ClientBuilder, API_VERSION};
+pub use client::config::{read_pem_certificates, sends_in_clear, ClientBuilder, API_VERSION};
 pub use client::error::{Error, Result};
 pub use client::retry::RetryPolicy;
-pub use model::api_version::{ApiVersion, UnknownApiVersion, UnsupportedConsole};
+pub use model::api_version::{ApiVersion, ParseApiVersionError, UnsupportedConsole};
 pub use model::enums;
 pub use model::envelope::{Collection, Envelope};
 pub use model::generated::{types, Client};

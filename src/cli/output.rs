@@ -12,7 +12,7 @@ use super::args::Format;
 use super::cell::number;
 use super::writer::{stdout_is_terminal, write_object, ListWriter};
 use super::{Failure, Outcome};
-use crate::api::paging::ResourceStream;
+use crate::ResourceStream;
 use crate::License;
 
 /// The columns of a license row.

@@ -3,7 +3,6 @@
 //! types read every API version and every real console's spelling. Depends on nothing else in
 //! the crate but the error type.
 
-#[macro_use]
 pub mod enums;
 pub(crate) mod api_version;
 pub(crate) mod compat;
