@@ -4,27 +4,27 @@
 // The library in three layers, each a private module whose chosen items are re-exported below:
 // `model` (what the build derives from the spec), `client` (the machinery around the generated
 // operations) and `api` (what callers use). The tools sit beside them, each behind its feature.
-mod model;
-mod client;
 mod api;
+mod client;
+mod model;
 
 #[cfg(feature = "alk")]
 pub mod alk;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "contract")]
-pub mod live_check;
-#[cfg(feature = "contract")]
 pub mod contract;
 #[cfg(feature = "legacy")]
 pub mod legacy;
+#[cfg(feature = "contract")]
+pub mod live_check;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod usage;
 
 pub use api::paging::{unique_by, ResourceStream};
 pub use api::patch::Patch;
-pub use api::product::{AnyStatus, License, Product, ParseProductError};
+pub use api::product::{AnyStatus, License, ParseProductError, Product};
 pub use api::query::{Filter, ListQuery, Select, Sort, DEFAULT_PAGES_IN_FLIGHT, MAX_PAGE_SIZE};
 pub use api::reports::UsageFilter;
 pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};

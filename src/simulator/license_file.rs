@@ -137,7 +137,11 @@ impl Fields {
     }
 
     /// The value of `key`, one of `words`.
-    fn one_of<T>(&self, key: &str, words: Vocabulary<T>) -> Result<Option<T>, ParseSimulatorLicenseError> {
+    fn one_of<T>(
+        &self,
+        key: &str,
+        words: Vocabulary<T>,
+    ) -> Result<Option<T>, ParseSimulatorLicenseError> {
         self.optional(key)
             .map(|value| words.read(key, &value))
             .transpose()

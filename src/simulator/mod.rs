@@ -72,9 +72,7 @@ use tokio::task::JoinHandle;
 pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use journal::JournalEntry;
-pub use license_file::{
-    ParseSimulatorLicenseError, SimulatorLicense, MAGIC as LICENSE_FILE_MAGIC,
-};
+pub use license_file::{ParseSimulatorLicenseError, SimulatorLicense, MAGIC as LICENSE_FILE_MAGIC};
 pub use scenario::{Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE};
 pub use state::SimulatorState;
 

@@ -149,7 +149,8 @@ async fn read_license_file(call: &Call, limit: usize) -> Result<SimulatorLicense
             format!("The license file is larger than {limit} bytes."),
         ));
     }
-    SimulatorLicense::parse(&bytes).map_err(|e| Reply::bad_request(code::LICENSE_FILE, e.to_string()))
+    SimulatorLicense::parse(&bytes)
+        .map_err(|e| Reply::bad_request(code::LICENSE_FILE, e.to_string()))
 }
 
 /// The operations on the licenses of one product `T`: its collection and each license.
@@ -391,10 +392,7 @@ fn valid_month(text: &str) -> bool {
 }
 
 /// The license file of an install, read before any lock is taken; `None` for other operations.
-async fn file_to_install(
-    app: &App,
-    call: &Call,
-) -> Result<Option<SimulatorLicense>, Reply> {
+async fn file_to_install(app: &App, call: &Call) -> Result<Option<SimulatorLicense>, Reply> {
     let product = match &call.op {
         Op::Install(product, _) => *product,
         Op::InstallConsole => Product::Console,

@@ -96,10 +96,7 @@ fn endpoints_for_a_selection_are_unique_and_in_table_order() {
         endpoints_for(products).iter().map(|e| e.host).collect()
     };
     assert_eq!(
-        hosts(&[
-            AlkProduct::BackupForSalesforce,
-            AlkProduct::BackupServer
-        ]),
+        hosts(&[AlkProduct::BackupForSalesforce, AlkProduct::BackupServer]),
         [
             "vbr.butler.veeam.com",
             "vbsf.butler.veeam.com",
@@ -152,9 +149,7 @@ fn an_unknown_product_names_every_valid_one() {
 
 #[test]
 fn the_table_serialises_with_short_product_names() {
-    let vbr = AlkProduct::BackupServer
-        .license_update_endpoint()
-        .unwrap();
+    let vbr = AlkProduct::BackupServer.license_update_endpoint().unwrap();
     assert_eq!(
         serde_json::to_value(vbr).unwrap(),
         serde_json::json!({

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use recorder::{spec_example_answer, Canned, Recorded, Recorder};
 use serde_json::Value;
-use vspc_licensing::live_check::{run, LiveCheckOptions};
 use vspc_licensing::contract::DriftKind;
+use vspc_licensing::live_check::{run, LiveCheckOptions};
 use vspc_licensing::Client;
 
 fn drifting(r: &Recorded) -> Canned {
