@@ -157,7 +157,7 @@ impl ClientBuilder {
 
     /// Reads a CA certificate (PEM) from a file; see [`add_ca_certificate_pem`](Self::add_ca_certificate_pem).
     pub fn add_ca_certificate_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.extra_roots.push(read_pem_certificates(path.as_ref()));
+        self.extra_roots.push(read_pem_file(path.as_ref()));
         self
     }
 
@@ -273,8 +273,15 @@ impl ClientBuilder {
     }
 }
 
-/// Every certificate in the PEM file at `path` (see [`parse_pem_certificates`]).
-pub(crate) fn read_pem_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+/// Every certificate in the PEM file at `path`, as [`ClientBuilder::add_ca_certificate_file`]
+/// reads it: an error ([`Error::Config`](crate::Error::Config)) when the file cannot be read,
+/// holds no certificate or a damaged one, so that a wrong file is reported instead of silently
+/// trusting nothing new. For an HTTP client of your own that trusts the same CA.
+pub fn read_pem_certificates(path: &Path) -> crate::Result<Vec<reqwest::Certificate>> {
+    read_pem_file(path).map_err(crate::Error::Config)
+}
+
+fn read_pem_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     let pem = std::fs::read(path)
         .map_err(|e| format!("cannot read CA certificate {}: {e}", path.display()))?;
     parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))
@@ -300,8 +307,8 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 
 /// Whether requests to `url` travel unencrypted beyond this machine: `http://` to a host that is
 /// not a loopback address or `localhost` (the CLI and [`ClientBuilder::build`] warn then; the
-/// cases are tested through that warning in `tests/client/mutation/config.rs`).
-pub(crate) fn sends_in_clear(url: &str) -> bool {
+/// cases are tested through that warning in `tests/client/config.rs`).
+pub fn sends_in_clear(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url.trim()) else {
         return false;
     };
