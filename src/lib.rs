@@ -143,6 +143,7 @@ pub use api::product::{AnyStatus, License, ParseProductError, Product};
 pub use api::query::{Filter, ListQuery, Select, Sort, DEFAULT_PAGES_IN_FLIGHT, MAX_PAGE_SIZE};
 pub use api::reports::UsageFilter;
 pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
+pub use client::answer::DEFAULT_MAX_ANSWER_BYTES;
 pub use client::async_action::AsyncActionPolicy;
 pub use client::auth::{Credentials, MfaCodeProvider, Secret};
 pub use client::concurrency::{AdaptiveLimit, Permit};
