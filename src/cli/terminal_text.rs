@@ -73,11 +73,7 @@ pub(crate) fn label(text: &str) -> String {
 /// One line on standard error, made safe; a closed standard error is not worth failing for.
 pub(crate) fn eprint_line(text: &str) {
     use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "{}",
-        terminal_safe(text, MESSAGE_LIMIT)
-    );
+    let _ = writeln!(std::io::stderr(), "{}", terminal_safe(text, MESSAGE_LIMIT));
 }
 
 fn push_shown(out: &mut String, c: char) {
@@ -108,7 +104,10 @@ mod tests {
             ("two\nlines\r\tand\x7f", "two\\nlines\\r\\tand\\x7f"),
             ("\u{9b}31m", "\\u{9b}31m"),
             ("invoice\u{202e}fdp.exe", "invoice\\u{202e}fdp.exe"),
-            ("\u{2066}\u{2069}\u{200f}\u{61c}\u{2028}", "\\u{2066}\\u{2069}\\u{200f}\\u{61c}\\u{2028}"),
+            (
+                "\u{2066}\u{2069}\u{200f}\u{61c}\u{2028}",
+                "\\u{2066}\\u{2069}\\u{200f}\\u{61c}\\u{2028}",
+            ),
         ] {
             assert_eq!(terminal_safe(text, CELL_LIMIT), shown, "{text:?}");
         }

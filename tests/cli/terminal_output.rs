@@ -71,7 +71,15 @@ async fn a_company_name_with_escape_sequences_is_shown_escaped_in_tables_and_csv
     let installed = run(
         sim.root_url(),
         &[
-            "license", "install", "--product", "vbr", &uid, "--file", path, "-o", "json",
+            "license",
+            "install",
+            "--product",
+            "vbr",
+            &uid,
+            "--file",
+            path,
+            "-o",
+            "json",
         ],
     )
     .await;
@@ -119,7 +127,11 @@ async fn an_error_message_with_osc_52_is_shown_escaped() {
         )
     });
     let recorder = Recorder::with_fallback(answering).await;
-    let output = run(recorder.url(), &["licenses", "show", "--product", "console"]).await;
+    let output = run(
+        recorder.url(),
+        &["licenses", "show", "--product", "console"],
+    )
+    .await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_terminal_safe("stderr", &stderr(&output));
     assert!(
@@ -233,7 +245,11 @@ async fn chart_legends_show_organization_names_escaped() {
     roxmltree::Document::parse(&std::fs::read_to_string(&svg).unwrap())
         .expect("the SVG is well-formed XML");
 
-    let json = run(recorder.url(), &["reports", "chart", "--months", "1", "-o", "json"]).await;
+    let json = run(
+        recorder.url(),
+        &["reports", "chart", "--months", "1", "-o", "json"],
+    )
+    .await;
     let table: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(table["series"][0]["label"], json!(format!("Alpha{OSC_52}")));
 }
