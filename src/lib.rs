@@ -115,22 +115,20 @@
 // The library in three layers, each a private module whose chosen items are re-exported below:
 // `model` (what the build derives from the spec), `client` (the machinery around the generated
 // operations) and `api` (what callers use). The tools sit beside them, each behind its feature.
-#[macro_use]
-mod model;
-mod client;
-#[macro_use]
 mod api;
+mod client;
+mod model;
 
 #[cfg(feature = "alk")]
 pub mod alk;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "contract")]
-pub mod conform;
-#[cfg(feature = "contract")]
 pub mod contract;
 #[cfg(feature = "legacy")]
 pub mod legacy;
+#[cfg(feature = "contract")]
+pub mod live_check;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod usage;
@@ -141,17 +139,18 @@ mod guides;
 
 pub use api::paging::{unique_by, ResourceStream};
 pub use api::patch::Patch;
-pub use api::product::{AnyStatus, License, Product, UnknownProduct};
+pub use api::product::{AnyStatus, License, ParseProductError, Product};
 pub use api::query::{Filter, ListQuery, Select, Sort, DEFAULT_PAGES_IN_FLIGHT, MAX_PAGE_SIZE};
 pub use api::reports::UsageFilter;
 pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
+pub use client::answer::DEFAULT_MAX_ANSWER_BYTES;
 pub use client::async_action::AsyncActionPolicy;
 pub use client::auth::{Credentials, MfaCodeProvider, Secret};
 pub use client::concurrency::{AdaptiveLimit, Permit};
-pub use client::config::{ClientBuilder, API_VERSION};
+pub use client::config::{read_pem_certificates, sends_in_clear, ClientBuilder, API_VERSION};
 pub use client::error::{Error, Result};
 pub use client::retry::RetryPolicy;
-pub use model::api_version::{ApiVersion, UnknownApiVersion, UnsupportedConsole};
+pub use model::api_version::{ApiVersion, ParseApiVersionError, UnsupportedConsole};
 pub use model::enums;
 pub use model::envelope::{Collection, Envelope};
 pub use model::generated::{types, Client};

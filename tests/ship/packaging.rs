@@ -43,12 +43,12 @@ fn tracked(path: &str) -> bool {
     [
         "Cargo.toml",
         "Cargo.lock",
-        "build.rs",
         "README.md",
         "LICENSE-APACHE",
         "LICENSE-MIT",
     ]
     .contains(&path)
+        || path.starts_with("build/")
         || path.starts_with("src/")
         || path.starts_with("spec/")
         || path.starts_with("docs/")
