@@ -1,6 +1,6 @@
 //! Changes to progenitor's output, made on the parsed code (syn) where the spec cannot say them.
 
-/// The null policy (README, "Veeam's documents as the oracle"; the spec's
+/// The null policy (docs/veeam-documents.md, "Null policy"; the spec's
 /// `x-decision-nulls`). VSPC is a .NET server, which writes a list or map it never filled as
 /// `null` rather than `[]`/`{}` or leaving it out, whatever the schema says: Veeam's own
 /// response examples do so for the report lists (`clonedCloudServers`,
