@@ -74,7 +74,14 @@ pub fn hoist_response_envelopes(doc: &mut Value) -> Vec<Envelope> {
             }
         ));
         hoisted.insert(name.clone(), schema);
-        envelopes.insert(name.clone(), Envelope { name: name.clone(), item, kind });
+        envelopes.insert(
+            name.clone(),
+            Envelope {
+                name: name.clone(),
+                item,
+                kind,
+            },
+        );
         let mut response = resolved;
         response["content"]["application/json"]["schema"] =
             json!({ "$ref": format!("#/components/schemas/{name}") });
@@ -98,7 +105,10 @@ pub fn envelope_invocations(envelopes: &[Envelope]) -> TokenStream {
                 EnvelopeKind::Collection => "collection",
             }
         );
-        let (name, item) = (format_ident!("{}", envelope.name), format_ident!("{}", envelope.item));
+        let (name, item) = (
+            format_ident!("{}", envelope.name),
+            format_ident!("{}", envelope.item),
+        );
         quote!(envelope!(#kind #name => #item);)
     });
     quote!(#(#invocations)*)

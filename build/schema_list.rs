@@ -18,7 +18,14 @@ pub fn schema_list(doc: &Value, enums: &BTreeMap<String, StringEnum>) -> TokenSt
         .and_then(Value::as_object)
         .expect("schemas");
     let entries = schemas.keys().map(|name| {
-        let module = format_ident!("{}", if enums.contains_key(name) { "enums" } else { "types" });
+        let module = format_ident!(
+            "{}",
+            if enums.contains_key(name) {
+                "enums"
+            } else {
+                "types"
+            }
+        );
         let ty = format_ident!("{}", name);
         quote!(($crate::#module::#ty, #name),)
     });

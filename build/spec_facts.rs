@@ -78,7 +78,10 @@ pub fn operation_enum(operations: &[DeclaredOperation]) -> TokenStream {
     let variant_docs = operations
         .iter()
         .map(|op| format!(" `{} {}`", op.method.to_uppercase(), op.path));
-    let accessor = |doc: &str, name: &str, ty: TokenStream, value: &dyn Fn(&DeclaredOperation) -> TokenStream| {
+    let accessor = |doc: &str,
+                    name: &str,
+                    ty: TokenStream,
+                    value: &dyn Fn(&DeclaredOperation) -> TokenStream| {
         let doc = format!(" {doc}");
         let name = format_ident!("{}", name);
         let values = operations.iter().map(value);
@@ -217,7 +220,10 @@ pub fn paging_bounds(spec: &Value) -> TokenStream {
             .unwrap_or_else(|| panic!("the parameter marked {marker} has no {key}"));
         let value = u32::try_from(value)
             .unwrap_or_else(|_| panic!("{marker} {key} {value} does not fit a u32"));
-        let (constant, value) = (format_ident!("{}", constant), Literal::u32_unsuffixed(value));
+        let (constant, value) = (
+            format_ident!("{}", constant),
+            Literal::u32_unsuffixed(value),
+        );
         quote! {
             #[doc = #doc]
             pub const #constant: u32 = #value;

@@ -167,7 +167,9 @@ impl VersionNotes {
         let text = |value: &Value, what: &str| -> String {
             value
                 .as_str()
-                .unwrap_or_else(|| panic!("x-vspc-versions: {what} of {schema} is {value}, not a string"))
+                .unwrap_or_else(|| {
+                    panic!("x-vspc-versions: {what} of {schema} is {value}, not a string")
+                })
                 .to_owned()
         };
         for (property, rename) in entries(note, "wire-names") {
@@ -178,9 +180,9 @@ impl VersionNotes {
                     rename.get("name").unwrap_or(&Value::Null),
                     &format!("the wire name of `{property}`"),
                 ),
-                until: rename.get("until").map(|v| {
-                    NotedVersion::read(v, &format!("`until` of {schema}.{property}"))
-                }),
+                until: rename
+                    .get("until")
+                    .map(|v| NotedVersion::read(v, &format!("`until` of {schema}.{property}"))),
             });
         }
         for (since, values) in entries(note, "values-since") {

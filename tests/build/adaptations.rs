@@ -51,8 +51,14 @@ fn property_paths_lose_their_constraints_and_nothing_else() {
     let plain = json!({ "type": "string", "description": "d" });
     assert_eq!(schemas["FilterExpression"]["properties"]["property"], plain);
     assert_eq!(schemas["SortExpression"]["properties"]["property"], plain);
-    assert_eq!(schemas["SelectExpression"]["properties"]["propertyPath"], plain);
-    assert_eq!(schemas["FilterExpression"]["properties"]["value"], constrained);
+    assert_eq!(
+        schemas["SelectExpression"]["properties"]["propertyPath"],
+        plain
+    );
+    assert_eq!(
+        schemas["FilterExpression"]["properties"]["value"],
+        constrained
+    );
 }
 
 #[test]
@@ -73,7 +79,12 @@ fn multipart_operations_are_removed_and_their_path_kept() {
     });
     remove_multipart_operations(&mut doc);
     let keys = |path: &str| -> Vec<String> {
-        doc["paths"][path].as_object().unwrap().keys().cloned().collect()
+        doc["paths"][path]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
     };
     assert_eq!(keys("/licensing/console"), ["get"]);
     assert_eq!(keys("/licensing/sites/{siteUid}"), ["patch"]);
@@ -115,8 +126,7 @@ fn an_accepted_response_is_dropped() {
 
 #[test]
 fn codes_behind_a_range_are_dropped_and_others_kept() {
-    let mut operation =
-        op(json!({ "200": {}, "404": {}, "520": {}, "5XX": {}, "default": {} }));
+    let mut operation = op(json!({ "200": {}, "404": {}, "520": {}, "5XX": {}, "default": {} }));
     drop_codes_covered_by_ranges(&mut operation);
     let codes: Vec<&String> = operation["responses"].as_object().unwrap().keys().collect();
     assert_eq!(codes, ["200", "404", "5XX", "default"]);

@@ -22,8 +22,9 @@ fn envelope_around(data: Value) -> Value {
 #[test]
 fn envelopes_are_hoisted_and_named_after_what_they_carry() {
     let one = envelope_around(json!({ "$ref": "#/components/schemas/SiteLicense" }));
-    let many =
-        envelope_around(json!({ "type": "array", "items": { "$ref": "#/components/schemas/SiteLicense" } }));
+    let many = envelope_around(
+        json!({ "type": "array", "items": { "$ref": "#/components/schemas/SiteLicense" } }),
+    );
     let mut doc = json!({
         "paths": {
             "/sites": { "get": { "responses": { "200": many } } },
@@ -76,7 +77,10 @@ fn envelopes_are_hoisted_and_named_after_what_they_carry() {
         json!({ "$ref": "#/components/schemas/SiteLicenseCollection" })
     );
     // A body whose `data` names no schema stays inline.
-    assert_eq!(schema_of("/token", "post")["properties"]["data"]["type"], "string");
+    assert_eq!(
+        schema_of("/token", "post")["properties"]["data"]["type"],
+        "string"
+    );
 
     assert_eq!(
         envelope_invocations(&envelopes).to_string(),
@@ -168,5 +172,8 @@ fn every_schema_is_listed_in_its_module() {
     let text = rust_file("a test", written);
     assert!(text.contains("macro_rules! with_every_schema"), "{text}");
     let compact = text.replace([' ', '\n'], "");
-    assert!(compact.contains(r#"($crate::enums::Inclusion,"Inclusion"),($crate::types::Site,"Site"),"#), "{text}");
+    assert!(
+        compact.contains(r#"($crate::enums::Inclusion,"Inclusion"),($crate::types::Site,"Site"),"#),
+        "{text}"
+    );
 }

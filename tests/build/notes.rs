@@ -77,7 +77,10 @@ fn every_kind_of_note_is_read_into_its_row() {
         enumeration: "Package".into(),
         property: property.into(),
     };
-    assert_eq!(notes.enum_properties, [carrier("package"), carrier("packages")]);
+    assert_eq!(
+        notes.enum_properties,
+        [carrier("package"), carrier("packages")]
+    );
     assert_eq!(
         notes.numbers_as_text,
         [SchemaProperty {

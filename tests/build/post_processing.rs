@@ -88,13 +88,20 @@ fn noted(property: &str) -> SchemaProperty {
 #[test]
 fn noted_strings_read_numbers_with_the_reader_their_type_needs() {
     let mut file = generated();
-    numbers_read_as_text(&mut file, &[noted("supportId"), noted("supportIds"), noted("name")]);
-    let reader = |name: &str| format!(r#"#[serde(deserialize_with="crate::model::compat::{name}")]"#);
+    numbers_read_as_text(
+        &mut file,
+        &[noted("supportId"), noted("supportIds"), noted("name")],
+    );
+    let reader =
+        |name: &str| format!(r#"#[serde(deserialize_with="crate::model::compat::{name}")]"#);
     let optional = attributes(&mut file, "Report", "support_id");
     assert_eq!(optional[1..], [reader("number_as_text")]);
     let list = attributes(&mut file, "Report", "support_ids");
     // A list reads `null` as empty by itself; a missing one reads as empty too.
-    assert_eq!(list[1..], [reader("numbers_as_text"), "#[serde(default)]".to_owned()]);
+    assert_eq!(
+        list[1..],
+        [reader("numbers_as_text"), "#[serde(default)]".to_owned()]
+    );
     let required = attributes(&mut file, "Report", "name");
     assert_eq!(required[1..], [reader("required_number_as_text")]);
     // The null policy leaves a field with a reader of its own alone.
@@ -146,7 +153,10 @@ fn apply_runs_every_change() {
         ..VersionNotes::default()
     };
     apply(&mut file, &notes);
-    assert_eq!(attributes(&mut file, "Report", "report_parameters").len(), 2);
+    assert_eq!(
+        attributes(&mut file, "Report", "report_parameters").len(),
+        2
+    );
     let list = attributes(&mut file, "Report", "support_ids");
     assert!(list[1].contains("numbers_as_text"), "{list:?}");
     assert_eq!(list.len(), 3, "{list:?}");

@@ -321,7 +321,6 @@ fn variables_read() -> BTreeMap<String, String> {
     for dir in ["src", "tests", "benches", "examples", "build"] {
         rust_files(&root().join(dir), &mut files);
     }
-    files.push(root().join("build.rs"));
     let mut read = BTreeMap::new();
     for file in files {
         let Ok(source) = std::fs::read_to_string(&file) else {
