@@ -5,7 +5,7 @@
 //! The spec stays faithful to the vendor's wire format. progenitor 0.15 cannot take some of what
 //! the vendor writes, so [`adapt`] changes an in-memory copy first, one named function per
 //! adaptation; [`postprocess`] then changes progenitor's output where the spec cannot say it.
-//! Files written to `OUT_DIR`, each included by one module of `src/model/`:
+//! The files it writes to `OUT_DIR` (the module that writes each; the source that includes it):
 //!
 //! * `vspc_client.rs`: the client and its types ([`generate`]; `src/model/generated.rs`, and
 //!   `src/lib.rs` for the surface snapshot);
