@@ -2,7 +2,7 @@
 # Packages the crate as crates.io would receive it, unpacks it, and checks that the package
 # builds with no network: its dependencies come from a `cargo vendor` tree and cargo runs
 # `--offline --locked`. This proves the package carries every file its build reads (the spec,
-# the sample licenses, the scenario example) and that build.rs needs no download.
+# the sample licenses, the scenario example) and that the build script needs no download.
 #
 # It type-checks (`cargo check`) the library and the binary with every feature rather than
 # producing machine code: a missing file or an online-only build step fails `check` exactly as

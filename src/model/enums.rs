@@ -15,7 +15,7 @@
 //!   `True`/`False`, so answers of every API version, and of tools that turned the vendor's
 //!   bare YAML `Yes`/`No` into booleans, decode.
 //!
-//! The list of types and values is derived from the spec by `build.rs`; nothing here restates it.
+//! The list of types and values is derived from the spec by the build script (`build/enums.rs`); nothing here restates it.
 //!
 //! ```
 //! use vspc_licensing::enums::LicenseStatus;

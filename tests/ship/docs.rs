@@ -336,7 +336,6 @@ fn variables_read() -> BTreeMap<String, String> {
     for dir in ["src", "tests", "benches", "examples", "build"] {
         rust_files(&root().join(dir), &mut files);
     }
-    files.push(root().join("build.rs"));
     let mut read = BTreeMap::new();
     // The project's scripts: a variable with a default, `${NAME:-...}`.
     if let Ok(entries) = std::fs::read_dir(root().join("scripts")) {

@@ -35,7 +35,7 @@ use vspc_licensing::{types, Client, Error};
 const KEY: &str = "veeam-examples-key";
 
 // The 3.5.1 report examples spell `reportParameters` as `reportParemeters`; the typed model reads
-// it through a serde alias (build.rs `accept_older_wire_names`), and tests/api_versions_*.rs check
+// it through a serde alias (build/postprocess.rs `accept_older_wire_names`), and tests/api_versions_*.rs check
 // that it arrives. The lost-key check here compares only keys the spec names, so it passes over
 // that spelling.
 
