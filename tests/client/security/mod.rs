@@ -8,6 +8,7 @@
 
 mod redirects;
 mod size_limits;
+mod tls;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
