@@ -342,8 +342,18 @@ fn read_token_answer(answer: Answer) -> Result<OAuth2Result, AuthFailure> {
         return Err(AuthFailure::Refused(reason));
     }
     serde_json::from_slice(&answer.body).map_err(|e| {
+        // serde's own message quotes the value it could not read, which may be a token.
+        use serde_json::error::Category;
+        let problem = match e.classify() {
+            Category::Data => "a field of the wrong type",
+            Category::Syntax => "not JSON",
+            Category::Eof => "JSON cut short",
+            Category::Io => "a read error",
+        };
         AuthFailure::Refused(format!(
-            "the token endpoint answered with an unreadable body ({e})"
+            "the token endpoint answered with an unreadable body ({problem} at line {} column {}; the body is not shown, it may hold tokens)",
+            e.line(),
+            e.column()
         ))
     })
 }

@@ -10,4 +10,5 @@ pub(crate) mod compat;
 pub(crate) mod envelope;
 pub(crate) mod generated;
 pub(crate) mod nulls;
+pub(crate) mod redacted;
 pub(crate) mod spec_facts;

@@ -7,6 +7,7 @@
 //! A module per finding; the servers they share are here.
 
 mod redirects;
+mod secrets;
 mod size_limits;
 mod tls;
 
