@@ -8,6 +8,7 @@
 
 mod redirects;
 mod secrets;
+mod sign_in;
 mod size_limits;
 mod tls;
 
