@@ -6,6 +6,7 @@
 //!
 //! A module per finding; the servers they share are here.
 
+mod paging;
 mod redirects;
 mod secrets;
 mod sign_in;
