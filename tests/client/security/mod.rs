@@ -6,6 +6,8 @@
 //!
 //! A module per finding; the servers they share are here.
 
+#[cfg(feature = "contract")]
+mod conform_paths;
 mod paging;
 mod redirects;
 mod secrets;
