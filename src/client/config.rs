@@ -160,7 +160,7 @@ impl ClientBuilder {
 
     /// Reads a CA certificate (PEM) from a file; see [`add_ca_certificate_pem`](Self::add_ca_certificate_pem).
     pub fn add_ca_certificate_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.extra_roots.push(read_pem_certificates(path.as_ref()));
+        self.extra_roots.push(read_pem_file(path.as_ref()));
         self
     }
 
@@ -288,13 +288,20 @@ impl ClientBuilder {
     }
 }
 
+/// Every certificate in the PEM file at `path`, as [`ClientBuilder::add_ca_certificate_file`]
+/// reads it: an error ([`Error::Config`](crate::Error::Config)) when the file cannot be read,
+/// is larger than a CA file can be, holds no certificate or a damaged one, so that a wrong file
+/// is reported instead of silently trusting nothing new. For an HTTP client of your own that
+/// trusts the same CA.
+pub fn read_pem_certificates(path: &Path) -> crate::Result<Vec<reqwest::Certificate>> {
+    read_pem_file(path).map_err(crate::Error::Config)
+}
+
 /// The largest CA file the client reads: 4 MiB, some ten times a whole system trust store, so
 /// that a wrong path (`/dev/zero`, a disk image) fails at once instead of filling memory.
 pub(crate) const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Every certificate in the PEM file at `path` (see [`parse_pem_certificates`]), which must
-/// not be larger than [`MAX_CA_FILE_BYTES`].
-pub(crate) fn read_pem_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+fn read_pem_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     use std::io::Read;
     let cannot_read =
         |e: std::io::Error| format!("cannot read CA certificate {}: {e}", path.display());
@@ -332,8 +339,8 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 
 /// Whether requests to `url` travel unencrypted beyond this machine: `http://` to a host that is
 /// not a loopback address or `localhost` (the CLI and [`ClientBuilder::build`] warn then; the
-/// cases are tested through that warning in `tests/client/mutation/config.rs`).
-pub(crate) fn sends_in_clear(url: &str) -> bool {
+/// cases are tested through that warning in `tests/client/config.rs`).
+pub fn sends_in_clear(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url.trim()) else {
         return false;
     };

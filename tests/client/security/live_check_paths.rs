@@ -1,11 +1,11 @@
-//! Finding 7, conform: the values a server's answers carry (UIDs, report months) are put into
+//! Finding 7, the live check (once `conform`): the values a server's answers carry (UIDs, report months) are put into
 //! the next paths as encoded path segments, so a UID such as `../../x` cannot send the run's
 //! requests outside the API.
 
 use std::sync::Arc;
 
 use serde_json::Value;
-use vspc_licensing::conform::{run, ConformOptions};
+use vspc_licensing::live_check::{run, LiveCheckOptions};
 use vspc_licensing::Client;
 
 use crate::support::recorder::{spec_example_answer, Canned, Recorded, Recorder};
@@ -45,7 +45,7 @@ async fn uids_from_the_server_stay_inside_the_path_segment_they_fill() {
         .api_key("k")
         .build()
         .unwrap();
-    let options = ConformOptions {
+    let options = LiveCheckOptions {
         page_size: 10,
         max_pages: Some(1),
     };
