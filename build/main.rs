@@ -4,7 +4,8 @@
 //!
 //! The spec stays faithful to the vendor's wire format. progenitor 0.15 cannot take some of what
 //! the vendor writes, so [`adapt`] changes an in-memory copy first, one named function per
-//! adaptation; [`postprocess`] then changes progenitor's output where the spec cannot say it.
+//! adaptation; [`postprocess`] then changes progenitor's output where the spec cannot say it,
+//! and [`redact`] keeps the secrets the spec marks out of the generated `Debug`.
 //! The files it writes to `OUT_DIR` (the module that writes each; the source that includes it):
 //!
 //! * `vspc_client.rs`: the client and its types ([`generate`]; `src/model/generated.rs`, and
@@ -30,6 +31,7 @@ mod envelopes;
 mod generate;
 mod openapi;
 mod postprocess;
+mod redact;
 mod schema_list;
 mod spec_document;
 mod spec_facts;
@@ -105,6 +107,7 @@ fn main() {
         .collect();
     let mut client = generate::client(&doc, &replacements, Api::Main);
     postprocess::apply(&mut client, &versions);
+    redact::secrets_redacted_in_debug(&mut client, &redact::secret_properties(&doc));
     let client = generate::print(&client);
     spec_facts::check_generated_names(&operations, &client);
     out.write("vspc_client.rs", &client);

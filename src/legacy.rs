@@ -95,7 +95,7 @@ impl LegacyClient {
     ) -> Result<Self, LegacyError> {
         let base_url = crate::client::config::clean_base_url(base_url).map_err(|problem| {
             LegacyError::InvalidBaseUrl {
-                url: base_url.to_owned(),
+                url: crate::client::config::without_credentials(base_url),
                 reason: problem.to_string(),
             }
         })?;

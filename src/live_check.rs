@@ -165,16 +165,29 @@ pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveChec
             .iter()
             .filter(|p| p.location == ParameterLocation::Path)
         {
-            match harvested.get(&param.name) {
-                Some(value) => path = path.replace(&format!("{{{}}}", param.name), value),
-                None => missing = Some(param.name.clone()),
+            match harvested
+                .get(&param.name)
+                .map(|value| (value, path_segment(value)))
+            {
+                Some((_, Some(segment))) => {
+                    path = path.replace(&format!("{{{}}}", param.name), &segment)
+                }
+                Some((value, None)) => {
+                    missing = Some(format!(
+                        "the collections name `{}` as {value:?}, which cannot address a resource",
+                        param.name
+                    ))
+                }
+                None => {
+                    missing = Some(format!(
+                        "no `{}` found in the collections to address it",
+                        param.name
+                    ))
+                }
             }
         }
-        if let Some(name) = missing {
-            outcome.skipped.insert(
-                op.operation_id.clone(),
-                format!("no `{name}` found in the collections to address it"),
-            );
+        if let Some(reason) = missing {
+            outcome.skipped.insert(op.operation_id.clone(), reason);
             continue;
         }
         let paged = op.parameter(ParameterLocation::Query, "limit").is_some();
@@ -327,6 +340,25 @@ fn harvest(json: &Value, found: &mut BTreeMap<String, String>) {
     }
 }
 
+/// A value from a server's answer as one path segment: every byte but letters, digits and
+/// `-._~` percent-encoded, so that a UID such as `../../x` or `a/b?c` cannot climb out of the
+/// segment it fills. `None` for a value no segment can carry: empty, or dots only (`.`, `..`),
+/// which stay steps up once the URL is parsed, encoded or not (`%2E%2E` counts as `..`).
+fn path_segment(value: &str) -> Option<String> {
+    if value.bytes().all(|b| b == b'.') {
+        return None;
+    }
+    let mut segment = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            segment.push(char::from(byte));
+        } else {
+            segment.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(segment)
+}
+
 /// Operation ids live as long as the embedded spec (the whole program); the error type wants
 /// `&'static str`.
 fn leak(operation_id: &str) -> &'static str {
@@ -334,4 +366,26 @@ fn leak(operation_id: &str) -> &'static str {
         .operation(operation_id)
         .map(|op| op.operation_id.as_str())
         .unwrap_or("conform")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_values_fill_one_path_segment_or_none() {
+        assert_eq!(
+            path_segment("514c45eb-9543-4799-8003-1e59385b774c").as_deref(),
+            Some("514c45eb-9543-4799-8003-1e59385b774c")
+        );
+        assert_eq!(path_segment("2024-05").as_deref(), Some("2024-05"));
+        assert_eq!(
+            path_segment("../../x?y#z").as_deref(),
+            Some("..%2F..%2Fx%3Fy%23z")
+        );
+        assert_eq!(path_segment("\u{e9} %").as_deref(), Some("%C3%A9%20%25"));
+        for unusable in ["", ".", ".."] {
+            assert_eq!(path_segment(unusable), None, "{unusable:?}");
+        }
+    }
 }

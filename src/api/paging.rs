@@ -25,7 +25,7 @@
 //!
 //! Without paging information the walk goes one page at a time, advancing by what each page
 //! held, until an empty page (a short page may be a capped one, so it does not end the walk);
-//! a page repeating the previous one is [`Error::Protocol`]. The stream ends after its first
+//! a page that repeats any page before it is [`Error::Protocol`]. The stream ends after its first
 //! error.
 
 use std::collections::HashSet;
@@ -365,12 +365,14 @@ where
     struct Walk<T> {
         pending: Option<Page<T>>,
         offset: Option<u32>,
-        previous: Option<Vec<u8>>,
+        /// A fingerprint of every page so far: a server that ignores `offset` may answer with
+        /// two or more pages in turn, which comparing neighbours alone would walk for ever.
+        seen: HashSet<u64>,
     }
     let walk = Walk {
         pending: Some(first),
         offset: Some(start),
-        previous: None,
+        seen: HashSet::new(),
     };
     stream::try_unfold(walk, move |mut walk| {
         let fetch = fetch.clone();
@@ -383,11 +385,10 @@ where
             if page.items.is_empty() {
                 return Ok(None);
             }
-            let fingerprint = serde_json::to_vec(&page.items).unwrap_or_default();
-            if walk.previous.as_ref() == Some(&fingerprint) {
+            if !walk.seen.insert(page_fingerprint(&page.items)) {
                 return Err(Error::Protocol {
                     operation,
-                    message: "the server sent the same page twice: it ignores `offset`; stopping to avoid duplicates"
+                    message: "the server sent a page it had sent before: it ignores `offset`; stopping to avoid duplicates"
                         .into(),
                 });
             }
@@ -396,11 +397,20 @@ where
             walk.offset = offset
                 .checked_add(page.items.len() as u32)
                 .filter(|next| i32::try_from(*next).is_ok());
-            walk.previous = Some(fingerprint);
             Ok(Some((page.items, walk)))
         }
     })
     .boxed()
+}
+
+/// A page's resources as a 64-bit hash of their JSON: two pages with the same resources in the
+/// same order have the same one (a collision between different pages would end the walk with a
+/// false alarm, at odds of about one in 2^64 per pair, never yield a duplicate).
+fn page_fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(&serde_json::to_vec(items).unwrap_or_default());
+    hasher.finish()
 }
 
 /// With several pages in flight, runs each page's request and decoding on its own task. Polled

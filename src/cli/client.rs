@@ -82,6 +82,7 @@ impl Global {
     /// `http://` to another machine, or `--insecure`.
     pub(crate) fn warn_about_transport(&self, url: &str) {
         if crate::sends_in_clear(url) {
+            let url = crate::client::config::without_credentials(url);
             eprintln!(
                 "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
             );

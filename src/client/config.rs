@@ -363,6 +363,7 @@ pub fn sends_in_clear(url: &str) -> bool {
 pub fn normalise_base_url(url: &str) -> Result<String, Error> {
     const EXAMPLE: &str = "write it like https://vspc.example.com:1280";
     let text = clean_base_url(url).map_err(|problem| {
+        let url = without_credentials(url);
         Error::Config(match problem {
             BaseUrlProblem::NotAUrl(e) => format!("{url:?} is not a URL ({e}); {EXAMPLE}"),
             BaseUrlProblem::NotHttp | BaseUrlProblem::NoHost => {
@@ -371,6 +372,9 @@ pub fn normalise_base_url(url: &str) -> Result<String, Error> {
             BaseUrlProblem::QueryOrFragment => {
                 format!("{url:?} must not carry a query or fragment")
             }
+            BaseUrlProblem::Credentials => format!(
+                "{url:?}: {problem}; give the API key or the user name and password as credentials (--api-key, --user, a profile), not in the URL"
+            ),
         })
     })?;
     Ok(if text.ends_with(API_BASE_PATH) {
@@ -391,6 +395,9 @@ pub(crate) enum BaseUrlProblem {
     NoHost,
     /// It carries a query or a fragment, which a base URL has no use for.
     QueryOrFragment,
+    /// It carries a user name or password (`user:pass@`), which would be sent as Basic
+    /// authentication and shown wherever the URL is (logs, warnings, `Debug`).
+    Credentials,
 }
 
 impl std::fmt::Display for BaseUrlProblem {
@@ -400,6 +407,9 @@ impl std::fmt::Display for BaseUrlProblem {
             BaseUrlProblem::NotHttp => f.write_str("the scheme must be http or https"),
             BaseUrlProblem::NoHost => f.write_str("there is no host"),
             BaseUrlProblem::QueryOrFragment => f.write_str("a base URL has no query or fragment"),
+            BaseUrlProblem::Credentials => {
+                f.write_str("a base URL must not carry a user name or password (user:pass@)")
+            }
         }
     }
 }
@@ -417,12 +427,43 @@ pub(crate) fn clean_base_url(url: &str) -> Result<String, BaseUrlProblem> {
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(BaseUrlProblem::QueryOrFragment);
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(BaseUrlProblem::Credentials);
+    }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `url` with whatever stands before an `@` in its authority shown as `***` (`https://***@host`),
+/// for messages and warnings: a URL given with `user:pass@` is refused, and the refusal must not
+/// repeat the password. Works on the text, so that a URL that does not even parse is covered.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_url_are_hidden_from_messages() {
+        for (given, shown) in [
+            ("https://ops:pw@vspc:1280/api", "https://***@vspc:1280/api"),
+            ("https://pw@vspc", "https://***@vspc"),
+            ("http://a:b@c@vspc?x#y", "http://***@vspc?x#y"),
+            ("https://vspc:1280/a@b", "https://vspc:1280/a@b"),
+            ("not a url @ all", "not a url @ all"),
+        ] {
+            assert_eq!(without_credentials(given), shown, "{given}");
+        }
+    }
 
     #[test]
     fn base_urls_are_normalised() {

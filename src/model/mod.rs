@@ -9,4 +9,5 @@ pub mod enums;
 pub(crate) mod envelope;
 pub(crate) mod generated;
 pub(crate) mod nulls;
+pub(crate) mod redacted;
 pub(crate) mod spec_facts;
