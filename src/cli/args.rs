@@ -60,6 +60,10 @@ pub(crate) struct Global {
     /// flags and environment variables override it
     #[arg(long, value_name = "NAME", env = "VSPC_PROFILE", global = true)]
     pub(crate) profile: Option<String>,
+    /// Whether `--profile` was given on this command line (not from VSPC_PROFILE or the file's
+    /// default): only then may `--url`/`VSPC_URL` send the profile's secret to another address.
+    #[arg(skip)]
+    pub(crate) profile_on_command_line: bool,
 }
 
 /// `--api-version`: one version, or `auto`.

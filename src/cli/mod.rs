@@ -21,6 +21,7 @@ mod output;
 mod profile;
 mod reports;
 mod scenario;
+mod secret_command;
 mod serve;
 mod table;
 mod terminal_text;
@@ -31,7 +32,7 @@ mod writer;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
 use args::Command;
@@ -57,7 +58,9 @@ pub(crate) type Outcome = Result<(), Failure>;
 
 /// Runs the tool with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.global.profile_on_command_line = profile::given_on_command_line(&matches);
     args::init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

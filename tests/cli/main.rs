@@ -12,6 +12,8 @@ mod support;
 mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
+#[cfg(all(feature = "cli", unix))]
+mod config_secrets;
 #[cfg(feature = "cli")]
 mod errors;
 #[cfg(feature = "cli")]
