@@ -5,11 +5,11 @@ use super::output::{print, print_object};
 use super::terminal_text::eprint_line;
 use super::writer::reader_may_leave;
 use super::{Failure, Outcome};
-use crate::conform::{run as run_conformance, ConformOptions, VersionFindings};
+use crate::live_check::{run as run_conformance, LiveCheckOptions, VersionFindings};
 
 pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
     let client = global.client()?;
-    let options = ConformOptions {
+    let options = LiveCheckOptions {
         page_size: args.page_size,
         max_pages: (args.max_pages > 0).then_some(args.max_pages),
     };
@@ -71,7 +71,7 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
 
 /// The exit code: refused credentials (3) before drift (5) before failed reads (1); a run in
 /// which no read succeeded never passes.
-fn verdict(outcome: &crate::conform::ConformOutcome) -> Outcome {
+fn verdict(outcome: &crate::live_check::LiveCheckOutcome) -> Outcome {
     let failed = outcome.failed_calls().count();
     if outcome.refused() {
         return Err(Failure::Exit(

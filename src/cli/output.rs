@@ -12,8 +12,8 @@ use super::args::Format;
 use super::cell::number;
 use super::writer::{stdout_is_terminal, write_object, ListWriter};
 use super::{Failure, Outcome};
-use crate::api::paging::ResourceStream;
 use crate::License;
+use crate::ResourceStream;
 
 /// The columns of a license row.
 pub(crate) const LICENSE_COLUMNS: [&str; 9] = [

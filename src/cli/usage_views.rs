@@ -14,11 +14,10 @@ use super::terminal_text;
 use super::usage_chart_svg::{render_html, render_svg};
 use super::usage_chart_text::{points, render, signed_points, TextStyle};
 use super::{Failure, Outcome};
-use crate::api::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::usage::{
     top_consumers, Breakdown, Month, Presence, ProductChange, UsageError, UsageHistory,
 };
-use crate::{Client, UsageFilter};
+use crate::{Client, ListQuery, UsageFilter, MAX_PAGE_SIZE};
 
 /// Width of the chart when standard output is not a terminal, so piped output is reproducible.
 const PIPED_WIDTH: usize = 100;

@@ -12,10 +12,14 @@ mod support;
 mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
+#[cfg(feature = "cli")]
+mod check;
 #[cfg(all(feature = "cli", unix))]
 mod config_secrets;
 #[cfg(feature = "cli")]
 mod errors;
+#[cfg(feature = "cli")]
+mod exporter;
 #[cfg(feature = "cli")]
 mod hardening;
 #[cfg(feature = "cli")]
