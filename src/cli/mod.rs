@@ -12,6 +12,7 @@ mod args;
 mod auto_update;
 mod bulk;
 mod cell;
+mod chart_range;
 mod check;
 mod client;
 mod completions;

@@ -13,6 +13,8 @@ mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
 #[cfg(feature = "cli")]
+mod chart_range;
+#[cfg(feature = "cli")]
 mod check;
 #[cfg(all(feature = "cli", unix))]
 mod config_secrets;
