@@ -61,6 +61,10 @@ pub(crate) struct Global {
     /// (repeat the flag), one console each
     #[arg(long = "profile", value_name = "NAME", env = "VSPC_PROFILE", global = true, action = clap::ArgAction::Append)]
     pub(crate) profiles: Vec<String>,
+    /// Whether `--profile` was given on this command line (not from VSPC_PROFILE or the file's
+    /// default): only then may `--url`/`VSPC_URL` send the profile's secret to another address.
+    #[arg(skip)]
+    pub(crate) profile_on_command_line: bool,
 }
 
 /// `--api-version`: one version, or `auto`.

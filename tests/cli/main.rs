@@ -13,7 +13,11 @@ mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
 #[cfg(feature = "cli")]
+mod chart_range;
+#[cfg(feature = "cli")]
 mod check;
+#[cfg(all(feature = "cli", unix))]
+mod config_secrets;
 #[cfg(feature = "cli")]
 mod errors;
 #[cfg(feature = "cli")]
