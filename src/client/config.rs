@@ -8,6 +8,7 @@ use reqwest::header::HeaderValue;
 
 use crate::client::async_action::AsyncActionPolicy;
 use crate::client::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
+use crate::client::concurrency::AdaptiveLimit;
 use crate::client::error::Error;
 use crate::client::hooks::Runtime;
 use crate::client::retry::RetryPolicy;
@@ -57,6 +58,16 @@ pub struct ClientBuilder {
     refresh_margin: Duration,
     pool_max_idle_per_host: usize,
     mfa: Option<MfaCodeProvider>,
+    in_flight: InFlight,
+}
+
+/// How many requests the client's walks and bulk changes keep in flight.
+#[derive(Clone, Copy, Debug)]
+enum InFlight {
+    /// Found from the console's answers, up to this many.
+    Adaptive(usize),
+    /// This many, halved after `429`s.
+    Fixed(usize),
 }
 
 impl Client {
@@ -77,6 +88,7 @@ impl Client {
             refresh_margin: Duration::from_secs(60),
             pool_max_idle_per_host: 32,
             mfa: None,
+            in_flight: InFlight::Adaptive(crate::client::concurrency::DEFAULT_MAX_IN_FLIGHT),
         }
     }
 }
@@ -214,6 +226,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests walks and bulk changes keep in flight (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`](crate::DEFAULT_MAX_IN_FLIGHT), 16; at least one). Between one
+    /// and this many, the client finds what the console takes: more while answers keep their
+    /// latency, fewer when they slow down or a `429` comes; see
+    /// [`Client::in_flight_limit`] and `docs/concurrency.md`.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.in_flight = InFlight::Adaptive(requests.max(1));
+        self
+    }
+
+    /// Keep exactly this many requests in flight in walks and bulk changes (at least one),
+    /// whatever the console's latency; halved after `429`s as ever. For a console whose
+    /// capacity is known; [`max_in_flight`](Self::max_in_flight) finds it otherwise.
+    pub fn fixed_in_flight(mut self, requests: usize) -> Self {
+        self.in_flight = InFlight::Fixed(requests.max(1));
+        self
+    }
+
     /// Builds the client. Fails on a malformed URL or an unreadable CA certificate.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalise_base_url(&self.url)?;
@@ -257,13 +287,19 @@ impl ClientBuilder {
         let http = http
             .build()
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let throttle = crate::client::concurrency::ThrottleSignal::default();
+        let in_flight = match self.in_flight {
+            InFlight::Adaptive(max) => AdaptiveLimit::adaptive_watching(max, throttle.clone()),
+            InFlight::Fixed(requests) => AdaptiveLimit::watching(requests, throttle.clone()),
+        };
         let shared = Shared {
             base_url: base_url.clone(),
             declared,
             auth: Authenticator::new(self.credentials, self.refresh_margin, self.mfa),
             retry: self.retry,
             async_actions: self.async_actions,
-            throttle: Default::default(),
+            throttle,
+            in_flight,
         };
         Ok(Client::new_with_client(
             &base_url,
