@@ -17,6 +17,8 @@ mod errors;
 #[cfg(feature = "cli")]
 mod hardening;
 #[cfg(feature = "cli")]
+mod in_flight;
+#[cfg(feature = "cli")]
 mod simulator;
 #[cfg(feature = "cli")]
 mod streaming;
