@@ -13,6 +13,9 @@ struct Library;
 #[doc = include_str!("../docs/reliability.md")]
 struct Reliability;
 
+#[doc = include_str!("../docs/concurrency.md")]
+struct Concurrency;
+
 #[doc = include_str!("../docs/api-versions.md")]
 struct ApiVersions;
 

@@ -146,7 +146,7 @@ pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
 pub use client::answer::DEFAULT_MAX_ANSWER_BYTES;
 pub use client::async_action::AsyncActionPolicy;
 pub use client::auth::{Credentials, MfaCodeProvider, Secret};
-pub use client::concurrency::{AdaptiveLimit, Permit};
+pub use client::concurrency::{AdaptiveLimit, Permit, DEFAULT_MAX_IN_FLIGHT};
 pub use client::config::{read_pem_certificates, sends_in_clear, ClientBuilder, API_VERSION};
 pub use client::error::{Error, Result};
 pub use client::retry::RetryPolicy;

@@ -65,6 +65,32 @@ pub(crate) struct Global {
     /// default): only then may `--url`/`VSPC_URL` send the profile's secret to another address.
     #[arg(skip)]
     pub(crate) profile_on_command_line: bool,
+    /// Requests at once in listings and bulk changes: `auto` finds what the console takes (up
+    /// to 16: more while answers keep their latency, fewer when they slow down or a 429 comes);
+    /// a number keeps that many (halved after a 429)
+    #[arg(long, value_name = "auto|N", default_value = "auto", value_parser = parse_in_flight, global = true)]
+    pub(crate) in_flight: InFlightChoice,
+}
+
+/// `--in-flight`: adapt, or a fixed number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InFlightChoice {
+    /// Find the console's capacity, up to the client's default maximum.
+    Auto,
+    /// Exactly this many.
+    Fixed(usize),
+}
+
+fn parse_in_flight(text: &str) -> Result<InFlightChoice, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(InFlightChoice::Auto);
+    }
+    match text.parse::<usize>() {
+        Ok(requests) if requests > 0 => Ok(InFlightChoice::Fixed(requests)),
+        _ => Err(format!(
+            "{text:?} is not a number of requests: write auto or a whole number from 1"
+        )),
+    }
 }
 
 /// `--api-version`: one version, or `auto`.
@@ -251,6 +277,10 @@ pub(crate) struct ServeArgs {
     /// Throttle like a console: answer 429 beyond this many requests at once
     #[arg(long, value_name = "N")]
     pub(crate) max_concurrent_requests: Option<usize>,
+    /// Serve this many requests at once and queue the rest, so every answer comes later the
+    /// more are sent at once (a database-bound console); with --latency as the service time
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) capacity: Option<u16>,
     /// Throttle like a console: answer 429 (with retryAfter) beyond this many requests a second
     #[arg(long, value_name = "N")]
     pub(crate) max_requests_per_second: Option<u32>,
@@ -374,9 +404,9 @@ pub(crate) struct SwitchArgs {
     /// Which API: v3 (VSPC) or v2 (the former Veeam Availability Console, Cloud Connect only)
     #[arg(long, value_enum, default_value_t = ApiGeneration::V3)]
     pub(crate) api: ApiGeneration,
-    /// Changes at a time
-    #[arg(long, default_value_t = 8)]
-    pub(crate) concurrency: usize,
+    /// Requests at once, walk and changes together: the same as --in-flight N for this command
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: Option<u16>,
 }
 
 /// The API generation to talk to (v3 or the legacy v2); not to be confused with the v3

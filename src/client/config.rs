@@ -9,6 +9,7 @@ use reqwest::header::HeaderValue;
 use crate::client::answer::DEFAULT_MAX_ANSWER_BYTES;
 use crate::client::async_action::AsyncActionPolicy;
 use crate::client::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
+use crate::client::concurrency::AdaptiveLimit;
 use crate::client::error::Error;
 use crate::client::hooks::Runtime;
 use crate::client::retry::RetryPolicy;
@@ -59,6 +60,16 @@ pub struct ClientBuilder {
     pool_max_idle_per_host: usize,
     mfa: Option<MfaCodeProvider>,
     max_answer_bytes: u64,
+    in_flight: InFlight,
+}
+
+/// How many requests the client's walks and bulk changes keep in flight.
+#[derive(Clone, Copy, Debug)]
+enum InFlight {
+    /// Found from the console's answers, up to this many.
+    Adaptive(usize),
+    /// This many, halved after `429`s.
+    Fixed(usize),
 }
 
 impl Client {
@@ -79,6 +90,7 @@ impl Client {
             refresh_margin: Duration::from_secs(60),
             pool_max_idle_per_host: 32,
             mfa: None,
+            in_flight: InFlight::Adaptive(crate::client::concurrency::DEFAULT_MAX_IN_FLIGHT),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
@@ -217,6 +229,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests walks and bulk changes keep in flight (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`](crate::DEFAULT_MAX_IN_FLIGHT), 16; at least one). Between one
+    /// and this many, the client finds what the console takes: more while answers keep their
+    /// latency, fewer when they slow down or a `429` comes; see
+    /// [`Client::in_flight_limit`] and `docs/concurrency.md`.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.in_flight = InFlight::Adaptive(requests.max(1));
+        self
+    }
+
+    /// Keep exactly this many requests in flight in walks and bulk changes (at least one),
+    /// whatever the console's latency; halved after `429`s as ever. For a console whose
+    /// capacity is known; [`max_in_flight`](Self::max_in_flight) finds it otherwise.
+    pub fn fixed_in_flight(mut self, requests: usize) -> Self {
+        self.in_flight = InFlight::Fixed(requests.max(1));
+        self
+    }
+
     /// The most bytes the client reads of one answer (default [`DEFAULT_MAX_ANSWER_BYTES`],
     /// 64 MiB; at least 1 KiB). An answer announcing or sending more ends the call with
     /// [`Error::AnswerTooLarge`], which is not retried: the rest of the answer is not read, so
@@ -271,6 +301,11 @@ impl ClientBuilder {
         let http = http
             .build()
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let throttle = crate::client::concurrency::ThrottleSignal::default();
+        let in_flight = match self.in_flight {
+            InFlight::Adaptive(max) => AdaptiveLimit::adaptive_watching(max, throttle.clone()),
+            InFlight::Fixed(requests) => AdaptiveLimit::watching(requests, throttle.clone()),
+        };
         let shared = Shared {
             base_url: base_url.clone(),
             declared,
@@ -278,7 +313,8 @@ impl ClientBuilder {
             retry: self.retry,
             async_actions: self.async_actions,
             max_answer_bytes: self.max_answer_bytes,
-            throttle: Default::default(),
+            throttle,
+            in_flight,
         };
         Ok(Client::new_with_client(
             &base_url,

@@ -25,6 +25,8 @@ mod exporter;
 #[cfg(feature = "cli")]
 mod hardening;
 #[cfg(feature = "cli")]
+mod in_flight;
+#[cfg(feature = "cli")]
 mod simulator;
 #[cfg(feature = "cli")]
 mod streaming;

@@ -19,6 +19,8 @@ mod api_versions;
 mod behaviour;
 #[cfg(feature = "simulator")]
 mod hardening;
+#[cfg(feature = "simulator")]
+mod in_flight;
 #[cfg(all(feature = "simulator", feature = "legacy"))]
 mod legacy_v2;
 #[cfg(feature = "simulator")]
