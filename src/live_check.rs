@@ -279,6 +279,11 @@ async fn fetch(
         .exchange(request, operation)
         .await
         .map_err(|source| Error::Transport { operation, source })?;
+    if crate::client::synthetic::SyntheticAnswer::stopped_by_client(&answer.headers) {
+        // The client stopped reading or did not follow: there is no answer to check, and
+        // the run's error says why.
+        return Err(Error::from_answer(operation, answer));
+    }
     let status = answer.status.as_u16();
     let content_type = answer
         .headers

@@ -436,6 +436,17 @@ impl License {
         }
     }
 
+    /// When its support (the right to updates and to Veeam Support) ends.
+    pub fn support_expiration_date(&self) -> Option<DateTime<Utc>> {
+        match self {
+            License::BackupServer(l) => l.support_expiration_date,
+            License::VOneServer(l) => l.support_expiration_date,
+            License::Vb365Server(l) => l.support_expiration_date,
+            License::Site(l) => l.support_expiration_date,
+            License::Console(l) => l.support_expiration_date,
+        }
+    }
+
     /// Whether it renews itself from the Veeam license update server; `None` for the console,
     /// whose switch is in its settings ([`Client::console_license_settings`](crate::Client::console_license_settings)).
     pub fn auto_update_enabled(&self) -> Option<bool> {

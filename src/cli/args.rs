@@ -21,7 +21,7 @@ pub struct Cli {
 }
 
 /// Options every command takes, before or after the command name.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct Global {
     /// VSPC address, e.g. https://vspc.example.com:1280
     #[arg(long, env = "VSPC_URL", global = true)]
@@ -57,9 +57,10 @@ pub(crate) struct Global {
     #[arg(long, value_name = "FILE", env = "VSPC_CONFIG", global = true)]
     pub(crate) config: Option<PathBuf>,
     /// Profile of the configuration file to use (its url, CA and where its secret comes from);
-    /// flags and environment variables override it
-    #[arg(long, value_name = "NAME", env = "VSPC_PROFILE", global = true)]
-    pub(crate) profile: Option<String>,
+    /// flags and environment variables override it. `exporter` and `check` take several
+    /// (repeat the flag), one console each
+    #[arg(long = "profile", value_name = "NAME", env = "VSPC_PROFILE", global = true, action = clap::ArgAction::Append)]
+    pub(crate) profiles: Vec<String>,
 }
 
 /// `--api-version`: one version, or `auto`.
@@ -121,6 +122,10 @@ pub(crate) enum Command {
     /// The Automatic License Key Update (ALK) servers and whether this machine reaches them
     #[command(subcommand)]
     Alk(AlkCommand),
+    /// A monitoring plugin: OK, WARNING, CRITICAL or UNKNOWN (exit 0-3) with performance data
+    Check(super::check::CheckArgs),
+    /// Serve licensing as Prometheus metrics (/metrics), read in the background every --refresh
+    Exporter(super::exporter::ExporterArgs),
     /// Simulator scenarios: print an example, check a file, print the schema
     #[command(subcommand)]
     Scenario(super::scenario::ScenarioCommand),

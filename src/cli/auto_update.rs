@@ -70,8 +70,7 @@ async fn status(global: &Global, product: ProductChoice, within: std::time::Dura
 
 /// A line for the person at the terminal; a closed standard error is not worth failing for.
 fn note(text: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{text}");
+    super::terminal_text::eprint_line(text);
 }
 
 /// What happened to one server.

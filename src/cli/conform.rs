@@ -2,6 +2,7 @@
 
 use super::args::{ConformArgs, Format, Global};
 use super::output::{print, print_object};
+use super::terminal_text::eprint_line;
 use super::writer::reader_may_leave;
 use super::{Failure, Outcome};
 use crate::live_check::{run as run_conformance, LiveCheckOptions, VersionFindings};
@@ -38,15 +39,16 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
                 &outcome.report.violations,
             ))?;
         }
-        eprintln!("{}", describe_versions(&outcome.versions));
+        // The console's build, the skip reasons and the paths come from the server's answers.
+        eprint_line(&describe_versions(&outcome.versions));
         for (operation, reason) in &outcome.skipped {
-            eprintln!("skipped {operation}: {reason}");
+            eprint_line(&format!("skipped {operation}: {reason}"));
         }
         for call in outcome.failed_calls() {
-            eprintln!(
+            eprint_line(&format!(
                 "failed {}: GET {} answered {}",
                 call.operation, call.target, call.status
-            );
+            ));
         }
         let operations: std::collections::BTreeSet<&str> =
             outcome.calls.iter().map(|c| c.operation.as_str()).collect();

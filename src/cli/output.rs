@@ -85,7 +85,7 @@ pub(crate) fn table(columns: &[&str], rows: &[Vec<String>]) -> Table {
         table.set_content_arrangement(ContentArrangement::Disabled);
     }
     for row in rows {
-        table.add_row(row.clone());
+        table.add_row(row.iter().cloned().map(super::terminal_text::cell));
     }
     table
 }

@@ -32,4 +32,6 @@ mod operations;
 mod query_filters;
 #[cfg(feature = "simulator")]
 mod question_mark;
+#[cfg(feature = "simulator")]
+mod security;
 mod usage_history;
