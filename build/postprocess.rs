@@ -11,6 +11,7 @@ pub fn apply(file: &mut syn::File, notes: &VersionNotes) {
     numbers_read_as_text(file, &notes.numbers_as_text);
     null_lists_read_as_empty(file);
     accept_older_wire_names(file, &notes.wire_names);
+    errors_name_their_operation(file);
 }
 
 /// The null policy (docs/veeam-documents.md, "Null policy"; the spec's
@@ -227,4 +228,69 @@ pub fn serde_rename(field: &syn::Field) -> Option<String> {
         }
     });
     name
+}
+
+/// `?` on a generated call turns its `progenitor_client::Error` into the crate's `Error`, which
+/// names the operation that failed; progenitor's error does not say. So every builder's `send()`
+/// hands its error to `crate::client::operation_mark::mark` with the operation's generated name
+/// (the `operation_id` of its `OperationInfo`). What `send()` takes and returns is unchanged.
+pub fn errors_name_their_operation(file: &mut syn::File) {
+    let builders = file
+        .items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items.iter_mut());
+    for item in builders {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for item in &mut block.items {
+            let syn::ImplItem::Fn(send) = item else {
+                continue;
+            };
+            if send.sig.ident != "send" {
+                continue;
+            }
+            let syn::ReturnType::Type(_, returns) = &send.sig.output else {
+                panic!("progenitor's send() returns a Result");
+            };
+            let operation = operation_info_name(&send.block)
+                .expect("progenitor's send() names its operation in an OperationInfo");
+            let statements = &send.block.stmts;
+            send.block = syn::parse_quote!({
+                let result: #returns = async move { #(#statements)* }.await;
+                result.map_err(|error| crate::client::operation_mark::mark(error, #operation))
+            });
+        }
+    }
+}
+
+/// The `operation_id` of the `let info = OperationInfo { operation_id: "..." };` in a body.
+fn operation_info_name(body: &syn::Block) -> Option<syn::LitStr> {
+    body.stmts.iter().find_map(|statement| {
+        let syn::Stmt::Local(local) = statement else {
+            return None;
+        };
+        let syn::Expr::Struct(info) = &*local.init.as_ref()?.expr else {
+            return None;
+        };
+        if !info.path.is_ident("OperationInfo") {
+            return None;
+        }
+        info.fields
+            .iter()
+            .find_map(|field| match (&field.member, &field.expr) {
+                (
+                    syn::Member::Named(name),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ) if name == "operation_id" => Some(text.clone()),
+                _ => None,
+            })
+    })
 }

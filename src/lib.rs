@@ -153,7 +153,7 @@ pub use client::retry::RetryPolicy;
 pub use model::api_version::{ApiVersion, ParseApiVersionError, UnsupportedConsole};
 pub use model::enums;
 pub use model::envelope::{Collection, Envelope};
-pub use model::generated::{types, Client};
+pub use model::generated::{builder, types, ByteStream, Client, ResponseValue};
 
 include!(concat!(env!("OUT_DIR"), "/vspc_schema_list.rs"));
 

@@ -551,7 +551,7 @@ macro_rules! page_fetcher {
                 }
                 match builder.send().await {
                     Ok(page) => Ok($crate::api::paging::Page::from_envelope(page.into_inner())),
-                    Err(error) => Err($crate::client::error::Error::from_generated($operation, error).await),
+                    Err(error) => Err($crate::client::error::Error::from(error).for_operation($operation)),
                 }
             })
         }

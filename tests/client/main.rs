@@ -33,5 +33,7 @@ mod operations;
 #[cfg(feature = "simulator")]
 mod query_filters;
 #[cfg(feature = "simulator")]
+mod question_mark;
+#[cfg(feature = "simulator")]
 mod security;
 mod usage_history;
