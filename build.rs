@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+#[path = "build/overlays.rs"]
+mod overlays;
+
 const SPEC: &str = "spec/vspc-licensing.yaml";
 const LEGACY_SPEC: &str = "spec/vac-v2-licensing.yaml";
 
@@ -30,7 +33,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    let spec = load(SPEC);
+    println!("cargo:rerun-if-changed=build/overlays.rs");
+    println!("cargo:rerun-if-changed=src/overlay/apply.rs");
+    let shipped_text = std::fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("cannot read {SPEC}: {e}"));
+    let spec = overlays::effective_spec(load(SPEC), &shipped_text, &out_dir);
     write(&out_dir.join("vspc_spec_facts.rs"), &spec_facts(&spec));
     let mut doc = spec.clone();
     normalise(&mut doc);

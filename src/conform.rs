@@ -91,6 +91,12 @@ pub struct ConformOutcome {
     pub report: DriftReport,
     /// Which API versions the answers fit.
     pub versions: VersionFindings,
+    /// The overlays the spec that judged the answers was built with (empty: as shipped).
+    pub spec_overlays: Vec<crate::SpecOverlay>,
+    /// What the answers showed of the drift, as facts an overlay can fix
+    /// ([`DriftEvidence::to_overlay`](crate::overlay::DriftEvidence::to_overlay)).
+    #[serde(skip)]
+    pub evidence: crate::overlay::DriftEvidence,
 }
 
 impl Call {
@@ -151,7 +157,10 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
             .iter()
             .any(|p| p.location == ParameterLocation::Path)
     });
-    let mut outcome = ConformOutcome::default();
+    let mut outcome = ConformOutcome {
+        spec_overlays: crate::spec_overlays().to_vec(),
+        ..ConformOutcome::default()
+    };
     outcome.versions.declared = client.declared_api_version();
     let mut consistent = ApiVersion::ALL.to_vec();
     let mut harvested: BTreeMap<String, String> = BTreeMap::new();
@@ -205,6 +214,16 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
             let json: Option<Value> = serde_json::from_slice(&body).ok();
             if let Some(json) = &json {
                 harvest(json, &mut harvested);
+                if (200..300).contains(&status) {
+                    outcome.evidence.observe(
+                        spec.raw(),
+                        &op.method,
+                        &op.path,
+                        &op.operation_id,
+                        status,
+                        json,
+                    );
+                }
             }
             pages += 1;
             let count = json

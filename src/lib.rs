@@ -20,6 +20,8 @@ pub mod conform;
 pub mod contract;
 #[cfg(feature = "legacy")]
 pub mod legacy;
+#[cfg(feature = "contract")]
+pub mod overlay;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod usage;
@@ -40,6 +42,7 @@ pub use model::api_version::{ApiVersion, UnknownApiVersion, UnsupportedConsole};
 pub use model::enums;
 pub use model::envelope::{Collection, Envelope};
 pub use model::generated::{types, Client};
+pub use model::spec_overlays::{spec_overlays, SpecOverlay};
 
 include!(concat!(env!("OUT_DIR"), "/vspc_schema_list.rs"));
 

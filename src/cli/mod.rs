@@ -22,6 +22,7 @@ mod profile;
 mod reports;
 mod scenario;
 mod serve;
+mod spec;
 mod table;
 mod usage_chart_svg;
 mod usage_chart_text;
@@ -97,6 +98,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Alk(command) => alk::run(&global, command).await,
         Command::Scenario(command) => scenario::run(command),
         Command::Profiles(command) => profile::run(&global, command),
+        Command::Spec(command) => spec::run(command),
         Command::Completions(args) => completions::completions(Cli::command(), args),
         Command::Man(args) => completions::man(Cli::command(), args),
     }
