@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+#[path = "build/defaults.rs"]
+mod defaults;
 #[path = "build/overlays.rs"]
 mod overlays;
 
@@ -33,7 +35,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    println!("cargo:rerun-if-changed=build/overlays.rs");
+    println!("cargo:rerun-if-changed=build");
     println!("cargo:rerun-if-changed=src/overlay/apply.rs");
     let shipped_text = std::fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("cannot read {SPEC}: {e}"));
     let spec = overlays::effective_spec(load(SPEC), &shipped_text, &out_dir);
@@ -454,6 +456,7 @@ fn generate(
         // and serde takes one `deserialize_with` per field.
         numbers_read_as_text(&mut file, numbers_as_text);
         null_lists_read_as_empty(&mut file);
+        defaults::derive_default_where_every_field_can(&mut file);
     }
     // progenitor's usage sketches are marked `ignore`; they are prose, not runnable code, so
     // they are shown as text and the doc-test report lists no ignored tests.
