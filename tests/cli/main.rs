@@ -17,6 +17,8 @@ mod errors;
 #[cfg(feature = "cli")]
 mod hardening;
 #[cfg(feature = "cli")]
+mod overlay;
+#[cfg(feature = "cli")]
 mod simulator;
 #[cfg(feature = "cli")]
 mod streaming;
