@@ -30,10 +30,10 @@ struct AppliedFile {
     sha256: String,
 }
 
-/// Applies the overlays the environment names to `spec` (read from `shipped_text`), writes
-/// the effective spec and the list of overlays into `out_dir`, and returns the effective spec.
-/// A bad overlay ends the build with a message naming the file and the action.
-pub fn effective_spec(spec: Value, shipped_text: &str, out_dir: &Path) -> Value {
+/// Applies the overlays the environment names to `spec` (the shipped spec), writes the
+/// effective spec and the list of overlays into `out_dir`, and returns the effective spec. A
+/// bad overlay ends the build with a message naming the file and the action.
+pub fn effective_spec(spec: Value, out_dir: &Path) -> Value {
     println!("cargo:rerun-if-env-changed={VARIABLE}");
     let files = overlay_files();
     let mut spec = spec;
@@ -62,12 +62,14 @@ pub fn effective_spec(spec: Value, shipped_text: &str, out_dir: &Path) -> Value 
         });
     }
     let effective_text = if applied.is_empty() {
-        shipped_text.to_owned()
+        let spec_file = crate::spec_document::SPEC;
+        std::fs::read_to_string(spec_file)
+            .unwrap_or_else(|e| fail(&format!("cannot read {spec_file}: {e}")))
     } else {
         serde_json::to_string_pretty(&spec).expect("a JSON value serialises")
     };
-    super::write(&out_dir.join("vspc_effective_spec.yaml"), &effective_text);
-    super::write(&out_dir.join("vspc_overlays.rs"), &overlay_list(&applied));
+    crate::write(&out_dir.join("vspc_effective_spec.yaml"), &effective_text);
+    crate::write(&out_dir.join("vspc_overlays.rs"), &overlay_list(&applied));
     spec
 }
 

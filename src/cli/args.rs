@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 
 use super::Failure;
-use crate::model::enums::{OrganizationType, SectionForDelete, ServerType};
+use crate::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::Product;
 
 /// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
@@ -21,7 +21,7 @@ pub struct Cli {
 }
 
 /// Options every command takes, before or after the command name.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub(crate) struct Global {
     /// VSPC address, e.g. https://vspc.example.com:1280
     #[arg(long, env = "VSPC_URL", global = true)]
@@ -57,9 +57,10 @@ pub(crate) struct Global {
     #[arg(long, value_name = "FILE", env = "VSPC_CONFIG", global = true)]
     pub(crate) config: Option<PathBuf>,
     /// Profile of the configuration file to use (its url, CA and where its secret comes from);
-    /// flags and environment variables override it
-    #[arg(long, value_name = "NAME", env = "VSPC_PROFILE", global = true)]
-    pub(crate) profile: Option<String>,
+    /// flags and environment variables override it. `exporter` and `check` take several
+    /// (repeat the flag), one console each
+    #[arg(long = "profile", value_name = "NAME", env = "VSPC_PROFILE", global = true, action = clap::ArgAction::Append)]
+    pub(crate) profiles: Vec<String>,
 }
 
 /// `--api-version`: one version, or `auto`.
@@ -77,7 +78,7 @@ fn parse_api_version(text: &str) -> Result<ApiVersionChoice, String> {
     }
     text.parse()
         .map(ApiVersionChoice::Fixed)
-        .map_err(|e: crate::model::api_version::UnknownApiVersion| format!("{e}, or auto"))
+        .map_err(|e: crate::ParseApiVersionError| format!("{e}, or auto"))
 }
 
 /// How results are printed.
@@ -121,6 +122,10 @@ pub(crate) enum Command {
     /// The Automatic License Key Update (ALK) servers and whether this machine reaches them
     #[command(subcommand)]
     Alk(AlkCommand),
+    /// A monitoring plugin: OK, WARNING, CRITICAL or UNKNOWN (exit 0-3) with performance data
+    Check(super::check::CheckArgs),
+    /// Serve licensing as Prometheus metrics (/metrics), read in the background every --refresh
+    Exporter(super::exporter::ExporterArgs),
     /// Simulator scenarios: print an example, check a file, print the schema
     #[command(subcommand)]
     Scenario(super::scenario::ScenarioCommand),
@@ -281,7 +286,7 @@ impl ValueEnum for ProductChoice {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         let (name, help) = match self {
-            ProductChoice::One(product) => (product.short_name(), product.facts().choice_help),
+            ProductChoice::One(product) => (product.short_name(), product.description()),
             ProductChoice::All => ("all", "All of them"),
         };
         Some(clap::builder::PossibleValue::new(name).help(help))

@@ -5,16 +5,20 @@
 //! could not be reached (connection, TLS, timeout); `5` the contract check found drift;
 //! `6` an ALK endpoint is unreachable. A reader that closes standard output early (`| head`)
 //! ends a listing quietly with `0`; a check (`conform`, `alk check`) still exits with its verdict.
+//! `check` is a monitoring plugin and exits as one: `0` OK, `1` WARNING, `2` CRITICAL, `3` UNKNOWN.
 
 mod alk;
 mod args;
 mod auto_update;
 mod bulk;
 mod cell;
+mod check;
 mod client;
 mod completions;
 mod conform;
+mod consoles;
 mod demo;
+mod exporter;
 mod license;
 mod licenses;
 mod output;
@@ -24,6 +28,7 @@ mod scenario;
 mod serve;
 mod spec;
 mod table;
+mod terminal_text;
 mod usage_chart_svg;
 mod usage_chart_text;
 mod usage_views;
@@ -57,7 +62,10 @@ pub(crate) type Outcome = Result<(), Failure>;
 
 /// Runs the tool with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => exit_on_wrong_command_line(error),
+    };
     args::init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -73,12 +81,12 @@ pub fn main() -> ExitCode {
         Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Exit(code, message)) => {
             if !message.is_empty() {
-                eprintln!("error: {message}");
+                terminal_text::eprint_line(&format!("error: {message}"));
             }
             ExitCode::from(code)
         }
         Err(Failure::Error(error)) => {
-            eprintln!("error: {error}");
+            terminal_text::eprint_line(&format!("error: {error}"));
             ExitCode::from(exit_code(&error))
         }
     }
@@ -96,12 +104,28 @@ async fn run(cli: Cli) -> Outcome {
         Command::Usage(command) => reports::run_usage(&global, command).await,
         Command::Conform(args) => conform::run(&global, args).await,
         Command::Alk(command) => alk::run(&global, command).await,
+        Command::Exporter(args) => exporter::run(&global, args).await,
+        Command::Check(args) => check::run(&global, args).await,
         Command::Scenario(command) => scenario::run(command),
         Command::Profiles(command) => profile::run(&global, command),
         Command::Spec(command) => spec::run(command),
         Command::Completions(args) => completions::completions(Cli::command(), args),
         Command::Man(args) => completions::man(Cli::command(), args),
     }
+}
+
+/// Ends the process on a command line clap refused: exit 2, or 3 (UNKNOWN) for `check`, whose
+/// caller is a monitoring scheduler that reads every other code as a licensing verdict.
+fn exit_on_wrong_command_line(error: clap::Error) -> ! {
+    let check = Cli::command()
+        .ignore_errors(true)
+        .try_get_matches()
+        .is_ok_and(|matches| matches.subcommand_name() == Some("check"));
+    if check && error.use_stderr() {
+        let _ = error.print();
+        std::process::exit(3);
+    }
+    error.exit()
 }
 
 /// The exit code for an error: see the module documentation.

@@ -224,7 +224,7 @@ impl Settings {
     /// Flags and environment first, then the chosen profile.
     pub(crate) fn resolve(global: &Global) -> Result<Settings, Failure> {
         let found = config(global)?;
-        let name = global.profile.clone().or_else(|| {
+        let name = global.single_profile()?.or_else(|| {
             found
                 .as_ref()
                 .and_then(|(_, file)| file.default_profile.clone())
@@ -296,6 +296,43 @@ impl Settings {
                     .map(super::args::ApiVersionChoice::Fixed)
             }),
         })
+    }
+}
+
+impl Global {
+    /// The one profile a command reads (`--profile` given once at most); only `exporter` and
+    /// `check` watch several consoles, and they call [`Global::for_profile`] for each.
+    fn single_profile(&self) -> Result<Option<String>, Failure> {
+        match self.profiles.as_slice() {
+            [] => Ok(None),
+            [name] => Ok(Some(name.clone())),
+            [..] => Err(usage_error(
+                "--profile is given more than once: only `exporter` and `check` read several consoles".into(),
+            )),
+        }
+    }
+
+    /// These options with `name` as the only profile: one console of several.
+    pub(crate) fn for_profile(&self, name: &str) -> Global {
+        Global {
+            profiles: vec![name.to_owned()],
+            ..self.clone()
+        }
+    }
+}
+
+/// Every profile of the configuration file, by name (`--all-profiles`); an error when there
+/// is no file or it has none.
+pub(crate) fn profile_names(global: &Global) -> Result<Vec<String>, Failure> {
+    match config(global)? {
+        Some((path, file)) if file.profiles.is_empty() => {
+            Err(usage_error(format!("{} has no profiles", path.display())))
+        }
+        Some((_, file)) => Ok(file.profiles.into_keys().collect()),
+        None => Err(usage_error(
+            "--all-profiles: there is no configuration file (pass --config or set VSPC_CONFIG)"
+                .into(),
+        )),
     }
 }
 

@@ -13,7 +13,11 @@ mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
 #[cfg(feature = "cli")]
+mod check;
+#[cfg(feature = "cli")]
 mod errors;
+#[cfg(feature = "cli")]
+mod exporter;
 #[cfg(feature = "cli")]
 mod hardening;
 #[cfg(feature = "cli")]
@@ -22,5 +26,7 @@ mod overlay;
 mod simulator;
 #[cfg(feature = "cli")]
 mod streaming;
+#[cfg(feature = "cli")]
+mod terminal_output;
 #[cfg(feature = "cli")]
 mod usage_charts;

@@ -15,6 +15,8 @@ mod derived_schemas;
 mod examples;
 #[cfg(feature = "cli")]
 mod live;
+#[cfg(feature = "cli")]
+mod prometheus;
 #[cfg(feature = "contract")]
 mod properties;
 #[cfg(feature = "contract")]

@@ -9,6 +9,9 @@ mod support;
 
 #[cfg(feature = "cli")]
 mod cli;
+mod docs;
+#[cfg(feature = "cli")]
+mod overlay_build;
 mod packaging;
 #[cfg(feature = "cli")]
 mod scenarios;

@@ -11,6 +11,8 @@ pub mod cli;
 #[cfg(feature = "contract")]
 pub mod examples;
 #[cfg(feature = "cli")]
+pub mod exporter;
+#[cfg(feature = "cli")]
 pub mod logs;
 #[cfg(feature = "contract")]
 pub mod normalise;
