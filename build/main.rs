@@ -19,17 +19,22 @@
 //! * `vspc_spec_facts.rs`: every operation with its method and path, the base path, the paging
 //!   bounds ([`spec_facts`]; `src/model/spec_facts.rs`);
 //! * `vspc_schema_list.rs`: every schema with its Rust type ([`schema_list`]; `src/lib.rs`);
-//! * `vac_v2_client.rs`: the legacy v2 client (`src/legacy.rs`).
+//! * `vac_v2_client.rs`: the legacy v2 client (`src/legacy.rs`);
+//! * `vspc_effective_spec.yaml` and `vspc_overlays.rs`: the spec with the overlays of
+//!   `VSPC_LICENSING_OVERLAYS` applied, and which they were ([`overlays`];
+//!   `src/contract/mod.rs`, `src/model/spec_overlays.rs`).
 //!
 //! No network access, no tools beyond the crate's build-dependencies: the crate builds offline
 //! from a `cargo vendor` tree.
 
 mod adapt;
+mod defaults;
 mod emit;
 mod enums;
 mod envelopes;
 mod generate;
 mod openapi;
+mod overlays;
 mod postprocess;
 mod redact;
 mod schema_list;
@@ -52,7 +57,8 @@ fn main() {
         std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"),
     ));
 
-    let spec = spec_document::vspc_spec();
+    // The overlays of VSPC_LICENSING_OVERLAYS first: everything below sees the effective spec.
+    let spec = overlays::effective_spec(spec_document::vspc_spec(), &out);
     let operations = spec_facts::declared_operations(&spec);
     out.write(
         "vspc_spec_facts.rs",

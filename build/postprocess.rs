@@ -12,6 +12,7 @@ pub fn apply(file: &mut syn::File, notes: &VersionNotes) {
     null_lists_read_as_empty(file);
     accept_older_wire_names(file, &notes.wire_names);
     errors_name_their_operation(file);
+    crate::defaults::derive_default_where_every_field_can(file);
 }
 
 /// The null policy (docs/veeam-documents.md, "Null policy"; the spec's

@@ -19,6 +19,9 @@ struct Concurrency;
 #[doc = include_str!("../docs/api-versions.md")]
 struct ApiVersions;
 
+#[doc = include_str!("../docs/overlays.md")]
+struct Overlays;
+
 #[cfg(feature = "simulator")]
 #[doc = include_str!("../docs/simulator.md")]
 struct Simulator;

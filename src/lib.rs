@@ -129,6 +129,8 @@ pub mod contract;
 pub mod legacy;
 #[cfg(feature = "contract")]
 pub mod live_check;
+#[cfg(feature = "contract")]
+pub mod overlay;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod usage;
@@ -154,6 +156,7 @@ pub use model::api_version::{ApiVersion, ParseApiVersionError, UnsupportedConsol
 pub use model::enums;
 pub use model::envelope::{Collection, Envelope};
 pub use model::generated::{builder, types, ByteStream, Client, ResponseValue};
+pub use model::spec_overlays::{spec_overlays, SpecOverlay};
 
 include!(concat!(env!("OUT_DIR"), "/vspc_schema_list.rs"));
 

@@ -92,6 +92,12 @@ pub struct LiveCheckOutcome {
     pub report: DriftReport,
     /// Which API versions the answers fit.
     pub versions: VersionFindings,
+    /// The overlays the spec that judged the answers was built with (empty: as shipped).
+    pub spec_overlays: Vec<crate::SpecOverlay>,
+    /// What the answers showed of the drift, as facts an overlay can fix
+    /// ([`DriftEvidence::to_overlay`](crate::overlay::DriftEvidence::to_overlay)).
+    #[serde(skip)]
+    pub evidence: crate::overlay::DriftEvidence,
 }
 
 impl Call {
@@ -152,7 +158,10 @@ pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveChec
             .iter()
             .any(|p| p.location == ParameterLocation::Path)
     });
-    let mut outcome = LiveCheckOutcome::default();
+    let mut outcome = LiveCheckOutcome {
+        spec_overlays: crate::spec_overlays().to_vec(),
+        ..LiveCheckOutcome::default()
+    };
     outcome.versions.declared = client.declared_api_version();
     let mut consistent = ApiVersion::ALL.to_vec();
     let mut harvested: BTreeMap<String, String> = BTreeMap::new();
@@ -219,6 +228,16 @@ pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveChec
             let json: Option<Value> = serde_json::from_slice(&body).ok();
             if let Some(json) = &json {
                 harvest(json, &mut harvested);
+                if (200..300).contains(&status) {
+                    outcome.evidence.observe(
+                        spec.raw(),
+                        &op.method,
+                        &op.path,
+                        &op.operation_id,
+                        status,
+                        json,
+                    );
+                }
             }
             pages += 1;
             let count = json

@@ -12,7 +12,7 @@ use crate::Product;
 
 /// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
 #[derive(Debug, Parser)]
-#[command(name = "vspc-licensing", version, about, propagate_version = true)]
+#[command(name = "vspc-licensing", version = super::spec::version_line(), about, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -162,6 +162,9 @@ pub(crate) enum Command {
     /// The profiles of the configuration file
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// The spec this tool speaks; check an OpenAPI Overlay without building
+    #[command(subcommand)]
+    Spec(super::spec::SpecCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(super::completions::CompletionsArgs),
     /// Print the manual page (roff), or write one per command into a directory
@@ -210,6 +213,10 @@ pub(crate) struct ConformArgs {
     /// Pages to read per collection at most (0: all)
     #[arg(long, default_value_t = 20)]
     pub(crate) max_pages: usize,
+    /// Also write what the console did differently as an OpenAPI Overlay 1.0 (YAML; JSON when
+    /// FILE ends in .json), for VSPC_LICENSING_OVERLAYS; no values of the answers go into it
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_overlay: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -261,7 +268,8 @@ pub(crate) struct ServeArgs {
     /// database time, to see how automation behaves when the server, not the client, is slow
     #[arg(long, value_parser = parse_duration)]
     pub(crate) latency: Option<Duration>,
-    /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
+    /// Drift from the spec as a newer console would (undocumented fields, unlisted enum values,
+    /// nulls), to prove contract tests catch drift
     #[arg(long)]
     pub(crate) drift: bool,
     /// Serve the objects of this scenario file (YAML or JSON; see `scenario example`)

@@ -28,6 +28,7 @@ mod reports;
 mod scenario;
 mod secret_command;
 mod serve;
+mod spec;
 mod table;
 mod terminal_text;
 mod usage_chart_svg;
@@ -114,6 +115,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(&global, args).await,
         Command::Scenario(command) => scenario::run(command),
         Command::Profiles(command) => profile::run(&global, command),
+        Command::Spec(command) => spec::run(command),
         Command::Completions(args) => completions::completions(Cli::command(), args),
         Command::Man(args) => completions::man(Cli::command(), args),
     }

@@ -11,3 +11,4 @@ pub(crate) mod generated;
 pub(crate) mod nulls;
 pub(crate) mod redacted;
 pub(crate) mod spec_facts;
+pub(crate) mod spec_overlays;

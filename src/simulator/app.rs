@@ -50,6 +50,7 @@ impl App {
             windows_management_agent_version: Some(build.clone()),
             linux_management_agent_version: Some(build.clone()),
             mac_management_agent_version: Some(build),
+            ..Default::default()
         }
     }
 

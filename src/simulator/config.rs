@@ -100,7 +100,8 @@ pub struct SimulatorConfig {
     pub faults: Vec<FaultRule>,
     /// Faults drawn at random (seeded), for load tests.
     pub random_faults: Option<RandomFaults>,
-    /// Make responses drift from the spec (an undocumented field, an unlisted license type).
+    /// Make responses drift from the spec as a newer console would: an undocumented field, an
+    /// unlisted license type, a `null` license email.
     pub drift: bool,
     /// How long a response is kept for a repeated `X-Request-id`.
     pub idempotency_window: Duration,

@@ -9,6 +9,8 @@
 
 #[path = "../../build/adapt.rs"]
 mod adapt;
+#[path = "../../build/defaults.rs"]
+mod defaults;
 #[path = "../../build/emit.rs"]
 mod emit;
 #[path = "../../build/enums.rs"]
@@ -29,6 +31,7 @@ mod spec_facts;
 mod version_notes;
 
 mod adaptations;
+mod default_derives;
 mod derived_lists;
 mod facts;
 mod notes;
