@@ -66,7 +66,10 @@ fn build_with(target: &Path, overlays: &Path) -> Output {
     without_tool_settings(&mut command);
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // With an example in the build, the dev-dependencies' features are unified as in this
+        // test run, so every dependency of the seeded directory is reused as it is.
         .args(["build", "--offline", "--locked", "--all-features", "--bin", "vspc-licensing"])
+        .args(["--example", "quickstart"])
         .env("CARGO_TARGET_DIR", target)
         .env("VSPC_LICENSING_OVERLAYS", overlays)
         .output()
