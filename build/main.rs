@@ -85,7 +85,7 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_LEGACY").is_some() {
         if let Some(legacy) = spec_document::legacy_spec() {
             write(
-            &out_dir.join("vac_v2_client.rs"),
+                &out_dir.join("vac_v2_client.rs"),
                 &generate::generate(&legacy, &[], &[], false),
             );
         }

@@ -21,6 +21,7 @@ mod demo;
 mod exporter;
 mod license;
 mod licenses;
+mod listed;
 mod output;
 mod profile;
 mod reports;
