@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 
+use super::listed::listed;
 use super::Failure;
 use crate::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::Product;
@@ -455,45 +456,13 @@ pub(crate) enum LicenseCommand {
         product: ProductChoice,
         /// The server UID
         uid: Uuid,
-        /// For backup servers: which section to remove
-        #[arg(long, value_enum)]
-        section: Option<Section>,
+        /// For backup servers: which section to remove (the whole license by default)
+        #[arg(long, value_parser = listed::<SectionForDelete>())]
+        section: Option<SectionForDelete>,
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
     },
-}
-
-/// A section of a backup server license, as the spec's `SectionForDelete` lists them; on the
-/// command line in lower case (`--section socket`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Section(pub(crate) SectionForDelete);
-
-impl ValueEnum for Section {
-    fn value_variants<'a>() -> &'a [Self] {
-        static SECTIONS: std::sync::LazyLock<Vec<Section>> = std::sync::LazyLock::new(|| {
-            SectionForDelete::LISTED
-                .iter()
-                .map(|value| Section(SectionForDelete::parse(value)))
-                .collect()
-        });
-        &SECTIONS
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        let name = self.0.as_str().to_ascii_lowercase();
-        let help = match self.0 {
-            SectionForDelete::All => "The whole license".to_owned(),
-            _ => format!("The {name} section"),
-        };
-        Some(clap::builder::PossibleValue::new(name).help(help))
-    }
-}
-
-impl From<Section> for SectionForDelete {
-    fn from(section: Section) -> Self {
-        section.0
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -585,18 +554,18 @@ pub(crate) enum UsageCommand {
         /// Only this organization
         #[arg(long)]
         organization_uid: Option<Uuid>,
-        /// Only organizations of this type (Company, Provider, Reseller)
-        #[arg(long)]
-        organization_type: Option<String>,
+        /// Only organizations of this type
+        #[arg(long, value_parser = listed::<OrganizationType>())]
+        organization_type: Option<OrganizationType>,
         /// Only organizations of this provider
         #[arg(long)]
         provider_uid: Option<Uuid>,
         /// Only usage on this server
         #[arg(long)]
         server_uid: Option<Uuid>,
-        /// Only usage on this product (BackupAndReplication, CloudConnect, VSPC, VONE, VB365)
-        #[arg(long)]
-        server_type: Option<String>,
+        /// Only usage on this product
+        #[arg(long, value_parser = listed::<ServerType>())]
+        server_type: Option<ServerType>,
         /// Only the N heaviest consumers, one row each (with a bar on a terminal)
         #[arg(long, value_name = "N")]
         top: Option<usize>,
@@ -604,7 +573,7 @@ pub(crate) enum UsageCommand {
 }
 
 impl UsageCommand {
-    pub(crate) fn filter(&self) -> Result<crate::UsageFilter, Failure> {
+    pub(crate) fn filter(&self) -> crate::UsageFilter {
         let UsageCommand::Organizations {
             organization_uid,
             organization_type,
@@ -613,50 +582,13 @@ impl UsageCommand {
             server_type,
             top: _,
         } = self;
-        let organization_type = organization_type
-            .as_deref()
-            .map(checked_enum::<OrganizationType>)
-            .transpose()?;
-        let server_type = server_type
-            .as_deref()
-            .map(checked_enum::<ServerType>)
-            .transpose()?;
-        Ok(crate::UsageFilter {
+        crate::UsageFilter {
             organization_uid: *organization_uid,
-            organization_type,
+            organization_type: organization_type.clone(),
             provider_uid: *provider_uid,
             server_uid: *server_uid,
-            server_type,
-        })
-    }
-}
-
-/// Parses a value the spec lists; on the command line an unlisted value is a typo, not news.
-fn checked_enum<E: std::str::FromStr<Err = std::convert::Infallible> + ToString + Listed>(
-    text: &str,
-) -> Result<E, Failure> {
-    let Ok(value) = text.parse::<E>();
-    if E::listed().iter().any(|v| v.eq_ignore_ascii_case(text)) {
-        Ok(value)
-    } else {
-        Err(Failure::Exit(
-            2,
-            format!("{text:?} is not one of {}", E::listed().join(", ")),
-        ))
-    }
-}
-
-trait Listed {
-    fn listed() -> &'static [&'static str];
-}
-impl Listed for OrganizationType {
-    fn listed() -> &'static [&'static str] {
-        OrganizationType::LISTED
-    }
-}
-impl Listed for ServerType {
-    fn listed() -> &'static [&'static str] {
-        ServerType::LISTED
+            server_type: server_type.clone(),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ mod demo;
 mod exporter;
 mod license;
 mod licenses;
+mod listed;
 mod output;
 mod profile;
 mod reports;
