@@ -1,5 +1,5 @@
-//! The README's quick start, runnable without a VSPC: it starts the embedded simulator and
-//! drives it with the client exactly as it would drive a real server.
+//! The quick start of the README and docs/library.md, runnable without a VSPC: it starts the
+//! embedded simulator and drives it with the client exactly as it would drive a real server.
 //!
 //!     cargo run --example quickstart --features simulator
 

@@ -54,7 +54,8 @@ pub enum LegacyError {
     Status {
         /// The HTTP status.
         status: StatusCode,
-        /// The response body as text (its format is not documented; lossy UTF-8).
+        /// The response body as text (its format is not documented; lossy UTF-8), at most
+        /// [`MAX_ERROR_BODY_BYTES`] of it: the rest is not read, and the text says so.
         body: String,
     },
     /// The console answered 200 with something other than a JSON string.
@@ -83,6 +84,8 @@ impl LegacyClient {
     ///
     /// `http` carries the transport settings (trusted roots, timeouts, proxy); the token is
     /// added to it as a default header, marked sensitive so that it stays out of debug output.
+    /// Its redirect policy is replaced by the crate's: redirects are followed only within the
+    /// console's origin (the request's body and token would go along).
     /// A builder rather than a built `reqwest::Client` is taken because a built client cannot
     /// gain default headers, and the generated v2 client has no request hook to add them.
     pub fn new(
@@ -107,6 +110,7 @@ impl LegacyClient {
         crate::client::tls::install_crypto_provider();
         let http = http
             .default_headers(headers)
+            .redirect(crate::client::redirect::same_origin_only())
             .build()
             .map_err(LegacyError::Setup)?;
         Ok(LegacyClient {
@@ -145,6 +149,10 @@ impl LegacyClient {
     }
 }
 
+/// The most of an error answer's body [`LegacyError::Status`] keeps (64 KiB): the body is only
+/// there to be read by a person, and a body that never ends must not fill memory.
+pub const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 async fn into_legacy_error(
     error: progenitor_client::Error<progenitor_client::ByteStream>,
 ) -> LegacyError {
@@ -152,20 +160,25 @@ async fn into_legacy_error(
     match error {
         Error::ErrorResponse(response) => {
             let status = response.status();
-            let chunks: Result<Vec<bytes::Bytes>, reqwest::Error> =
-                response.into_inner().into_inner().try_collect().await;
-            match chunks {
-                Ok(chunks) => LegacyError::Status {
-                    status,
-                    body: String::from_utf8_lossy(&chunks.concat()).into_owned(),
-                },
+            match error_body(response.into_inner().into_inner()).await {
+                Ok(body) => LegacyError::Status { status, body },
                 Err(e) => LegacyError::Transport(e),
             }
         }
         Error::UnexpectedResponse(response) => {
             let status = response.status();
-            match response.text().await {
-                Ok(body) => LegacyError::Status { status, body },
+            let location = crate::client::redirect::unfollowed_location(status, response.headers());
+            match error_body(response.bytes_stream()).await {
+                Ok(body) => LegacyError::Status {
+                    status,
+                    body: match location {
+                        Some(location) => format!(
+                            "a redirect to {location}, not followed: the client follows redirects only within the console's origin{}{body}",
+                            if body.is_empty() { "" } else { "; " }
+                        ),
+                        None => body,
+                    },
+                },
                 Err(e) => LegacyError::Transport(e),
             }
         }
@@ -178,4 +191,26 @@ async fn into_legacy_error(
         }
         Error::InvalidRequest(message) | Error::Custom(message) => LegacyError::Request(message),
     }
+}
+
+/// An error answer's body as text, at most [`MAX_ERROR_BODY_BYTES`] of it: reading stops there
+/// and the text ends with a note that it was cut.
+async fn error_body(
+    mut chunks: impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
+) -> reqwest::Result<String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = chunks.try_next().await? {
+        let room = MAX_ERROR_BODY_BYTES - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            let mut text = String::from_utf8_lossy(&body).into_owned();
+            text.push_str(&format!(
+                "… (cut after {} KiB; the rest was not read)",
+                MAX_ERROR_BODY_BYTES / 1024
+            ));
+            return Ok(text);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }

@@ -25,5 +25,5 @@ pub use check::{
 pub use overrides::{OverrideTarget, ParseResolveError, ResolveOverride, ResolveOverrides};
 pub use table::{
     endpoints_for, product_table, revocation_endpoints, AlkEndpoint, AlkProduct, AppliesTo,
-    EndpointPurpose, ParseProductError, ProductEndpoints, ALK_ENDPOINTS,
+    EndpointPurpose, ParseAlkProductError, ProductEndpoints, ALK_ENDPOINTS,
 };

@@ -8,19 +8,25 @@ use serde::Serialize;
 use crate::api::product::Product;
 
 /// A Veeam product that takes part in Automatic License Key Update.
+///
+/// The products whose licenses VSPC manages have the same names as in [`Product`]
+/// (`AlkProduct::BackupServer` is `Product::BackupServer`, Veeam Backup & Replication), and
+/// [`AlkProduct::licensed_product`] and [`AlkProduct::of`] go from one to the other; the others
+/// take part in ALK only. Cloud Connect sites ([`Product::Site`]) are not in the vendor's ALK
+/// table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(into = "&'static str")]
 pub enum AlkProduct {
     /// Veeam Service Provider Console (`vspc`).
-    ServiceProviderConsole,
+    Console,
     /// Veeam Backup & Replication (`vbr`).
-    BackupAndReplication,
+    BackupServer,
     /// Veeam Backup Enterprise Manager (`em`); the vendor lists no license update server.
     EnterpriseManager,
     /// Veeam ONE (`vone`).
-    VeeamOne,
+    VOneServer,
     /// Veeam Backup for Microsoft 365 (`vb365`).
-    BackupForMicrosoft365,
+    Vb365Server,
     /// Veeam Recovery Orchestrator (`vro`).
     RecoveryOrchestrator,
     /// Veeam Backup for Salesforce (`vbsf`).
@@ -30,11 +36,11 @@ pub enum AlkProduct {
 impl AlkProduct {
     /// Every product, in the vendor's order.
     pub const ALL: [AlkProduct; 7] = [
-        AlkProduct::ServiceProviderConsole,
-        AlkProduct::BackupAndReplication,
+        AlkProduct::Console,
+        AlkProduct::BackupServer,
         AlkProduct::EnterpriseManager,
-        AlkProduct::VeeamOne,
-        AlkProduct::BackupForMicrosoft365,
+        AlkProduct::VOneServer,
+        AlkProduct::Vb365Server,
         AlkProduct::RecoveryOrchestrator,
         AlkProduct::BackupForSalesforce,
     ];
@@ -42,11 +48,11 @@ impl AlkProduct {
     /// The short name used on the command line and in JSON output (`vbr`, `vb365`, ...).
     pub fn short_name(self) -> &'static str {
         match self {
-            AlkProduct::ServiceProviderConsole => "vspc",
-            AlkProduct::BackupAndReplication => "vbr",
+            AlkProduct::Console => "vspc",
+            AlkProduct::BackupServer => "vbr",
             AlkProduct::EnterpriseManager => "em",
-            AlkProduct::VeeamOne => "vone",
-            AlkProduct::BackupForMicrosoft365 => "vb365",
+            AlkProduct::VOneServer => "vone",
+            AlkProduct::Vb365Server => "vb365",
             AlkProduct::RecoveryOrchestrator => "vro",
             AlkProduct::BackupForSalesforce => "vbsf",
         }
@@ -59,21 +65,29 @@ impl AlkProduct {
             AlkProduct::RecoveryOrchestrator => "Veeam Recovery Orchestrator",
             AlkProduct::BackupForSalesforce => "Veeam Backup for Salesforce",
             // The products VSPC licenses are named as everywhere else in the crate.
-            AlkProduct::ServiceProviderConsole => Product::Console.display_name(),
-            AlkProduct::BackupAndReplication => Product::BackupServer.display_name(),
-            AlkProduct::VeeamOne => Product::VOneServer.display_name(),
-            AlkProduct::BackupForMicrosoft365 => Product::Vb365Server.display_name(),
+            AlkProduct::Console => Product::Console.display_name(),
+            AlkProduct::BackupServer => Product::BackupServer.display_name(),
+            AlkProduct::VOneServer => Product::VOneServer.display_name(),
+            AlkProduct::Vb365Server => Product::Vb365Server.display_name(),
         }
+    }
+
+    /// The ALK product of a product VSPC licenses, when it takes part in ALK (all but
+    /// [`Product::Site`]); the inverse of [`AlkProduct::licensed_product`].
+    pub fn of(product: Product) -> Option<AlkProduct> {
+        AlkProduct::ALL
+            .into_iter()
+            .find(|alk| alk.licensed_product() == Some(product))
     }
 
     /// The product whose licenses VSPC manages, when it is one ([`Product`]); the others
     /// (Enterprise Manager, Recovery Orchestrator, Salesforce) take part in ALK only.
     pub fn licensed_product(self) -> Option<Product> {
         match self {
-            AlkProduct::ServiceProviderConsole => Some(Product::Console),
-            AlkProduct::BackupAndReplication => Some(Product::BackupServer),
-            AlkProduct::VeeamOne => Some(Product::VOneServer),
-            AlkProduct::BackupForMicrosoft365 => Some(Product::Vb365Server),
+            AlkProduct::Console => Some(Product::Console),
+            AlkProduct::BackupServer => Some(Product::BackupServer),
+            AlkProduct::VOneServer => Some(Product::VOneServer),
+            AlkProduct::Vb365Server => Some(Product::Vb365Server),
             AlkProduct::EnterpriseManager
             | AlkProduct::RecoveryOrchestrator
             | AlkProduct::BackupForSalesforce => None,
@@ -128,35 +142,32 @@ impl From<AlkProduct> for &'static str {
     "unknown product {given:?}; valid products: {}",
     AlkProduct::ALL.map(|p| format!("{} ({})", p.short_name(), p.full_name())).join(", ")
 )]
-pub struct ParseProductError {
+pub struct ParseAlkProductError {
     /// What was given.
     pub given: String,
 }
 
 impl FromStr for AlkProduct {
-    type Err = ParseProductError;
+    type Err = ParseAlkProductError;
 
     /// Parses a short name (`vspc`, `vbr`, `vone`, `vb365`, `vro`, `vbsf`, `em`), ignoring
     /// case and surrounding spaces. A few spellings people are likely to type for the same
-    /// product are accepted too (`vac`, `vbo`, `vao`, `one`, `m365`), since those are the host
-    /// prefixes or older product names.
+    /// product are accepted too (`vac`, `vao`, `m365`, `vbem`), since those are the host
+    /// prefixes or older product names, and so is every name [`Product`] reads (`console`,
+    /// `vbo`, `one`, ...) for the products VSPC licenses.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let name = s.trim().to_ascii_lowercase();
         let product = match name.as_str() {
-            "vspc" | "vac" => AlkProduct::ServiceProviderConsole,
-            "vbr" => AlkProduct::BackupAndReplication,
-            "em" | "vbem" => AlkProduct::EnterpriseManager,
-            "vone" | "one" => AlkProduct::VeeamOne,
-            "vb365" | "vbo" | "m365" => AlkProduct::BackupForMicrosoft365,
-            "vro" | "vao" => AlkProduct::RecoveryOrchestrator,
-            "vbsf" => AlkProduct::BackupForSalesforce,
-            _ => {
-                return Err(ParseProductError {
-                    given: s.to_owned(),
-                })
-            }
+            "vspc" | "vac" => Some(AlkProduct::Console),
+            "em" | "vbem" => Some(AlkProduct::EnterpriseManager),
+            "m365" => Some(AlkProduct::Vb365Server),
+            "vro" | "vao" => Some(AlkProduct::RecoveryOrchestrator),
+            "vbsf" => Some(AlkProduct::BackupForSalesforce),
+            _ => name.parse::<Product>().ok().and_then(AlkProduct::of),
         };
-        Ok(product)
+        product.ok_or_else(|| ParseAlkProductError {
+            given: s.to_owned(),
+        })
     }
 }
 
@@ -297,10 +308,10 @@ const fn revocation_server(host: &'static str, firewall_rule: &'static str) -> A
 /// Every endpoint of the vendor's ALK Update table. Enterprise Manager has no row here (the
 /// vendor lists no server for it; see [`AlkProduct::note`]).
 pub const ALK_ENDPOINTS: &[AlkEndpoint] = &[
-    license_server(AlkProduct::ServiceProviderConsole, "vac.butler.veeam.com"),
-    license_server(AlkProduct::BackupAndReplication, "vbr.butler.veeam.com"),
-    license_server(AlkProduct::VeeamOne, "one.butler.veeam.com"),
-    license_server(AlkProduct::BackupForMicrosoft365, "vbo.butler.veeam.com"),
+    license_server(AlkProduct::Console, "vac.butler.veeam.com"),
+    license_server(AlkProduct::BackupServer, "vbr.butler.veeam.com"),
+    license_server(AlkProduct::VOneServer, "one.butler.veeam.com"),
+    license_server(AlkProduct::Vb365Server, "vbo.butler.veeam.com"),
     license_server(AlkProduct::RecoveryOrchestrator, "vao.butler.veeam.com"),
     license_server(AlkProduct::BackupForSalesforce, "vbsf.butler.veeam.com"),
     revocation_server("o.ss2.us", "*.ss2.us"),

@@ -84,8 +84,24 @@ impl Product {
         self.facts().delete.is_some()
     }
 
+    /// Whether VSPC deletes its license one section at a time (instance or socket), not only
+    /// as a whole.
+    pub fn deletes_sections(self) -> bool {
+        self.facts().deletes_sections
+    }
+
+    /// Whether its licenses are listed in pages (sites and the console answer with one list).
+    pub fn lists_in_pages(self) -> bool {
+        self.facts().list.is_paged()
+    }
+
+    /// What the product is, in a few words (`Cloud Connect sites`).
+    pub fn description(self) -> &'static str {
+        self.facts().choice_help
+    }
+
     /// The products whose licenses VSPC can delete, by short name: `vbr and vone`.
-    pub(crate) fn deletable_names() -> String {
+    pub fn deletable_names() -> String {
         let names: Vec<&str> = Product::ALL
             .iter()
             .filter(|p| p.can_delete())
@@ -114,7 +130,6 @@ pub(crate) struct ProductFacts {
     /// The product's name.
     pub(crate) display_name: &'static str,
     /// How the CLI's `--product` values describe it.
-    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) choice_help: &'static str,
     /// Reads every license (the console's one license for the console).
     pub(crate) list: SpecOperation,
@@ -282,16 +297,16 @@ impl fmt::Display for Product {
 /// A product name that is not one of `vbr`, `vone`, `vb365`, `site`, `console`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown product {0:?}: use one of vbr, vone, vb365, site, console")]
-pub struct UnknownProduct(pub String);
+pub struct ParseProductError(pub String);
 
 impl FromStr for Product {
-    type Err = UnknownProduct;
+    type Err = ParseProductError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let name = text.trim().to_ascii_lowercase();
         Product::ALL
             .into_iter()
             .find(|p| p.short_name() == name || p.facts().aliases.contains(&name.as_str()))
-            .ok_or_else(|| UnknownProduct(text.to_owned()))
+            .ok_or_else(|| ParseProductError(text.to_owned()))
     }
 }
 

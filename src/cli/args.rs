@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 
 use super::Failure;
-use crate::model::enums::{OrganizationType, SectionForDelete, ServerType};
+use crate::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::Product;
 
 /// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
@@ -78,7 +78,7 @@ fn parse_api_version(text: &str) -> Result<ApiVersionChoice, String> {
     }
     text.parse()
         .map(ApiVersionChoice::Fixed)
-        .map_err(|e: crate::model::api_version::UnknownApiVersion| format!("{e}, or auto"))
+        .map_err(|e: crate::ParseApiVersionError| format!("{e}, or auto"))
 }
 
 /// How results are printed.
@@ -278,7 +278,7 @@ impl ValueEnum for ProductChoice {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         let (name, help) = match self {
-            ProductChoice::One(product) => (product.short_name(), product.facts().choice_help),
+            ProductChoice::One(product) => (product.short_name(), product.description()),
             ProductChoice::All => ("all", "All of them"),
         };
         Some(clap::builder::PossibleValue::new(name).help(help))

@@ -10,7 +10,7 @@ use super::licenses::every_license;
 use super::output::{license_row, listing_progress, progress, LICENSE_COLUMNS};
 use super::writer::{stdout_is_terminal, ListWriter, Stdout};
 use super::{bulk, Failure, Outcome};
-use crate::api::query::ListQuery;
+use crate::ListQuery;
 use crate::{Client, Error, Product};
 
 pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome {
@@ -70,8 +70,7 @@ async fn status(global: &Global, product: ProductChoice, within: std::time::Dura
 
 /// A line for the person at the terminal; a closed standard error is not worth failing for.
 fn note(text: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{text}");
+    super::terminal_text::eprint_line(text);
 }
 
 /// What happened to one server.
@@ -341,8 +340,10 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
     global.warn_about_transport(url);
     let mut http = reqwest::Client::builder().timeout(global.timeout);
     if let Some(path) = &settings.ca_cert {
-        let roots = crate::client::config::read_pem_certificates(path)
-            .map_err(|message| Failure::Exit(2, message))?;
+        let roots = crate::read_pem_certificates(path).map_err(|e| match e {
+            crate::Error::Config(message) => Failure::Exit(2, message),
+            other => Failure::Error(other),
+        })?;
         http = http.tls_certs_merge(roots);
     }
     if global.insecure {

@@ -29,7 +29,7 @@ impl ChangeLimit for usize {
 }
 
 /// The client's limit that halves whenever the console answers `429`.
-impl ChangeLimit for crate::client::concurrency::AdaptiveLimit {
+impl ChangeLimit for crate::AdaptiveLimit {
     fn current(&self) -> usize {
         self.limit()
     }

@@ -9,8 +9,8 @@ use super::Failure;
 use crate::Client;
 
 /// The second factor of a multi-factor sign-in: `VSPC_MFA_CODE`, else a prompt on the terminal.
-fn mfa_code_from_environment_or_terminal() -> crate::client::auth::MfaCodeProvider {
-    crate::client::auth::MfaCodeProvider::new(|| async {
+fn mfa_code_from_environment_or_terminal() -> crate::MfaCodeProvider {
+    crate::MfaCodeProvider::new(|| async {
         if let Ok(code) = std::env::var("VSPC_MFA_CODE") {
             return Some(crate::Secret::new(code.trim()));
         }
@@ -81,7 +81,7 @@ impl Global {
     /// Warns on standard error when the credentials for `url` can be read on the way: plain
     /// `http://` to another machine, or `--insecure`.
     pub(crate) fn warn_about_transport(&self, url: &str) {
-        if crate::client::config::sends_in_clear(url) {
+        if crate::sends_in_clear(url) {
             eprintln!(
                 "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
             );

@@ -2,13 +2,14 @@
 
 use super::args::{ConformArgs, Format, Global};
 use super::output::{print, print_object};
+use super::terminal_text::eprint_line;
 use super::writer::reader_may_leave;
 use super::{Failure, Outcome};
-use crate::conform::{run as run_conformance, ConformOptions, VersionFindings};
+use crate::live_check::{run as run_conformance, LiveCheckOptions, VersionFindings};
 
 pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
     let client = global.client()?;
-    let options = ConformOptions {
+    let options = LiveCheckOptions {
         page_size: args.page_size,
         max_pages: (args.max_pages > 0).then_some(args.max_pages),
     };
@@ -38,15 +39,16 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
                 &outcome.report.violations,
             ))?;
         }
-        eprintln!("{}", describe_versions(&outcome.versions));
+        // The console's build, the skip reasons and the paths come from the server's answers.
+        eprint_line(&describe_versions(&outcome.versions));
         for (operation, reason) in &outcome.skipped {
-            eprintln!("skipped {operation}: {reason}");
+            eprint_line(&format!("skipped {operation}: {reason}"));
         }
         for call in outcome.failed_calls() {
-            eprintln!(
+            eprint_line(&format!(
                 "failed {}: GET {} answered {}",
                 call.operation, call.target, call.status
-            );
+            ));
         }
         let operations: std::collections::BTreeSet<&str> =
             outcome.calls.iter().map(|c| c.operation.as_str()).collect();
@@ -69,7 +71,7 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
 
 /// The exit code: refused credentials (3) before drift (5) before failed reads (1); a run in
 /// which no read succeeded never passes.
-fn verdict(outcome: &crate::conform::ConformOutcome) -> Outcome {
+fn verdict(outcome: &crate::live_check::LiveCheckOutcome) -> Outcome {
     let failed = outcome.failed_calls().count();
     if outcome.refused() {
         return Err(Failure::Exit(

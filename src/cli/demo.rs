@@ -5,9 +5,8 @@ use futures::TryStreamExt;
 use super::args::{DemoArgs, Global};
 use super::output::{license_row, table, LICENSE_COLUMNS};
 use super::{Failure, Outcome};
-use crate::api::query::{Filter, ListQuery, MAX_PAGE_SIZE};
 use crate::simulator::{Simulator, SimulatorConfig};
-use crate::{Client, License, LicenseFile, Product};
+use crate::{Client, Filter, License, LicenseFile, ListQuery, Product, MAX_PAGE_SIZE};
 
 const DEMO_USER: &str = "demo-admin";
 const DEMO_PASSWORD: &str = "demo-password";

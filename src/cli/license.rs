@@ -38,7 +38,7 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
                     ),
                 ));
             }
-            if section.is_some() && !product.facts().deletes_sections {
+            if section.is_some() && !product.deletes_sections() {
                 return Err(Failure::Exit(
                     2,
                     "--section applies to backup servers (vbr) only".into(),

@@ -6,8 +6,7 @@ use super::args::{Global, LicensesCommand, ProductChoice};
 use super::output::{license_row, listing_progress, print_object, LICENSE_COLUMNS};
 use super::writer::ListWriter;
 use super::{Failure, Outcome};
-use crate::api::query::{ListQuery, Sort};
-use crate::{Client, Error, License};
+use crate::{Client, Error, License, ListQuery, Sort};
 
 pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
     let client = global.client()?;
@@ -61,10 +60,10 @@ pub(crate) fn every_license(
     query: ListQuery,
 ) -> impl Stream<Item = Result<License, Error>> + Send + 'static {
     let client = client.clone();
-    let query = query.page_size(crate::api::query::MAX_PAGE_SIZE);
+    let query = query.page_size(crate::MAX_PAGE_SIZE);
     stream::iter(products.products()).flat_map(move |product| {
         // Sites and the console are not paged: sorting is for the paged collections only.
-        let query = if !product.facts().list.is_paged() {
+        let query = if !product.lists_in_pages() {
             ListQuery::new()
         } else {
             query.clone()

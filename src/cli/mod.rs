@@ -27,6 +27,7 @@ mod reports;
 mod scenario;
 mod serve;
 mod table;
+mod terminal_text;
 mod usage_chart_svg;
 mod usage_chart_text;
 mod usage_views;
@@ -79,12 +80,12 @@ pub fn main() -> ExitCode {
         Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Exit(code, message)) => {
             if !message.is_empty() {
-                eprintln!("error: {message}");
+                terminal_text::eprint_line(&format!("error: {message}"));
             }
             ExitCode::from(code)
         }
         Err(Failure::Error(error)) => {
-            eprintln!("error: {error}");
+            terminal_text::eprint_line(&format!("error: {error}"));
             ExitCode::from(exit_code(&error))
         }
     }

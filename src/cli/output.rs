@@ -12,8 +12,8 @@ use super::args::Format;
 use super::cell::number;
 use super::writer::{stdout_is_terminal, write_object, ListWriter};
 use super::{Failure, Outcome};
-use crate::api::paging::ResourceStream;
 use crate::License;
+use crate::ResourceStream;
 
 /// The columns of a license row.
 pub(crate) const LICENSE_COLUMNS: [&str; 9] = [
@@ -85,7 +85,7 @@ pub(crate) fn table(columns: &[&str], rows: &[Vec<String>]) -> Table {
         table.set_content_arrangement(ContentArrangement::Disabled);
     }
     for row in rows {
-        table.add_row(row.clone());
+        table.add_row(row.iter().cloned().map(super::terminal_text::cell));
     }
     table
 }

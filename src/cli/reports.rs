@@ -4,9 +4,9 @@ use super::args::{Global, ReportsCommand, UsageCommand};
 use super::cell::number;
 use super::output::{print_object, stream_listing};
 use super::Outcome;
-use crate::api::paging::ResourceStream;
-use crate::api::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::types::SingleLicenseReport;
+use crate::ResourceStream;
+use crate::{ListQuery, MAX_PAGE_SIZE};
 
 const REPORT_COLUMNS: [&str; 6] = [
     "report id",

@@ -10,14 +10,14 @@ use futures::TryStreamExt;
 
 use super::args::{ChartArgs, ChartBy, ChartLayout, Format, Global};
 use super::output::{print, print_object, progress};
+use super::terminal_text;
 use super::usage_chart_svg::{render_html, render_svg};
 use super::usage_chart_text::{points, render, signed_points, TextStyle};
 use super::{Failure, Outcome};
-use crate::api::query::{ListQuery, MAX_PAGE_SIZE};
 use crate::usage::{
     top_consumers, Breakdown, Month, Presence, ProductChange, UsageError, UsageHistory,
 };
-use crate::{Client, UsageFilter};
+use crate::{Client, ListQuery, UsageFilter, MAX_PAGE_SIZE};
 
 /// Width of the chart when standard output is not a terminal, so piped output is reproducible.
 const PIPED_WIDTH: usize = 100;
@@ -80,7 +80,7 @@ pub(crate) async fn chart(global: &Global, client: &Client, args: ChartArgs) -> 
         ));
     }
     let subject = match &organization {
-        Some(o) => format!(" of {}", o.name),
+        Some(o) => format!(" of {}", terminal_text::label(&o.name)),
         None => String::new(),
     };
     let by = match args.by {
@@ -89,6 +89,12 @@ pub(crate) async fn chart(global: &Global, client: &Client, args: ChartArgs) -> 
     };
     let title = format!("License points per month{subject}, by {by}");
     let stacked = args.layout == ChartLayout::Stacked;
+    // JSON keeps the names exact; every picture and the CSV show them made safe.
+    let exact = table;
+    let mut table = exact.clone();
+    for series in &mut table.series {
+        series.label = terminal_text::label(&series.label);
+    }
     if args.svg.is_some() || args.html.is_some() {
         let svg = render_svg(&table, &title, stacked).map_err(|e| Failure::Exit(1, e))?;
         if let Some(path) = &args.svg {
@@ -103,7 +109,7 @@ pub(crate) async fn chart(global: &Global, client: &Client, args: ChartArgs) -> 
     match global.output {
         Format::Json | Format::Ndjson => {
             drop(out);
-            print_object(global.output, &table)
+            print_object(global.output, &exact)
         }
         Format::Csv => {
             let mut columns = vec!["month".to_owned()];
@@ -242,7 +248,7 @@ async fn organization_names(client: &Client) -> HashMap<uuid::Uuid, String> {
                 .collect()
         }
         Err(e) => {
-            eprintln!("warning: organization names unavailable (the latest reports could not be read: {e}); showing UIDs");
+            terminal_text::eprint_line(&format!("warning: organization names unavailable (the latest reports could not be read: {e}); showing UIDs"));
             HashMap::new()
         }
     }

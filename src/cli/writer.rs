@@ -12,6 +12,9 @@
 //!   formula neutralised (see [`csv_cell`]);
 //! * `table`: see [`super::table`].
 //!
+//! Rows and headers of tables and CSV pass through [`terminal_text`] (control characters shown
+//! escaped, long cells cut); JSON and NDJSON are written exact.
+//!
 //! A reader that goes away (`| head`) makes the next write fail with `BrokenPipe` (Rust ignores
 //! `SIGPIPE`): that becomes [`Failure::Closed`], which ends the command quietly with exit 0.
 
@@ -21,6 +24,7 @@ use serde::Serialize;
 
 use super::args::Format;
 use super::table::StreamingTable;
+use super::terminal_text;
 use super::Failure;
 
 /// Standard output, locked and buffered.
@@ -104,8 +108,20 @@ impl<W: Write> ListWriter<W> {
         let layout = match format {
             Format::Json => Layout::Json,
             Format::Ndjson => Layout::Ndjson,
-            Format::Csv => Layout::Csv(columns.iter().map(|c| (*c).to_owned()).collect()),
-            Format::Table => Layout::Table(StreamingTable::new(columns, terminal)),
+            Format::Csv => Layout::Csv(
+                columns
+                    .iter()
+                    .map(|c| terminal_text::cell((*c).to_owned()))
+                    .collect(),
+            ),
+            Format::Table => {
+                let columns: Vec<String> = columns
+                    .iter()
+                    .map(|c| terminal_text::cell((*c).to_owned()))
+                    .collect();
+                let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                Layout::Table(StreamingTable::new(&columns, terminal))
+            }
         };
         ListWriter {
             out,
@@ -163,10 +179,15 @@ impl<W: Write> ListWriter<W> {
         }
     }
 
-    /// Writes one row (table and CSV only; JSON formats ignore it).
+    /// Writes one row (table and CSV only; JSON formats ignore it), each cell made safe for a
+    /// terminal (see [`terminal_text`]).
     pub(crate) fn row(&mut self, cells: Vec<String>) -> Result<(), Failure> {
         let first = self.written == 0;
         self.written += 1;
+        if self.wants_objects() {
+            return Ok(());
+        }
+        let cells: Vec<String> = cells.into_iter().map(terminal_text::cell).collect();
         match &mut self.layout {
             Layout::Csv(header) => {
                 if first {

@@ -13,6 +13,9 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
+use crate::client::redirect::unfollowed_location;
+use crate::client::synthetic::SyntheticAnswer;
+use crate::model::enums::ResponseErrorType;
 use crate::model::spec_facts::SpecOperation;
 
 /// An answer read in full: reading the body inside the hook makes a connection dropped
@@ -24,21 +27,72 @@ pub(crate) struct Answer {
     pub(crate) body: Bytes,
 }
 
+/// The most bytes the client reads of one answer unless told otherwise
+/// ([`ClientBuilder::max_answer_bytes`](crate::ClientBuilder::max_answer_bytes)): 64 MiB. A page
+/// of 500 licenses is well under 2 MiB and a month's CSV report a few; the limit is there so
+/// that an answer that never ends (a broken proxy, a hostile server) fails instead of filling
+/// memory until the timeout.
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The status of the answers the client makes up when it ends a call itself (an answer too
+/// large, a redirect it does not follow): an error status, so that the generated code reads the
+/// envelope, and one the retry policy never retries.
+const ENDED_BY_CLIENT: StatusCode = StatusCode::INTERNAL_SERVER_ERROR;
+
 impl Answer {
-    /// Sends `request` once and reads the whole answer.
+    /// Sends `request` once and reads the whole answer, at most `limit` bytes of it.
     pub(crate) async fn read(
         http: &reqwest::Client,
         request: reqwest::Request,
+        limit: u64,
     ) -> reqwest::Result<Answer> {
         let response = http.execute(request).await?;
-        Answer::read_response(response).await
+        Answer::read_response(response, limit).await
     }
 
-    /// Reads the rest of `response`.
-    pub(crate) async fn read_response(response: reqwest::Response) -> reqwest::Result<Answer> {
+    /// Reads the rest of `response`. A body larger than `limit` bytes is not read further: the
+    /// answer becomes the client's own [`SyntheticAnswer::TooLarge`]. A redirect the client did
+    /// not follow ([`crate::client::redirect`]) becomes [`SyntheticAnswer::Redirected`].
+    pub(crate) async fn read_response(
+        mut response: reqwest::Response,
+        limit: u64,
+    ) -> reqwest::Result<Answer> {
         let status = response.status();
+        if let Some(location) = unfollowed_location(status, response.headers()) {
+            return Ok(SyntheticAnswer::Redirected {
+                status: status.as_u16(),
+            }
+            .error(ENDED_BY_CLIENT, &location, ResponseErrorType::Transport));
+        }
+        let too_large = || {
+            SyntheticAnswer::TooLarge { limit }.error(
+                ENDED_BY_CLIENT,
+                &format!("the answer is larger than {limit} bytes"),
+                ResponseErrorType::Transport,
+            )
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Ok(too_large());
+        }
         let headers = response.headers().clone();
-        let body = response.bytes().await?;
+        // Most bodies arrive as one chunk, kept as it is; several are joined once at the end.
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut read = 0u64;
+        while let Some(chunk) = response.chunk().await? {
+            read = read.saturating_add(chunk.len() as u64);
+            if read > limit {
+                return Ok(too_large());
+            }
+            chunks.push(chunk);
+        }
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.pop().expect("one chunk"),
+            _ => chunks.concat().into(),
+        };
         Ok(Answer {
             status,
             headers,

@@ -144,6 +144,11 @@ async fn state(
 ) -> reqwest::Result<Result<AsyncActionStatus, Answer>> {
     let operation = SpecOperation::GetAsyncAction;
     let answer = exchange.call(operation, &[id]).await?;
+    if SyntheticAnswer::stopped_by_client(&answer.headers) {
+        // The client ended the poll itself (an answer too large, a redirect): the caller
+        // gets that.
+        return Ok(Err(answer));
+    }
     if !answer.status.is_success() {
         let message = format!(
             "could not be followed: {} {} answered {}",
@@ -177,6 +182,9 @@ async fn action_result(exchange: &impl Exchange, id: Uuid) -> reqwest::Result<An
 /// otherwise the client's verdict with what the result said.
 async fn failure(exchange: &impl Exchange, id: Uuid) -> reqwest::Result<Answer> {
     let result = action_result(exchange, id).await?;
+    if SyntheticAnswer::stopped_by_client(&result.headers) {
+        return Ok(result);
+    }
     if result.is_error() {
         let body = if is_error_envelope(&result.body) {
             result.body

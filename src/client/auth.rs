@@ -17,6 +17,7 @@ use tokio::sync::Mutex;
 
 use crate::client::answer::{body_excerpt, Answer};
 use crate::client::retry::{classify, Verdict};
+use crate::client::synthetic::SyntheticAnswer;
 use crate::model::enums::OAuth2GrantType;
 use crate::model::generated::types::{OAuth2Error, OAuth2IssueTokenBody, OAuth2Result};
 use crate::model::spec_facts::SpecOperation;
@@ -167,7 +168,14 @@ impl Authenticator {
         http: &reqwest::Client,
         base_url: &str,
         client_version: &HeaderValue,
+        max_answer_bytes: u64,
     ) -> Result<Option<HeaderValue>, AuthFailure> {
+        let exchange = TokenExchange {
+            http,
+            base_url,
+            client_version,
+            max_answer_bytes,
+        };
         let secret = match &self.credentials {
             Credentials::None => return Ok(None),
             Credentials::ApiKey(key) => key.clone(),
@@ -184,10 +192,7 @@ impl Authenticator {
                             let body = grant(OAuth2GrantType::RefreshToken, *read_only, |b| {
                                 b.refresh_token = Some(refresh.expose().to_owned())
                             });
-                            match self
-                                .request_token(http, base_url, client_version, &body)
-                                .await
-                            {
+                            match self.request_token(&exchange, &body).await {
                                 Ok(token) => Some(token),
                                 Err(AuthFailure::Refused(reason)) => {
                                     tracing::debug!(%reason, "token refresh refused; signing in again");
@@ -205,8 +210,7 @@ impl Authenticator {
                                 b.username = Some(username.clone());
                                 b.password = Some(password.expose().to_owned());
                             });
-                            self.request_token(http, base_url, client_version, &body)
-                                .await?
+                            self.request_token(&exchange, &body).await?
                         }
                     };
                     *cached = Some(token);
@@ -246,12 +250,10 @@ impl Authenticator {
     /// completed with the `mfa` grant and a code from the caller's provider.
     async fn request_token(
         &self,
-        http: &reqwest::Client,
-        base_url: &str,
-        client_version: &HeaderValue,
+        exchange: &TokenExchange<'_>,
         body: &OAuth2IssueTokenBody,
     ) -> Result<Token, AuthFailure> {
-        let mut result = post_token(http, base_url, client_version, body).await?;
+        let mut result = exchange.post(body).await?;
         if let (Some(mfa_token), None) = (result.mfa_token.clone(), &result.access_token) {
             let Some(provider) = &self.mfa else {
                 return Err(AuthFailure::Refused(
@@ -268,7 +270,7 @@ impl Authenticator {
                 b.mfa_token = Some(mfa_token);
                 b.mfa_code = Some(code.expose().to_owned());
             });
-            result = post_token(http, base_url, client_version, &second).await?;
+            result = exchange.post(&second).await?;
         }
         let access = result.access_token.ok_or_else(|| {
             AuthFailure::Refused("the token endpoint answered without an access token".into())
@@ -285,25 +287,41 @@ impl Authenticator {
     }
 }
 
-/// One `POST /token` and what its answer means: a result, a refusal of the credentials, or a
-/// failure that is retried or handed on like any other call's.
-async fn post_token(
-    http: &reqwest::Client,
-    base_url: &str,
-    client_version: &HeaderValue,
-    body: &OAuth2IssueTokenBody,
-) -> Result<OAuth2Result, AuthFailure> {
-    let token = SpecOperation::OAuth2IssueToken;
-    let response = http
-        .request(token.method(), format!("{base_url}{}", token.path()))
-        .header("X-Client-Version", client_version.clone())
-        .form(body)
-        .send()
-        .await
-        .map_err(AuthFailure::Transport)?;
-    let answer = Answer::read_response(response)
-        .await
-        .map_err(AuthFailure::Transport)?;
+/// Where and how token requests go.
+struct TokenExchange<'a> {
+    http: &'a reqwest::Client,
+    base_url: &'a str,
+    client_version: &'a HeaderValue,
+    max_answer_bytes: u64,
+}
+
+impl TokenExchange<'_> {
+    /// One `POST /token` and what its answer means: a result, a refusal of the credentials,
+    /// or a failure that is retried or handed on like any other call's.
+    async fn post(&self, body: &OAuth2IssueTokenBody) -> Result<OAuth2Result, AuthFailure> {
+        let token = SpecOperation::OAuth2IssueToken;
+        let response = self
+            .http
+            .request(token.method(), format!("{}{}", self.base_url, token.path()))
+            .header("X-Client-Version", self.client_version.clone())
+            .form(body)
+            .send()
+            .await
+            .map_err(AuthFailure::Transport)?;
+        let answer = Answer::read_response(response, self.max_answer_bytes)
+            .await
+            .map_err(AuthFailure::Transport)?;
+        read_token_answer(answer)
+    }
+}
+
+/// What a token answer means.
+fn read_token_answer(answer: Answer) -> Result<OAuth2Result, AuthFailure> {
+    if SyntheticAnswer::stopped_by_client(&answer.headers) {
+        // The client ended the sign-in itself (a redirect it did not follow, an answer too
+        // large): the call reports that.
+        return Err(AuthFailure::Failed(answer));
+    }
     if !answer.status.is_success() {
         if classify(answer.status, &answer.headers, &answer.body) != Verdict::Final {
             return Err(AuthFailure::Transient(answer));

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::client::answer::DEFAULT_MAX_ANSWER_BYTES;
 use crate::client::async_action::AsyncActionPolicy;
 use crate::client::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
 use crate::client::error::Error;
@@ -57,6 +58,7 @@ pub struct ClientBuilder {
     refresh_margin: Duration,
     pool_max_idle_per_host: usize,
     mfa: Option<MfaCodeProvider>,
+    max_answer_bytes: u64,
 }
 
 impl Client {
@@ -77,6 +79,7 @@ impl Client {
             refresh_margin: Duration::from_secs(60),
             pool_max_idle_per_host: 32,
             mfa: None,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
 }
@@ -157,7 +160,7 @@ impl ClientBuilder {
 
     /// Reads a CA certificate (PEM) from a file; see [`add_ca_certificate_pem`](Self::add_ca_certificate_pem).
     pub fn add_ca_certificate_file(mut self, path: impl AsRef<Path>) -> Self {
-        self.extra_roots.push(read_pem_certificates(path.as_ref()));
+        self.extra_roots.push(read_pem_file(path.as_ref()));
         self
     }
 
@@ -214,6 +217,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes the client reads of one answer (default [`DEFAULT_MAX_ANSWER_BYTES`],
+    /// 64 MiB; at least 1 KiB). An answer announcing or sending more ends the call with
+    /// [`Error::AnswerTooLarge`], which is not retried: the rest of the answer is not read, so
+    /// an answer that never ends cannot fill memory. It applies to every answer, the CSV
+    /// reports and the sign-in's included.
+    pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
+        self.max_answer_bytes = bytes.max(1024);
+        self
+    }
+
     /// Builds the client. Fails on a malformed URL or an unreadable CA certificate.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalise_base_url(&self.url)?;
@@ -239,6 +252,7 @@ impl ClientBuilder {
             .timeout(self.timeout)
             .user_agent(self.user_agent)
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .redirect(crate::client::redirect::same_origin_only())
             .tcp_nodelay(true);
         let mut roots = Vec::new();
         for root in self.extra_roots {
@@ -263,6 +277,7 @@ impl ClientBuilder {
             auth: Authenticator::new(self.credentials, self.refresh_margin, self.mfa),
             retry: self.retry,
             async_actions: self.async_actions,
+            max_answer_bytes: self.max_answer_bytes,
             throttle: Default::default(),
         };
         Ok(Client::new_with_client(
@@ -273,10 +288,34 @@ impl ClientBuilder {
     }
 }
 
-/// Every certificate in the PEM file at `path` (see [`parse_pem_certificates`]).
-pub(crate) fn read_pem_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
-    let pem = std::fs::read(path)
-        .map_err(|e| format!("cannot read CA certificate {}: {e}", path.display()))?;
+/// Every certificate in the PEM file at `path`, as [`ClientBuilder::add_ca_certificate_file`]
+/// reads it: an error ([`Error::Config`](crate::Error::Config)) when the file cannot be read,
+/// is larger than a CA file can be, holds no certificate or a damaged one, so that a wrong file
+/// is reported instead of silently trusting nothing new. For an HTTP client of your own that
+/// trusts the same CA.
+pub fn read_pem_certificates(path: &Path) -> crate::Result<Vec<reqwest::Certificate>> {
+    read_pem_file(path).map_err(crate::Error::Config)
+}
+
+/// The largest CA file the client reads: 4 MiB, some ten times a whole system trust store, so
+/// that a wrong path (`/dev/zero`, a disk image) fails at once instead of filling memory.
+pub(crate) const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+fn read_pem_file(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    use std::io::Read;
+    let cannot_read =
+        |e: std::io::Error| format!("cannot read CA certificate {}: {e}", path.display());
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem))
+        .map_err(cannot_read)?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(format!(
+            "{}: larger than {} MiB: not a CA certificate file (a whole trust store is well under 1 MiB)",
+            path.display(),
+            MAX_CA_FILE_BYTES / (1024 * 1024)
+        ));
+    }
     parse_pem_certificates(&pem).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -300,8 +339,8 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 
 /// Whether requests to `url` travel unencrypted beyond this machine: `http://` to a host that is
 /// not a loopback address or `localhost` (the CLI and [`ClientBuilder::build`] warn then; the
-/// cases are tested through that warning in `tests/client/mutation/config.rs`).
-pub(crate) fn sends_in_clear(url: &str) -> bool {
+/// cases are tested through that warning in `tests/client/config.rs`).
+pub fn sends_in_clear(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url.trim()) else {
         return false;
     };

@@ -122,6 +122,31 @@ pub enum Error {
         /// The `Location` header.
         location: String,
     },
+    /// The server redirected the call somewhere the client does not follow: to another origin
+    /// (scheme, host or port), or past five redirects in a row. A redirected request carries its
+    /// body (a password, a license file) along, so nothing was sent to `location`.
+    #[error(
+        "{operation}: the server answered {} to go to {location}; not followed: the client follows redirects only within the server it was given, at most 5 in a row (the request's body and credentials would go along). If that is the console's address, use it as the URL",
+        status_text(*status)
+    )]
+    Redirected {
+        /// The operation that was redirected.
+        operation: &'static str,
+        /// The redirect status (`301`, `302`, `303`, `307` or `308`).
+        status: StatusCode,
+        /// Where the server pointed (its `Location`, printable ASCII, cut after 300 characters).
+        location: String,
+    },
+    /// The answer was larger than the client reads
+    /// ([`ClientBuilder::max_answer_bytes`](crate::ClientBuilder::max_answer_bytes)); the rest
+    /// was not read and the call was not retried.
+    #[error("{operation}: the answer is larger than {limit} bytes, the most the client reads of one answer (ClientBuilder::max_answer_bytes); it was not read further")]
+    AnswerTooLarge {
+        /// The operation whose answer it was.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The input was rejected before anything was sent.
     #[error("{operation}: invalid input: {message}")]
     InvalidInput {
@@ -167,6 +192,8 @@ impl Error {
             | Error::Protocol { operation, .. }
             | Error::CollectionChanged { operation, .. }
             | Error::Accepted { operation, .. }
+            | Error::Redirected { operation, .. }
+            | Error::AnswerTooLarge { operation, .. }
             | Error::InvalidInput { operation, .. } => Some(operation),
             Error::Authentication { .. }
             | Error::Config(_)
@@ -320,6 +347,16 @@ impl Error {
             SyntheticAnswer::VersionUndetected => Error::VersionDetection {
                 message: describe(&errors),
             },
+            SyntheticAnswer::Redirected { status } => Error::Redirected {
+                operation,
+                status: StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT),
+                location: errors
+                    .into_iter()
+                    .next()
+                    .map(|e| e.message)
+                    .unwrap_or_default(),
+            },
+            SyntheticAnswer::TooLarge { limit } => Error::AnswerTooLarge { operation, limit },
         }
     }
 

@@ -172,7 +172,7 @@ impl Shared {
                 sent.headers_mut().insert(AUTHORIZATION, value.clone());
             }
             let method = sent.method().clone();
-            let outcome = Answer::read(http, sent).await;
+            let outcome = Answer::read(http, sent, self.max_answer_bytes).await;
             match &outcome {
                 Ok(answer) => {
                     if answer.status == StatusCode::TOO_MANY_REQUESTS {
@@ -233,7 +233,12 @@ impl Shared {
         }
         let failure = match self
             .auth
-            .authorization(http, &self.base_url, &self.declared.header())
+            .authorization(
+                http,
+                &self.base_url,
+                &self.declared.header(),
+                self.max_answer_bytes,
+            )
             .await
         {
             Ok(value) => return SignIn::Ready(value),

@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
 use crate::client::answer::Answer;
+use crate::client::synthetic::SyntheticAnswer;
 use crate::client::tls::{tls_trouble, TlsTrouble};
 use crate::model::enums::ResponseErrorType;
 use crate::model::generated::types::ErrorResponse;
@@ -127,6 +128,9 @@ impl RetryPolicy {
         can_resend: bool,
     ) -> Option<Duration> {
         let server_wait = match outcome {
+            // The client ended the call itself (an answer too large, a redirect it does not
+            // follow): sending again would end the same way.
+            Ok(answer) if SyntheticAnswer::stopped_by_client(&answer.headers) => return None,
             Ok(answer) => match classify(answer.status, &answer.headers, &answer.body) {
                 Verdict::Final => return None,
                 Verdict::Retry(after) => after,

@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryPolicy,
     pub(crate) async_actions: AsyncActionPolicy,
+    /// The most bytes read of one answer ([`crate::ClientBuilder::max_answer_bytes`]).
+    pub(crate) max_answer_bytes: u64,
     /// Counts `429` answers, so that walks and bulk changes in flight can slow down.
     pub(crate) throttle: ThrottleSignal,
 }

@@ -60,6 +60,17 @@ pub(crate) enum SyntheticAnswer {
     },
     /// The console's API version could not be detected.
     VersionUndetected,
+    /// The server redirected the call somewhere the client does not follow
+    /// ([`crate::client::redirect`]); the envelope's message is the `Location`.
+    Redirected {
+        /// The server's redirect status (`307`, `308`, ...).
+        status: u16,
+    },
+    /// The answer's body was larger than the client reads ([`crate::client::answer`]).
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// How a followed async action ended when it did not succeed.
@@ -142,6 +153,12 @@ impl SyntheticAnswer {
             "auth" => SyntheticAnswer::SignInRefused,
             "raw" => SyntheticAnswer::RawErrorBody,
             "detect" => SyntheticAnswer::VersionUndetected,
+            "redirect" => SyntheticAnswer::Redirected {
+                status: rest.parse().ok()?,
+            },
+            "too-large" => SyntheticAnswer::TooLarge {
+                limit: rest.parse().ok()?,
+            },
             "console" => SyntheticAnswer::UnsupportedConsole {
                 server_version: rest.to_owned(),
             },
@@ -162,11 +179,23 @@ impl SyntheticAnswer {
         Some(answer)
     }
 
+    /// Whether `headers` mark an answer the client made up because it stopped the exchange
+    /// itself: an answer too large to read, a redirect it does not follow. Such an answer is
+    /// the call's outcome wherever it turns up (a sign-in, an async action's poll).
+    pub(crate) fn stopped_by_client(headers: &HeaderMap) -> bool {
+        matches!(
+            SyntheticAnswer::decode(headers),
+            Some(SyntheticAnswer::TooLarge { .. } | SyntheticAnswer::Redirected { .. })
+        )
+    }
+
     fn mark(&self) -> String {
         let kind = match self {
             SyntheticAnswer::SignInRefused => "auth".to_owned(),
             SyntheticAnswer::RawErrorBody => "raw".to_owned(),
             SyntheticAnswer::VersionUndetected => "detect".to_owned(),
+            SyntheticAnswer::Redirected { status } => format!("redirect:{status}"),
+            SyntheticAnswer::TooLarge { limit } => format!("too-large:{limit}"),
             SyntheticAnswer::UnsupportedConsole { server_version } => {
                 let printable: String = server_version
                     .chars()
@@ -235,6 +264,8 @@ mod tests {
                 server_version: "7.0.0.1234".into(),
             },
             SyntheticAnswer::AsyncActionResult { id },
+            SyntheticAnswer::Redirected { status: 308 },
+            SyntheticAnswer::TooLarge { limit: 1 << 20 },
         ];
         all.extend(
             AsyncOutcome::ALL

@@ -1,4 +1,6 @@
 //! The spec as an oracle: which operations exist, and whether a request or response obeys them.
+//! It checks what it is given and calls nothing; [`crate::live_check`] is the run against a
+//! console that feeds it.
 //!
 //! [`Spec`] reads `spec/vspc-licensing.yaml` (the crate's copy is built in, see
 //! [`Spec::embedded`]), checks that it is OpenAPI 3.0 with `openapiv3`, lists its operations

@@ -131,7 +131,7 @@ impl fmt::Display for ApiVersion {
 }
 
 impl FromStr for ApiVersion {
-    type Err = UnknownApiVersion;
+    type Err = ParseApiVersionError;
 
     /// `3.5.1`, `3.6`, `3.6.1`, `3.6.2` or `3.7` (a trailing `.0` is ignored: `3.6.0` is 3.6).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
@@ -141,7 +141,7 @@ impl FromStr for ApiVersion {
             .iter()
             .find(|(_, name, _)| *name == trimmed || *name == short)
             .map(|(version, _, _)| *version)
-            .ok_or_else(|| UnknownApiVersion(text.to_owned()))
+            .ok_or_else(|| ParseApiVersionError(text.to_owned()))
     }
 }
 
@@ -155,7 +155,7 @@ impl serde::Serialize for ApiVersion {
 /// A text that names none of the versions the crate speaks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not an API version this crate speaks (one of 3.5.1, 3.6, 3.6.1, 3.6.2, 3.7)")]
-pub struct UnknownApiVersion(pub String);
+pub struct ParseApiVersionError(pub String);
 
 /// A console whose release the crate cannot serve.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -3,10 +3,9 @@
 //! types read every API version and every real console's spelling. Depends on nothing else in
 //! the crate but the error type.
 
-#[macro_use]
-pub mod enums;
 pub(crate) mod api_version;
 pub(crate) mod compat;
+pub mod enums;
 pub(crate) mod envelope;
 pub(crate) mod generated;
 pub(crate) mod nulls;

@@ -4,7 +4,7 @@
 //! schema says; Veeam's own examples do so in every API version (the report lists such as
 //! `clonedCloudServers`). `build.rs` (`null_lists_read_as_empty`) puts [`null_as_empty`] on
 //! every list and map field of the generated types, so such an answer decodes to an empty
-//! list instead of failing. See the README section "Veeam's documents as the oracle".
+//! list instead of failing. See docs/veeam-documents.md, "Null policy".
 
 use serde::{Deserialize, Deserializer};
 

@@ -6,17 +6,19 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::api::product::Product;
 use crate::model::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
 
 /// The first line every license file starts with.
 pub const MAGIC: &str = "VSPC-SIMULATOR-LICENSE 1";
 
-/// A parsed, well-formed license file.
+/// A well-formed license file of the simulator's format, parsed: what installing it sets.
+/// (The file a client sends is a [`crate::LicenseFile`].)
 #[derive(Clone, Debug, PartialEq)]
-pub struct LicenseFile {
-    /// Which product the license is for: `BackupServer`, `CloudConnectSite`, `VeeamOne`,
-    /// `Vb365` or `Console`.
-    pub product: String,
+pub struct SimulatorLicense {
+    /// Which product the license is for. The file names it `BackupServer`, `CloudConnectSite`,
+    /// `VeeamOne`, `Vb365` or `Console` (the product's word in the file format).
+    pub product: Product,
     /// The license ID.
     pub license_id: Uuid,
     /// The licensee.
@@ -50,13 +52,13 @@ pub struct LicenseFile {
 /// Why a license file was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the license file is not valid: {0}")]
-pub struct LicenseFileError(pub String);
+pub struct ParseSimulatorLicenseError(pub String);
 
-fn bad(message: impl Into<String>) -> LicenseFileError {
-    LicenseFileError(message.into())
+fn bad(message: impl Into<String>) -> ParseSimulatorLicenseError {
+    ParseSimulatorLicenseError(message.into())
 }
 
-fn parse_date(key: &str, value: &str) -> Result<DateTime<Utc>, LicenseFileError> {
+fn parse_date(key: &str, value: &str) -> Result<DateTime<Utc>, ParseSimulatorLicenseError> {
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| bad(format!("{key} must be a date written YYYY-MM-DD")))?;
     date.and_hms_opt(0, 0, 0)
@@ -83,14 +85,12 @@ const KEYS: &[&str] = &[
     "Sections",
 ];
 
-/// The products a license file may be for.
-const PRODUCTS: &[&str] = &[
-    "BackupServer",
-    "CloudConnectSite",
-    "VeeamOne",
-    "Vb365",
-    "Console",
-];
+/// The product a license file's `Product` word names.
+fn product_named(word: &str) -> Option<Product> {
+    Product::ALL
+        .into_iter()
+        .find(|product| product.facts().license_file_product == word)
+}
 
 /// The `Key=Value` lines of a file after its first line, each key known and given once.
 struct Fields(std::collections::BTreeMap<String, String>);
@@ -98,7 +98,7 @@ struct Fields(std::collections::BTreeMap<String, String>);
 impl Fields {
     /// Reads the text of a file: the magic first line, then `Key=Value` lines; blank lines and
     /// `#` comments are skipped.
-    fn read(bytes: &[u8]) -> Result<Fields, LicenseFileError> {
+    fn read(bytes: &[u8]) -> Result<Fields, ParseSimulatorLicenseError> {
         if bytes.is_empty() {
             return Err(bad("the file is empty"));
         }
@@ -131,13 +131,17 @@ impl Fields {
         self.0.get(key).filter(|v| !v.is_empty()).cloned()
     }
 
-    fn required(&self, key: &str) -> Result<String, LicenseFileError> {
+    fn required(&self, key: &str) -> Result<String, ParseSimulatorLicenseError> {
         self.optional(key)
             .ok_or_else(|| bad(format!("`{key}` is missing")))
     }
 
     /// The value of `key`, one of `words`.
-    fn one_of<T>(&self, key: &str, words: Vocabulary<T>) -> Result<Option<T>, LicenseFileError> {
+    fn one_of<T>(
+        &self,
+        key: &str,
+        words: Vocabulary<T>,
+    ) -> Result<Option<T>, ParseSimulatorLicenseError> {
         self.optional(key)
             .map(|value| words.read(key, &value))
             .transpose()
@@ -148,7 +152,7 @@ impl Fields {
         &self,
         key: &str,
         words: Vocabulary<T>,
-    ) -> Result<Option<Vec<T>>, LicenseFileError> {
+    ) -> Result<Option<Vec<T>>, ParseSimulatorLicenseError> {
         self.optional(key)
             .map(|value| {
                 value
@@ -160,7 +164,7 @@ impl Fields {
     }
 
     /// A number of zero or more.
-    fn count(&self, key: &str) -> Result<Option<f64>, LicenseFileError> {
+    fn count(&self, key: &str) -> Result<Option<f64>, ParseSimulatorLicenseError> {
         self.optional(key)
             .map(|text| {
                 text.parse::<f64>()
@@ -171,7 +175,7 @@ impl Fields {
             .transpose()
     }
 
-    fn date(&self, key: &str) -> Result<Option<DateTime<Utc>>, LicenseFileError> {
+    fn date(&self, key: &str) -> Result<Option<DateTime<Utc>>, ParseSimulatorLicenseError> {
         self.optional(key).map(|v| parse_date(key, &v)).transpose()
     }
 }
@@ -189,7 +193,7 @@ impl<T> Vocabulary<T> {
         Vocabulary { names, parse }
     }
 
-    fn read(&self, key: &str, value: &str) -> Result<T, LicenseFileError> {
+    fn read(&self, key: &str, value: &str) -> Result<T, ParseSimulatorLicenseError> {
         match self
             .names
             .iter()
@@ -204,17 +208,28 @@ impl<T> Vocabulary<T> {
     }
 }
 
-/// Parses a license file.
-pub fn parse(bytes: &[u8]) -> Result<LicenseFile, LicenseFileError> {
+impl SimulatorLicense {
+    /// Parses a license file of the simulator's format.
+    pub fn parse(bytes: &[u8]) -> Result<SimulatorLicense, ParseSimulatorLicenseError> {
+        parse(bytes)
+    }
+
+    /// The product's word in the file format (`BackupServer`, `CloudConnectSite`, ...).
+    pub fn product_word(&self) -> &'static str {
+        self.product.facts().license_file_product
+    }
+}
+
+fn parse(bytes: &[u8]) -> Result<SimulatorLicense, ParseSimulatorLicenseError> {
     let fields = Fields::read(bytes)?;
     // Checked in this order, so a file with several faults is refused for the same one always.
-    let product = fields.required("Product")?;
-    if !PRODUCTS.contains(&product.as_str()) {
-        return Err(bad(format!(
-            "Product must be one of {}",
-            PRODUCTS.join(", ")
-        )));
-    }
+    let product = product_named(&fields.required("Product")?).ok_or_else(|| {
+        let words: Vec<&str> = Product::ALL
+            .iter()
+            .map(|p| p.facts().license_file_product)
+            .collect();
+        bad(format!("Product must be one of {}", words.join(", ")))
+    })?;
     let license_id = Uuid::parse_str(&fields.required("LicenseId")?)
         .map_err(|_| bad("LicenseId must be a UUID"))?;
     let units: f64 = fields
@@ -249,7 +264,7 @@ pub fn parse(bytes: &[u8]) -> Result<LicenseFile, LicenseFileError> {
     if email.as_ref().is_some_and(|email| !email.contains('@')) {
         return Err(bad("Email must be an e-mail address"));
     }
-    Ok(LicenseFile {
+    Ok(SimulatorLicense {
         product,
         license_id,
         company: fields.required("Company")?,

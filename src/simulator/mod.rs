@@ -72,9 +72,7 @@ use tokio::task::JoinHandle;
 pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use journal::JournalEntry;
-pub use license_file::{
-    parse as parse_license_file, LicenseFile, LicenseFileError, MAGIC as LICENSE_FILE_MAGIC,
-};
+pub use license_file::{ParseSimulatorLicenseError, SimulatorLicense, MAGIC as LICENSE_FILE_MAGIC};
 pub use scenario::{Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE};
 pub use state::SimulatorState;
 
@@ -152,7 +150,7 @@ impl Simulator {
         let scenario = config.scenario.clone();
         let state = tokio::task::spawn_blocking(move || match scenario {
             Some(scenario) => {
-                scenario::build(&scenario, seed_value, &sizes, today).map_err(|problems| {
+                scenario::assemble(&scenario, seed_value, &sizes, today).map_err(|problems| {
                     ScenarioError::Invalid {
                         origin: scenario.origin().to_owned(),
                         problems: problems

@@ -14,7 +14,7 @@ use crate::types::{
 };
 
 use super::app::App;
-use super::license_file;
+use super::license_file::SimulatorLicense;
 use super::patch;
 use super::query::{self, shape_of, Shape};
 use super::reports;
@@ -100,7 +100,7 @@ fn missing<T: LicenseResource>(uid: &Uuid) -> Reply {
     ))
 }
 
-async fn read_license_file(call: &Call, limit: usize) -> Result<license_file::LicenseFile, Reply> {
+async fn read_license_file(call: &Call, limit: usize) -> Result<SimulatorLicense, Reply> {
     let content_type = call
         .headers
         .get(header::CONTENT_TYPE)
@@ -149,14 +149,15 @@ async fn read_license_file(call: &Call, limit: usize) -> Result<license_file::Li
             format!("The license file is larger than {limit} bytes."),
         ));
     }
-    license_file::parse(&bytes).map_err(|e| Reply::bad_request(code::LICENSE_FILE, e.to_string()))
+    SimulatorLicense::parse(&bytes)
+        .map_err(|e| Reply::bad_request(code::LICENSE_FILE, e.to_string()))
 }
 
 /// The operations on the licenses of one product `T`: its collection and each license.
 fn license_reply<T: LicenseResource + schemars::JsonSchema>(
     app: &App,
     call: &Call,
-    file: Option<&license_file::LicenseFile>,
+    file: Option<&SimulatorLicense>,
 ) -> Reply {
     match &call.op {
         Op::List(product) => {
@@ -217,7 +218,7 @@ fn change_license<T: LicenseResource + schemars::JsonSchema>(
     app: &App,
     call: &Call,
     uid: &Uuid,
-    file: Option<&license_file::LicenseFile>,
+    file: Option<&SimulatorLicense>,
 ) -> Reply {
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
     let now = chrono::Utc::now().max(state.now);
@@ -391,23 +392,20 @@ fn valid_month(text: &str) -> bool {
 }
 
 /// The license file of an install, read before any lock is taken; `None` for other operations.
-async fn file_to_install(
-    app: &App,
-    call: &Call,
-) -> Result<Option<license_file::LicenseFile>, Reply> {
+async fn file_to_install(app: &App, call: &Call) -> Result<Option<SimulatorLicense>, Reply> {
     let product = match &call.op {
-        Op::Install(product, _) => product.facts(),
-        Op::InstallConsole => Product::Console.facts(),
+        Op::Install(product, _) => *product,
+        Op::InstallConsole => Product::Console,
         _ => return Ok(None),
-    }
-    .license_file_product;
+    };
     let file = read_license_file(call, app.config.max_license_file_bytes).await?;
     if file.product != product {
         return Err(Reply::bad_request(
             code::LICENSE_FILE,
             format!(
-                "The license file is for {}, not for {product}.",
-                file.product
+                "The license file is for {}, not for {}.",
+                file.product_word(),
+                product.facts().license_file_product
             ),
         ));
     }
@@ -528,7 +526,7 @@ fn patch_report_settings(app: &App, call: &Call) -> Reply {
 }
 
 /// The console's license: read, install (with the file) or renew online (without).
-fn console_reply(app: &App, call: &Call, file: Option<&license_file::LicenseFile>) -> Reply {
+fn console_reply(app: &App, call: &Call, file: Option<&SimulatorLicense>) -> Reply {
     let drift = app.config.drift;
     if matches!(call.op, Op::GetConsole) {
         let state = app.state.read().unwrap_or_else(|p| p.into_inner());
@@ -551,7 +549,7 @@ fn console_reply(app: &App, call: &Call, file: Option<&license_file::LicenseFile
 
 fn install_console(
     console: &mut ConsoleLicense,
-    file: &license_file::LicenseFile,
+    file: &SimulatorLicense,
     now: chrono::DateTime<chrono::Utc>,
 ) {
     console.license_id = Some(file.license_id.to_string());

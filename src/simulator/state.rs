@@ -17,7 +17,7 @@ use crate::types::{
     Vb365ServerLicense,
 };
 
-use super::license_file::LicenseFile;
+use super::license_file::SimulatorLicense;
 use crate::api::product::Product;
 
 /// What the four per-server license types have in common for the simulator.
@@ -32,7 +32,7 @@ pub(crate) trait LicenseResource:
     /// What an online update from Veeam's license server does: a fresh expiry a year out.
     fn renew(&mut self, now: DateTime<Utc>);
     /// Replaces the license with the one in the file, keeping the server it is installed on.
-    fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>);
+    fn install(&mut self, file: &SimulatorLicense, now: DateTime<Utc>);
     /// Removes one section (instance or socket) of the license; the number of sections left,
     /// or why it cannot. Only products whose delete takes a section have sections.
     fn remove_section(&mut self, section: &SectionForDelete) -> Result<usize, String> {
@@ -203,7 +203,7 @@ impl LicenseResource for BackupServerLicense {
         renew_dates!(self, now);
         self.status = Some(LicenseStatus::Valid);
     }
-    fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
+    fn install(&mut self, file: &SimulatorLicense, now: DateTime<Utc>) {
         install_sectioned!(self, file);
         self.used_units = Some(self.used_units.unwrap_or(0.0).min(file.units));
         self.sockets = file.sockets;
@@ -246,7 +246,7 @@ impl LicenseResource for SiteLicense {
         renew_dates!(self, now);
         self.status = Some(LicenseStatus::Valid);
     }
-    fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
+    fn install(&mut self, file: &SimulatorLicense, now: DateTime<Utc>) {
         install_sectioned!(self, file);
         self.status = Some(status_for(Some(file.expiration_date), now).0);
     }
@@ -269,7 +269,7 @@ impl LicenseResource for VOneServerLicense {
         self.status = Some(status);
         self.status_message = Some(message);
     }
-    fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
+    fn install(&mut self, file: &SimulatorLicense, now: DateTime<Utc>) {
         install_common!(self, file);
         self.license_id = Some(file.license_id);
         self.support_id = file.support_id.clone();
@@ -296,7 +296,7 @@ impl LicenseResource for Vb365ServerLicense {
         renew_dates!(self, now);
         self.status = Some(LicenseStatus::Valid);
     }
-    fn install(&mut self, file: &LicenseFile, now: DateTime<Utc>) {
+    fn install(&mut self, file: &SimulatorLicense, now: DateTime<Utc>) {
         install_common!(self, file);
         self.license_id = Some(file.license_id);
         self.support_id = file.support_id.clone();

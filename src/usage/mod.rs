@@ -33,7 +33,7 @@ use futures::TryStreamExt;
 pub use current::{top_consumers, CurrentConsumer};
 pub use diff::{OrganizationChange, Presence, ProductChange, UsageDiff};
 pub use history::{MonthUsage, Organization, OrganizationUsage, ProductPoints, UsageHistory};
-pub use month::{Month, MonthParseError};
+pub use month::{Month, ParseMonthError};
 pub use table::{product_name, Breakdown, PointsTable, Series, SeriesKey};
 
 use crate::api::query::{ListQuery, MAX_PAGE_SIZE};

@@ -85,13 +85,13 @@ impl fmt::Display for Month {
 /// A month that is not written `YYYY-MM`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a month; write it YYYY-MM, e.g. 2026-10")]
-pub struct MonthParseError(pub String);
+pub struct ParseMonthError(pub String);
 
 impl FromStr for Month {
-    type Err = MonthParseError;
+    type Err = ParseMonthError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let fail = || MonthParseError(text.to_owned());
+        let fail = || ParseMonthError(text.to_owned());
         let (year, month) = text.trim().split_once('-').ok_or_else(fail)?;
         if year.len() != 4 || month.len() != 2 {
             return Err(fail());

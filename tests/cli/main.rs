@@ -25,4 +25,6 @@ mod simulator;
 #[cfg(feature = "cli")]
 mod streaming;
 #[cfg(feature = "cli")]
+mod terminal_output;
+#[cfg(feature = "cli")]
 mod usage_charts;

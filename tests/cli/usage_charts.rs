@@ -637,8 +637,8 @@ async fn usage_organizations_top_ranks_the_heaviest_consumers_by_name() {
     sim.shutdown().await;
 }
 
-/// The README's picture is the tool's output for the documented command; regenerate it with
-/// `UPDATE_USAGE_CHART=1 cargo test --all-features --test cli the_readme_picture`.
+/// The picture of docs/usage-charts.md is the tool's output for the documented command;
+/// regenerate it with `UPDATE_USAGE_CHART=1 cargo test --all-features --test cli the_readme_picture`.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_readme_picture_is_current() {
     let picture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/usage-chart.svg");

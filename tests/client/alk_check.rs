@@ -293,7 +293,7 @@ async fn only_a_failing_required_endpoint_fails_the_summary() {
     let listener = TcpListener::bind((LOOPBACK, 0)).await.unwrap();
     let up = listener.local_addr().unwrap().port();
     let down = closed_port().await;
-    let product = AlkProduct::BackupAndReplication;
+    let product = AlkProduct::BackupServer;
     let endpoints = product.endpoints();
     assert_eq!(endpoints.len(), 5);
 

@@ -6,14 +6,15 @@ use vspc_licensing::alk::{
     endpoints_for, AlkProduct, AppliesTo, EndpointPurpose, OverrideTarget, ResolveOverride,
     ResolveOverrides, ALK_ENDPOINTS,
 };
+use vspc_licensing::Product;
 
 #[test]
 fn every_product_but_enterprise_manager_has_its_license_server_on_443() {
     let expected = [
-        (AlkProduct::ServiceProviderConsole, "vac.butler.veeam.com"),
-        (AlkProduct::BackupAndReplication, "vbr.butler.veeam.com"),
-        (AlkProduct::VeeamOne, "one.butler.veeam.com"),
-        (AlkProduct::BackupForMicrosoft365, "vbo.butler.veeam.com"),
+        (AlkProduct::Console, "vac.butler.veeam.com"),
+        (AlkProduct::BackupServer, "vbr.butler.veeam.com"),
+        (AlkProduct::VOneServer, "one.butler.veeam.com"),
+        (AlkProduct::Vb365Server, "vbo.butler.veeam.com"),
         (AlkProduct::RecoveryOrchestrator, "vao.butler.veeam.com"),
         (AlkProduct::BackupForSalesforce, "vbsf.butler.veeam.com"),
     ];
@@ -95,10 +96,7 @@ fn endpoints_for_a_selection_are_unique_and_in_table_order() {
         endpoints_for(products).iter().map(|e| e.host).collect()
     };
     assert_eq!(
-        hosts(&[
-            AlkProduct::BackupForSalesforce,
-            AlkProduct::BackupAndReplication
-        ]),
+        hosts(&[AlkProduct::BackupForSalesforce, AlkProduct::BackupServer]),
         [
             "vbr.butler.veeam.com",
             "vbsf.butler.veeam.com",
@@ -122,10 +120,10 @@ fn product_short_names_round_trip_and_parse_loosely() {
     }
     let names: Vec<_> = AlkProduct::ALL.iter().map(|p| p.short_name()).collect();
     assert_eq!(names, ["vspc", "vbr", "em", "vone", "vb365", "vro", "vbsf"]);
-    assert_eq!(" vbo ".parse(), Ok(AlkProduct::BackupForMicrosoft365));
+    assert_eq!(" vbo ".parse(), Ok(AlkProduct::Vb365Server));
     assert_eq!("VAO".parse(), Ok(AlkProduct::RecoveryOrchestrator));
     assert_eq!(
-        AlkProduct::BackupAndReplication.to_string(),
+        AlkProduct::BackupServer.to_string(),
         "Veeam Backup & Replication"
     );
 }
@@ -151,9 +149,7 @@ fn an_unknown_product_names_every_valid_one() {
 
 #[test]
 fn the_table_serialises_with_short_product_names() {
-    let vbr = AlkProduct::BackupAndReplication
-        .license_update_endpoint()
-        .unwrap();
+    let vbr = AlkProduct::BackupServer.license_update_endpoint().unwrap();
     assert_eq!(
         serde_json::to_value(vbr).unwrap(),
         serde_json::json!({
@@ -301,4 +297,26 @@ fn the_product_table_lists_enterprise_manager_explicitly() {
             "ocsp.rootg2.amazontrust.com"
         ]
     );
+}
+
+#[test]
+fn the_products_vspc_licenses_have_one_name_in_both_vocabularies() {
+    for product in Product::ALL {
+        match AlkProduct::of(product) {
+            Some(alk) => {
+                // The same product: the same variant name, full name and command-line names.
+                assert_eq!(format!("{alk:?}"), format!("{product:?}"));
+                assert_eq!(alk.licensed_product(), Some(product));
+                assert_eq!(alk.full_name(), product.display_name());
+                assert_eq!(product.short_name().parse::<AlkProduct>(), Ok(alk));
+            }
+            None => assert_eq!(product, Product::Site, "only sites are outside ALK"),
+        }
+    }
+    for alk in AlkProduct::ALL {
+        if let Some(product) = alk.licensed_product() {
+            assert_eq!(AlkProduct::of(product), Some(alk));
+        }
+    }
+    assert!("site".parse::<AlkProduct>().is_err());
 }

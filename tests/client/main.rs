@@ -30,4 +30,6 @@ mod null_policy;
 mod operations;
 #[cfg(feature = "simulator")]
 mod query_filters;
+#[cfg(feature = "simulator")]
+mod security;
 mod usage_history;

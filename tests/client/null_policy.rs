@@ -1,4 +1,4 @@
-//! The null policy of the generated types (README, "Veeam's documents as the oracle"), as a
+//! The null policy of the generated types (docs/veeam-documents.md, "Null policy"), as a
 //! property over every response type: take a valid instance generated from the spec, put
 //! `null` in random places where a .NET server writes it for "unset", and the typed value must
 //! be the one of the instance with those members empty or absent:

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use recorder::{spec_example_answer, Canned, Recorded, Recorder};
 use serde_json::Value;
-use vspc_licensing::conform::{run, ConformOptions};
 use vspc_licensing::contract::DriftKind;
+use vspc_licensing::live_check::{run, LiveCheckOptions};
 use vspc_licensing::Client;
 
 fn drifting(r: &Recorded) -> Canned {
@@ -42,7 +42,7 @@ async fn a_server_that_answers_like_the_spec_conforms() {
         .api_key("k")
         .build()
         .unwrap();
-    let outcome = run(&client, &ConformOptions::default()).await.unwrap();
+    let outcome = run(&client, &LiveCheckOptions::default()).await.unwrap();
     assert!(outcome.conforms(), "{:#?}", outcome.report);
     let called: std::collections::BTreeSet<&str> =
         outcome.calls.iter().map(|c| c.operation.as_str()).collect();
@@ -75,7 +75,7 @@ async fn drift_is_caught_and_named() {
         .api_key("k")
         .build()
         .unwrap();
-    let outcome = run(&client, &ConformOptions::default()).await.unwrap();
+    let outcome = run(&client, &LiveCheckOptions::default()).await.unwrap();
     let kinds: Vec<(DriftKind, String)> = outcome
         .report
         .violations
@@ -167,7 +167,7 @@ async fn against_a_live_vspc_when_configured() {
     if let Ok(ca) = std::env::var("VSPC_LIVE_CA_CERT") {
         builder = builder.add_ca_certificate_file(ca);
     }
-    let outcome = run(&builder.build().unwrap(), &ConformOptions::default())
+    let outcome = run(&builder.build().unwrap(), &LiveCheckOptions::default())
         .await
         .unwrap();
     for violation in &outcome.report.violations {

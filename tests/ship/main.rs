@@ -9,6 +9,7 @@ mod support;
 
 #[cfg(feature = "cli")]
 mod cli;
+mod docs;
 mod packaging;
 #[cfg(feature = "cli")]
 mod scenarios;

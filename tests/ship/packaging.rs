@@ -43,14 +43,15 @@ fn tracked(path: &str) -> bool {
     [
         "Cargo.toml",
         "Cargo.lock",
-        "build.rs",
         "README.md",
         "LICENSE-APACHE",
         "LICENSE-MIT",
     ]
     .contains(&path)
+        || path.starts_with("build/")
         || path.starts_with("src/")
         || path.starts_with("spec/")
+        || path.starts_with("docs/")
 }
 
 #[test]
@@ -102,6 +103,7 @@ fn the_package_lists_exactly_what_the_crate_needs() {
         "spec/licenses/vbr-rental-1000.lic",
         "src/simulator/scenario/example.yaml",
         "README.md",
+        "docs/README.md",
         "LICENSE-MIT",
         "LICENSE-APACHE",
     ] {

@@ -18,7 +18,7 @@
 //! assert!(error.to_string().contains("line 2: backupServers[0].compnay"), "{error}");
 //! ```
 
-mod build;
+mod assemble;
 mod locate;
 mod schema;
 
@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 use super::faults::{FaultKind, FaultRule, Firing, RouteMatch};
 use crate::contract::Spec;
 
-pub(crate) use build::build;
+pub(crate) use assemble::assemble;
 
 /// The commented example `vspc-licensing scenario example` prints.
 pub const EXAMPLE: &str = include_str!("example.yaml");
@@ -263,7 +263,7 @@ impl Scenario {
         };
         // Build once now, so that objects the spec's types cannot hold are reported at load
         // (by `scenario check`) rather than when a simulator starts.
-        build(
+        assemble(
             &scenario,
             scenario.seed.unwrap_or(42),
             &super::Sizes::default(),

@@ -1,5 +1,5 @@
 //! Tests written for mutants that survived `cargo mutants` on the client layer (issue 18 item
-//! 13; README, "Contributing: mutation testing"): each checks what a caller sees, so that a
+//! 13; docs/contributing.md, "Mutation testing"): each checks what a caller sees, so that a
 //! mutant of the code it covers fails it.
 //!
 //! A module per source file of the client layer.

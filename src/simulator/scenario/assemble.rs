@@ -190,7 +190,7 @@ fn reports_for(
 }
 
 /// The data a simulator serves for this scenario.
-pub(crate) fn build(
+pub(crate) fn assemble(
     scenario: &Scenario,
     seed_value: u64,
     sizes: &Sizes,

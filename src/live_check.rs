@@ -1,5 +1,6 @@
-//! Contract runs against a live VSPC (or the simulator): call every read-only licensing
-//! operation of the spec, page through the collections, and hold every answer against the spec.
+//! The live check: run against a console (or the simulator), call every read-only licensing
+//! operation of the spec, page through the collections, and hold every answer against the spec
+//! with [`crate::contract`] (the spec as an offline oracle). The CLI's `conform` runs it.
 //!
 //! The calls are derived from the spec's inventory: every `GET` under `/licensing`, and
 //! `GET /about` (the console's build, which names the API versions it speaks). Operations
@@ -12,9 +13,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> vspc_licensing::Result<()> {
-//! use vspc_licensing::conform::{run, ConformOptions};
+//! use vspc_licensing::live_check::{run, LiveCheckOptions};
 //! let client = vspc_licensing::Client::builder("https://vspc.example.com:1280").api_key("...").build()?;
-//! let outcome = run(&client, &ConformOptions::default()).await?;
+//! let outcome = run(&client, &LiveCheckOptions::default()).await?;
 //! if !outcome.report.violations.is_empty() {
 //!     eprintln!("the server departs from the spec: {:?}", outcome.report.counts());
 //! }
@@ -34,17 +35,17 @@ use crate::Client;
 
 /// How much of each collection to read.
 #[derive(Clone, Debug)]
-pub struct ConformOptions {
+pub struct LiveCheckOptions {
     /// Resources per page (1 to 500).
     pub page_size: u32,
     /// Stop a collection after this many pages (`None`: read it all).
     pub max_pages: Option<usize>,
 }
 
-impl Default for ConformOptions {
+impl Default for LiveCheckOptions {
     /// 100 per page, at most 20 pages per collection.
     fn default() -> Self {
-        ConformOptions {
+        LiveCheckOptions {
             page_size: 100,
             max_pages: Some(20),
         }
@@ -82,7 +83,7 @@ pub struct VersionFindings {
 
 /// What a run found.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct ConformOutcome {
+pub struct LiveCheckOutcome {
     /// Every call made, in order.
     pub calls: Vec<Call>,
     /// Operations that could not be called, with the reason.
@@ -102,7 +103,7 @@ impl Call {
     }
 }
 
-impl ConformOutcome {
+impl LiveCheckOutcome {
     /// Whether the server matches the spec on everything that was called, and every read
     /// succeeded (a refused or failed read checks nothing, so it cannot pass).
     pub fn conforms(&self) -> bool {
@@ -130,7 +131,7 @@ impl ConformOutcome {
 }
 
 /// Runs the contract check; see the [module documentation](self).
-pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOutcome, Error> {
+pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveCheckOutcome, Error> {
     if !(1..=crate::api::query::MAX_PAGE_SIZE).contains(&options.page_size) {
         return Err(Error::InvalidInput {
             operation: "conform",
@@ -151,7 +152,7 @@ pub async fn run(client: &Client, options: &ConformOptions) -> Result<ConformOut
             .iter()
             .any(|p| p.location == ParameterLocation::Path)
     });
-    let mut outcome = ConformOutcome::default();
+    let mut outcome = LiveCheckOutcome::default();
     outcome.versions.declared = client.declared_api_version();
     let mut consistent = ApiVersion::ALL.to_vec();
     let mut harvested: BTreeMap<String, String> = BTreeMap::new();
@@ -278,6 +279,11 @@ async fn fetch(
         .exchange(request, operation)
         .await
         .map_err(|source| Error::Transport { operation, source })?;
+    if crate::client::synthetic::SyntheticAnswer::stopped_by_client(&answer.headers) {
+        // The client stopped reading or did not follow: there is no answer to check, and
+        // the run's error says why.
+        return Err(Error::from_answer(operation, answer));
+    }
     let status = answer.status.as_u16();
     let content_type = answer
         .headers

@@ -1,0 +1,50 @@
+//! Walking an OpenAPI document held as JSON: its operations, `$ref`s and properties.
+
+use serde_json::Value;
+
+pub fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)) {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if METHODS.contains(&method.as_str()) {
+                f(path, method, op);
+            }
+        }
+    }
+}
+
+pub fn resolve<'a>(value: &'a Value, components: &'a Value, prefix: &str) -> &'a Value {
+    match value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(prefix))
+    {
+        Some(name) => components.get(name).unwrap_or(value),
+        None => value,
+    }
+}
+
+pub fn properties_of(schema: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+/// Whether the operation's request body is `multipart/form-data`.
+pub fn is_multipart(op: &Value, bodies: &Value) -> bool {
+    op.get("requestBody")
+        .map(|body| resolve(body, bodies, "#/components/requestBodies/"))
+        .and_then(|body| body.get("content"))
+        .and_then(Value::as_object)
+        .is_some_and(|content| content.contains_key("multipart/form-data"))
+}
