@@ -1,90 +1,212 @@
-//! The metric families, written from the consoles' last readings by prometheus-client's
-//! encoders (the Prometheus text format or OpenMetrics: the same families either way).
+//! The metric families, written by prometheus-client's encoders (the Prometheus text format or
+//! OpenMetrics: the same families either way).
 //!
-//! Nothing here is held per series between scrapes: a [`Collector`] walks the readings and
-//! encodes each series as it goes, so memory is the readings plus the encoder's buffer.
+//! Two kinds: the data families ([`DataFamily`]), whose series come from a console's reading
+//! and are encoded once per read ([`super::cache`]), and the status families
+//! ([`StatusFamilies`]: up, read duration, last success, read errors), which change between
+//! reads and are encoded per scrape: a few lines per console.
 
 use std::fmt;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, MetricEncoder};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
-use super::console::{ConsoleStatus, WatchedConsole};
+use super::console::ConsoleStatus;
+use super::negotiation::Exposition;
 use super::reading::{LicenseSeries, OrganizationPoints, Reading};
 
-/// Every console's status as it was when the scrape began.
-#[derive(Debug)]
-pub(crate) struct Snapshot {
-    consoles: Vec<(Arc<str>, ConsoleStatus)>,
-}
-
-impl Snapshot {
-    /// Copies each console's status (an `Arc` each; no reading is copied).
-    pub(crate) fn take(consoles: &[Arc<WatchedConsole>]) -> Snapshot {
-        Snapshot {
-            consoles: consoles
-                .iter()
-                .map(|console| (Arc::clone(&console.name), console.status()))
-                .collect(),
-        }
-    }
-
-    /// A registry holding only this snapshot, ready for either encoder.
-    pub(crate) fn into_registry(self) -> Registry {
-        let mut registry = Registry::default();
-        registry.register_collector(Box::new(self));
-        registry
-    }
-
-    fn readings(&self) -> impl Iterator<Item = (&str, &Reading)> {
-        self.consoles.iter().filter_map(|(name, status)| {
-            status.reading.as_deref().map(|reading| (&**name, reading))
-        })
-    }
-}
-
-/// Writes one gauge family with a series per console for which `value` gives a number.
-fn per_console<V: EncodeGaugeValue>(
-    encoder: &mut DescriptorEncoder,
-    consoles: &[(Arc<str>, ConsoleStatus)],
-    (name, help, unit): (&str, &str, Option<&Unit>),
-    value: impl Fn(&ConsoleStatus) -> Option<V>,
+/// Encodes `collector` alone in `format`; never the OpenMetrics `# EOF`, which ends the
+/// whole answer, not one part of it.
+pub(crate) fn encode(
+    format: Exposition,
+    collector: impl Collector,
+    out: &mut impl fmt::Write,
 ) -> fmt::Result {
-    if consoles.iter().all(|(_, status)| value(status).is_none()) {
-        return Ok(());
-    }
-    let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Gauge)?;
-    for (console, status) in consoles {
-        if let Some(v) = value(status) {
-            family
-                .encode_family(&[("console", &**console)])?
-                .encode_gauge(&v)?;
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(collector));
+    match format {
+        Exposition::Text => prometheus_client::encoding::prometheus_text::encode(out, &registry),
+        Exposition::OpenMetrics => {
+            prometheus_client::encoding::text::encode_registry(out, &registry)
         }
     }
-    Ok(())
 }
 
-/// Writes one gauge family with a series per server license for which `value` gives a number.
+/// A family whose series come from the readings, in the order of the exposition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DataFamily {
+    LicenseExpiration,
+    LicenseSupportExpiration,
+    LicenseAutoUpdate,
+    LicenseUnits,
+    LicenseUsedUnits,
+    LicenseInfo,
+    ConsoleLicenseExpiration,
+    OrganizationPoints,
+    ReportPoints,
+}
+
+impl DataFamily {
+    /// Every data family, in the order of the exposition.
+    pub(crate) const ALL: [DataFamily; 9] = [
+        DataFamily::LicenseExpiration,
+        DataFamily::LicenseSupportExpiration,
+        DataFamily::LicenseAutoUpdate,
+        DataFamily::LicenseUnits,
+        DataFamily::LicenseUsedUnits,
+        DataFamily::LicenseInfo,
+        DataFamily::ConsoleLicenseExpiration,
+        DataFamily::OrganizationPoints,
+        DataFamily::ReportPoints,
+    ];
+
+    /// Its place in [`DataFamily::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether its sample lines read the same in both formats. A gauge's line is
+    /// `name{labels} value` in either; the info family is a gauge named `…_info` in the text
+    /// format and an info metric in OpenMetrics, with its labels in another order.
+    pub(crate) fn same_lines_in_both_formats(self) -> bool {
+        self != DataFamily::LicenseInfo
+    }
+
+    /// Name, help, unit and type.
+    fn descriptor(self) -> (&'static str, &'static str, Option<Unit>, MetricType) {
+        use DataFamily::*;
+        let gauge = MetricType::Gauge;
+        match self {
+            LicenseExpiration => (
+                "vspc_license_expiration_timestamp",
+                "When the license expires (Unix time).",
+                Some(Unit::Seconds),
+                gauge,
+            ),
+            LicenseSupportExpiration => (
+                "vspc_license_support_expiration_timestamp",
+                "When the license's support ends (Unix time).",
+                Some(Unit::Seconds),
+                gauge,
+            ),
+            LicenseAutoUpdate => (
+                "vspc_license_auto_update_enabled",
+                "1 when the license renews itself from Veeam's license update server (ALK), else 0.",
+                None,
+                gauge,
+            ),
+            LicenseUnits => (
+                "vspc_license_units",
+                "Units the license grants (users for Veeam Backup for Microsoft 365).",
+                None,
+                gauge,
+            ),
+            LicenseUsedUnits => (
+                "vspc_license_used_units",
+                "Units in use (protected users for Veeam Backup for Microsoft 365).",
+                None,
+                gauge,
+            ),
+            LicenseInfo => (
+                "vspc_license",
+                "Always 1: the license's status, type and edition as labels.",
+                None,
+                MetricType::Info,
+            ),
+            ConsoleLicenseExpiration => (
+                "vspc_console_license_expiration_timestamp",
+                "When the license of the console itself expires (Unix time).",
+                Some(Unit::Seconds),
+                gauge,
+            ),
+            OrganizationPoints => (
+                "vspc_organization_license_points",
+                "License points the organization uses now (current usage).",
+                None,
+                gauge,
+            ),
+            ReportPoints => (
+                "vspc_report_license_points",
+                "License points of the organization in the latest monthly usage report.",
+                None,
+                gauge,
+            ),
+        }
+    }
+
+    /// Writes this family's series of one console's reading (none is fine).
+    fn write_series(
+        self,
+        family: &mut MetricEncoder,
+        console: &str,
+        reading: &Reading,
+    ) -> fmt::Result {
+        use DataFamily::*;
+        match self {
+            LicenseExpiration => per_license(family, console, reading, |l| l.expiration),
+            LicenseSupportExpiration => {
+                per_license(family, console, reading, |l| l.support_expiration)
+            }
+            LicenseAutoUpdate => {
+                per_license(family, console, reading, |l| l.auto_update.map(i64::from))
+            }
+            LicenseUnits => per_license(family, console, reading, |l| l.units),
+            LicenseUsedUnits => per_license(family, console, reading, |l| l.used_units),
+            LicenseInfo => {
+                for license in &reading.licenses {
+                    let mut uid = uuid::Uuid::encode_buffer();
+                    let labels = identity(console, license, &mut uid);
+                    family.encode_family(&labels)?.encode_info(&[
+                        ("status", &*license.status),
+                        ("type", &*license.license_type),
+                        ("edition", &*license.edition),
+                    ])?;
+                }
+                Ok(())
+            }
+            ConsoleLicenseExpiration => match reading.console_license_expiration {
+                Some(at) => family
+                    .encode_family(&[("console", console)])?
+                    .encode_gauge(&at),
+                None => Ok(()),
+            },
+            OrganizationPoints => per_organization(family, console, &reading.organizations),
+            ReportPoints => per_organization(family, console, &reading.reports),
+        }
+    }
+}
+
+/// One data family: its descriptor (HELP, TYPE, UNIT) and, given a reading, one console's
+/// series of it.
+#[derive(Debug)]
+pub(crate) struct FamilyOfConsole {
+    pub(crate) family: DataFamily,
+    /// The console's name and reading; none: the descriptor alone.
+    pub(crate) series: Option<(Arc<str>, Arc<Reading>)>,
+}
+
+impl Collector for FamilyOfConsole {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let (name, help, unit, kind) = self.family.descriptor();
+        let mut family = encoder.encode_descriptor(name, help, unit.as_ref(), kind)?;
+        match &self.series {
+            Some((console, reading)) => self.family.write_series(&mut family, console, reading),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One gauge series per server license for which `value` gives a number.
 fn per_license<V: EncodeGaugeValue>(
-    encoder: &mut DescriptorEncoder,
-    snapshot: &Snapshot,
-    (name, help, unit): (&str, &str, Option<&Unit>),
+    family: &mut MetricEncoder,
+    console: &str,
+    reading: &Reading,
     value: impl Fn(&LicenseSeries) -> Option<V>,
 ) -> fmt::Result {
-    let mut licenses = snapshot
-        .readings()
-        .flat_map(|(console, reading)| reading.licenses.iter().map(move |l| (console, l)));
-    if !licenses.any(|(_, license)| value(license).is_some()) {
-        return Ok(());
-    }
-    let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Gauge)?;
-    for (console, license) in snapshot
-        .readings()
-        .flat_map(|(console, reading)| reading.licenses.iter().map(move |l| (console, l)))
-    {
+    for license in &reading.licenses {
         if let Some(v) = value(license) {
             let mut uid = uuid::Uuid::encode_buffer();
             let labels = identity(console, license, &mut uid);
@@ -108,48 +230,69 @@ fn identity<'a>(
     ]
 }
 
-/// Writes one points family with a series per organization of each reading.
+/// One points series per organization.
 fn per_organization(
-    encoder: &mut DescriptorEncoder,
-    snapshot: &Snapshot,
-    (name, help): (&str, &str),
-    organizations: impl Fn(&Reading) -> &[OrganizationPoints],
+    family: &mut MetricEncoder,
+    console: &str,
+    organizations: &[OrganizationPoints],
 ) -> fmt::Result {
-    if snapshot
-        .readings()
-        .all(|(_, reading)| organizations(reading).is_empty())
-    {
-        return Ok(());
-    }
-    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
-    for (console, reading) in snapshot.readings() {
-        for organization in organizations(reading) {
-            let mut buffer = uuid::Uuid::encode_buffer();
-            let uid = match organization.uid {
-                Some(uid) => &*uid.hyphenated().encode_lower(&mut buffer),
-                None => "",
-            };
-            let labels = [
-                ("console", console),
-                ("organization_uid", uid),
-                ("organization", &*organization.name),
-            ];
-            family
-                .encode_family(&labels)?
-                .encode_gauge(&organization.points)?;
-        }
+    for organization in organizations {
+        let mut buffer = uuid::Uuid::encode_buffer();
+        let uid = match organization.uid {
+            Some(uid) => &*uid.hyphenated().encode_lower(&mut buffer),
+            None => "",
+        };
+        let labels = [
+            ("console", console),
+            ("organization_uid", uid),
+            ("organization", &*organization.name),
+        ];
+        family
+            .encode_family(&labels)?
+            .encode_gauge(&organization.points)?;
     }
     Ok(())
 }
 
-impl Collector for Snapshot {
+/// The families that say how each console's reads have gone, as they are now.
+#[derive(Debug)]
+pub(crate) struct StatusFamilies {
+    pub(crate) consoles: Vec<(Arc<str>, ConsoleStatus)>,
+}
+
+impl StatusFamilies {
+    /// Writes one gauge family with a series per console for which `value` gives a number.
+    fn per_console<V: EncodeGaugeValue>(
+        &self,
+        encoder: &mut DescriptorEncoder,
+        (name, help, unit): (&str, &str, Option<&Unit>),
+        value: impl Fn(&ConsoleStatus) -> Option<V>,
+    ) -> fmt::Result {
+        if self
+            .consoles
+            .iter()
+            .all(|(_, status)| value(status).is_none())
+        {
+            return Ok(());
+        }
+        let mut family = encoder.encode_descriptor(name, help, unit, MetricType::Gauge)?;
+        for (console, status) in &self.consoles {
+            if let Some(v) = value(status) {
+                family
+                    .encode_family(&[("console", &**console)])?
+                    .encode_gauge(&v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Collector for StatusFamilies {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
         let seconds = Unit::Seconds;
-        let consoles = &self.consoles;
         let e = &mut encoder;
-        per_console(
+        self.per_console(
             e,
-            consoles,
             (
                 "vspc_up",
                 "1 when the last read of the console succeeded, else 0.",
@@ -157,9 +300,8 @@ impl Collector for Snapshot {
             ),
             |s| Some(i64::from(s.up)),
         )?;
-        per_console(
+        self.per_console(
             e,
-            consoles,
             (
                 "vspc_read_duration",
                 "How long the last read of the console took, successful or not.",
@@ -167,132 +309,25 @@ impl Collector for Snapshot {
             ),
             |s| s.read_duration.map(|d| d.as_secs_f64()),
         )?;
-        per_console(
+        self.per_console(
             e,
-            consoles,
             ("vspc_last_success_timestamp", "When the last good read of the console finished (Unix time): the age of every other value.", Some(&seconds)),
             |s| s.last_success,
         )?;
-        {
-            let mut family = e.encode_descriptor(
-                "vspc_read_errors",
-                "Reads of the console that failed since the exporter started.",
+        let mut family = e.encode_descriptor(
+            "vspc_read_errors",
+            "Reads of the console that failed since the exporter started.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (console, status) in &self.consoles {
+            family
+                .encode_family(&[("console", &**console)])?
+                .encode_counter::<prometheus_client::encoding::NoLabelSet, _, u64>(
+                &status.read_errors,
                 None,
-                MetricType::Counter,
             )?;
-            for (console, status) in consoles {
-                family
-                    .encode_family(&[("console", &**console)])?
-                    .encode_counter::<prometheus_client::encoding::NoLabelSet, _, u64>(
-                    &status.read_errors,
-                    None,
-                )?;
-            }
         }
-        per_license(
-            e,
-            self,
-            (
-                "vspc_license_expiration_timestamp",
-                "When the license expires (Unix time).",
-                Some(&seconds),
-            ),
-            |l| l.expiration,
-        )?;
-        per_license(
-            e,
-            self,
-            (
-                "vspc_license_support_expiration_timestamp",
-                "When the license's support ends (Unix time).",
-                Some(&seconds),
-            ),
-            |l| l.support_expiration,
-        )?;
-        per_license(
-            e,
-            self,
-            ("vspc_license_auto_update_enabled", "1 when the license renews itself from Veeam's license update server (ALK), else 0.", None),
-            |l| l.auto_update.map(i64::from),
-        )?;
-        per_license(
-            e,
-            self,
-            (
-                "vspc_license_units",
-                "Units the license grants (users for Veeam Backup for Microsoft 365).",
-                None,
-            ),
-            |l| l.units,
-        )?;
-        per_license(
-            e,
-            self,
-            (
-                "vspc_license_used_units",
-                "Units in use (protected users for Veeam Backup for Microsoft 365).",
-                None,
-            ),
-            |l| l.used_units,
-        )?;
-        if self.readings().any(|(_, r)| !r.licenses.is_empty()) {
-            let mut family = e.encode_descriptor(
-                "vspc_license",
-                "Always 1: the license's status, type and edition as labels.",
-                None,
-                MetricType::Info,
-            )?;
-            for (console, reading) in self.readings() {
-                for license in &reading.licenses {
-                    let mut uid = uuid::Uuid::encode_buffer();
-                    let labels = identity(console, license, &mut uid);
-                    family.encode_family(&labels)?.encode_info(&[
-                        ("status", &*license.status),
-                        ("type", &*license.license_type),
-                        ("edition", &*license.edition),
-                    ])?;
-                }
-            }
-        }
-        {
-            let readings: Vec<(&str, Option<i64>)> = self
-                .readings()
-                .map(|(console, r)| (console, r.console_license_expiration))
-                .collect();
-            if readings.iter().any(|(_, at)| at.is_some()) {
-                let mut family = e.encode_descriptor(
-                    "vspc_console_license_expiration_timestamp",
-                    "When the license of the console itself expires (Unix time).",
-                    Some(&seconds),
-                    MetricType::Gauge,
-                )?;
-                for (console, at) in readings {
-                    if let Some(at) = at {
-                        family
-                            .encode_family(&[("console", console)])?
-                            .encode_gauge(&at)?;
-                    }
-                }
-            }
-        }
-        per_organization(
-            e,
-            self,
-            (
-                "vspc_organization_license_points",
-                "License points the organization uses now (current usage).",
-            ),
-            |r| &r.organizations,
-        )?;
-        per_organization(
-            e,
-            self,
-            (
-                "vspc_report_license_points",
-                "License points of the organization in the latest monthly usage report.",
-            ),
-            |r| &r.reports,
-        )?;
         Ok(())
     }
 }

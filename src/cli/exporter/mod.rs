@@ -1,10 +1,13 @@
 //! `vspc-licensing exporter`: licensing as Prometheus metrics.
 //!
-//! Each console is read in the background every `--refresh` ([`console`], [`reading`]); a
-//! scrape encodes the last good reading of every console ([`metrics`]) in the format the
-//! scraper asks for ([`negotiation`]), streamed ([`http`]). Ten scrapers never mean ten walks
-//! of a console, and a console that fails keeps its last values with `vspc_up 0`.
+//! Each console is read in the background every `--refresh` ([`console`], [`reading`]) and
+//! each good read is encoded then, in both formats ([`metrics`], [`cache`]); a scrape is
+//! answered with those encodings in the format the scraper asks for ([`negotiation`]), plus
+//! the few status lines encoded for it, streamed ([`http`]). Ten scrapers never mean ten walks
+//! of a console nor ten encodings of it, and a console that fails keeps its last values with
+//! `vspc_up 0`.
 
+mod cache;
 mod console;
 mod http;
 mod labels;

@@ -1,0 +1,405 @@
+//! The exposition, encoded once per read and shared by every scrape until the next one.
+//!
+//! A read of a console is encoded at once in both formats ([`EncodedReading`]): for each data
+//! family, that console's sample lines as a list of shared [`Bytes`] chunks, the descriptors
+//! (written once per answer, not once per console) left out. A scrape ([`answer`]) only puts
+//! chunks in order: the status families encoded for it (a few lines per console), then each
+//! family's descriptor followed by every console's chunks of it. No series is encoded by a
+//! scrape, and a chunk is never copied, only handed to the connection; the memory this costs
+//! is the encoded text itself (the gauge families' lines serve both formats).
+
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use bytes::Bytes;
+
+use super::console::ConsoleStatus;
+use super::metrics::{encode, DataFamily, FamilyOfConsole, StatusFamilies};
+use super::negotiation::Exposition;
+use super::reading::Reading;
+
+/// The size of the chunks the series are kept in: large enough that an answer is a few
+/// hundred of them, small enough that one is never reallocated as it fills (the last, partial
+/// chunk of a family is copied to its exact size).
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// Both formats' encodings, chunk lists indexed by [`DataFamily::index`].
+type Families = [Vec<Bytes>; DataFamily::ALL.len()];
+
+/// One console's read, encoded in both formats.
+pub(crate) struct EncodedReading {
+    text: Families,
+    openmetrics: Families,
+    /// Server licenses in the read (for the log).
+    pub(crate) licenses: usize,
+}
+
+impl fmt::Debug for EncodedReading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncodedReading")
+            .field("licenses", &self.licenses)
+            .field("held_bytes", &self.held_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Encoding failed: the encoder's output did not begin with the family's descriptor as
+/// encoded alone, which only a change in prometheus-client could bring about.
+#[derive(Debug, thiserror::Error)]
+#[error("encoding the metrics failed: prometheus-client wrote {0:?} in a way this exporter does not expect")]
+pub(crate) struct EncodingError(DataFamily);
+
+impl EncodedReading {
+    /// Encodes `console`'s `reading`; CPU work of about a second for 100,000 licenses, so
+    /// for a blocking thread.
+    pub(crate) fn of(
+        console: &Arc<str>,
+        reading: Reading,
+    ) -> Result<EncodedReading, EncodingError> {
+        let licenses = reading.licenses.len();
+        let reading = Arc::new(reading);
+        let mut text = Families::default();
+        let mut openmetrics = Families::default();
+        for family in DataFamily::ALL {
+            let series = |format| {
+                let collector = FamilyOfConsole {
+                    family,
+                    series: Some((Arc::clone(console), Arc::clone(&reading))),
+                };
+                let mut lines = Lines::after(descriptor(format, family));
+                encode(format, collector, &mut lines)
+                    .ok()
+                    .and_then(|()| lines.finish())
+                    .ok_or(EncodingError(family))
+            };
+            let i = family.index();
+            text[i] = series(Exposition::Text)?;
+            openmetrics[i] = if family.same_lines_in_both_formats() {
+                text[i].clone()
+            } else {
+                series(Exposition::OpenMetrics)?
+            };
+        }
+        Ok(EncodedReading {
+            text,
+            openmetrics,
+            licenses,
+        })
+    }
+
+    /// One family's sample lines in `format` (none: the console has no series of it).
+    fn series(&self, format: Exposition, family: DataFamily) -> &[Bytes] {
+        let families = match format {
+            Exposition::Text => &self.text,
+            Exposition::OpenMetrics => &self.openmetrics,
+        };
+        &families[family.index()]
+    }
+
+    /// The bytes it holds: every chunk once, shared ones counted once.
+    pub(crate) fn held_bytes(&self) -> usize {
+        let count = |families: &Families, only: fn(DataFamily) -> bool| -> usize {
+            DataFamily::ALL
+                .into_iter()
+                .filter(|&f| only(f))
+                .flat_map(|f| &families[f.index()])
+                .map(Bytes::len)
+                .sum()
+        };
+        count(&self.text, |_| true) + count(&self.openmetrics, |f| !f.same_lines_in_both_formats())
+    }
+}
+
+/// Every data family's descriptor in each format, encoded once by prometheus-client.
+static DESCRIPTORS: LazyLock<[[Bytes; DataFamily::ALL.len()]; 2]> = LazyLock::new(|| {
+    [Exposition::Text, Exposition::OpenMetrics].map(|format| {
+        DataFamily::ALL.map(|family| {
+            let mut text = String::new();
+            // Writing to a String cannot fail, and a descriptor is a few fixed lines.
+            let _ = encode(
+                format,
+                FamilyOfConsole {
+                    family,
+                    series: None,
+                },
+                &mut text,
+            );
+            Bytes::from(text)
+        })
+    })
+});
+
+fn descriptor(format: Exposition, family: DataFamily) -> &'static Bytes {
+    let format = match format {
+        Exposition::Text => 0,
+        Exposition::OpenMetrics => 1,
+    };
+    &DESCRIPTORS[format][family.index()]
+}
+
+/// The answer to a scrape in `format`, as chunks to send in order: the status families,
+/// encoded now, and each data family with any series, from the cache.
+pub(crate) fn answer(format: Exposition, consoles: Vec<(Arc<str>, ConsoleStatus)>) -> Vec<Bytes> {
+    let encoded: Vec<Arc<EncodedReading>> = consoles
+        .iter()
+        .filter_map(|(_, status)| status.encoded.clone())
+        .collect();
+    let mut status = String::new();
+    // Writing to a String cannot fail: an error here could only be the encoder's own, and an
+    // answer without the status families is still every cached series.
+    let _ = encode(format, StatusFamilies { consoles }, &mut status);
+    let mut chunks = vec![Bytes::from(status)];
+    for family in DataFamily::ALL {
+        let mut series = encoded
+            .iter()
+            .flat_map(|reading| reading.series(format, family))
+            .peekable();
+        if series.peek().is_none() {
+            continue;
+        }
+        chunks.push(descriptor(format, family).clone());
+        chunks.extend(series.cloned());
+    }
+    if format == Exposition::OpenMetrics {
+        chunks.push(Bytes::from_static(b"# EOF\n"));
+    }
+    chunks
+}
+
+/// Collects an encoder's output after the descriptor it begins with (checked, then dropped)
+/// into [`CHUNK_BYTES`] chunks.
+struct Lines<'a> {
+    /// What is left of the descriptor to skip.
+    descriptor: &'a [u8],
+    filling: Vec<u8>,
+    chunks: Vec<Bytes>,
+}
+
+impl<'a> Lines<'a> {
+    fn after(descriptor: &'a [u8]) -> Lines<'a> {
+        Lines {
+            descriptor,
+            filling: Vec::new(),
+            chunks: Vec::new(),
+        }
+    }
+
+    fn seal(&mut self) {
+        if !self.filling.is_empty() {
+            self.chunks
+                .push(Bytes::from(std::mem::take(&mut self.filling)));
+        }
+    }
+
+    /// The chunks, or none if the output was shorter than the descriptor.
+    fn finish(mut self) -> Option<Vec<Bytes>> {
+        if !self.descriptor.is_empty() {
+            return None;
+        }
+        if !self.filling.is_empty() {
+            self.chunks.push(Bytes::copy_from_slice(&self.filling));
+        }
+        Some(self.chunks)
+    }
+}
+
+impl fmt::Write for Lines<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut s = s.as_bytes();
+        if !self.descriptor.is_empty() {
+            let n = self.descriptor.len().min(s.len());
+            if s[..n] != self.descriptor[..n] {
+                return Err(fmt::Error);
+            }
+            self.descriptor = &self.descriptor[n..];
+            s = &s[n..];
+        }
+        if s.is_empty() {
+            return Ok(());
+        }
+        if self.filling.len() + s.len() > self.filling.capacity() {
+            self.seal();
+            if s.len() > CHUNK_BYTES {
+                self.chunks.push(Bytes::copy_from_slice(s));
+                return Ok(());
+            }
+            self.filling.reserve_exact(CHUNK_BYTES);
+        }
+        self.filling.extend_from_slice(s);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use prometheus_client::registry::Registry;
+
+    use super::*;
+    use crate::cli::exporter::reading::{LicenseSeries, OrganizationPoints};
+    use crate::Product;
+
+    /// `licenses` licenses with every kind of value, some absent; enough of them fill several
+    /// chunks per family.
+    fn reading(licenses: usize, company: &str) -> Reading {
+        let company: Arc<str> = company.into();
+        Reading {
+            licenses: (0..licenses)
+                .map(|i| LicenseSeries {
+                    product: [Product::BackupServer, Product::Site][i % 2],
+                    uid: uuid::Uuid::from_u128(i as u128 + 1),
+                    company: Arc::clone(&company),
+                    status: "Valid".into(),
+                    license_type: "Rental".into(),
+                    edition: "Enterprise Plus".into(),
+                    units: Some(10.0 + i as f64),
+                    used_units: (i % 3 != 0).then_some(2.5),
+                    expiration: Some(1_800_000_000 + i as i64),
+                    support_expiration: (i % 2 == 0).then_some(1_900_000_000),
+                    auto_update: Some(i % 4 != 0),
+                })
+                .collect(),
+            console_license_expiration: Some(1_850_000_000),
+            organizations: vec![OrganizationPoints {
+                uid: Some(uuid::Uuid::from_u128(7)),
+                name: company,
+                points: 12.5,
+            }],
+            reports: vec![OrganizationPoints {
+                uid: None,
+                name: "".into(),
+                points: 3.0,
+            }],
+        }
+    }
+
+    fn console(name: &str, licenses: usize, company: &str) -> (Arc<str>, ConsoleStatus) {
+        let name: Arc<str> = name.into();
+        let encoded = EncodedReading::of(&name, reading(licenses, company)).unwrap();
+        let status = ConsoleStatus {
+            encoded: Some(Arc::new(encoded)),
+            up: true,
+            read_duration: Some(Duration::from_millis(1500)),
+            last_success: Some(1_700_000_000.25),
+            read_errors: 2,
+        };
+        (name, status)
+    }
+
+    fn text(chunks: &[Bytes]) -> String {
+        String::from_utf8(chunks.concat()).unwrap()
+    }
+
+    const FORMATS: [Exposition; 2] = [Exposition::Text, Exposition::OpenMetrics];
+
+    #[test]
+    fn the_answer_is_what_one_encoding_of_everything_writes() {
+        let (name, status) = console("default", 3000, "Quote \"Q\" \\ back\nslash");
+        for format in FORMATS {
+            // The whole exposition encoded at once, as a scrape did before there was a cache.
+            let mut registry = Registry::default();
+            registry.register_collector(Box::new(StatusFamilies {
+                consoles: vec![(Arc::clone(&name), status.clone())],
+            }));
+            for family in DataFamily::ALL {
+                let series = Some((
+                    Arc::clone(&name),
+                    Arc::new(reading(3000, "Quote \"Q\" \\ back\nslash")),
+                ));
+                registry.register_collector(Box::new(FamilyOfConsole { family, series }));
+            }
+            let mut whole = String::new();
+            match format {
+                Exposition::Text => {
+                    prometheus_client::encoding::prometheus_text::encode(&mut whole, &registry)
+                }
+                Exposition::OpenMetrics => {
+                    prometheus_client::encoding::text::encode(&mut whole, &registry)
+                }
+            }
+            .unwrap();
+            let answer = answer(format, vec![(Arc::clone(&name), status.clone())]);
+            assert!(
+                answer.len() > 2 * DataFamily::ALL.len(),
+                "families of several chunks"
+            );
+            assert!(text(&answer) == whole, "{format:?} differs");
+        }
+    }
+
+    #[test]
+    fn a_scrape_encodes_no_series_it_hands_out_the_cached_chunks() {
+        let consoles = vec![console("a", 3000, "Acme"), console("b", 10, "Beta")];
+        for format in FORMATS {
+            let first = answer(format, consoles.clone());
+            let second = answer(format, consoles.clone());
+            assert_eq!(first.len(), second.len());
+            let cached: Vec<*const u8> = consoles
+                .iter()
+                .flat_map(|(_, s)| {
+                    let encoded = s.encoded.as_ref().unwrap();
+                    DataFamily::ALL
+                        .into_iter()
+                        .flat_map(move |f| encoded.series(format, f).iter().map(|c| c.as_ptr()))
+                })
+                .collect();
+            // The status families (the first chunk) are encoded per scrape; every series chunk
+            // is one of the cache's, the same memory in both answers.
+            for (a, b) in first.iter().zip(&second).skip(1) {
+                assert_eq!(a.as_ptr(), b.as_ptr());
+            }
+            let served: Vec<*const u8> = first.iter().map(|c| c.as_ptr()).collect();
+            assert!(cached.iter().all(|c| served.contains(c)));
+        }
+    }
+
+    #[test]
+    fn several_consoles_share_one_descriptor_per_family() {
+        let a = console("a", 3000, "Acme");
+        let b = console("b", 10, "Beta");
+        for format in FORMATS {
+            let both = text(&answer(format, vec![a.clone(), b.clone()]));
+            let types: Vec<&str> = both.lines().filter(|l| l.starts_with("# TYPE")).collect();
+            let mut unique = types.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(types.len(), unique.len(), "one TYPE line per family");
+            assert_eq!(types.len(), 4 + DataFamily::ALL.len());
+            let samples = |text: &str| {
+                let mut lines: Vec<String> = text
+                    .lines()
+                    .filter(|l| !l.starts_with('#'))
+                    .map(str::to_owned)
+                    .collect();
+                lines.sort();
+                lines
+            };
+            let mut alone = samples(&text(&answer(format, vec![a.clone()])));
+            alone.extend(samples(&text(&answer(format, vec![b.clone()]))));
+            alone.sort();
+            assert_eq!(samples(&both), alone);
+        }
+    }
+
+    #[test]
+    fn gauge_lines_read_the_same_in_both_formats() {
+        // What lets the gauge families' chunks serve both formats.
+        let name: Arc<str> = "default".into();
+        let reading = Arc::new(reading(50, "Acme"));
+        for family in DataFamily::ALL {
+            let [text, openmetrics] = FORMATS.map(|format| {
+                let mut lines = Lines::after(descriptor(format, family));
+                let series = Some((Arc::clone(&name), Arc::clone(&reading)));
+                encode(format, FamilyOfConsole { family, series }, &mut lines).unwrap();
+                lines.finish().unwrap().concat()
+            });
+            assert!(!text.is_empty(), "{family:?}");
+            assert_eq!(
+                text == openmetrics,
+                family.same_lines_in_both_formats(),
+                "{family:?}"
+            );
+        }
+    }
+}
