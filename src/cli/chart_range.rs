@@ -12,10 +12,18 @@ pub(crate) const MAX_CHARTED_POINTS: f64 = 1e15;
 /// `Ok` when every value and every month's total is finite and within
 /// [`MAX_CHARTED_POINTS`]; else what is out of range, where, and what to do instead.
 pub(crate) fn check_drawable(table: &PointsTable) -> Result<(), String> {
-    let out_of_range = |value: f64| !value.is_finite() || value.abs() > MAX_CHARTED_POINTS;
+    // Usage is never negative; a negative value also widens the axis past what plotters'
+    // tick arithmetic takes (-1e15 overflowed it, found by the property test below).
+    let out_of_range =
+        |value: f64| !value.is_finite() || !(0.0..=MAX_CHARTED_POINTS).contains(&value);
     let refuse = |what: String, value: f64| {
+        let why = if value < 0.0 {
+            "is negative, and usage never is".to_owned()
+        } else {
+            format!("is beyond what a chart can draw (at most {MAX_CHARTED_POINTS:e})")
+        };
         Err(format!(
-            "cannot chart {what}: {value:e} points is beyond what a chart can draw (at most {MAX_CHARTED_POINTS:e}); -o json or -o csv shows the numbers as the reports give them"
+            "cannot chart {what}: {value:e} points {why}; -o json or -o csv shows the numbers as the reports give them"
         ))
     };
     for (i, month) in table.months.iter().enumerate() {
@@ -139,6 +147,8 @@ mod tests {
         };
         assert_eq!(check_drawable(&table(vec![42.0, 1e14])), Ok(()));
         assert_eq!(check_drawable(&table(vec![1e15])), Ok(()));
+        let negative = check_drawable(&table(vec![-1e15])).unwrap_err();
+        assert!(negative.contains("Org 0 in 2026-10: -1e15 points is negative"), "{negative}");
         let refused = check_drawable(&table(vec![42.0, 1.7e308])).unwrap_err();
         assert!(
             refused.contains("Org 1 in 2026-10: 1.7e308 points"),
