@@ -4,7 +4,7 @@
 //!
 //!     cargo bench --locked --bench decode_page
 //!
-//! Used to measure what the null policy (`build.rs`, `null_lists_read_as_empty`) costs: run it
+//! Used to measure what the null policy (`build/postprocess.rs`, `null_lists_read_as_empty`) costs: run it
 //! on the commit before the policy and after it, alternately (benches/RESULTS.md, section 2).
 //! The page is built here (500 licenses shaped like the simulator's), so both builds read the
 //! same bytes. With the policy, a second page whose list members are all `null` is measured too.

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+/// Calls `f(path, method, operation)` for every operation of the document.
 pub fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Value)) {
     const METHODS: [&str; 8] = [
         "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -21,6 +22,8 @@ pub fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Va
     }
 }
 
+/// What `value` refers to when it is a `$ref` to `prefix` (`#/components/responses/`) and
+/// `components` has it; `value` itself otherwise.
 pub fn resolve<'a>(value: &'a Value, components: &'a Value, prefix: &str) -> &'a Value {
     match value
         .get("$ref")
@@ -32,6 +35,7 @@ pub fn resolve<'a>(value: &'a Value, components: &'a Value, prefix: &str) -> &'a
     }
 }
 
+/// The declared properties of an object schema (none for any other schema).
 pub fn properties_of(schema: &Value) -> impl Iterator<Item = (&String, &Value)> {
     schema
         .get("properties")
@@ -47,4 +51,29 @@ pub fn is_multipart(op: &Value, bodies: &Value) -> bool {
         .and_then(|body| body.get("content"))
         .and_then(Value::as_object)
         .is_some_and(|content| content.contains_key("multipart/form-data"))
+}
+
+/// A schema's reference to a named schema: directly (`$ref`) or as the items of a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaReference<'a> {
+    /// The named schema (`SiteLicense` for `#/components/schemas/SiteLicense`).
+    pub name: &'a str,
+    /// Whether the reference is to the items of a list.
+    pub is_list: bool,
+}
+
+/// The named schema `declared` refers to, directly or as its items.
+pub fn schema_reference(declared: &Value) -> Option<SchemaReference<'_>> {
+    let (reference, is_list) = match (declared.get("$ref"), declared.pointer("/items/$ref")) {
+        (Some(r), _) => (r, false),
+        (None, Some(r)) => (r, true),
+        _ => return None,
+    };
+    let name = reference.as_str()?.rsplit('/').next()?;
+    Some(SchemaReference { name, is_list })
+}
+
+/// The name of the schema `declared` refers to, directly or as its items.
+pub fn ref_target(declared: &Value) -> Option<&str> {
+    schema_reference(declared).map(|r| r.name)
 }

@@ -1,6 +1,21 @@
-//! Changes to progenitor's output, made on the parsed code (syn) where the spec cannot say them.
+//! Changes to progenitor's output, made on the parsed code (syn) where the spec cannot say
+//! them: the null policy, support ids read from numbers, and the older spellings of renamed
+//! properties. Each is one function; [`apply`] runs them in order.
 
-/// The null policy (README, "Veeam's documents as the oracle"; the spec's
+use crate::version_notes::{SchemaProperty, VersionNotes, WireName};
+
+/// Every change to the generated client of the main API.
+pub fn apply(file: &mut syn::File, notes: &VersionNotes) {
+    // First: a field that reads numbers as text reads `null` lists as empty by itself,
+    // and serde takes one `deserialize_with` per field.
+    numbers_read_as_text(file, &notes.numbers_as_text);
+    null_lists_read_as_empty(file);
+    accept_older_wire_names(file, &notes.wire_names);
+    errors_name_their_operation(file);
+    crate::defaults::derive_default_where_every_field_can(file);
+}
+
+/// The null policy (docs/veeam-documents.md, "Null policy"; the spec's
 /// `x-decision-nulls`). VSPC is a .NET server, which writes a list or map it never filled as
 /// `null` rather than `[]`/`{}` or leaving it out, whatever the schema says: Veeam's own
 /// response examples do so for the report lists (`clonedCloudServers`,
@@ -27,30 +42,16 @@ pub fn null_lists_read_as_empty(file: &mut syn::File) {
     }
     let attribute: syn::Attribute =
         syn::parse_quote!(#[serde(deserialize_with = "crate::model::nulls::null_as_empty")]);
-    for item in &mut file.items {
-        let syn::Item::Mod(module) = item else {
+    for structure in generated_structs(file) {
+        let syn::Fields::Named(fields) = &mut structure.fields else {
             continue;
         };
-        if module.ident != "types" {
-            continue;
-        }
-        let Some((_, items)) = module.content.as_mut() else {
-            continue;
-        };
-        for item in items {
-            let syn::Item::Struct(structure) = item else {
+        for field in &mut fields.named {
+            if has_serde_value(field, "deserialize_with") {
                 continue;
-            };
-            let syn::Fields::Named(fields) = &mut structure.fields else {
-                continue;
-            };
-            for field in &mut fields.named {
-                if has_serde_value(field, "deserialize_with") {
-                    continue;
-                }
-                if is_collection(&field.ty) || is_defaulted_string(field) {
-                    field.attrs.push(attribute.clone());
-                }
+            }
+            if is_collection(&field.ty) || is_defaulted_string(field) {
+                field.attrs.push(attribute.clone());
             }
         }
     }
@@ -62,7 +63,7 @@ pub fn null_lists_read_as_empty(file: &mut syn::File) {
 /// required one) or `numbers_as_text` (a list, which also reads `null` as empty). Fails the
 /// build when a noted field cannot be found or has another type, so a change in the
 /// generator's output cannot silently drop the tolerant read.
-pub fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
+pub fn numbers_read_as_text(file: &mut syn::File, noted: &[SchemaProperty]) {
     let mut found = Vec::new();
     for structure in generated_structs(file) {
         let schema = structure.ident.to_string();
@@ -70,12 +71,9 @@ pub fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
             continue;
         };
         for field in &mut fields.named {
-            let Some(property) = noted
-                .iter()
-                .filter(|(s, _)| *s == schema)
-                .map(|(_, p)| p)
-                .find(|p| serde_rename(field).as_deref() == Some(p.as_str()))
-            else {
+            let Some(note) = noted.iter().find(|note| {
+                note.schema == schema && serde_rename(field).as_deref() == Some(&note.property)
+            }) else {
                 continue;
             };
             let shape = type_shape(&field.ty);
@@ -85,8 +83,9 @@ pub fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
                 ["String"] => ("required_number_as_text", false),
                 ["Vec", "String"] => ("numbers_as_text", true),
                 other => panic!(
-                    "also-read: number on {schema}.{property}, whose generated type {other:?} \
-                     is not a string nor a list of strings"
+                    "also-read: number on {schema}.{}, whose generated type {other:?} \
+                     is not a string nor a list of strings",
+                    note.property
                 ),
             };
             let path = format!("crate::model::compat::{reader}");
@@ -97,15 +96,15 @@ pub fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
             if needs_default && !has_serde_flag(field, "default") {
                 field.attrs.push(syn::parse_quote!(#[serde(default)]));
             }
-            found.push((schema.clone(), property.clone()));
+            found.push(note);
         }
     }
     for note in noted {
         assert!(
-            found.contains(note),
+            found.contains(&note),
             "generated code has no field {}.{} (also-read: number)",
-            note.0,
-            note.1
+            note.schema,
+            note.property
         );
     }
 }
@@ -113,23 +112,26 @@ pub fn numbers_read_as_text(file: &mut syn::File, noted: &[(String, String)]) {
 /// A property some versions spell differently reads under either spelling: the generated
 /// field gets a serde `alias`. Fails the build when the field cannot be found, so a change in
 /// the generator's output cannot silently drop the alias.
-pub fn accept_older_wire_names(
-    mut code: String,
-    wire_names: &[(String, String, String, String)],
-) -> String {
-    for (schema, property, spelling, _) in wire_names {
-        let start = code
-            .find(&format!("pub struct {schema} {{"))
+pub fn accept_older_wire_names(file: &mut syn::File, wire_names: &[WireName]) {
+    for WireName {
+        schema,
+        property,
+        spelling,
+        ..
+    } in wire_names
+    {
+        let structure = generated_structs(file)
+            .find(|s| s.ident == schema)
             .unwrap_or_else(|| panic!("generated code has no struct {schema}"));
-        let end = start + code[start..].find("\n    }").expect("the struct ends");
-        let attribute = format!("rename = \"{property}\",");
-        let at = code[start..end]
-            .find(&attribute)
-            .map(|i| start + i + attribute.len())
+        let field = structure
+            .fields
+            .iter_mut()
+            .find(|f| serde_rename(f).as_deref() == Some(property.as_str()))
             .unwrap_or_else(|| panic!("generated struct {schema} has no field {property}"));
-        code.insert_str(at, &format!(" alias = \"{spelling}\","));
+        field
+            .attrs
+            .push(syn::parse_quote!(#[serde(alias = #spelling)]));
     }
-    code
 }
 
 /// The structs of the generated `types` module.
@@ -227,4 +229,69 @@ pub fn serde_rename(field: &syn::Field) -> Option<String> {
         }
     });
     name
+}
+
+/// `?` on a generated call turns its `progenitor_client::Error` into the crate's `Error`, which
+/// names the operation that failed; progenitor's error does not say. So every builder's `send()`
+/// hands its error to `crate::client::operation_mark::mark` with the operation's generated name
+/// (the `operation_id` of its `OperationInfo`). What `send()` takes and returns is unchanged.
+pub fn errors_name_their_operation(file: &mut syn::File) {
+    let builders = file
+        .items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items.iter_mut());
+    for item in builders {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        for item in &mut block.items {
+            let syn::ImplItem::Fn(send) = item else {
+                continue;
+            };
+            if send.sig.ident != "send" {
+                continue;
+            }
+            let syn::ReturnType::Type(_, returns) = &send.sig.output else {
+                panic!("progenitor's send() returns a Result");
+            };
+            let operation = operation_info_name(&send.block)
+                .expect("progenitor's send() names its operation in an OperationInfo");
+            let statements = &send.block.stmts;
+            send.block = syn::parse_quote!({
+                let result: #returns = async move { #(#statements)* }.await;
+                result.map_err(|error| crate::client::operation_mark::mark(error, #operation))
+            });
+        }
+    }
+}
+
+/// The `operation_id` of the `let info = OperationInfo { operation_id: "..." };` in a body.
+fn operation_info_name(body: &syn::Block) -> Option<syn::LitStr> {
+    body.stmts.iter().find_map(|statement| {
+        let syn::Stmt::Local(local) = statement else {
+            return None;
+        };
+        let syn::Expr::Struct(info) = &*local.init.as_ref()?.expr else {
+            return None;
+        };
+        if !info.path.is_ident("OperationInfo") {
+            return None;
+        }
+        info.fields
+            .iter()
+            .find_map(|field| match (&field.member, &field.expr) {
+                (
+                    syn::Member::Named(name),
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ) if name == "operation_id" => Some(text.clone()),
+                _ => None,
+            })
+    })
 }

@@ -2,20 +2,38 @@
 # Packages the crate as crates.io would receive it, unpacks it, and checks that the package
 # builds with no network: its dependencies come from a `cargo vendor` tree and cargo runs
 # `--offline --locked`. This proves the package carries every file its build reads (the spec,
-# the sample licenses, the scenario example) and that build.rs needs no download.
+# the sample licenses, the scenario example) and that the build script needs no download.
 #
-# Cheap on repeat runs: the vendor tree is kept while Cargo.lock is unchanged, and the build
-# reuses one target directory, so dependencies compile once. It type-checks (`cargo check`)
-# the library and the binary with every feature rather than producing machine code: a missing
-# file or an online-only build step fails `check` exactly as it fails `build`, at a fraction of
-# the time on a 2-core machine.
+# It type-checks (`cargo check`) the library and the binary with every feature rather than
+# producing machine code: a missing file or an online-only build step fails `check` exactly as
+# it fails `build`, at a fraction of the time on a 2-core machine.
 #
-# Usage: scripts/package-offline-check.sh   (work files under target/package-check/)
+# Cheap on repeat runs, and from the second checkout on a machine: the vendor tree and the
+# dependencies' build directory live in a cache shared by every checkout (by default
+# ~/.cache/vspc-licensing/package-check; VSPC_PACKAGE_CHECK_CACHE names another). Cargo
+# fingerprints a vendored crate by its path, so one vendor tree at one place lets every checkout
+# reuse the dependencies another one compiled; only the packaged crate itself is checked again.
+# The vendor tree keeps one directory per crate version (`--versioned-dirs`, `--no-delete`), so
+# a new Cargo.lock adds the crates it lacks and leaves the rest (and their build output) alone;
+# with `--locked`, cargo takes exactly the packaged lock file's versions from it. A lock file
+# serialises runs that share the cache. Without `flock` (or without a home directory) the cache
+# is this checkout's target/package-check/, as before.
+#
+# Usage: scripts/package-offline-check.sh   (the package and the unpacked crate under
+# target/package-check/)
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$root/target/package-check"
-mkdir -p "$work"
+cache="${VSPC_PACKAGE_CHECK_CACHE:-}"
+if [ -z "$cache" ]; then
+    if [ -n "${HOME:-}" ] && command -v flock >/dev/null; then
+        cache="${XDG_CACHE_HOME:-$HOME/.cache}/vspc-licensing/package-check"
+    else
+        cache="$work"
+    fi
+fi
+mkdir -p "$work" "$cache"
 cd "$root"
 
 # 1. The package, as `cargo publish` would upload it (verification is step 3, offline).
@@ -33,17 +51,24 @@ crate_dir="$work/unpacked/$name"
 # build-script output: give them the time of this run.
 find "$crate_dir" -type f -exec touch {} +
 
-# The vendor tree for the packaged Cargo.lock (made again only when the lock file changes).
-vendor="$work/vendor"
+# From here on the cache is in use: one run at a time (the others wait).
+if command -v flock >/dev/null; then
+    exec 9>"$cache/.lock"
+    flock 9
+fi
+
+# The vendor tree: the packaged Cargo.lock's crates are added when that lock file is new to it.
+vendor="$cache/vendor"
 lock_sum="$(sha256sum "$crate_dir/Cargo.lock" | cut -d' ' -f1)"
-if [ "$(cat "$vendor/.lock-sha256" 2>/dev/null || true)" != "$lock_sum" ]; then
-    rm -rf "$vendor"
-    # From the local cache when it has every crate; otherwise from the registry.
-    if ! cargo vendor --quiet --offline --locked --manifest-path "$crate_dir/Cargo.toml" "$vendor" >/dev/null 2>"$work/vendor-offline.log"; then
-        rm -rf "$vendor"
-        cargo vendor --quiet --locked --manifest-path "$crate_dir/Cargo.toml" "$vendor" >/dev/null
+if ! grep -qx "$lock_sum" "$vendor/.lock-sha256s" 2>/dev/null; then
+    mkdir -p "$vendor"
+    vendor_args=(--quiet --locked --versioned-dirs --no-delete --manifest-path "$crate_dir/Cargo.toml" "$vendor")
+    # From the local cache when it has every crate; otherwise from the registry. A crate
+    # copied only in part has no checksum file yet, so the second attempt copies it again.
+    if ! cargo vendor --offline "${vendor_args[@]}" >/dev/null 2>"$work/vendor-offline.log"; then
+        cargo vendor "${vendor_args[@]}" >/dev/null
     fi
-    echo "$lock_sum" >"$vendor/.lock-sha256"
+    echo "$lock_sum" >>"$vendor/.lock-sha256s"
 fi
 mkdir -p "$crate_dir/.cargo"
 cat >"$crate_dir/.cargo/config.toml" <<CONFIG
@@ -56,5 +81,5 @@ CONFIG
 
 # 3. The packaged crate, offline, from the vendor tree only.
 cd "$crate_dir"
-CARGO_TARGET_DIR="$work/build-target" cargo check --offline --locked --all-features --lib --bins --quiet
+CARGO_TARGET_DIR="$cache/build-target" cargo check --offline --locked --all-features --lib --bins --quiet
 echo "packaged crate $name checks offline from a vendor tree ($(find . -type f | wc -l) files in the package)"

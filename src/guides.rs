@@ -13,8 +13,14 @@ struct Library;
 #[doc = include_str!("../docs/reliability.md")]
 struct Reliability;
 
+#[doc = include_str!("../docs/concurrency.md")]
+struct Concurrency;
+
 #[doc = include_str!("../docs/api-versions.md")]
 struct ApiVersions;
+
+#[doc = include_str!("../docs/overlays.md")]
+struct Overlays;
 
 #[cfg(feature = "simulator")]
 #[doc = include_str!("../docs/simulator.md")]

@@ -55,8 +55,17 @@
 //! ```
 //!
 //! Every operation of the spec is also a generated method on [`Client`] with typed
-//! parameters (`client.get_licensing_reports_settings().send().await`), for anything the
-//! helpers below do not cover.
+//! parameters, for anything the helpers below do not cover; its [`builder`] answers with a
+//! [`ResponseValue`], and `?` turns its error into the crate's [`Error`], naming the operation:
+//!
+//! ```no_run
+//! async fn report_settings(
+//!     client: &vspc_licensing::Client,
+//! ) -> vspc_licensing::Result<vspc_licensing::types::SingleLicenseReportSettings> {
+//!     let answer = client.get_licensing_reports_settings().send().await?;
+//!     Ok(answer.into_inner().data)
+//! }
+//! ```
 //!
 //! # Map of the crate
 //!
@@ -104,7 +113,7 @@
 //! |---|---|---|
 //! | `alk` | [`alk`](alk/index.html) | the ALK Update endpoints each product must reach, and a reachability check |
 //! | `legacy` | [`legacy`](legacy/index.html) | the one call to the older VAC REST API v2 (Cloud Connect auto-update) |
-//! | `contract` | [`contract`](contract/index.html), [`conform`](conform/index.html) | the spec as an oracle for requests and answers; the live contract check of a console |
+//! | `contract` | [`contract`](contract/index.html), [`live_check`](live_check/index.html) | the spec as an oracle for requests and answers; the live contract check of a console |
 //! | `simulator` | [`simulator`](simulator/index.html) | an embedded VSPC licensing server on loopback, with scenarios and fault injection |
 //! | `cli` | [`cli`](cli/index.html) | the `vspc-licensing` command-line tool |
 //!
@@ -129,6 +138,8 @@ pub mod contract;
 pub mod legacy;
 #[cfg(feature = "contract")]
 pub mod live_check;
+#[cfg(feature = "contract")]
+pub mod overlay;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 pub mod usage;
@@ -146,14 +157,15 @@ pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};
 pub use client::answer::DEFAULT_MAX_ANSWER_BYTES;
 pub use client::async_action::AsyncActionPolicy;
 pub use client::auth::{Credentials, MfaCodeProvider, Secret};
-pub use client::concurrency::{AdaptiveLimit, Permit};
+pub use client::concurrency::{AdaptiveLimit, Permit, DEFAULT_MAX_IN_FLIGHT};
 pub use client::config::{read_pem_certificates, sends_in_clear, ClientBuilder, API_VERSION};
 pub use client::error::{Error, Result};
 pub use client::retry::RetryPolicy;
 pub use model::api_version::{ApiVersion, ParseApiVersionError, UnsupportedConsole};
 pub use model::enums;
 pub use model::envelope::{Collection, Envelope};
-pub use model::generated::{types, Client};
+pub use model::generated::{builder, types, ByteStream, Client, ResponseValue};
+pub use model::spec_overlays::{spec_overlays, SpecOverlay};
 
 include!(concat!(env!("OUT_DIR"), "/vspc_schema_list.rs"));
 

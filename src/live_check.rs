@@ -92,6 +92,12 @@ pub struct LiveCheckOutcome {
     pub report: DriftReport,
     /// Which API versions the answers fit.
     pub versions: VersionFindings,
+    /// The overlays the spec that judged the answers was built with (empty: as shipped).
+    pub spec_overlays: Vec<crate::SpecOverlay>,
+    /// What the answers showed of the drift, as facts an overlay can fix
+    /// ([`DriftEvidence::to_overlay`](crate::overlay::DriftEvidence::to_overlay)).
+    #[serde(skip)]
+    pub evidence: crate::overlay::DriftEvidence,
 }
 
 impl Call {
@@ -152,7 +158,10 @@ pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveChec
             .iter()
             .any(|p| p.location == ParameterLocation::Path)
     });
-    let mut outcome = LiveCheckOutcome::default();
+    let mut outcome = LiveCheckOutcome {
+        spec_overlays: crate::spec_overlays().to_vec(),
+        ..LiveCheckOutcome::default()
+    };
     outcome.versions.declared = client.declared_api_version();
     let mut consistent = ApiVersion::ALL.to_vec();
     let mut harvested: BTreeMap<String, String> = BTreeMap::new();
@@ -165,16 +174,29 @@ pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveChec
             .iter()
             .filter(|p| p.location == ParameterLocation::Path)
         {
-            match harvested.get(&param.name) {
-                Some(value) => path = path.replace(&format!("{{{}}}", param.name), value),
-                None => missing = Some(param.name.clone()),
+            match harvested
+                .get(&param.name)
+                .map(|value| (value, path_segment(value)))
+            {
+                Some((_, Some(segment))) => {
+                    path = path.replace(&format!("{{{}}}", param.name), &segment)
+                }
+                Some((value, None)) => {
+                    missing = Some(format!(
+                        "the collections name `{}` as {value:?}, which cannot address a resource",
+                        param.name
+                    ))
+                }
+                None => {
+                    missing = Some(format!(
+                        "no `{}` found in the collections to address it",
+                        param.name
+                    ))
+                }
             }
         }
-        if let Some(name) = missing {
-            outcome.skipped.insert(
-                op.operation_id.clone(),
-                format!("no `{name}` found in the collections to address it"),
-            );
+        if let Some(reason) = missing {
+            outcome.skipped.insert(op.operation_id.clone(), reason);
             continue;
         }
         let paged = op.parameter(ParameterLocation::Query, "limit").is_some();
@@ -206,6 +228,16 @@ pub async fn run(client: &Client, options: &LiveCheckOptions) -> Result<LiveChec
             let json: Option<Value> = serde_json::from_slice(&body).ok();
             if let Some(json) = &json {
                 harvest(json, &mut harvested);
+                if (200..300).contains(&status) {
+                    outcome.evidence.observe(
+                        spec.raw(),
+                        &op.method,
+                        &op.path,
+                        &op.operation_id,
+                        status,
+                        json,
+                    );
+                }
             }
             pages += 1;
             let count = json
@@ -327,6 +359,25 @@ fn harvest(json: &Value, found: &mut BTreeMap<String, String>) {
     }
 }
 
+/// A value from a server's answer as one path segment: every byte but letters, digits and
+/// `-._~` percent-encoded, so that a UID such as `../../x` or `a/b?c` cannot climb out of the
+/// segment it fills. `None` for a value no segment can carry: empty, or dots only (`.`, `..`),
+/// which stay steps up once the URL is parsed, encoded or not (`%2E%2E` counts as `..`).
+fn path_segment(value: &str) -> Option<String> {
+    if value.bytes().all(|b| b == b'.') {
+        return None;
+    }
+    let mut segment = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            segment.push(char::from(byte));
+        } else {
+            segment.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Some(segment)
+}
+
 /// Operation ids live as long as the embedded spec (the whole program); the error type wants
 /// `&'static str`.
 fn leak(operation_id: &str) -> &'static str {
@@ -334,4 +385,26 @@ fn leak(operation_id: &str) -> &'static str {
         .operation(operation_id)
         .map(|op| op.operation_id.as_str())
         .unwrap_or("conform")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_values_fill_one_path_segment_or_none() {
+        assert_eq!(
+            path_segment("514c45eb-9543-4799-8003-1e59385b774c").as_deref(),
+            Some("514c45eb-9543-4799-8003-1e59385b774c")
+        );
+        assert_eq!(path_segment("2024-05").as_deref(), Some("2024-05"));
+        assert_eq!(
+            path_segment("../../x?y#z").as_deref(),
+            Some("..%2F..%2Fx%3Fy%23z")
+        );
+        assert_eq!(path_segment("\u{e9} %").as_deref(), Some("%C3%A9%20%25"));
+        for unusable in ["", ".", ".."] {
+            assert_eq!(path_segment(unusable), None, "{unusable:?}");
+        }
+    }
 }

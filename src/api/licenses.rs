@@ -260,7 +260,7 @@ impl Client {
                 read_body(operation.id(), answer, read)
             })
         };
-        paginate(self.throttle_signal(), operation.id(), &query, fetch)
+        paginate(self.in_flight_limit(), operation.id(), &query, fetch)
     }
 }
 

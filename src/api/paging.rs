@@ -2,7 +2,7 @@
 //!
 //! VSPC pages with `limit` and `offset` and reports `meta.pagingInfo` (`total`, `count`,
 //! `offset`). The stream asks for the first page, learns the total from it, then fetches the
-//! remaining pages with up to `pages_in_flight` requests at a time, in order. Memory stays
+//! remaining pages with several requests at a time, in order. Memory stays
 //! bounded by the pages in flight, not by the size of the collection.
 //!
 //! What the stream promises, and what it does when a server breaks the rules:
@@ -20,12 +20,15 @@
 //!   page reports a different `total`) ends the stream with [`Error::CollectionChanged`]: the
 //!   resources may have shifted between pages, so some could have been skipped or yielded
 //!   twice. Read it again; bulk changes de-duplicate by UID ([`unique_by`]).
-//! * **A throttling console** (`429`) halves the pages in flight for the rest of the walk
-//!   ([`crate::client::concurrency`]).
+//! * **How many pages are in flight** follows the console: the walk takes a place for each
+//!   request from the client's shared pool ([`crate::Client::in_flight_limit`]), which grows
+//!   while answers keep their latency and shrinks when they slow down or a `429` comes. A
+//!   query with [`ListQuery::pages_in_flight`] keeps that number instead (halved after a
+//!   `429`, as ever). See [`crate::client::concurrency`].
 //!
 //! Without paging information the walk goes one page at a time, advancing by what each page
 //! held, until an empty page (a short page may be a capped one, so it does not end the walk);
-//! a page repeating the previous one is [`Error::Protocol`]. The stream ends after its first
+//! a page that repeats any page before it is [`Error::Protocol`]. The stream ends after its first
 //! error.
 
 use std::collections::HashSet;
@@ -38,7 +41,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::Serialize;
 
 use crate::api::query::ListQuery;
-use crate::client::concurrency::{AdaptiveLimit, ThrottleSignal};
+use crate::client::concurrency::AdaptiveLimit;
 use crate::client::error::Error;
 use crate::model::envelope::Collection;
 
@@ -97,10 +100,11 @@ impl<T> Page<T> {
 
 pub(crate) type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
 
-/// Streams the whole collection that `fetch(offset, limit)` pages through; `throttle` is the
-/// client's count of `429` answers, which lowers the pages in flight.
+/// Streams the whole collection that `fetch(offset, limit)` pages through; every request
+/// takes a place from `shared` (the client's pool), or from a fixed pool of the query's own
+/// [`ListQuery::pages_in_flight`] that halves on the same `429`s.
 pub(crate) fn paginate<T, F>(
-    throttle: ThrottleSignal,
+    shared: AdaptiveLimit,
     operation: &'static str,
     query: &ListQuery,
     fetch: F,
@@ -114,9 +118,14 @@ where
     }
     let limit = query.page_size_or_default();
     let start = query.offset;
-    // `buffered(0)` would never poll a page and leave the stream pending forever: whatever set
-    // the count, at least one page is in flight.
-    let in_flight = query.pages_in_flight_or_default().max(1);
+    let permits = match query.fixed_pages_in_flight() {
+        Some(pages) => shared.fixed_alongside(pages),
+        None => shared,
+    };
+    // As many pages under way as the pool may ever allow; the pool decides how many of them
+    // are requests at the console. At least one: `buffered(0)` would never poll a page.
+    let in_flight = permits.max().max(1);
+    let fetch = with_permits(operation, permits, fetch);
     let first = fetch(start, limit);
     let walk = stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
         let page = match first.and_then(|page| checked(operation, page, start, limit)) {
@@ -139,7 +148,6 @@ where
                     operation,
                     total,
                     fetch: fetch.clone(),
-                    permits: AdaptiveLimit::watching(in_flight, throttle.clone()),
                 };
                 let walk = Arc::new(walk);
                 let rest = stream::iter(rest)
@@ -180,12 +188,31 @@ fn stretches(from: u64, total: u64, step: u64) -> impl Iterator<Item = (u64, u64
 
 type StretchFuture<T> = Pin<Box<dyn Future<Output = Result<Vec<T>, Error>> + Send>>;
 
+/// `fetch`, each request holding a place of `permits` while it runs (its answer decoded
+/// included): the pool learns the console's latency from exactly one request per place.
+fn with_permits<T, F>(
+    operation: &'static str,
+    permits: AdaptiveLimit,
+    fetch: F,
+) -> impl Fn(u32, u32) -> PageFuture<T> + Clone + Send + Sync + 'static
+where
+    T: Send + 'static,
+    F: Fn(u32, u32) -> PageFuture<T> + Clone + Send + Sync + 'static,
+{
+    move |offset, limit| {
+        let (permits, fetch) = (permits.clone(), fetch.clone());
+        Box::pin(async move {
+            let _permit = permits.acquire_for(operation).await;
+            fetch(offset, limit).await
+        })
+    }
+}
+
 /// What every stretch of a walk with a known total shares.
 struct Walk<F> {
     operation: &'static str,
     total: u64,
     fetch: F,
-    permits: AdaptiveLimit,
 }
 
 impl<F> Walk<F> {
@@ -195,7 +222,6 @@ impl<F> Walk<F> {
     where
         F: Fn(u32, u32) -> PageFuture<T>,
     {
-        let _permit = self.permits.acquire().await;
         let mut items = Vec::with_capacity((end - offset) as usize);
         let mut at = offset;
         while at < end {
@@ -365,12 +391,14 @@ where
     struct Walk<T> {
         pending: Option<Page<T>>,
         offset: Option<u32>,
-        previous: Option<Vec<u8>>,
+        /// A fingerprint of every page so far: a server that ignores `offset` may answer with
+        /// two or more pages in turn, which comparing neighbours alone would walk for ever.
+        seen: HashSet<u64>,
     }
     let walk = Walk {
         pending: Some(first),
         offset: Some(start),
-        previous: None,
+        seen: HashSet::new(),
     };
     stream::try_unfold(walk, move |mut walk| {
         let fetch = fetch.clone();
@@ -383,11 +411,10 @@ where
             if page.items.is_empty() {
                 return Ok(None);
             }
-            let fingerprint = serde_json::to_vec(&page.items).unwrap_or_default();
-            if walk.previous.as_ref() == Some(&fingerprint) {
+            if !walk.seen.insert(page_fingerprint(&page.items)) {
                 return Err(Error::Protocol {
                     operation,
-                    message: "the server sent the same page twice: it ignores `offset`; stopping to avoid duplicates"
+                    message: "the server sent a page it had sent before: it ignores `offset`; stopping to avoid duplicates"
                         .into(),
                 });
             }
@@ -396,11 +423,20 @@ where
             walk.offset = offset
                 .checked_add(page.items.len() as u32)
                 .filter(|next| i32::try_from(*next).is_ok());
-            walk.previous = Some(fingerprint);
             Ok(Some((page.items, walk)))
         }
     })
     .boxed()
+}
+
+/// A page's resources as a 64-bit hash of their JSON: two pages with the same resources in the
+/// same order have the same one (a collision between different pages would end the walk with a
+/// false alarm, at odds of about one in 2^64 per pair, never yield a duplicate).
+fn page_fingerprint<T: Serialize>(items: &[T]) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(&serde_json::to_vec(items).unwrap_or_default());
+    hasher.finish()
 }
 
 /// With several pages in flight, runs each page's request and decoding on its own task. Polled
@@ -515,7 +551,7 @@ macro_rules! page_fetcher {
                 }
                 match builder.send().await {
                     Ok(page) => Ok($crate::api::paging::Page::from_envelope(page.into_inner())),
-                    Err(error) => Err($crate::client::error::Error::from_generated($operation, error).await),
+                    Err(error) => Err($crate::client::error::Error::from(error).for_operation($operation)),
                 }
             })
         }
@@ -598,7 +634,7 @@ mod tests {
         };
         let query = ListQuery::new().page_size(10).pages_in_flight(4);
         let walk = tokio::spawn(async move {
-            let stream = paginate(ThrottleSignal::default(), "Op", &query, fetch);
+            let stream = paginate(AdaptiveLimit::new(4), "Op", &query, fetch);
             stream.collect::<Vec<_>>().await
         });
         let ended = walk.await.expect_err("the consumer panicked");
@@ -653,7 +689,7 @@ mod tests {
         let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
         let query = ListQuery::new().page_size(500).pages_in_flight(1);
         let stream = paginate(
-            ThrottleSignal::default(),
+            AdaptiveLimit::new(4),
             "Op",
             &query,
             capped_numbers(1000, 100, Arc::clone(&asked)),
@@ -673,7 +709,7 @@ mod tests {
         let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
         let query = ListQuery::new().page_size(10);
         let stream = paginate(
-            ThrottleSignal::default(),
+            AdaptiveLimit::new(4),
             "Op",
             &query,
             capped_numbers(5, 0, Arc::clone(&asked)),
@@ -695,7 +731,7 @@ mod tests {
             ..ListQuery::new().page_size(10)
         };
         let stream = paginate(
-            ThrottleSignal::default(),
+            AdaptiveLimit::new(4),
             "Op",
             &query,
             numbers(35, std::time::Duration::ZERO),
@@ -721,7 +757,7 @@ mod tests {
             .unwrap();
         let query = ListQuery::new().page_size(10).pages_in_flight(3);
         let mut stream = paginate(
-            ThrottleSignal::default(),
+            AdaptiveLimit::new(4),
             "Op",
             &query,
             numbers(100, std::time::Duration::from_secs(60)),

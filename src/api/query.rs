@@ -241,7 +241,9 @@ json_text!(Filter, Sort, Select);
 /// Largest page VSPC serves (`limit` maximum).
 pub const MAX_PAGE_SIZE: u32 = crate::model::spec_facts::PAGE_SIZE_MAX;
 
-/// Default number of pages a walk requests at once.
+/// The number of requests an adaptive pool starts with (and the pages a walk has in flight
+/// before the client has learnt anything about the console): the fixed number walks used
+/// before they adapted, so no console sees more at first than it did then.
 pub const DEFAULT_PAGES_IN_FLIGHT: usize = 4;
 
 /// What to ask of a collection: filter, sort, select, page size and where to start.
@@ -299,16 +301,25 @@ impl ListQuery {
         self
     }
 
-    /// How many pages to request at once while streaming (default
-    /// [`DEFAULT_PAGES_IN_FLIGHT`](crate::DEFAULT_PAGES_IN_FLIGHT)); memory grows with it.
+    /// Request exactly this many pages at once (at least one; halved after a `429`), instead
+    /// of as many as the client finds the console takes
+    /// ([`Client::in_flight_limit`](crate::Client::in_flight_limit)); memory grows with it.
     pub fn pages_in_flight(mut self, pages: usize) -> Self {
         self.pages_in_flight = Some(pages.max(1));
         self
     }
 
-    /// The number of pages requested at once.
+    /// The fixed number of pages asked for with [`pages_in_flight`](Self::pages_in_flight);
+    /// `None` when the walk adapts.
+    pub fn fixed_pages_in_flight(&self) -> Option<usize> {
+        self.pages_in_flight.map(|pages| pages.max(1))
+    }
+
+    /// The fixed number of pages asked for, else [`DEFAULT_PAGES_IN_FLIGHT`], where an
+    /// adaptive walk starts.
     pub fn pages_in_flight_or_default(&self) -> usize {
-        self.pages_in_flight.unwrap_or(DEFAULT_PAGES_IN_FLIGHT)
+        self.fixed_pages_in_flight()
+            .unwrap_or(DEFAULT_PAGES_IN_FLIGHT)
     }
 
     /// The page size in effect.

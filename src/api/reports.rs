@@ -44,7 +44,7 @@ impl Client {
         let fetch = page_fetcher!(self, query, SpecOperation::GetLicensingReports.id(), |c| c
             .get_licensing_reports());
         paginate(
-            self.throttle_signal(),
+            self.in_flight_limit(),
             SpecOperation::GetLicensingReports.id(),
             &query,
             fetch,
@@ -60,7 +60,7 @@ impl Client {
             |c| c.get_latest_licensing_reports()
         );
         paginate(
-            self.throttle_signal(),
+            self.in_flight_limit(),
             SpecOperation::GetLatestLicensingReports.id(),
             &query,
             fetch,
@@ -82,7 +82,7 @@ impl Client {
             |c| c.get_licensing_reports_for_date().date(month.as_str())
         );
         paginate(
-            self.throttle_signal(),
+            self.in_flight_limit(),
             SpecOperation::GetLicensingReportsForDate.id(),
             &query,
             fetch,
@@ -206,7 +206,7 @@ impl Client {
             }
         );
         paginate(
-            self.throttle_signal(),
+            self.in_flight_limit(),
             SpecOperation::GetOrganizationsLicenseUsage.id(),
             &query,
             fetch,

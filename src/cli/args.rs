@@ -6,13 +6,14 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use uuid::Uuid;
 
+use super::listed::listed;
 use super::Failure;
 use crate::enums::{OrganizationType, SectionForDelete, ServerType};
 use crate::Product;
 
 /// Manage Veeam licenses through the Veeam Service Provider Console REST API v3.
 #[derive(Debug, Parser)]
-#[command(name = "vspc-licensing", version, about, propagate_version = true)]
+#[command(name = "vspc-licensing", version = super::spec::version_line(), about, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -61,6 +62,36 @@ pub(crate) struct Global {
     /// (repeat the flag), one console each
     #[arg(long = "profile", value_name = "NAME", env = "VSPC_PROFILE", global = true, action = clap::ArgAction::Append)]
     pub(crate) profiles: Vec<String>,
+    /// Whether `--profile` was given on this command line (not from VSPC_PROFILE or the file's
+    /// default): only then may `--url`/`VSPC_URL` send the profile's secret to another address.
+    #[arg(skip)]
+    pub(crate) profile_on_command_line: bool,
+    /// Requests at once in listings and bulk changes: `auto` finds what the console takes (up
+    /// to 16: more while answers keep their latency, fewer when they slow down or a 429 comes);
+    /// a number keeps that many (halved after a 429)
+    #[arg(long, value_name = "auto|N", default_value = "auto", value_parser = parse_in_flight, global = true)]
+    pub(crate) in_flight: InFlightChoice,
+}
+
+/// `--in-flight`: adapt, or a fixed number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InFlightChoice {
+    /// Find the console's capacity, up to the client's default maximum.
+    Auto,
+    /// Exactly this many.
+    Fixed(usize),
+}
+
+fn parse_in_flight(text: &str) -> Result<InFlightChoice, String> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(InFlightChoice::Auto);
+    }
+    match text.parse::<usize>() {
+        Ok(requests) if requests > 0 => Ok(InFlightChoice::Fixed(requests)),
+        _ => Err(format!(
+            "{text:?} is not a number of requests: write auto or a whole number from 1"
+        )),
+    }
 }
 
 /// `--api-version`: one version, or `auto`.
@@ -132,6 +163,9 @@ pub(crate) enum Command {
     /// The profiles of the configuration file
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// The spec this tool speaks; check an OpenAPI Overlay without building
+    #[command(subcommand)]
+    Spec(super::spec::SpecCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(super::completions::CompletionsArgs),
     /// Print the manual page (roff), or write one per command into a directory
@@ -180,6 +214,10 @@ pub(crate) struct ConformArgs {
     /// Pages to read per collection at most (0: all)
     #[arg(long, default_value_t = 20)]
     pub(crate) max_pages: usize,
+    /// Also write what the console did differently as an OpenAPI Overlay 1.0 (YAML; JSON when
+    /// FILE ends in .json), for VSPC_LICENSING_OVERLAYS; no values of the answers go into it
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_overlay: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -231,7 +269,8 @@ pub(crate) struct ServeArgs {
     /// database time, to see how automation behaves when the server, not the client, is slow
     #[arg(long, value_parser = parse_duration)]
     pub(crate) latency: Option<Duration>,
-    /// Add undocumented fields and unlisted enum values, to prove contract tests catch drift
+    /// Drift from the spec as a newer console would (undocumented fields, unlisted enum values,
+    /// nulls), to prove contract tests catch drift
     #[arg(long)]
     pub(crate) drift: bool,
     /// Serve the objects of this scenario file (YAML or JSON; see `scenario example`)
@@ -247,6 +286,10 @@ pub(crate) struct ServeArgs {
     /// Throttle like a console: answer 429 beyond this many requests at once
     #[arg(long, value_name = "N")]
     pub(crate) max_concurrent_requests: Option<usize>,
+    /// Serve this many requests at once and queue the rest, so every answer comes later the
+    /// more are sent at once (a database-bound console); with --latency as the service time
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) capacity: Option<u16>,
     /// Throttle like a console: answer 429 (with retryAfter) beyond this many requests a second
     #[arg(long, value_name = "N")]
     pub(crate) max_requests_per_second: Option<u32>,
@@ -370,9 +413,9 @@ pub(crate) struct SwitchArgs {
     /// Which API: v3 (VSPC) or v2 (the former Veeam Availability Console, Cloud Connect only)
     #[arg(long, value_enum, default_value_t = ApiGeneration::V3)]
     pub(crate) api: ApiGeneration,
-    /// Changes at a time
-    #[arg(long, default_value_t = 8)]
-    pub(crate) concurrency: usize,
+    /// Requests at once, walk and changes together: the same as --in-flight N for this command
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: Option<u16>,
 }
 
 /// The API generation to talk to (v3 or the legacy v2); not to be confused with the v3
@@ -413,45 +456,13 @@ pub(crate) enum LicenseCommand {
         product: ProductChoice,
         /// The server UID
         uid: Uuid,
-        /// For backup servers: which section to remove
-        #[arg(long, value_enum)]
-        section: Option<Section>,
+        /// For backup servers: which section to remove (the whole license by default)
+        #[arg(long, value_parser = listed::<SectionForDelete>())]
+        section: Option<SectionForDelete>,
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
     },
-}
-
-/// A section of a backup server license, as the spec's `SectionForDelete` lists them; on the
-/// command line in lower case (`--section socket`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Section(pub(crate) SectionForDelete);
-
-impl ValueEnum for Section {
-    fn value_variants<'a>() -> &'a [Self] {
-        static SECTIONS: std::sync::LazyLock<Vec<Section>> = std::sync::LazyLock::new(|| {
-            SectionForDelete::LISTED
-                .iter()
-                .map(|value| Section(SectionForDelete::parse(value)))
-                .collect()
-        });
-        &SECTIONS
-    }
-
-    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        let name = self.0.as_str().to_ascii_lowercase();
-        let help = match self.0 {
-            SectionForDelete::All => "The whole license".to_owned(),
-            _ => format!("The {name} section"),
-        };
-        Some(clap::builder::PossibleValue::new(name).help(help))
-    }
-}
-
-impl From<Section> for SectionForDelete {
-    fn from(section: Section) -> Self {
-        section.0
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -543,18 +554,18 @@ pub(crate) enum UsageCommand {
         /// Only this organization
         #[arg(long)]
         organization_uid: Option<Uuid>,
-        /// Only organizations of this type (Company, Provider, Reseller)
-        #[arg(long)]
-        organization_type: Option<String>,
+        /// Only organizations of this type
+        #[arg(long, value_parser = listed::<OrganizationType>())]
+        organization_type: Option<OrganizationType>,
         /// Only organizations of this provider
         #[arg(long)]
         provider_uid: Option<Uuid>,
         /// Only usage on this server
         #[arg(long)]
         server_uid: Option<Uuid>,
-        /// Only usage on this product (BackupAndReplication, CloudConnect, VSPC, VONE, VB365)
-        #[arg(long)]
-        server_type: Option<String>,
+        /// Only usage on this product
+        #[arg(long, value_parser = listed::<ServerType>())]
+        server_type: Option<ServerType>,
         /// Only the N heaviest consumers, one row each (with a bar on a terminal)
         #[arg(long, value_name = "N")]
         top: Option<usize>,
@@ -562,7 +573,7 @@ pub(crate) enum UsageCommand {
 }
 
 impl UsageCommand {
-    pub(crate) fn filter(&self) -> Result<crate::UsageFilter, Failure> {
+    pub(crate) fn filter(&self) -> crate::UsageFilter {
         let UsageCommand::Organizations {
             organization_uid,
             organization_type,
@@ -571,50 +582,13 @@ impl UsageCommand {
             server_type,
             top: _,
         } = self;
-        let organization_type = organization_type
-            .as_deref()
-            .map(checked_enum::<OrganizationType>)
-            .transpose()?;
-        let server_type = server_type
-            .as_deref()
-            .map(checked_enum::<ServerType>)
-            .transpose()?;
-        Ok(crate::UsageFilter {
+        crate::UsageFilter {
             organization_uid: *organization_uid,
-            organization_type,
+            organization_type: organization_type.clone(),
             provider_uid: *provider_uid,
             server_uid: *server_uid,
-            server_type,
-        })
-    }
-}
-
-/// Parses a value the spec lists; on the command line an unlisted value is a typo, not news.
-fn checked_enum<E: std::str::FromStr<Err = std::convert::Infallible> + ToString + Listed>(
-    text: &str,
-) -> Result<E, Failure> {
-    let Ok(value) = text.parse::<E>();
-    if E::listed().iter().any(|v| v.eq_ignore_ascii_case(text)) {
-        Ok(value)
-    } else {
-        Err(Failure::Exit(
-            2,
-            format!("{text:?} is not one of {}", E::listed().join(", ")),
-        ))
-    }
-}
-
-trait Listed {
-    fn listed() -> &'static [&'static str];
-}
-impl Listed for OrganizationType {
-    fn listed() -> &'static [&'static str] {
-        OrganizationType::LISTED
-    }
-}
-impl Listed for ServerType {
-    fn listed() -> &'static [&'static str] {
-        ServerType::LISTED
+            server_type: server_type.clone(),
+        }
     }
 }
 

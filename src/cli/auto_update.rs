@@ -5,13 +5,15 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::args::{ApiGeneration, AutoUpdateCommand, Format, Global, ProductChoice, SwitchArgs};
+use super::args::{
+    ApiGeneration, AutoUpdateCommand, Format, Global, InFlightChoice, ProductChoice, SwitchArgs,
+};
 use super::licenses::every_license;
 use super::output::{license_row, listing_progress, progress, LICENSE_COLUMNS};
 use super::writer::{stdout_is_terminal, ListWriter, Stdout};
 use super::{bulk, Failure, Outcome};
 use crate::ListQuery;
-use crate::{Client, Error, Product};
+use crate::{AdaptiveLimit, Client, Error, Product};
 
 pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome {
     match command {
@@ -104,7 +106,11 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     if args.api == ApiGeneration::V2 {
         return switch_v2(global, &args, enable).await;
     }
-    let client = global.client()?;
+    let in_flight = match args.concurrency {
+        Some(requests) => InFlightChoice::Fixed(requests.into()),
+        None => global.in_flight,
+    };
+    let client = global.client_in_flight(in_flight)?;
     let targets = targets(&client, &args)?;
     let bar = progress(if enable {
         "enabling auto-update"
@@ -112,17 +118,19 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
         "disabling auto-update"
     });
     let mut report = Report::new(global.output, bar.clone());
-    // Fewer changes at a time for the rest of the run once the console throttles.
-    let limit = client.adaptive_limit(args.concurrency.max(1));
+    // The walk's pages and the changes take their places from the same pool, so that together
+    // they stay within what the console takes.
+    let limit = client.in_flight_limit();
     let end = bulk::run(
         targets,
         |t| (t.product, t.uid),
         &limit,
-        |target| apply(client.clone(), target, enable),
+        |target| apply(client.clone(), limit.clone(), target, enable),
         |change| report.add(change),
     )
     .await;
     bar.finish_and_clear();
+    super::licenses::log_in_flight(&limit);
     if end.duplicates > 0 {
         note(&format!(
             "note: {} server(s) came up more than once (named twice, or moved in the listing during the walk); each was changed once",
@@ -134,7 +142,7 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
 
 /// Switches one server; a named server (no state from a walk) is read first, to report what
 /// was already set.
-async fn apply(client: Client, target: Target, enable: bool) -> Change {
+async fn apply(client: Client, limit: AdaptiveLimit, target: Target, enable: bool) -> Change {
     let Target {
         product,
         uid,
@@ -148,15 +156,18 @@ async fn apply(client: Client, target: Target, enable: bool) -> Change {
     };
     let current = match current {
         Some(state) => Ok(Some(state)),
-        None => client
-            .license(product, Some(uid))
-            .await
-            .map(|l| l.auto_update_enabled()),
+        None => {
+            let _place = limit.acquire_for(READ_ONE).await;
+            client
+                .license(product, Some(uid))
+                .await
+                .map(|l| l.auto_update_enabled())
+        }
     };
     match current {
         Err(e) => change("failed", e.to_string()),
         Ok(Some(state)) if state == enable => change("unchanged", "already set".into()),
-        Ok(_) => match client.set_auto_update(product, uid, enable).await {
+        Ok(_) => match switched(&client, &limit, product, uid, enable).await {
             Ok(license) if license.auto_update_enabled() == Some(enable) => {
                 change("changed", String::new())
             }
@@ -164,6 +175,23 @@ async fn apply(client: Client, target: Target, enable: bool) -> Change {
             Err(e) => change("failed", e.to_string()),
         },
     }
+}
+
+/// The kinds of request a bulk change sends, each with its own latency (see
+/// [`AdaptiveLimit::acquire_for`]).
+const READ_ONE: &str = "read one license";
+const SWITCH: &str = "switch auto-update";
+
+/// Switches one server's auto-update, holding a place of `limit` for the request.
+async fn switched(
+    client: &Client,
+    limit: &AdaptiveLimit,
+    product: Product,
+    uid: Uuid,
+    enable: bool,
+) -> Result<crate::License, Error> {
+    let _place = limit.acquire_for(SWITCH).await;
+    client.set_auto_update(product, uid, enable).await
 }
 
 /// The per-server report, written as changes complete, and the summary at the end. If the

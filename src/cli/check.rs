@@ -105,7 +105,13 @@ pub(crate) async fn run(global: &Global, args: CheckArgs) -> Outcome {
         Ok(verdict) => verdict,
         Err(problem) => (
             State::Unknown,
-            format!("VSPC LICENSES UNKNOWN - {problem}\n"),
+            format!(
+                "VSPC LICENSES UNKNOWN - {}\n",
+                super::terminal_text::terminal_safe(
+                    &problem.to_string(),
+                    super::terminal_text::MESSAGE_LIMIT
+                )
+            ),
         ),
     };
     print!("{report}");
@@ -383,7 +389,10 @@ fn report(
     let mut ordered: Vec<&Finding> = findings.iter().collect();
     ordered.sort_by_key(|f| std::cmp::Reverse(f.state as u8));
     for finding in ordered {
-        let _ = writeln!(text, "{}: {}", finding.state.name(), finding.text);
+        // Company names come from license files: one finding stays one line.
+        let shown =
+            super::terminal_text::terminal_safe(&finding.text, super::terminal_text::MESSAGE_LIMIT);
+        let _ = writeln!(text, "{}: {shown}", finding.state.name());
     }
     (state, text)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::args::{ApiVersionChoice, Global};
+use super::args::{ApiVersionChoice, Global, InFlightChoice};
 use super::profile::Settings;
 use super::Failure;
 use crate::Client;
@@ -31,8 +31,13 @@ fn mfa_code_from_environment_or_terminal() -> crate::MfaCodeProvider {
 }
 
 impl Global {
-    /// A client from the options: URL, credentials, TLS and timeouts.
+    /// A client from the options: URL, credentials, TLS, timeouts and requests in flight.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
+        self.client_in_flight(self.in_flight)
+    }
+
+    /// [`client`](Self::client) with this many requests in flight instead of `--in-flight`'s.
+    pub(crate) fn client_in_flight(&self, in_flight: InFlightChoice) -> Result<Client, Failure> {
         let settings = Settings::resolve(self)?;
         let url = settings.url.as_deref().ok_or_else(|| {
             Failure::Exit(
@@ -43,6 +48,9 @@ impl Global {
         let mut builder = Client::builder(url)
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)));
+        if let InFlightChoice::Fixed(requests) = in_flight {
+            builder = builder.fixed_in_flight(requests);
+        }
         builder = match (settings.api_key, &settings.username) {
             (Some(key), _) => builder.api_key(key),
             (None, Some(user)) => {
@@ -82,6 +90,7 @@ impl Global {
     /// `http://` to another machine, or `--insecure`.
     pub(crate) fn warn_about_transport(&self, url: &str) {
         if crate::sends_in_clear(url) {
+            let url = crate::client::config::without_credentials(url);
             eprintln!(
                 "warning: {url} is plain http:// to another machine: the credentials can be read on the way; use https://"
             );

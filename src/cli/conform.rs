@@ -14,6 +14,9 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
         max_pages: (args.max_pages > 0).then_some(args.max_pages),
     };
     let outcome = run_conformance(&client, &options).await?;
+    if let Some(file) = &args.write_overlay {
+        write_overlay(file, &outcome)?;
+    }
     if global.output == Format::Json {
         reader_may_leave(print_object(Format::Json, &outcome))?;
     } else {
@@ -41,6 +44,7 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
         }
         // The console's build, the skip reasons and the paths come from the server's answers.
         eprint_line(&describe_versions(&outcome.versions));
+        eprintln!("{}", super::spec::spec_description());
         for (operation, reason) in &outcome.skipped {
             eprint_line(&format!("skipped {operation}: {reason}"));
         }
@@ -67,6 +71,36 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
         );
     }
     verdict(&outcome)
+}
+
+/// Writes the run's drift as an overlay, and says on stderr what it holds.
+fn write_overlay(file: &std::path::Path, outcome: &crate::live_check::LiveCheckOutcome) -> Outcome {
+    let console = outcome
+        .versions
+        .server_version
+        .as_deref()
+        .map_or_else(|| "a console".to_owned(), |build| format!("console {build}"));
+    let title = format!("What {console} sends beyond the vspc-licensing spec");
+    let overlay = outcome.evidence.to_overlay(&title);
+    let actions = overlay["actions"].as_array().map_or(0, Vec::len);
+    let text = crate::overlay::overlay_text(&overlay, file);
+    std::fs::write(file, text).map_err(|e| {
+        Failure::Exit(2, format!("cannot write the overlay {}: {e}", file.display()))
+    })?;
+    if actions == 0 {
+        eprintln!(
+            "overlay {}: no actions (nothing the answers showed needs a change of the spec)",
+            file.display()
+        );
+    } else {
+        eprintln!(
+            "overlay {}: {actions} action(s) from {} fact(s); build with VSPC_LICENSING_OVERLAYS={} to use it",
+            file.display(),
+            outcome.evidence.len(),
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 /// The exit code: refused credentials (3) before drift (5) before failed reads (1); a run in

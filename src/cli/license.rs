@@ -56,9 +56,7 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
                 ));
             }
             let client = global.client()?;
-            client
-                .delete_license(product, uid, section.map(Into::into))
-                .await?;
+            client.delete_license(product, uid, section).await?;
             eprintln!("removed the license of {product} {uid}");
             Ok(())
         }

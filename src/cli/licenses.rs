@@ -13,7 +13,9 @@ pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
     match command {
         LicensesCommand::List { product } => {
             let licenses = every_license(&client, product, ListQuery::new());
-            write_licenses(global, licenses, |_| true).await
+            let written = write_licenses(global, licenses, |_| true).await;
+            log_in_flight(&client.in_flight_limit());
+            written
         }
         LicensesCommand::Expiring { within, product } => {
             let now = chrono::Utc::now();
@@ -23,13 +25,26 @@ pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
             // holding them here.
             let query = ListQuery::new().sort(Sort::ascending("expirationDate"));
             let licenses = every_license(&client, product, query);
-            write_licenses(global, licenses, |l| l.expires_within(now, within)).await
+            let written = write_licenses(global, licenses, |l| l.expires_within(now, within)).await;
+            log_in_flight(&client.in_flight_limit());
+            written
         }
         LicensesCommand::Show { product, uid } => {
             let license = client.license(product.single()?, uid).await?;
             print_object(global.output, &license)
         }
     }
+}
+
+/// Says (with `-v`) where the requests in flight ended, after the log of how they moved.
+pub(crate) fn log_in_flight(limit: &crate::AdaptiveLimit) {
+    tracing::info!(
+        most = limit.most_in_flight(),
+        now = limit.limit(),
+        max = limit.max(),
+        adaptive = limit.is_adaptive(),
+        "requests in flight"
+    );
 }
 
 /// Writes the licenses `keep` accepts as they arrive, with a progress counter while paging.

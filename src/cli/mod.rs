@@ -12,6 +12,7 @@ mod args;
 mod auto_update;
 mod bulk;
 mod cell;
+mod chart_range;
 mod check;
 mod client;
 mod completions;
@@ -21,11 +22,14 @@ mod demo;
 mod exporter;
 mod license;
 mod licenses;
+mod listed;
 mod output;
 mod profile;
 mod reports;
 mod scenario;
+mod secret_command;
 mod serve;
+mod spec;
 mod table;
 mod terminal_text;
 mod usage_chart_svg;
@@ -35,7 +39,7 @@ mod writer;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::Cli;
 use args::Command;
@@ -61,10 +65,15 @@ pub(crate) type Outcome = Result<(), Failure>;
 
 /// Runs the tool with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
         Err(error) => exit_on_wrong_command_line(error),
     };
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => exit_on_wrong_command_line(error.format(&mut Cli::command())),
+    };
+    cli.global.profile_on_command_line = profile::given_on_command_line(&matches);
     args::init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -107,6 +116,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(&global, args).await,
         Command::Scenario(command) => scenario::run(command),
         Command::Profiles(command) => profile::run(&global, command),
+        Command::Spec(command) => spec::run(command),
         Command::Completions(args) => completions::completions(Cli::command(), args),
         Command::Man(args) => completions::man(Cli::command(), args),
     }

@@ -19,7 +19,12 @@
 //! A profile names where its secret comes from, never the secret: a file with an `api_key`,
 //! `password`, `token` or `secret` entry is refused. Flags and environment variables
 //! (`--url`/`VSPC_URL`, `--api-key`/`VSPC_API_KEY`, `--username`/`VSPC_USERNAME`,
-//! `VSPC_PASSWORD`, `--ca-cert`) override the profile.
+//! `VSPC_PASSWORD`, `--ca-cert`) override the profile, with one exception: an address from
+//! `--url`/`VSPC_URL` that is not the profile's own does not get the profile's secret unless
+//! `--profile` named it on the command line.
+//!
+//! A file that names a command (`api_key_command`, `password_command`) must be the user's own
+//! and closed to others' writes; the command runs without a shell (see [`super::secret_command`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -107,6 +112,13 @@ fn load(path: &Path) -> Result<ConfigFile, Failure> {
     check_for_secrets(path, &table)?;
     let file: ConfigFile =
         toml::from_str(&text).map_err(|e| usage_error(format!("{}: {e}", path.display())))?;
+    if file
+        .profiles
+        .values()
+        .any(|p| p.api_key_command.is_some() || p.password_command.is_some())
+    {
+        super::secret_command::check_file_is_trusted(path)?;
+    }
     for (name, profile) in &file.profiles {
         if profile.api_key_env.is_some() && profile.api_key_command.is_some() {
             return Err(usage_error(format!(
@@ -171,18 +183,7 @@ fn secret(
     let Some(command) = command else {
         return Ok(None);
     };
-    let output = if cfg!(windows) {
-        std::process::Command::new("cmd")
-            .args(["/C", command])
-            .stderr(std::process::Stdio::inherit())
-            .output()
-    } else {
-        std::process::Command::new("sh")
-            .args(["-c", command])
-            .stderr(std::process::Stdio::inherit())
-            .output()
-    }
-    .map_err(|e| {
+    let output = super::secret_command::run(command).map_err(|e| {
         usage_error(format!(
             "profile {profile:?}: cannot run the {what} command: {e}"
         ))
@@ -248,6 +249,25 @@ impl Settings {
             },
         };
         let name = name.unwrap_or_default();
+        let secret_from_profile = global.api_keys.is_empty()
+            && global.username.is_none()
+            && (profile.api_key_env.is_some()
+                || profile.api_key_command.is_some()
+                || (profile.username.is_some()
+                    && std::env::var_os("VSPC_PASSWORD").is_none()
+                    && (profile.password_env.is_some() || profile.password_command.is_some())));
+        if let (Some(given), Some(own), true, false) = (
+            &global.url,
+            &profile.url,
+            secret_from_profile,
+            global.profile_on_command_line,
+        ) {
+            if !same_origin(given, own) {
+                return Err(usage_error(format!(
+                    "profile {name:?} is for {own}, but --url/VSPC_URL says {given}: its secret is not sent to another address; pass --profile {name} to mean it, or give that address's own credentials"
+                )));
+            }
+        }
         let password_from_env = std::env::var("VSPC_PASSWORD").ok();
         let (api_key, username, password) = match (global.api_keys.last(), &global.username) {
             (Some(key), _) => (Some(key.clone()), None, None),
@@ -297,6 +317,28 @@ impl Settings {
             }),
         })
     }
+}
+
+/// Whether two addresses name the same server: scheme, host and port (a path or a trailing
+/// `/` aside).
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a.trim()), url::Url::parse(b.trim())) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/'),
+    }
+}
+
+/// Whether `--profile` was given on the command line (at any level of the subcommands, as it is
+/// a global option), rather than coming from `VSPC_PROFILE`.
+pub(crate) fn given_on_command_line(matches: &clap::ArgMatches) -> bool {
+    let mut level = Some(matches);
+    while let Some(matches) = level {
+        if matches.value_source("profiles") == Some(clap::parser::ValueSource::CommandLine) {
+            return true;
+        }
+        level = matches.subcommand().map(|(_, sub)| sub);
+    }
+    false
 }
 
 impl Global {

@@ -90,7 +90,7 @@ fn report_row(r: &SingleLicenseReport) -> Vec<Vec<String>> {
 }
 
 pub(crate) async fn run_usage(global: &Global, command: UsageCommand) -> Outcome {
-    let filter = command.filter()?;
+    let filter = command.filter();
     let UsageCommand::Organizations { top, .. } = command;
     if let Some(top) = top {
         return super::usage_views::top(global, filter, top).await;

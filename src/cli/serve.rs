@@ -43,6 +43,9 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
         args.max_concurrent_requests,
         SimulatorConfig::max_concurrent_requests,
     );
+    if let Some(requests) = args.capacity {
+        config = config.capacity(requests.into());
+    }
     if let Some(requests) = args.max_requests_per_second {
         config = config.max_requests_per_period(requests, std::time::Duration::from_secs(1));
     }

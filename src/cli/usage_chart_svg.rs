@@ -50,12 +50,14 @@ fn subtitle(table: &PointsTable) -> String {
     )
 }
 
-/// The chart as a standalone SVG document.
+/// The chart as a standalone SVG document; a table with points beyond what can be drawn is
+/// refused (see [`super::chart_range`]).
 pub(crate) fn render_svg(
     table: &PointsTable,
     title: &str,
     stacked: bool,
 ) -> Result<String, String> {
+    super::chart_range::check_drawable(table)?;
     let mut svg = String::new();
     let legend_rows = table.series.len().div_ceil(2) as u32;
     let note_lines = notes(table);
@@ -136,7 +138,8 @@ fn draw_axes<'a, 'b>(
 ) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
     let months = table.months.len();
     let top = tallest(table, stacked);
-    let top = if top > 0.0 { top * 1.12 } else { 1.0 };
+    // At least one point high: a range of a few subnormals has no ticks to find.
+    let top = if top >= 1.0 { top * 1.12 } else { 1.0 };
     let mut chart = ChartBuilder::on(plot)
         .margin_top(80)
         .margin_left(20)

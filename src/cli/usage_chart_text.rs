@@ -183,11 +183,14 @@ pub(crate) fn render(table: &PointsTable, title: &str, style: &TextStyle) -> Str
     out
 }
 
+/// The length of a bar of `value` on a scale where `scale` is `width` long: never longer than
+/// `width` (a stack with negative parts can run past the month's total) and `0` for a value that
+/// is not a positive number.
 fn cells(value: f64, scale: f64, width: usize) -> usize {
-    if scale <= 0.0 || value <= 0.0 {
+    if !(scale > 0.0 && value > 0.0) {
         return 0;
     }
-    ((value / scale) * width as f64).round() as usize
+    ((value / scale) * width as f64).round().min(width as f64) as usize
 }
 
 /// The legend doubles as the table of numbers: one row per part, one column per month (as many

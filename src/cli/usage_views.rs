@@ -95,6 +95,10 @@ pub(crate) async fn chart(global: &Global, client: &Client, args: ChartArgs) -> 
     for series in &mut table.series {
         series.label = terminal_text::label(&series.label);
     }
+    let drawn = args.svg.is_some() || args.html.is_some() || global.output == Format::Table;
+    if drawn {
+        super::chart_range::check_drawable(&table).map_err(|e| Failure::Exit(1, e))?;
+    }
     if args.svg.is_some() || args.html.is_some() {
         let svg = render_svg(&table, &title, stacked).map_err(|e| Failure::Exit(1, e))?;
         if let Some(path) = &args.svg {

@@ -119,6 +119,16 @@ pub(crate) enum AuthFailure {
     Failed(Answer),
 }
 
+/// The shortest time a token is used before it is renewed, whatever its `expires_in` says, so
+/// that no lifetime makes the client sign in before every call. A token that really is spent
+/// earlier is answered with `401`, after which the client signs in again once.
+const MIN_TOKEN_USE: Duration = Duration::from_secs(1);
+
+/// The lifetime assumed when the token answer gives none, or none that can be true (`0` or
+/// less: a token spent before it arrives): VSPC's default hour. Should the token be shorter
+/// lived, the `401` it earns makes the client sign in again.
+const ASSUMED_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
 #[derive(Debug)]
 struct Token {
     access: Secret,
@@ -275,14 +285,19 @@ impl Authenticator {
         let access = result.access_token.ok_or_else(|| {
             AuthFailure::Refused("the token endpoint answered without an access token".into())
         })?;
-        // `expires_in` is seconds; without it, assume VSPC's default hour.
-        let lifetime = Duration::from_secs(result.expires_in.map_or(3600, |s| s.max(0) as u64));
+        // `expires_in` is seconds.
+        let lifetime = match result.expires_in {
+            Some(seconds) if seconds > 0 => Duration::from_secs(seconds.unsigned_abs().into()),
+            _ => ASSUMED_TOKEN_LIFETIME,
+        };
         let margin = self.refresh_margin.min(lifetime / 2);
         let now = Instant::now();
         Ok(Token {
             access: Secret::new(access),
             refresh: result.refresh_token.map(Secret::new),
-            renew_at: now.checked_add(lifetime - margin).unwrap_or(now),
+            renew_at: now
+                .checked_add((lifetime - margin).max(MIN_TOKEN_USE))
+                .unwrap_or(now),
         })
     }
 }
@@ -342,8 +357,18 @@ fn read_token_answer(answer: Answer) -> Result<OAuth2Result, AuthFailure> {
         return Err(AuthFailure::Refused(reason));
     }
     serde_json::from_slice(&answer.body).map_err(|e| {
+        // serde's own message quotes the value it could not read, which may be a token.
+        use serde_json::error::Category;
+        let problem = match e.classify() {
+            Category::Data => "a field of the wrong type",
+            Category::Syntax => "not JSON",
+            Category::Eof => "JSON cut short",
+            Category::Io => "a read error",
+        };
         AuthFailure::Refused(format!(
-            "the token endpoint answered with an unreadable body ({e})"
+            "the token endpoint answered with an unreadable body ({problem} at line {} column {}; the body is not shown, it may hold tokens)",
+            e.line(),
+            e.column()
         ))
     })
 }

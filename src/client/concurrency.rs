@@ -1,9 +1,19 @@
-//! How many requests to keep in flight when the console throttles.
+//! How many requests to keep in flight: a permit pool whose size follows the console.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Notify;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+mod vegas;
+
+use vegas::{Move, Sample, Vegas};
+
+/// The most requests walks and bulk changes keep in flight unless the builder says otherwise
+/// ([`ClientBuilder::max_in_flight`](crate::ClientBuilder::max_in_flight)): a VSPC is the
+/// provider's production console, and no listing is worth flooding it.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
 /// Counts the `429` answers a client received; [`AdaptiveLimit`]s watch it.
 #[derive(Clone, Debug, Default)]
@@ -21,39 +31,46 @@ impl ThrottleSignal {
     }
 }
 
-/// A pool of permits whose size shrinks when the console throttles. Clones share the pool.
+/// A pool of permits, one per request in flight, whose size follows the console. Clones share
+/// the pool.
+///
+/// Two kinds:
+///
+/// * **Adaptive** ([`AdaptiveLimit::adaptive`], and the one every client shares for its walks
+///   and bulk changes, [`Client::in_flight_limit`](crate::Client::in_flight_limit)): it starts
+///   at [`DEFAULT_PAGES_IN_FLIGHT`](crate::DEFAULT_PAGES_IN_FLIGHT), grows while answers keep
+///   their latency, shrinks when they slow down (the console queues) and halves on a `429`;
+///   never beyond its maximum. The rule is TCP Vegas with slow start and AIMD's halving, as
+///   `docs/concurrency.md` explains; it learns from the time each permit is held, so hold one
+///   for exactly one request.
+/// * **Fixed** ([`AdaptiveLimit::new`], [`Client::adaptive_limit`](crate::Client::adaptive_limit),
+///   a walk with [`ListQuery::pages_in_flight`](crate::ListQuery::pages_in_flight)): the number
+///   asked for, halved (down to one) after each batch of `429`s, never grown back.
 ///
 /// A VSPC limits simultaneous requests and requests per period for each user or address, and
-/// answers `429` over a limit. Retrying that one call (which the client does, after the
-/// wait the console asks for) is not enough when many calls run at once: the same concurrency
-/// soon runs into the same limit again. [`AdaptiveLimit`] is the shared answer: a permit pool
-/// whose size halves (down to one) every time the client it watches has been answered `429`,
-/// and never grows back during its life. Paged walks use one per walk for their pages in
-/// flight; bulk changes use one for their changes in flight:
+/// answers `429` over a limit. Retrying that one call (which the client does, after the wait
+/// the console asks for) is not enough when many calls run at once: the same concurrency soon
+/// runs into the same limit again; hence the halving of both kinds.
 ///
 /// ```no_run
 /// # async fn run(client: vspc_licensing::Client, uids: Vec<uuid::Uuid>) {
 /// use futures::StreamExt;
 /// use vspc_licensing::Product;
-/// let limit = client.adaptive_limit(8);
+/// let limit = client.in_flight_limit();
 /// let results: Vec<_> = futures::stream::iter(uids)
 ///     .map(|uid| {
 ///         let (client, limit) = (client.clone(), limit.clone());
 ///         async move {
-///             let _permit = limit.acquire().await;
+///             let _permit = limit.acquire_for("PatchBackupServerLicense").await;
 ///             client.enable_auto_update(Product::BackupServer, uid).await
 ///         }
 ///     })
-///     .buffer_unordered(8)
+///     .buffer_unordered(limit.max())
 ///     .collect()
 ///     .await;
 /// # let _ = results;
 /// # }
 /// ```
-///
-/// Get one from [`Client::adaptive_limit`](crate::Client::adaptive_limit) (which watches that
-/// client's `429` answers) or [`AdaptiveLimit::new`] (which only shrinks when told with
-/// [`AdaptiveLimit::reduce`]).
 #[derive(Clone, Debug)]
 pub struct AdaptiveLimit {
     inner: Arc<Inner>,
@@ -61,32 +78,122 @@ pub struct AdaptiveLimit {
 
 #[derive(Debug)]
 struct Inner {
+    /// Fair (first come, first served), so that the pages of a walk get their places in order.
+    semaphore: Arc<Semaphore>,
     state: Mutex<State>,
-    released: Notify,
     signal: Option<ThrottleSignal>,
+    max: usize,
 }
 
 #[derive(Debug)]
 struct State {
-    limit: usize,
+    rule: Rule,
+    /// The pool size the semaphore stands for: permits available + out = `size` + `debt`.
+    size: usize,
+    /// Permits to drop instead of giving back, because the pool shrank while they were out.
+    debt: usize,
     in_use: usize,
+    most_in_use: usize,
     /// The signal's count when this pool last looked at it.
     seen: u64,
 }
 
-/// Permission to have one request in flight; dropping it gives the place back.
+#[derive(Debug)]
+enum Rule {
+    /// Halves on `429`s, nothing else.
+    Fixed {
+        limit: usize,
+    },
+    Adaptive(Vegas),
+}
+
+impl Rule {
+    fn limit(&self) -> usize {
+        match self {
+            Rule::Fixed { limit } => *limit,
+            Rule::Adaptive(vegas) => vegas.limit(),
+        }
+    }
+
+    fn throttled(&mut self, in_flight: usize) -> Move {
+        match self {
+            Rule::Fixed { limit } => {
+                let before = *limit;
+                *limit = (*limit / 2).max(1);
+                if *limit < before {
+                    Move::Throttled
+                } else {
+                    Move::Kept
+                }
+            }
+            Rule::Adaptive(vegas) => vegas.throttled(in_flight),
+        }
+    }
+}
+
+/// Permission to have one request in flight; dropping it gives the place back (and, for an
+/// adaptive pool, reports how long it was held).
 #[derive(Debug)]
 #[must_use = "the permit is given back when dropped"]
 pub struct Permit {
     inner: Arc<Inner>,
+    permit: Option<OwnedSemaphorePermit>,
+    kind: &'static str,
+    taken: Instant,
+    in_flight: usize,
+    /// The signal's count when the permit was taken: a `429` while it was held makes its time
+    /// no measure of the console's latency (it includes a retry's wait).
+    throttles: u64,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut state = self.inner.lock();
         state.in_use = state.in_use.saturating_sub(1);
-        drop(state);
-        self.inner.released.notify_waiters();
+        let throttles = self.inner.signal.as_ref().map_or(0, ThrottleSignal::count);
+        self.inner.observe(&mut state);
+        if throttles == self.throttles {
+            if let Rule::Adaptive(vegas) = &mut state.rule {
+                let before = vegas.limit();
+                let moved = vegas.answered(Sample {
+                    kind: self.kind,
+                    rtt: self.taken.elapsed(),
+                    in_flight: self.in_flight,
+                    at: Instant::now(),
+                });
+                log(moved, before, vegas.limit());
+            }
+        }
+        if let Some(permit) = self.permit.take() {
+            if state.debt > 0 {
+                state.debt -= 1;
+                permit.forget();
+            } else {
+                drop(permit);
+            }
+        }
+        self.inner.resize(&mut state);
+    }
+}
+
+fn log(moved: Move, from: usize, to: usize) {
+    match moved {
+        Move::Kept => {}
+        Move::Grew { queued } => tracing::info!(
+            from,
+            to,
+            queued = format!("{queued:.1}"),
+            "answers keep their latency: more requests in flight"
+        ),
+        Move::Queueing { queued } => tracing::info!(
+            from,
+            to,
+            queued = format!("{queued:.1}"),
+            "answers slow down, the console queues: fewer requests in flight"
+        ),
+        Move::Throttled => {
+            tracing::info!(from, to, "the console throttles: fewer requests in flight")
+        }
     }
 }
 
@@ -96,99 +203,184 @@ impl Inner {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Shrinks once per batch of `429`s the watched client received since the last look: the
+    /// answers to requests that were in flight together count as one signal.
+    fn observe(&self, state: &mut State) {
+        if let Some(signal) = &self.signal {
+            let now = signal.count();
+            if now > state.seen {
+                state.seen = now;
+                let before = state.rule.limit();
+                // The refused request still holds its place (it waits to be retried).
+                let moved = state.rule.throttled(state.in_use.max(1));
+                log(moved, before, state.rule.limit());
+            }
+        }
+        self.resize(state);
+    }
+
+    /// Makes the semaphore stand for the rule's limit.
+    fn resize(&self, state: &mut State) {
+        let wanted = state.rule.limit().clamp(1, self.max);
+        if wanted > state.size {
+            let grow = wanted - state.size;
+            let repaid = grow.min(state.debt);
+            state.debt -= repaid;
+            self.semaphore.add_permits(grow - repaid);
+        } else if wanted < state.size {
+            let shrink = state.size - wanted;
+            let taken = self.semaphore.forget_permits(shrink);
+            state.debt += shrink - taken;
+        }
+        state.size = wanted;
+    }
 }
 
 impl AdaptiveLimit {
-    /// A pool of `max` permits (at least one) that shrinks only through [`reduce`](Self::reduce).
+    /// A fixed pool of `max` permits (at least one) that shrinks only through
+    /// [`reduce`](Self::reduce).
     pub fn new(max: usize) -> Self {
-        Self::build(max, None)
+        Self::build(Rule::Fixed { limit: max.max(1) }, max, None)
     }
 
+    /// An adaptive pool that starts at
+    /// [`DEFAULT_PAGES_IN_FLIGHT`](crate::DEFAULT_PAGES_IN_FLIGHT) (or `max`, if lower) and
+    /// finds the console's capacity up to `max`; it sees `429`s only through
+    /// [`reduce`](Self::reduce). Prefer the client's own,
+    /// [`Client::in_flight_limit`](crate::Client::in_flight_limit), which sees them itself.
+    pub fn adaptive(max: usize) -> Self {
+        let initial = crate::DEFAULT_PAGES_IN_FLIGHT;
+        Self::build(Rule::Adaptive(Vegas::new(initial, max)), max, None)
+    }
+
+    /// A fixed pool that halves after the `429`s `signal` counts.
     pub(crate) fn watching(max: usize, signal: ThrottleSignal) -> Self {
-        Self::build(max, Some(signal))
+        Self::build(Rule::Fixed { limit: max.max(1) }, max, Some(signal))
     }
 
-    fn build(max: usize, signal: Option<ThrottleSignal>) -> Self {
+    /// An adaptive pool that halves after the `429`s `signal` counts.
+    pub(crate) fn adaptive_watching(max: usize, signal: ThrottleSignal) -> Self {
+        let initial = crate::DEFAULT_PAGES_IN_FLIGHT;
+        Self::build(Rule::Adaptive(Vegas::new(initial, max)), max, Some(signal))
+    }
+
+    fn build(rule: Rule, max: usize, signal: Option<ThrottleSignal>) -> Self {
+        let max = max.max(1);
         let seen = signal.as_ref().map_or(0, ThrottleSignal::count);
+        let size = rule.limit().clamp(1, max);
         AdaptiveLimit {
             inner: Arc::new(Inner {
+                semaphore: Arc::new(Semaphore::new(size)),
                 state: Mutex::new(State {
-                    limit: max.max(1),
+                    rule,
+                    size,
+                    debt: 0,
                     in_use: 0,
+                    most_in_use: 0,
                     seen,
                 }),
-                released: Notify::new(),
                 signal,
+                max,
             }),
         }
+    }
+
+    /// A fixed pool of `max` that halves on the same `429`s as this one: for a walk that asks
+    /// for its own number of pages in flight.
+    pub(crate) fn fixed_alongside(&self, max: usize) -> AdaptiveLimit {
+        Self::build(
+            Rule::Fixed { limit: max.max(1) },
+            max,
+            self.inner.signal.clone(),
+        )
     }
 
     /// The number of permits now.
     pub fn limit(&self) -> usize {
         let mut state = self.inner.lock();
-        self.observe(&mut state);
-        state.limit
+        self.inner.observe(&mut state);
+        state.size
     }
 
-    /// Halves the number of permits (never below one). Permits already out stay out; no new
-    /// one is handed out until fewer than the new limit are in use.
+    /// The most permits this pool ever hands out.
+    pub fn max(&self) -> usize {
+        self.inner.max
+    }
+
+    /// Whether the pool adapts to the console's latency (rather than keeping a fixed number).
+    pub fn is_adaptive(&self) -> bool {
+        matches!(self.inner.lock().rule, Rule::Adaptive(_))
+    }
+
+    /// The most permits that were out at once so far.
+    pub fn most_in_flight(&self) -> usize {
+        self.inner.lock().most_in_use
+    }
+
+    /// Shrinks as for a `429`: halves the number of permits (never below one). Permits already
+    /// out stay out; no new one is handed out until fewer than the new limit are in use.
     pub fn reduce(&self) {
         let mut state = self.inner.lock();
-        Self::halve(&mut state);
-    }
-
-    fn halve(state: &mut State) {
-        let before = state.limit;
-        state.limit = (state.limit / 2).max(1);
-        if state.limit != before {
-            tracing::info!(
-                from = before,
-                to = state.limit,
-                "the console throttles: fewer requests in flight"
-            );
-        }
-    }
-
-    /// Shrinks once per batch of `429`s the watched client received since the last look: the
-    /// answers to requests that were in flight together count as one signal.
-    fn observe(&self, state: &mut State) {
-        if let Some(signal) = &self.inner.signal {
-            let now = signal.count();
-            if now > state.seen {
-                state.seen = now;
-                Self::halve(state);
-            }
-        }
+        let before = state.rule.limit();
+        let in_flight = state.in_use.max(1);
+        let moved = state.rule.throttled(in_flight);
+        log(moved, before, state.rule.limit());
+        self.inner.resize(&mut state);
     }
 
     /// Waits for a free place, then holds it until the permit is dropped.
     pub async fn acquire(&self) -> Permit {
-        loop {
-            let released = self.inner.released.notified();
-            tokio::pin!(released);
-            // Registered before looking, so a release between the look and the wait is not missed.
-            released.as_mut().enable();
-            {
-                let mut state = self.inner.lock();
-                self.observe(&mut state);
-                if state.in_use < state.limit {
-                    state.in_use += 1;
-                    return Permit {
-                        inner: Arc::clone(&self.inner),
-                    };
-                }
-            }
-            released.await;
+        self.acquire_for("").await
+    }
+
+    /// [`acquire`](Self::acquire) for a request of this kind (an operation id, say): an
+    /// adaptive pool compares each answer's latency with the fastest of its own kind, since a
+    /// page of 500 licenses and a single change take different times even on an idle console.
+    pub async fn acquire_for(&self, kind: &'static str) -> Permit {
+        {
+            let mut state = self.inner.lock();
+            self.inner.observe(&mut state);
+        }
+        let permit = Arc::clone(&self.inner.semaphore)
+            .acquire_owned()
+            .await
+            .expect("the pool's semaphore is never closed");
+        let mut state = self.inner.lock();
+        state.in_use += 1;
+        state.most_in_use = state.most_in_use.max(state.in_use);
+        let in_flight = state.in_use;
+        drop(state);
+        Permit {
+            inner: Arc::clone(&self.inner),
+            permit: Some(permit),
+            kind,
+            taken: Instant::now(),
+            in_flight,
+            throttles: self.inner.signal.as_ref().map_or(0, ThrottleSignal::count),
         }
     }
 }
 
 impl crate::model::generated::Client {
-    /// A permit pool of `max` places that halves whenever this client (or a clone of it) is
-    /// answered `429`: the shared way to bound bulk changes so that a throttling console gets
-    /// fewer requests at once; see [`AdaptiveLimit`].
+    /// A fixed permit pool of `max` places that halves whenever this client (or a clone of it)
+    /// is answered `429`; see [`AdaptiveLimit`]. For most uses the client's own adaptive pool,
+    /// [`in_flight_limit`](Self::in_flight_limit), is the better choice.
     pub fn adaptive_limit(&self, max: usize) -> AdaptiveLimit {
         AdaptiveLimit::watching(max, self.throttle_signal())
+    }
+
+    /// The pool this client's walks take their pages' places from (unless a walk asks for a
+    /// fixed number with [`ListQuery::pages_in_flight`](crate::ListQuery::pages_in_flight)),
+    /// shared by all its clones: adaptive up to
+    /// [`ClientBuilder::max_in_flight`](crate::ClientBuilder::max_in_flight) (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`]), or fixed with
+    /// [`ClientBuilder::fixed_in_flight`](crate::ClientBuilder::fixed_in_flight). Take bulk
+    /// changes' places from it too, so that walks and changes together stay within what the
+    /// console takes.
+    pub fn in_flight_limit(&self) -> AdaptiveLimit {
+        use progenitor_client::ClientInfo;
+        self.inner().0.in_flight.clone()
     }
 
     /// How many `429` answers this client (and its clones) has received so far.
@@ -251,5 +443,22 @@ mod tests {
         limit.reduce();
         assert_eq!(limit.limit(), 3);
         assert_eq!(AdaptiveLimit::new(0).limit(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_pool_that_shrinks_while_permits_are_out_keeps_them_back_when_returned() {
+        let limit = AdaptiveLimit::new(4);
+        let out: Vec<Permit> = futures::future::join_all((0..4).map(|_| limit.acquire())).await;
+        limit.reduce();
+        assert_eq!(limit.limit(), 2);
+        let mut out = out.into_iter();
+        drop(out.next());
+        drop(out.next());
+        let waiting = tokio::time::timeout(Duration::from_millis(50), limit.acquire()).await;
+        assert!(waiting.is_err(), "two still out fill the halved pool");
+        drop(out.next());
+        let next = tokio::time::timeout(Duration::from_secs(5), limit.acquire()).await;
+        assert!(next.is_ok(), "one out of two: a place is free");
+        assert_eq!(limit.most_in_flight(), 4);
     }
 }

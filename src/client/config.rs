@@ -9,6 +9,7 @@ use reqwest::header::HeaderValue;
 use crate::client::answer::DEFAULT_MAX_ANSWER_BYTES;
 use crate::client::async_action::AsyncActionPolicy;
 use crate::client::auth::{Authenticator, Credentials, MfaCodeProvider, Secret};
+use crate::client::concurrency::AdaptiveLimit;
 use crate::client::error::Error;
 use crate::client::hooks::Runtime;
 use crate::client::retry::RetryPolicy;
@@ -59,6 +60,16 @@ pub struct ClientBuilder {
     pool_max_idle_per_host: usize,
     mfa: Option<MfaCodeProvider>,
     max_answer_bytes: u64,
+    in_flight: InFlight,
+}
+
+/// How many requests the client's walks and bulk changes keep in flight.
+#[derive(Clone, Copy, Debug)]
+enum InFlight {
+    /// Found from the console's answers, up to this many.
+    Adaptive(usize),
+    /// This many, halved after `429`s.
+    Fixed(usize),
 }
 
 impl Client {
@@ -79,6 +90,7 @@ impl Client {
             refresh_margin: Duration::from_secs(60),
             pool_max_idle_per_host: 32,
             mfa: None,
+            in_flight: InFlight::Adaptive(crate::client::concurrency::DEFAULT_MAX_IN_FLIGHT),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         }
     }
@@ -217,6 +229,24 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests walks and bulk changes keep in flight (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`](crate::DEFAULT_MAX_IN_FLIGHT), 16; at least one). Between one
+    /// and this many, the client finds what the console takes: more while answers keep their
+    /// latency, fewer when they slow down or a `429` comes; see
+    /// [`Client::in_flight_limit`] and `docs/concurrency.md`.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.in_flight = InFlight::Adaptive(requests.max(1));
+        self
+    }
+
+    /// Keep exactly this many requests in flight in walks and bulk changes (at least one),
+    /// whatever the console's latency; halved after `429`s as ever. For a console whose
+    /// capacity is known; [`max_in_flight`](Self::max_in_flight) finds it otherwise.
+    pub fn fixed_in_flight(mut self, requests: usize) -> Self {
+        self.in_flight = InFlight::Fixed(requests.max(1));
+        self
+    }
+
     /// The most bytes the client reads of one answer (default [`DEFAULT_MAX_ANSWER_BYTES`],
     /// 64 MiB; at least 1 KiB). An answer announcing or sending more ends the call with
     /// [`Error::AnswerTooLarge`], which is not retried: the rest of the answer is not read, so
@@ -271,6 +301,11 @@ impl ClientBuilder {
         let http = http
             .build()
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let throttle = crate::client::concurrency::ThrottleSignal::default();
+        let in_flight = match self.in_flight {
+            InFlight::Adaptive(max) => AdaptiveLimit::adaptive_watching(max, throttle.clone()),
+            InFlight::Fixed(requests) => AdaptiveLimit::watching(requests, throttle.clone()),
+        };
         let shared = Shared {
             base_url: base_url.clone(),
             declared,
@@ -278,7 +313,8 @@ impl ClientBuilder {
             retry: self.retry,
             async_actions: self.async_actions,
             max_answer_bytes: self.max_answer_bytes,
-            throttle: Default::default(),
+            throttle,
+            in_flight,
         };
         Ok(Client::new_with_client(
             &base_url,
@@ -363,6 +399,7 @@ pub fn sends_in_clear(url: &str) -> bool {
 pub fn normalise_base_url(url: &str) -> Result<String, Error> {
     const EXAMPLE: &str = "write it like https://vspc.example.com:1280";
     let text = clean_base_url(url).map_err(|problem| {
+        let url = without_credentials(url);
         Error::Config(match problem {
             BaseUrlProblem::NotAUrl(e) => format!("{url:?} is not a URL ({e}); {EXAMPLE}"),
             BaseUrlProblem::NotHttp | BaseUrlProblem::NoHost => {
@@ -371,6 +408,9 @@ pub fn normalise_base_url(url: &str) -> Result<String, Error> {
             BaseUrlProblem::QueryOrFragment => {
                 format!("{url:?} must not carry a query or fragment")
             }
+            BaseUrlProblem::Credentials => format!(
+                "{url:?}: {problem}; give the API key or the user name and password as credentials (--api-key, --user, a profile), not in the URL"
+            ),
         })
     })?;
     Ok(if text.ends_with(API_BASE_PATH) {
@@ -391,6 +431,9 @@ pub(crate) enum BaseUrlProblem {
     NoHost,
     /// It carries a query or a fragment, which a base URL has no use for.
     QueryOrFragment,
+    /// It carries a user name or password (`user:pass@`), which would be sent as Basic
+    /// authentication and shown wherever the URL is (logs, warnings, `Debug`).
+    Credentials,
 }
 
 impl std::fmt::Display for BaseUrlProblem {
@@ -400,6 +443,9 @@ impl std::fmt::Display for BaseUrlProblem {
             BaseUrlProblem::NotHttp => f.write_str("the scheme must be http or https"),
             BaseUrlProblem::NoHost => f.write_str("there is no host"),
             BaseUrlProblem::QueryOrFragment => f.write_str("a base URL has no query or fragment"),
+            BaseUrlProblem::Credentials => {
+                f.write_str("a base URL must not carry a user name or password (user:pass@)")
+            }
         }
     }
 }
@@ -417,12 +463,43 @@ pub(crate) fn clean_base_url(url: &str) -> Result<String, BaseUrlProblem> {
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(BaseUrlProblem::QueryOrFragment);
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(BaseUrlProblem::Credentials);
+    }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// `url` with whatever stands before an `@` in its authority shown as `***` (`https://***@host`),
+/// for messages and warnings: a URL given with `user:pass@` is refused, and the refusal must not
+/// repeat the password. Works on the text, so that a URL that does not even parse is covered.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_url_are_hidden_from_messages() {
+        for (given, shown) in [
+            ("https://ops:pw@vspc:1280/api", "https://***@vspc:1280/api"),
+            ("https://pw@vspc", "https://***@vspc"),
+            ("http://a:b@c@vspc?x#y", "http://***@vspc?x#y"),
+            ("https://vspc:1280/a@b", "https://vspc:1280/a@b"),
+            ("not a url @ all", "not a url @ all"),
+        ] {
+            assert_eq!(without_credentials(given), shown, "{given}");
+        }
+    }
 
     #[test]
     fn base_urls_are_normalised() {

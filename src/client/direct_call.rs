@@ -128,10 +128,8 @@ async fn success_body(
     match serde_json::from_slice::<ErrorResponse>(&body) {
         Ok(envelope) if status.is_client_error() || status.is_server_error() => {
             let value = progenitor_client::ResponseValue::new(envelope, status, headers);
-            Err(
-                Error::from_generated(operation, progenitor_client::Error::ErrorResponse(value))
-                    .await,
-            )
+            Err(Error::from(progenitor_client::Error::ErrorResponse(value))
+                .for_operation(operation))
         }
         _ => Err(Error::UnexpectedStatus {
             operation,

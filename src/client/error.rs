@@ -10,17 +10,22 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use crate::client::answer::{body_excerpt, Answer};
+use crate::client::operation_mark::{OperationMark, UNNAMED_OPERATION};
 use crate::client::synthetic::SyntheticAnswer;
 use crate::client::tls::{tls_trouble, TlsTrouble};
 use crate::model::enums::ResponseErrorType;
 use crate::model::generated::types::{ErrorResponse, ResponseError};
 
 /// Why a call failed. Every variant names the operation (`operationId`) that failed.
+///
+/// The variants with named fields are `#[non_exhaustive]`: they may gain fields, so match them
+/// with `..` (`Error::Api { status, errors, .. }`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// VSPC answered with an error status and a well-formed error body.
     #[error("{operation} failed: {}: {}{}", status_text(*status), describe(errors), hint(*status, errors))]
+    #[non_exhaustive]
     Api {
         /// The operation that failed.
         operation: &'static str,
@@ -32,6 +37,7 @@ pub enum Error {
     /// VSPC answered with a status the spec does not declare, or an error body that is not the
     /// error envelope (an HTML page from a proxy, a plain-text message).
     #[error("{operation} failed: unexpected {}: {}", status_text(*status), snippet(body))]
+    #[non_exhaustive]
     UnexpectedStatus {
         /// The operation that failed.
         operation: &'static str,
@@ -45,6 +51,7 @@ pub enum Error {
         "{operation}: the response body does not match the spec ({source}); body starts with: {}",
         snippet(body)
     )]
+    #[non_exhaustive]
     Decode {
         /// The operation that failed.
         operation: &'static str,
@@ -56,6 +63,7 @@ pub enum Error {
     },
     /// The request never got an answer: connection refused or dropped, TLS failure, timeout.
     #[error("{operation}: {}{}", transport_summary(source), transport_hint(source))]
+    #[non_exhaustive]
     Transport {
         /// The operation that failed.
         operation: &'static str,
@@ -65,6 +73,7 @@ pub enum Error {
     },
     /// Signing in or refreshing the access token failed.
     #[error("signing in to VSPC failed: {message}")]
+    #[non_exhaustive]
     Authentication {
         /// What the token endpoint (or the client) said.
         message: String,
@@ -76,6 +85,7 @@ pub enum Error {
         describe(errors),
         status.map(|s| hint(s, errors)).unwrap_or_default()
     )]
+    #[non_exhaustive]
     AsyncAction {
         /// The operation that failed.
         operation: &'static str,
@@ -95,6 +105,7 @@ pub enum Error {
     /// `offset`, `count` or `total`), repeats the previous page, or makes no progress. Nothing
     /// the caller changes fixes it; the stream stops at once rather than loop or skip items.
     #[error("{operation}: the server misbehaves: {message}")]
+    #[non_exhaustive]
     Protocol {
         /// The operation whose answers were wrong.
         operation: &'static str,
@@ -106,6 +117,7 @@ pub enum Error {
     /// twice. The resources yielded before this error are still real; walk again for a
     /// consistent view (and de-duplicate by UID, see [`crate::unique_by`]).
     #[error("{operation}: the collection changed while it was read (total {before} at the start, {now} later); read it again")]
+    #[non_exhaustive]
     CollectionChanged {
         /// The collection operation.
         operation: &'static str,
@@ -116,6 +128,7 @@ pub enum Error {
     },
     /// The server answered `202 Accepted` and the client was told not to follow async actions.
     #[error("{operation}: accepted as async action {location}; follow it with get_async_action")]
+    #[non_exhaustive]
     Accepted {
         /// The operation that was queued.
         operation: &'static str,
@@ -129,6 +142,7 @@ pub enum Error {
         "{operation}: the server answered {} to go to {location}; not followed: the client follows redirects only within the server it was given, at most 5 in a row (the request's body and credentials would go along). If that is the console's address, use it as the URL",
         status_text(*status)
     )]
+    #[non_exhaustive]
     Redirected {
         /// The operation that was redirected.
         operation: &'static str,
@@ -141,6 +155,7 @@ pub enum Error {
     /// ([`ClientBuilder::max_answer_bytes`](crate::ClientBuilder::max_answer_bytes)); the rest
     /// was not read and the call was not retried.
     #[error("{operation}: the answer is larger than {limit} bytes, the most the client reads of one answer (ClientBuilder::max_answer_bytes); it was not read further")]
+    #[non_exhaustive]
     AnswerTooLarge {
         /// The operation whose answer it was.
         operation: &'static str,
@@ -149,6 +164,7 @@ pub enum Error {
     },
     /// The input was rejected before anything was sent.
     #[error("{operation}: invalid input: {message}")]
+    #[non_exhaustive]
     InvalidInput {
         /// The operation (or helper) that rejected it.
         operation: &'static str,
@@ -165,12 +181,14 @@ pub enum Error {
     /// The client was told to detect the console's API version and could not ask (`GET /about`
     /// refused or answered without a version).
     #[error("cannot detect the console's API version: {message}")]
+    #[non_exhaustive]
     VersionDetection {
         /// What went wrong and what to do instead.
         message: String,
     },
     /// Reading or writing a local file failed.
     #[error("{path}: {source}")]
+    #[non_exhaustive]
     Io {
         /// The file.
         path: String,
@@ -239,19 +257,71 @@ impl Error {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Turns a generated operation's error into this type, naming the operation.
-    pub async fn from_generated(
-        operation: &'static str,
-        error: progenitor_client::Error<ErrorResponse>,
-    ) -> Self {
+    /// The operation this error names, to be renamed.
+    fn operation_mut(&mut self) -> Option<&mut &'static str> {
+        match self {
+            Error::Api { operation, .. }
+            | Error::UnexpectedStatus { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::AsyncAction { operation, .. }
+            | Error::Protocol { operation, .. }
+            | Error::CollectionChanged { operation, .. }
+            | Error::Accepted { operation, .. }
+            | Error::Redirected { operation, .. }
+            | Error::AnswerTooLarge { operation, .. }
+            | Error::InvalidInput { operation, .. } => Some(operation),
+            Error::Authentication { .. }
+            | Error::Config(_)
+            | Error::Io { .. }
+            | Error::UnsupportedConsole(_)
+            | Error::VersionDetection { .. } => None,
+        }
+    }
+
+    /// This error, naming `operation` (the crate's own callers know which they called, also
+    /// where the generated error has no room to say; see [`crate::client::operation_mark`]).
+    pub(crate) fn for_operation(mut self, operation: &'static str) -> Self {
+        if let Some(named) = self.operation_mut() {
+            *named = operation;
+        }
+        self
+    }
+}
+
+/// What `?` does to a generated operation's error: the operation, the status, VSPC's `errors`
+/// list or the raw body, and the transport error are kept.
+///
+/// ```no_run
+/// # async fn run() -> vspc_licensing::Result<()> {
+/// let client = vspc_licensing::Client::builder("https://vspc.example.com:1280")
+///     .api_key("...")
+///     .build()?;
+/// // Any generated operation, with every parameter the spec declares:
+/// let settings = client.get_licensing_reports_settings().send().await?;
+/// println!("{:?}", settings.into_inner().data);
+/// # Ok(()) }
+/// ```
+///
+/// A failed call names its operationId (`GetLicensingReportsSettings`), which every generated
+/// `send()` records on its error. A success answer whose body does not decode has no room for
+/// it and names "a generated operation".
+impl From<progenitor_client::Error<ErrorResponse>> for Error {
+    fn from(error: progenitor_client::Error<ErrorResponse>) -> Self {
         use progenitor_client::Error as G;
         match error {
-            G::InvalidRequest(message) => Error::InvalidInput { operation, message },
-            G::CommunicationError(source) | G::ResponseBodyError(source) => {
+            G::InvalidRequest(message) | G::Custom(message) => {
+                let (operation, message) = OperationMark::take_from_message(message);
+                Error::InvalidInput { operation, message }
+            }
+            G::CommunicationError(mut source)
+            | G::ResponseBodyError(mut source)
+            | G::InvalidUpgrade(mut source) => {
+                let operation = OperationMark::take_from_url(&mut source);
                 Error::Transport { operation, source }
             }
-            G::InvalidUpgrade(source) => Error::Transport { operation, source },
             G::ErrorResponse(value) => {
+                let operation = OperationMark::of_headers(value.headers());
                 let status = value.status();
                 let synthetic = SyntheticAnswer::decode(value.headers());
                 let errors = value.into_inner().errors;
@@ -265,11 +335,12 @@ impl Error {
                 }
             }
             G::InvalidResponsePayload(body, source) => Error::Decode {
-                operation,
+                operation: UNNAMED_OPERATION,
                 body,
                 source,
             },
             G::UnexpectedResponse(response) => {
+                let operation = OperationMark::of_headers(response.headers());
                 let status = response.status();
                 let location = response
                     .headers()
@@ -281,18 +352,25 @@ impl Error {
                         operation,
                         location,
                     },
-                    _ => {
-                        let body = response.bytes().await.unwrap_or_default();
-                        Error::UnexpectedStatus {
-                            operation,
-                            status,
-                            body,
-                        }
-                    }
+                    _ => Error::UnexpectedStatus {
+                        operation,
+                        status,
+                        body: buffered_body(response),
+                    },
                 }
             }
-            G::Custom(message) => Error::InvalidInput { operation, message },
         }
+    }
+}
+
+/// The body of an answer the client's `exec` hook made: it reads every answer in full
+/// ([`crate::client::hooks`]), so the body is there without waiting.
+fn buffered_body(response: reqwest::Response) -> Bytes {
+    use futures::FutureExt as _;
+    match response.bytes().now_or_never() {
+        Some(Ok(body)) => body,
+        // Not an answer of this client (none reaches here): nothing to show without waiting.
+        Some(Err(_)) | None => Bytes::new(),
     }
 }
 
@@ -488,6 +566,6 @@ pub(crate) async fn call<T>(
 ) -> Result<T> {
     match request.await {
         Ok(value) => Ok(value.into_inner()),
-        Err(error) => Err(Error::from_generated(operation, error).await),
+        Err(error) => Err(Error::from(error).for_operation(operation)),
     }
 }

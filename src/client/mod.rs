@@ -10,6 +10,7 @@ pub(crate) mod config;
 pub(crate) mod direct_call;
 pub(crate) mod error;
 pub(crate) mod hooks;
+pub(crate) mod operation_mark;
 pub(crate) mod redirect;
 pub(crate) mod retry;
 pub(crate) mod runtime;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::client::async_action::AsyncActionPolicy;
 use crate::client::auth::Authenticator;
-use crate::client::concurrency::ThrottleSignal;
+use crate::client::concurrency::{AdaptiveLimit, ThrottleSignal};
 use crate::client::retry::RetryPolicy;
 use crate::client::version_detection::Declared;
 
@@ -36,4 +36,6 @@ pub(crate) struct Shared {
     pub(crate) max_answer_bytes: u64,
     /// Counts `429` answers, so that walks and bulk changes in flight can slow down.
     pub(crate) throttle: ThrottleSignal,
+    /// The places walks and bulk changes take for their requests, shared by all clones.
+    pub(crate) in_flight: AdaptiveLimit,
 }

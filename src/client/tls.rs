@@ -19,15 +19,33 @@ pub(crate) enum TlsTrouble {
     Handshake,
 }
 
-/// Reads the error's whole chain: reqwest, hyper and rustls wrap one another, and rustls' own
-/// error is several levels down, only visible in the chain's `Debug` text.
+/// Reads the error's chain of causes for rustls' own error. reqwest, hyper and tokio-rustls
+/// wrap one another, and rustls' error sits inside an `io::Error` several levels down, whose
+/// `source()` skips it (an `io::Error` hands on its payload's source, not the payload), so each
+/// `io::Error` on the way is opened too. Only the error's type counts: its text holds the URL,
+/// and a host or path that mentions certificates says nothing about TLS.
 pub(crate) fn tls_trouble(error: &reqwest::Error) -> TlsTrouble {
-    let chain = format!("{error:?}").to_ascii_lowercase();
-    if chain.contains("certificate") || chain.contains("unknownissuer") {
-        TlsTrouble::Certificate
-    } else if chain.contains("tls") {
-        TlsTrouble::Handshake
-    } else {
-        TlsTrouble::None
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(found) = rustls_error(current) {
+            return match found {
+                rustls::Error::InvalidCertificate(_)
+                | rustls::Error::InvalidCertRevocationList(_)
+                | rustls::Error::NoCertificatesPresented => TlsTrouble::Certificate,
+                _ => TlsTrouble::Handshake,
+            };
+        }
+        cause = current.source();
     }
+    TlsTrouble::None
+}
+
+/// `error` as rustls' error, looking inside an `io::Error` that carries one.
+fn rustls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(found) = error.downcast_ref::<rustls::Error>() {
+        return Some(found);
+    }
+    let io = error.downcast_ref::<std::io::Error>()?;
+    let inner: &(dyn std::error::Error + 'static) = io.get_ref()?;
+    rustls_error(inner)
 }

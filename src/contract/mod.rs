@@ -54,8 +54,9 @@ pub use inventory::{
 };
 pub use violation::{DriftKind, DriftReport, Part, Violation};
 
-/// The spec the crate was built from.
-const EMBEDDED: &str = include_str!("../../spec/vspc-licensing.yaml");
+/// The spec the crate was built from: `spec/vspc-licensing.yaml` with the build's overlays
+/// applied (see [`crate::overlay`]); the shipped text itself when there were none.
+const EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/vspc_effective_spec.yaml"));
 
 /// Why a spec could not be loaded.
 #[derive(Debug, thiserror::Error)]

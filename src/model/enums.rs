@@ -15,7 +15,11 @@
 //!   `True`/`False`, so answers of every API version, and of tools that turned the vendor's
 //!   bare YAML `Yes`/`No` into booleans, decode.
 //!
-//! The list of types and values is derived from the spec by `build.rs`; nothing here restates it.
+//! The list of types and values is derived from the spec by the build script (`build/enums.rs`); nothing here restates it.
+//!
+//! Reading answers never fails; reading what a person typed should. `parse_listed` is the
+//! strict parse: one of the values the spec lists (any case), else a [`ParseEnumError`] that
+//! names them. [`ForwardCompatibleEnum`] offers the same to code generic over the enums.
 //!
 //! ```
 //! use vspc_licensing::enums::LicenseStatus;
@@ -24,7 +28,39 @@
 //! let future: LicenseStatus = serde_json::from_str("\"Suspended\"").unwrap();
 //! assert_eq!(future, LicenseStatus::Unknown("Suspended".into()));
 //! assert_eq!(serde_json::to_string(&future).unwrap(), "\"Suspended\"");
+//!
+//! // What a person typed: listed values only.
+//! assert_eq!(LicenseStatus::parse_listed("expired"), Ok(LicenseStatus::Expired));
+//! let typo = LicenseStatus::parse_listed("Expird").unwrap_err();
+//! assert!(typo.to_string().starts_with("\"Expird\" is not one of Valid, Warning, Expired"));
 //! ```
+
+/// What every forward-compatible enum offers, for code generic over them (a command-line
+/// parser, a file format): its name, the values the spec lists and the strict parse.
+pub trait ForwardCompatibleEnum: Sized {
+    /// The enum's name in the spec (`LicenseType`).
+    const NAME: &'static str;
+    /// Every value the spec lists for it, in the spec's spelling and order.
+    const LISTED: &'static [&'static str];
+    /// One of [`LISTED`](Self::LISTED) (any case); any other text is refused.
+    fn parse_listed(text: &str) -> Result<Self, ParseEnumError>;
+    /// The value as it travels on the wire.
+    fn as_str(&self) -> &str;
+    /// Whether the value is `Unknown`: one the spec does not list, or the spec's own `Unknown`.
+    fn is_unknown(&self) -> bool;
+}
+
+/// A text that is none of the values the spec lists for an enum.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{given:?} is not one of {}", listed.join(", "))]
+pub struct ParseEnumError {
+    /// The enum's name in the spec.
+    pub enum_name: &'static str,
+    /// What was given.
+    pub given: String,
+    /// The values the spec lists.
+    pub listed: &'static [&'static str],
+}
 
 /// Defines a forward-compatible string enum. See the [module documentation](self).
 macro_rules! forward_compatible_enum {
@@ -65,6 +101,28 @@ macro_rules! forward_compatible_enum {
                 Self::LISTED.contains(&self.as_str())
             }
 
+            /// Whether the value is `Unknown`: one the spec does not list, or the spec's own
+            /// `Unknown`.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+
+            /// Parses one of the values the spec lists (any case, and the spellings older
+            /// versions send); any other text is refused, naming the listed values. For what a
+            /// person typed; answers read with [`parse`](Self::parse), which keeps the unknown.
+            pub fn parse_listed(text: &str) -> ::std::result::Result<Self, $crate::enums::ParseEnumError> {
+                let value = Self::parse(text);
+                if value.is_listed() {
+                    Ok(value)
+                } else {
+                    Err($crate::enums::ParseEnumError {
+                        enum_name: stringify!($name),
+                        given: text.to_owned(),
+                        listed: Self::LISTED,
+                    })
+                }
+            }
+
             /// Parses a wire value; never fails (see the [module documentation](crate::model::enums)).
             pub fn parse(text: &str) -> Self {
                 $(
@@ -81,6 +139,20 @@ macro_rules! forward_compatible_enum {
                     Some(listed) => Self::Unknown((*listed).to_owned()),
                     None => Self::Unknown(text.to_owned()),
                 }
+            }
+        }
+
+        impl $crate::enums::ForwardCompatibleEnum for $name {
+            const NAME: &'static str = stringify!($name);
+            const LISTED: &'static [&'static str] = $name::LISTED;
+            fn parse_listed(text: &str) -> ::std::result::Result<Self, $crate::enums::ParseEnumError> {
+                $name::parse_listed(text)
+            }
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
+            }
+            fn is_unknown(&self) -> bool {
+                $name::is_unknown(self)
             }
         }
 

@@ -1,7 +1,7 @@
 //! The response envelope: what every JSON success body of the licensing API looks like.
 //!
 //! VSPC wraps each result in `{ "data": ..., "meta": { "pagingInfo": ... }, "errors": [...] }`.
-//! `build.rs` names one envelope type per resource (`BackupServerLicenseResponse` for one
+//! The build script (`build/envelopes.rs`) names one envelope type per resource (`BackupServerLicenseResponse` for one
 //! license, `BackupServerLicenseCollection` for a page of them) and this module gives them a
 //! common face, so that paging and the CLI work on any of them.
 

@@ -2,7 +2,7 @@
 //!
 //! VSPC is a .NET server, and .NET writes a list it never filled as `null`, whatever the
 //! schema says; Veeam's own examples do so in every API version (the report lists such as
-//! `clonedCloudServers`). `build.rs` (`null_lists_read_as_empty`) puts [`null_as_empty`] on
+//! `clonedCloudServers`). The build script (`build/postprocess.rs`, `null_lists_read_as_empty`) puts [`null_as_empty`] on
 //! every list and map field of the generated types, so such an answer decodes to an empty
 //! list instead of failing. See docs/veeam-documents.md, "Null policy".
 

@@ -1,7 +1,7 @@
 //! The spec's facts as typed values: every operation with its method and path, the base path,
 //! the paging bounds.
 //!
-//! `build.rs` writes them from `spec/vspc-licensing.yaml` into `vspc_spec_facts.rs`, included
+//! The build script (`build/spec_facts.rs`) writes them from `spec/vspc-licensing.yaml` into `vspc_spec_facts.rs`, included
 //! here; hand-written code takes operationIds, methods and paths from [`SpecOperation`] instead
 //! of typing them again.
 //!

@@ -8,6 +8,7 @@ use super::config::SimulatorConfig;
 use super::faults::Faults;
 use super::idempotency::Idempotency;
 use super::journal::Journal;
+use super::load::LoadModel;
 use super::state::State;
 use super::throttle::Throttle;
 
@@ -25,6 +26,8 @@ pub(crate) struct App {
     /// The request journal, when one is on.
     pub(crate) journal: Option<Arc<Journal>>,
     pub(crate) throttle: Throttle,
+    /// Requests in flight, the capacity and the load counters.
+    pub(crate) load: Arc<LoadModel>,
     pub(crate) config: SimulatorConfig,
     /// `http://host:port`, known once the listener is bound.
     pub(crate) origin: OnceLock<String>,
@@ -47,6 +50,7 @@ impl App {
             windows_management_agent_version: Some(build.clone()),
             linux_management_agent_version: Some(build.clone()),
             mac_management_agent_version: Some(build),
+            ..Default::default()
         }
     }
 

@@ -100,7 +100,8 @@ pub struct SimulatorConfig {
     pub faults: Vec<FaultRule>,
     /// Faults drawn at random (seeded), for load tests.
     pub random_faults: Option<RandomFaults>,
-    /// Make responses drift from the spec (an undocumented field, an unlisted license type).
+    /// Make responses drift from the spec as a newer console would: an undocumented field, an
+    /// unlisted license type, a `null` license email.
     pub drift: bool,
     /// How long a response is kept for a repeated `X-Request-id`.
     pub idempotency_window: Duration,
@@ -122,6 +123,9 @@ pub struct SimulatorConfig {
     pub max_page_size: Option<usize>,
     /// Limits on requests that are answered `429` like a console's throttling; none by default.
     pub throttling: Throttling,
+    /// Most requests served at once; beyond it requests wait their turn and every answer comes
+    /// later (see [`capacity`](Self::capacity)). `None` (the default): no limit.
+    pub capacity: Option<usize>,
     /// Users who must complete sign-in with a second factor (the `mfa` grant), by name.
     pub mfa_users: Vec<String>,
     /// The day the seeded data is relative to (expiry dates, report months); today (UTC) when
@@ -173,6 +177,7 @@ impl Default for SimulatorConfig {
             journal_file: None,
             max_page_size: None,
             throttling: Throttling::default(),
+            capacity: None,
             mfa_users: Vec::new(),
             today: None,
         }
@@ -321,6 +326,16 @@ impl SimulatorConfig {
     /// Answer `429` when more than `requests` are being answered at once.
     pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
         self.throttling.max_concurrent = Some(requests.max(1));
+        self
+    }
+    /// Serve at most `requests` at once (at least one): the rest wait their turn, first come
+    /// first served, so that every answer comes later the more are sent at once, as on a
+    /// console bound by its database. Unlike
+    /// [`max_concurrent_requests`](Self::max_concurrent_requests) nothing is refused; a client
+    /// sees only its answers slow down. The service time is what the request takes (add a
+    /// delay fault, `serve --latency`, for a realistic one).
+    pub fn capacity(mut self, requests: usize) -> Self {
+        self.capacity = Some(requests.max(1));
         self
     }
     /// Answer `429` (with `retryAfter`) beyond `requests` in each `period`.

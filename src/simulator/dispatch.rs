@@ -80,10 +80,17 @@ pub(crate) async fn dispatch(
         Ok(op) => op,
         Err(reply) => return legacy_errors(&path, reply).into_response(),
     };
+    let _entered = app.load.enter();
     let _admitted = match app.throttle.admit() {
         Ok(admitted) => admitted,
-        Err(reply) => return reply.into_response(),
+        Err(reply) => {
+            app.load.throttled();
+            return reply.into_response();
+        }
     };
+    // Past the throttling limits, the request waits for a place among those served at once;
+    // everything after (a --latency delay included) is its service time.
+    let _served = app.load.serve().await;
     let legacy = path.starts_with("/v2/") || path.starts_with("/api/v2/");
     let version = if legacy {
         app.config.api_version

@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::api::product::Product;
-use crate::model::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
+use crate::model::enums::{
+    ForwardCompatibleEnum, LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType,
+};
 
 /// The first line every license file starts with.
 pub const MAGIC: &str = "VSPC-SIMULATOR-LICENSE 1";
@@ -136,28 +138,26 @@ impl Fields {
             .ok_or_else(|| bad(format!("`{key}` is missing")))
     }
 
-    /// The value of `key`, one of `words`.
-    fn one_of<T>(
+    /// The value of `key`, one of the values `T` lists.
+    fn one_of<T: ForwardCompatibleEnum>(
         &self,
         key: &str,
-        words: Vocabulary<T>,
     ) -> Result<Option<T>, ParseSimulatorLicenseError> {
         self.optional(key)
-            .map(|value| words.read(key, &value))
+            .map(|value| listed_value(key, &value))
             .transpose()
     }
 
-    /// The comma-separated values of `key`, each one of `words`.
-    fn list_of<T>(
+    /// The comma-separated values of `key`, each one of the values `T` lists.
+    fn list_of<T: ForwardCompatibleEnum>(
         &self,
         key: &str,
-        words: Vocabulary<T>,
     ) -> Result<Option<Vec<T>>, ParseSimulatorLicenseError> {
         self.optional(key)
             .map(|value| {
                 value
                     .split(',')
-                    .map(|item| words.read(key, item.trim()))
+                    .map(|item| listed_value(key, item.trim()))
                     .collect()
             })
             .transpose()
@@ -180,30 +180,21 @@ impl Fields {
     }
 }
 
-/// The names an enumerated value is written with (any case; `Unknown` is not one), and how a
-/// name becomes the value.
-struct Vocabulary<T> {
-    names: &'static [&'static str],
-    parse: fn(&str) -> T,
-}
-
-impl<T> Vocabulary<T> {
-    /// The vocabulary of an enumeration of the spec: its `LISTED` names and its `parse`.
-    fn of(names: &'static [&'static str], parse: fn(&str) -> T) -> Self {
-        Vocabulary { names, parse }
-    }
-
-    fn read(&self, key: &str, value: &str) -> Result<T, ParseSimulatorLicenseError> {
-        match self
-            .names
-            .iter()
-            .find(|name| name.eq_ignore_ascii_case(value))
-        {
-            Some(found) if *found != "Unknown" => Ok((self.parse)(found)),
-            _ => Err(bad(format!(
-                "{key} must be one of {}",
-                self.names.join(", ")
-            ))),
+/// The value of `key`: one the spec lists for `T`, in any case; the spec's own `Unknown` is
+/// not one, since a license file says what it is.
+fn listed_value<T: ForwardCompatibleEnum>(
+    key: &str,
+    value: &str,
+) -> Result<T, ParseSimulatorLicenseError> {
+    match T::parse_listed(value) {
+        Ok(value) if !value.is_unknown() => Ok(value),
+        _ => {
+            let words: Vec<&str> = T::LISTED
+                .iter()
+                .copied()
+                .filter(|word| *word != "Unknown")
+                .collect();
+            Err(bad(format!("{key} must be one of {}", words.join(", "))))
         }
     }
 }
@@ -240,25 +231,15 @@ fn parse(bytes: &[u8]) -> Result<SimulatorLicense, ParseSimulatorLicenseError> {
         return Err(bad("Units must be a number of zero or more"));
     }
     let sockets = fields.count("Sockets")?;
-    let license_type = Vocabulary::of(LicenseType::LISTED, LicenseType::parse)
-        .read("Type", &fields.required("Type")?)?;
+    let license_type: LicenseType = listed_value("Type", &fields.required("Type")?)?;
     let unit_type = fields
-        .one_of(
-            "UnitType",
-            Vocabulary::of(LicenseUnitType::LISTED, LicenseUnitType::parse),
-        )?
+        .one_of::<LicenseUnitType>("UnitType")?
         .unwrap_or(LicenseUnitType::Instances);
     let packages = fields
-        .list_of(
-            "Packages",
-            Vocabulary::of(LicensePackage::LISTED, LicensePackage::parse),
-        )?
+        .list_of::<LicensePackage>("Packages")?
         .unwrap_or_default();
     let section_types = fields
-        .list_of(
-            "Sections",
-            Vocabulary::of(LicenseSectionType::LISTED, LicenseSectionType::parse),
-        )?
+        .list_of::<LicenseSectionType>("Sections")?
         .unwrap_or_else(|| vec![LicenseSectionType::Instance]);
     let email = fields.optional("Email");
     if email.as_ref().is_some_and(|email| !email.contains('@')) {
@@ -309,5 +290,22 @@ mod tests {
         assert!(parse(GOOD.replace("Type=Rental", "Type=Metered").as_bytes()).is_err());
         assert!(parse(GOOD.replace("Company=Alpha\n", "").as_bytes()).is_err());
         assert!(parse(format!("{GOOD}Colour=blue\n").as_bytes()).is_err());
+    }
+
+    #[test]
+    fn listed_values_read_in_any_case_and_unknown_is_not_one() {
+        let file =
+            parse(format!("{GOOD}Packages=suite, backup\nUnitType=points\n").as_bytes()).unwrap();
+        assert_eq!(
+            file.packages,
+            [LicensePackage::Suite, LicensePackage::Backup]
+        );
+        assert_eq!(file.unit_type, LicenseUnitType::Points);
+        let refused = parse(GOOD.replace("Type=Rental", "Type=Unknown").as_bytes()).unwrap_err();
+        assert!(
+            refused.0.starts_with("Type must be one of Rental, "),
+            "{refused}"
+        );
+        assert!(!refused.0.contains("Unknown"), "{refused}");
     }
 }

@@ -48,6 +48,7 @@ mod faults;
 mod idempotency;
 mod journal;
 mod license_file;
+mod load;
 mod operations;
 mod patch;
 mod query;
@@ -73,6 +74,7 @@ pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_C
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use journal::JournalEntry;
 pub use license_file::{ParseSimulatorLicenseError, SimulatorLicense, MAGIC as LICENSE_FILE_MAGIC};
+pub use load::Load;
 pub use scenario::{Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE};
 pub use state::SimulatorState;
 
@@ -118,6 +120,7 @@ pub struct SimulatorHandle {
     address: SocketAddr,
     state: SimulatorState,
     journal: Option<Arc<journal::Journal>>,
+    load: Arc<load::LoadModel>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -180,6 +183,7 @@ impl Simulator {
         } else {
             None
         };
+        let load = Arc::new(load::LoadModel::new(config.capacity));
         let app = Arc::new(app::App {
             state: Arc::clone(&state),
             auth: auth::Auth::new(&config),
@@ -191,6 +195,7 @@ impl Simulator {
             faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
             journal: journal.clone(),
             throttle: throttle::Throttle::new(config.throttling.clone()),
+            load: Arc::clone(&load),
             origin: OnceLock::new(),
             config,
         });
@@ -201,6 +206,7 @@ impl Simulator {
             address,
             state: SimulatorState { inner: state },
             journal,
+            load,
             stop,
             task: Some(task),
         })
@@ -239,6 +245,30 @@ impl SimulatorHandle {
     /// ```
     pub fn journal(&self) -> Option<Vec<JournalEntry>> {
         self.journal.as_ref().map(|j| j.entries())
+    }
+    /// What the load counters say so far (or since [`reset_load`](Self::reset_load)): requests,
+    /// the most answered at once, `429`s from throttling limits, requests that queued.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use vspc_licensing::simulator::{Simulator, SimulatorConfig};
+    /// let sim = Simulator::start(SimulatorConfig::default().capacity(4)).await?;
+    /// // ... run the automation under test ...
+    /// let load = sim.load();
+    /// assert!(load.most_in_flight <= 16 && load.throttled == 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn load(&self) -> Load {
+        self.load.counters()
+    }
+    /// Starts the load counters again.
+    pub fn reset_load(&self) {
+        self.load.reset();
+    }
+    /// Changes the capacity ([`SimulatorConfig::capacity`]) for the requests that arrive from
+    /// now on: a console that gets busy (or idle) while a client runs. `None`: no limit.
+    pub fn set_capacity(&self, capacity: Option<usize>) {
+        self.load.set_capacity(capacity);
     }
     /// Stops accepting connections, lets open requests finish, and waits for the server.
     pub async fn shutdown(mut self) {

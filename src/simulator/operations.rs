@@ -39,6 +39,10 @@ fn drift_adjust(drift: bool, license: bool) -> impl Fn(&mut Value) {
                 object.insert("simulatorRevision".into(), json!("drift-2"));
                 if license {
                     object.insert("type".into(), json!("Metered"));
+                    // A newer console's null where the spec says a string.
+                    if object.contains_key("email") {
+                        object.insert("email".into(), Value::Null);
+                    }
                 }
             }
         }

@@ -1,5 +1,9 @@
 //! Deterministic seed data: the same (seed, sizes, day) always gives the same world.
 
+// Every object literal of a generated type ends in `..Default::default()`: an overlay
+// (`VSPC_LICENSING_OVERLAYS`) may add properties, and the seed data must still compile.
+#![allow(clippy::needless_update)]
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration as ChronoDuration, NaiveDate, Utc};
@@ -169,6 +173,7 @@ fn backup_server(rng: &mut ChaCha8Rng, now: DateTime<Utc>) -> BackupServerLicens
         used_capacity: None,
         used_sockets: Some(if socket { (sockets / 2.0).round() } else { 0.0 }),
         used_units: Some(used),
+        ..Default::default()
     }
 }
 
@@ -195,6 +200,7 @@ fn site(rng: &mut ChaCha8Rng, now: DateTime<Utc>) -> SiteLicense {
         unit_type: Some(LicenseUnitType::Instances),
         units: Some(units),
         used_units: Some((units * f64::from(rng.random_range(0..=100u32)) / 100.0).round()),
+        ..Default::default()
     }
 }
 
@@ -217,6 +223,7 @@ fn vone(rng: &mut ChaCha8Rng, now: DateTime<Utc>) -> VOneServerLicense {
         units: Some(units),
         used_units: Some((units * f64::from(rng.random_range(0..=100u32)) / 100.0).round()),
         v_one_server_uid: Some(uuid(rng)),
+        ..Default::default()
     }
 }
 
@@ -240,6 +247,7 @@ fn vb365(rng: &mut ChaCha8Rng, now: DateTime<Utc>) -> Vb365ServerLicense {
             LicenseType::Rental
         }),
         vb365_server_uid: Some(uuid(rng)),
+        ..Default::default()
     }
 }
 
@@ -361,6 +369,7 @@ fn reports(
                 }),
                 unsupported_cloud_servers: Vec::new(),
                 usage_details: Vec::new(),
+                ..Default::default()
             });
         }
     }
@@ -481,6 +490,7 @@ fn usage(
                     provider
                 },
                 servers: used,
+                ..Default::default()
             }
         })
         .collect()
@@ -514,11 +524,13 @@ pub(crate) fn seed(seed: u64, sizes: &Sizes, now: DateTime<Utc>) -> State {
         console,
         console_settings: LicenseSettings {
             is_auto_update_enabled: true,
+            ..Default::default()
         },
         organizations: orgs.clone(),
         reports,
         report_settings: SingleLicenseReportSettings {
             auto_approve: false,
+            ..Default::default()
         },
         usage: Vec::new(),
         changes: HashMap::new(),
@@ -568,6 +580,7 @@ fn console_license(
         support_expiration_date: Some(console_expiry),
         support_id: Some(format!("{:08}", rng.random_range(0..100_000_000u32))),
         type_: Some(ConsoleLicenseType::Rental),
+        ..Default::default()
     }
 }
 

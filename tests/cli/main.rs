@@ -13,13 +13,21 @@ mod alk;
 #[cfg(feature = "cli")]
 mod api_versions;
 #[cfg(feature = "cli")]
+mod chart_range;
+#[cfg(feature = "cli")]
 mod check;
+#[cfg(all(feature = "cli", unix))]
+mod config_secrets;
 #[cfg(feature = "cli")]
 mod errors;
 #[cfg(feature = "cli")]
 mod exporter;
 #[cfg(feature = "cli")]
 mod hardening;
+#[cfg(feature = "cli")]
+mod in_flight;
+#[cfg(feature = "cli")]
+mod overlay;
 #[cfg(feature = "cli")]
 mod simulator;
 #[cfg(feature = "cli")]

@@ -99,6 +99,18 @@ async fn a_company_name_with_escape_sequences_is_shown_escaped_in_tables_and_csv
             "{format}: {shown}"
         );
     }
+    // The monitoring plugin's findings: one line each, the name escaped.
+    let checked = run(
+        sim.root_url(),
+        &["check", "--product", "vbr", "--warning", "5000d"],
+    )
+    .await;
+    let report = text(&checked.stdout);
+    assert_terminal_safe("check", &report);
+    assert!(
+        report.contains("(Evil\\x1b[1A\\x1b[2KCorp\\u{202e}gpj.exe) expires on"),
+        "{report}"
+    );
     let json = run(
         sim.root_url(),
         &["licenses", "list", "--product", "vbr", "-o", "json"],

@@ -349,6 +349,7 @@ async fn a_logical_520_is_a_typed_error_and_is_not_retried() {
             operation,
             status,
             errors,
+            ..
         } => {
             assert_eq!(*operation, "UpdateBackupServerLicense");
             assert_eq!(status.as_u16(), 520);

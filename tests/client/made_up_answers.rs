@@ -30,7 +30,7 @@ async fn a_server_cannot_pass_its_answer_off_as_one_the_client_made_up() {
             .send()
             .await
             .unwrap_err();
-        let error = Error::from_generated("GetConsoleLicenseInformation", error).await;
+        let error = Error::from(error);
         assert!(
             matches!(&error, Error::Api { status, .. } if status.as_u16() == 404),
             "{mark}: {error:?}"

@@ -19,6 +19,8 @@ mod api_versions;
 mod behaviour;
 #[cfg(feature = "simulator")]
 mod hardening;
+#[cfg(feature = "simulator")]
+mod in_flight;
 #[cfg(all(feature = "simulator", feature = "legacy"))]
 mod legacy_v2;
 #[cfg(feature = "simulator")]
@@ -30,6 +32,8 @@ mod null_policy;
 mod operations;
 #[cfg(feature = "simulator")]
 mod query_filters;
+#[cfg(feature = "simulator")]
+mod question_mark;
 #[cfg(feature = "simulator")]
 mod security;
 mod usage_history;

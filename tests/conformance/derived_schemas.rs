@@ -1,6 +1,6 @@
 //! The schemas `schemars` derives from the generated types agree with the spec: the same
 //! property names, the same required properties, and the same values for every
-//! forward-compatible enum. A type that drifts from its schema (a hand edit in build.rs, a
+//! forward-compatible enum. A type that drifts from its schema (a hand edit in the build script, a
 //! progenitor upgrade) fails here.
 
 use crate::support;
@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use support::typed::{derived_schema, response_schemas, type_name, ENUMS, TYPED};
 
-/// Schema name -> the spec's schema (components, and the inline envelopes build.rs hoists).
+/// Schema name -> the spec's schema (components, and the inline envelopes the build script hoists).
 fn spec_schemas() -> BTreeMap<String, Value> {
     let spec = support::spec();
     let mut schemas: BTreeMap<String, Value> = spec

@@ -1,6 +1,6 @@
 //! A snapshot of the generated client's public surface: operations (builder methods, their
 //! parameter setters with types, what `send()` returns) and every generated type with its
-//! fields or variants. A change to the spec or to build.rs that changes what users of the
+//! fields or variants. A change to the spec or to the build script that changes what users of the
 //! crate see shows up here as a reviewed snapshot diff.
 
 use crate::support;

@@ -59,6 +59,9 @@ fn expected(sim: &SimulatorHandle) -> Vec<String> {
 fn write_config(dir: &Path, text: &str) -> String {
     let path = dir.join("config.toml");
     std::fs::write(&path, text).unwrap();
+    // A file that names a secret command must be closed to others, whatever the umask.
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     path.display().to_string()
 }
 

@@ -301,6 +301,21 @@ fn quoted_names_after(source: &str, needle: &str, whole_word: bool) -> Vec<Strin
     names
 }
 
+/// The variables a shell script reads with a default: `${NAME:-default}`.
+fn shell_defaults(source: &str) -> Vec<String> {
+    source
+        .split("${")
+        .skip(1)
+        .filter_map(|after| {
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            (!name.is_empty() && after[name.len()..].starts_with(":-")).then_some(name)
+        })
+        .collect()
+}
+
 fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -321,8 +336,24 @@ fn variables_read() -> BTreeMap<String, String> {
     for dir in ["src", "tests", "benches", "examples", "build"] {
         rust_files(&root().join(dir), &mut files);
     }
-    files.push(root().join("build.rs"));
     let mut read = BTreeMap::new();
+    // The project's scripts: a variable with a default, `${NAME:-...}`.
+    if let Ok(entries) = std::fs::read_dir(root().join("scripts")) {
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "sh") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for name in shell_defaults(&source) {
+                // The shell's and the platform's own.
+                if !["HOME", "XDG_CACHE_HOME", "TMPDIR", "PATH"].contains(&name.as_str()) {
+                    let relative = path.strip_prefix(root()).unwrap().display().to_string();
+                    read.entry(name).or_insert(relative);
+                }
+            }
+        }
+    }
     for file in files {
         let Ok(source) = std::fs::read_to_string(&file) else {
             continue;

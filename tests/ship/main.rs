@@ -10,6 +10,8 @@ mod support;
 #[cfg(feature = "cli")]
 mod cli;
 mod docs;
+#[cfg(feature = "cli")]
+mod overlay_build;
 mod packaging;
 #[cfg(feature = "cli")]
 mod scenarios;

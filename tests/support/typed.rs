@@ -55,7 +55,7 @@ macro_rules! typed {
 
 typed! {
     types: [
-        // Response envelopes (hoisted by build.rs).
+        // Response envelopes (hoisted by build/envelopes.rs).
         AboutResponse, AsyncActionInfoResponse, BackupServerLicenseCollection, BackupServerLicenseResponse,
         ConsoleLicenseResponse, LicenseReportFinalizationStatusResponse, LicenseSettingsResponse,
         OrganizationCurrentLicenseUsageCollection, SingleLicenseReportCollection,
@@ -92,7 +92,7 @@ fn through<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> 
 
 /// The name of the type generated for a schema as it appears in the spec: a component `$ref`
 /// gives the component's name; an inline envelope (`data` holding a `$ref` or an array of
-/// them) gives the name build.rs hoists it under (`XResponse`, `XCollection`).
+/// them) gives the name build/envelopes.rs hoists it under (`XResponse`, `XCollection`).
 pub fn type_name(schema: &Value) -> Option<String> {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         return reference

@@ -1,13 +1,19 @@
 //! What a hostile or broken server cannot make the client do (issue 28, the client's findings),
 //! over real HTTP on loopback: follow a redirect to another host with the password or a license
 //! file, read an answer without end, take a URL's `user:pass@`, walk an offset-ignoring
-//! collection for ever, sign in before every call, print tokens, or send a conformance run's
+//! collection for ever, sign in before every call, print tokens, or send a live check's
 //! requests outside the API.
 //!
 //! A module per finding; the servers they share are here.
 
+#[cfg(feature = "contract")]
+mod live_check_paths;
+mod paging;
 mod redirects;
+mod secrets;
+mod sign_in;
 mod size_limits;
+mod tls;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -36,7 +36,8 @@ async fn an_answer_that_never_ends_is_a_typed_error_and_not_retried() {
             error,
             Error::AnswerTooLarge {
                 limit: 65536,
-                operation: "GetConsoleLicenseInformation"
+                operation: "GetConsoleLicenseInformation",
+                ..
             }
         ),
         "{error:?}"

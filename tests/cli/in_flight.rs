@@ -1,0 +1,152 @@
+//! `--in-flight auto|N` (issue 29), as a process against the simulator, which counts what it
+//! was sent at once: the adaptive default rises and stays within 16 for a bulk change and its
+//! walk together, and says so with `-v`; a fixed number (or `--concurrency`, its alias for
+//! bulk changes) is kept exactly.
+
+use std::process::Output;
+use std::time::Duration;
+
+use vspc_licensing::simulator::{
+    FaultKind, FaultRule, Firing, RouteMatch, Simulator, SimulatorConfig, SimulatorHandle,
+};
+
+use crate::support::cli::{output, tool_process};
+
+const KEY: &str = "cli-in-flight-key";
+
+/// Only backup servers, each answer taking `latency`.
+async fn console(servers: usize, latency: Duration, config: SimulatorConfig) -> SimulatorHandle {
+    let config = config
+        .seed(29)
+        .backup_servers(servers)
+        .vone_servers(0)
+        .vb365_servers(0)
+        .sites(0)
+        .api_key(KEY)
+        .fault(FaultRule {
+            route: RouteMatch::Any,
+            firing: Firing::Always,
+            kind: FaultKind::Delay(latency),
+        });
+    Simulator::start(config).await.unwrap()
+}
+
+async fn run(sim: &SimulatorHandle, args: &[&str]) -> Output {
+    let mut command = tool_process();
+    command
+        .env("VSPC_URL", sim.root_url())
+        .env("VSPC_API_KEY", KEY)
+        .env_remove("VSPC_LOG")
+        .args(args);
+    output(assert_cmd::Command::from_std(command)).await
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn succeeded(output: &Output) {
+    assert!(output.status.success(), "{}", stderr(output));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_change_and_its_walk_together_rise_but_never_pass_sixteen_and_v_shows_it() {
+    let sim = console(300, Duration::from_millis(100), SimulatorConfig::default()).await;
+    let switched = run(
+        &sim,
+        &[
+            "auto-update",
+            "enable",
+            "--all",
+            "--product",
+            "vbr",
+            "-o",
+            "ndjson",
+            "-v",
+        ],
+    )
+    .await;
+    succeeded(&switched);
+    let load = sim.load();
+    assert!(
+        load.requests > 100,
+        "a change per server that was off: {load:?}"
+    );
+    assert!(
+        (5..=16).contains(&load.most_in_flight),
+        "more than the 4 it starts with, at most the maximum: {load:?}"
+    );
+    let log = stderr(&switched);
+    assert!(log.contains("more requests in flight"), "{log}");
+    assert!(log.contains("requests in flight most="), "{log}");
+    assert!(log.contains("adaptive=true"), "{log}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_number_in_flight_is_kept_exactly_for_listings_and_bulk_changes() {
+    // Ten pages on a console that serves one request at a time: the adaptive default would
+    // settle elsewhere; three stay three.
+    let config = SimulatorConfig::default().capacity(1);
+    let sim = console(4_600, Duration::from_millis(80), config).await;
+    let listed = run(
+        &sim,
+        &[
+            "licenses",
+            "list",
+            "--product",
+            "vbr",
+            "-o",
+            "ndjson",
+            "--in-flight",
+            "3",
+        ],
+    )
+    .await;
+    succeeded(&listed);
+    assert_eq!(listed.stdout.iter().filter(|b| **b == b'\n').count(), 4_600);
+    let load = sim.load();
+    assert_eq!(load.most_in_flight, 3, "{load:?}");
+    assert!(load.queued > 0, "{load:?}");
+    sim.shutdown().await;
+
+    let sim = console(60, Duration::from_millis(20), SimulatorConfig::default()).await;
+    let switched = run(
+        &sim,
+        &[
+            "auto-update",
+            "enable",
+            "--all",
+            "--product",
+            "vbr",
+            "--concurrency",
+            "2",
+        ],
+    )
+    .await;
+    succeeded(&switched);
+    let load = sim.load();
+    assert_eq!(load.most_in_flight, 2, "{load:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_in_flight_that_is_neither_auto_nor_a_number_from_one_is_refused() {
+    let sim = console(1, Duration::ZERO, SimulatorConfig::default()).await;
+    for wrong in ["0", "many", "2.5"] {
+        let refused = run(&sim, &["licenses", "list", "--in-flight", wrong]).await;
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{wrong}: {}",
+            stderr(&refused)
+        );
+        assert!(
+            stderr(&refused).contains("write auto or a whole number from 1"),
+            "{wrong}: {}",
+            stderr(&refused)
+        );
+    }
+    assert_eq!(sim.load().requests, 0, "nothing was sent");
+    sim.shutdown().await;
+}

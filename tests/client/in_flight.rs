@@ -1,0 +1,139 @@
+//! How many requests walks keep in flight (issue 29), counted by the simulator itself: the
+//! client's adaptive limit rises on a console that keeps its latency, falls on one that
+//! queues and after a `429`, never passes its maximum, and a fixed `pages_in_flight` is kept
+//! exactly.
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use vspc_licensing::simulator::{
+    FaultKind, FaultRule, Firing, RouteMatch, Simulator, SimulatorConfig, SimulatorHandle,
+    DEFAULT_API_KEY,
+};
+use vspc_licensing::{Client, ClientBuilder, ListQuery, DEFAULT_PAGES_IN_FLIGHT};
+
+/// Server time per request: long beside what a 5-license page costs this machine (the
+/// simulator's answer and the client's decoding, in a debug build, on shared cores), so that
+/// the latency the client sees is the console's. Where that cost showed, the rule rightly
+/// read the machine as a console that queues.
+const LATENCY: Duration = Duration::from_millis(100);
+const PAGE: u32 = 5;
+
+/// A simulator with `servers` backup servers that takes `latency` for every answer.
+async fn console(servers: usize, latency: Duration, config: SimulatorConfig) -> SimulatorHandle {
+    Simulator::start(config.backup_servers(servers).fault(FaultRule {
+        route: RouteMatch::Any,
+        firing: Firing::Always,
+        kind: FaultKind::Delay(latency),
+    }))
+    .await
+    .unwrap()
+}
+
+fn builder(sim: &SimulatorHandle) -> ClientBuilder {
+    Client::builder(sim.base_url()).api_key(DEFAULT_API_KEY)
+}
+
+/// Walks the backup-server licenses `query` asks for and checks that all `expected` came.
+async fn walk(client: &Client, query: ListQuery, expected: usize) {
+    let licenses: Vec<_> = client
+        .backup_server_licenses(query.page_size(PAGE))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(licenses.len(), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_console_that_keeps_its_latency_the_limit_rises_to_the_maximum_and_no_further() {
+    let sim = console(200, LATENCY, SimulatorConfig::default()).await;
+    let client = builder(&sim).max_in_flight(6).build().unwrap();
+    walk(&client, ListQuery::new(), 200).await;
+    let load = sim.load();
+    assert_eq!(
+        load.most_in_flight, 6,
+        "from {DEFAULT_PAGES_IN_FLIGHT} up to the maximum, never past it: {load:?}"
+    );
+    assert_eq!(client.in_flight_limit().limit(), 6);
+    assert_eq!(client.in_flight_limit().most_in_flight(), 6);
+
+    let client = builder(&sim).build().unwrap();
+    sim.reset_load();
+    walk(&client, ListQuery::new(), 200).await;
+    let load = sim.load();
+    assert!(
+        load.most_in_flight > DEFAULT_PAGES_IN_FLIGHT && load.most_in_flight <= 16,
+        "the default maximum is 16: {load:?}"
+    );
+    assert_eq!(load.throttled + load.queued, 0, "{load:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_console_starts_queueing_the_limit_falls() {
+    let sim = console(500, LATENCY, SimulatorConfig::default()).await;
+    let client = builder(&sim).build().unwrap();
+    walk(&client, ListQuery::new(), 500).await;
+    let fast = sim.load();
+    let risen = client.in_flight_limit().limit();
+    assert!(risen > 8, "{risen}, {fast:?}");
+
+    // The console gets busy: two requests served at once, the rest wait their turn.
+    sim.set_capacity(Some(2));
+    walk(&client, ListQuery::new().offset(350), 150).await;
+    let fallen = client.in_flight_limit().limit();
+    assert!(fallen < risen, "{fallen} after {risen}");
+    assert!(fallen > 2, "it keeps the console busy: {fallen}");
+
+    // The next walk starts from the lower limit: the console sees fewer at once.
+    sim.reset_load();
+    walk(&client, ListQuery::new().offset(400), 100).await;
+    let busy = sim.load();
+    assert!(busy.queued > 0, "{busy:?}");
+    assert!(
+        busy.most_in_flight < fast.most_in_flight,
+        "{busy:?} against {fast:?} before the console queued"
+    );
+    assert!(busy.most_in_flight <= fallen + 1, "{busy:?}, {fallen}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_429_the_limit_falls_below_what_drew_it_and_429s_stay_rare() {
+    let config = SimulatorConfig::default().max_concurrent_requests(3);
+    let sim = console(200, LATENCY, config).await;
+    let client = builder(&sim).build().unwrap();
+    walk(&client, ListQuery::new(), 200).await;
+    let first = sim.load();
+    assert!(first.throttled > 0, "the console refused some: {first:?}");
+    assert!(first.throttled <= 6, "but no storm: {first:?}");
+    assert!(client.in_flight_limit().limit() <= 3);
+
+    // What the first walk learnt holds for the next: at most one probe past the three.
+    sim.reset_load();
+    walk(&client, ListQuery::new(), 200).await;
+    let second = sim.load();
+    assert!(second.most_in_flight <= 4, "{second:?}");
+    assert!(second.throttled <= 1, "{second:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_number_of_pages_in_flight_is_kept_exactly_even_on_a_queueing_console() {
+    // On this console an adaptive walk would settle near 8; the fixed one keeps its 12 (and
+    // never 13, with 13 pages after the first). The console's time is long enough for all 12
+    // to arrive before the first two are answered.
+    let config = SimulatorConfig::default().capacity(2);
+    let sim = console(70, Duration::from_millis(150), config).await;
+    let client = builder(&sim).build().unwrap();
+    walk(&client, ListQuery::new().pages_in_flight(12), 70).await;
+    let load = sim.load();
+    assert_eq!(load.most_in_flight, 12, "{load:?}");
+    assert!(load.queued > 0, "{load:?}");
+    assert_eq!(
+        client.in_flight_limit().most_in_flight(),
+        0,
+        "the client's own pool was not used"
+    );
+    sim.shutdown().await;
+}
