@@ -100,9 +100,8 @@ fn value_of(body: &[u8], series: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// An exporter over a simulator with `backup_servers` servers, after its first good read; its
-/// log (-v) goes to `log`.
-fn exporter_over(backup_servers: usize, log: &Path) -> (Process, Process, String, Duration) {
+/// A simulator with `backup_servers` servers, and its root URL.
+fn simulator(backup_servers: usize) -> (Process, String) {
     let count = backup_servers.to_string();
     let server = Process::start(
         &[
@@ -123,6 +122,12 @@ fn exporter_over(backup_servers: usize, log: &Path) -> (Process, Process, String
         None,
     );
     let url = server.first_line.trim_end_matches("/api/v3").to_owned();
+    (server, url)
+}
+
+/// An exporter reading `url` every `refresh`, after its first good read (and how long that
+/// took); its log (-v) goes to `log`.
+fn exporter_over(url: &str, refresh: &str, log: &Path) -> (Process, String, Duration) {
     let exporter = Process::start(
         &[
             "exporter",
@@ -130,9 +135,9 @@ fn exporter_over(backup_servers: usize, log: &Path) -> (Process, Process, String
             "--listen",
             "127.0.0.1:0",
             "--refresh",
-            "1h",
+            refresh,
             "--url",
-            &url,
+            url,
             "--api-key",
             KEY,
         ],
@@ -151,7 +156,7 @@ fn exporter_over(backup_servers: usize, log: &Path) -> (Process, Process, String
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    (server, exporter, address, started.elapsed())
+    (exporter, address, started.elapsed())
 }
 
 /// From the exporter's log line for its read: how long encoding took and the cache's size.
@@ -201,14 +206,16 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 fn main() {
     let logs = tempfile::tempdir().unwrap();
     println!("## Exporter: scrapes from the cache, {LICENSES} licenses\n");
-    let (_small_server, small, small_address, _) = exporter_over(10, &logs.path().join("small"));
+    let (_small_server, small_url) = simulator(10);
+    let (small, small_address, _) = exporter_over(&small_url, "1h", &logs.path().join("small"));
     let _ = get(&small_address, "/metrics", None);
     let _ = get(&small_address, "/metrics", Some(OPENMETRICS));
     let small_peak = small.peak_mib();
     drop(small);
 
     let log = logs.path().join("large");
-    let (_server, exporter, address, first_up) = exporter_over(LICENSES, &log);
+    let (_server, url) = simulator(LICENSES);
+    let (exporter, address, first_up) = exporter_over(&url, "1h", &log);
     let after_read = exporter.peak_mib();
     let (encoding, cache_bytes) = encoding_of(&log);
     let (_, body) = get(&address, "/metrics", None);
@@ -275,4 +282,31 @@ fn main() {
         cache_bytes / LICENSES as f64
     );
     println!("Slowest single scrape: {slowest_single:.1?}.");
+    drop(exporter);
+
+    // A refresh encodes the new read while the last encoding is still being served: the peak
+    // of an exporter that has refreshed is higher than that of its first read.
+    let (refreshing, address, _) = exporter_over(&url, "1s", &logs.path().join("refreshing"));
+    let mut reads = Vec::new();
+    let started = Instant::now();
+    while reads.len() < 3 {
+        let (_, body) = get(&address, "/metrics", None);
+        let at = value_of(
+            &body,
+            "vspc_last_success_timestamp_seconds{console=\"default\"}",
+        );
+        if reads.last() != Some(&at) {
+            reads.push(at);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1800),
+            "no third read in 30 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!(
+        "Peak RSS of an exporter that has read the {LICENSES} licenses three times (`--refresh 1s`, \
+         scraped twice a second meanwhile): **{:.1} MiB**.",
+        refreshing.peak_mib()
+    );
 }
