@@ -162,6 +162,13 @@ impl Prometheus {
         std::fs::read_to_string(self._data.path().join("prometheus.log")).unwrap_or_default()
     }
 
+    /// Whether it answers queries: it listens before its storage is open, and says
+    /// `503 Service Unavailable` to every query until then.
+    fn ready(&self) -> bool {
+        std::net::TcpStream::connect(&self.address).is_ok()
+            && get(&self.address, "/-/ready", None).0.contains(" 200 ")
+    }
+
     fn api(&self, path: &str) -> Value {
         let (_, body) = get(&self.address, path, None);
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
@@ -352,8 +359,8 @@ fn prometheus_scrapes_the_exporter_and_promql_counts_what_the_listings_print() {
     let prometheus = Prometheus::start(&exporter.address);
     let mut expiring = BTreeMap::new();
     for _ in 0..600 {
-        // Until Prometheus listens, there is no one to ask.
-        if std::net::TcpStream::connect(&prometheus.address).is_ok() {
+        // Until Prometheus is ready, there is no one to ask.
+        if prometheus.ready() {
             expiring = prometheus
                 .by_console("count by (console) (vspc_license_expiration_timestamp_seconds)");
         }

@@ -96,7 +96,7 @@ impl WatchedConsole {
         tracing::info!(
             console = %self.name,
             licenses = encoded.licenses,
-            bytes = encoded.held_bytes(),
+            cache_bytes = encoded.held_bytes(),
             "console read in {took:.1?}, encoded in {:.1?}",
             started.elapsed()
         );

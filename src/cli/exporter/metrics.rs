@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, MetricEncoder};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeGaugeValue, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
@@ -66,13 +66,6 @@ impl DataFamily {
     /// Its place in [`DataFamily::ALL`].
     pub(crate) fn index(self) -> usize {
         self as usize
-    }
-
-    /// Whether its sample lines read the same in both formats. A gauge's line is
-    /// `name{labels} value` in either; the info family is a gauge named `…_info` in the text
-    /// format and an info metric in OpenMetrics, with its labels in another order.
-    pub(crate) fn same_lines_in_both_formats(self) -> bool {
-        self != DataFamily::LicenseInfo
     }
 
     /// Name, help, unit and type.
@@ -158,12 +151,21 @@ impl DataFamily {
             LicenseInfo => {
                 for license in &reading.licenses {
                     let mut uid = uuid::Uuid::encode_buffer();
-                    let labels = identity(console, license, &mut uid);
-                    family.encode_family(&labels)?.encode_info(&[
+                    let [console, product, uid, company] = identity(console, license, &mut uid);
+                    // All seven as the series' labels, none as the info's own: the text format
+                    // writes a series' labels before the info's and OpenMetrics after, so this
+                    // way the line reads the same in both (see `super::cache`).
+                    let labels = [
+                        console,
+                        product,
+                        uid,
+                        company,
                         ("status", &*license.status),
                         ("type", &*license.license_type),
                         ("edition", &*license.edition),
-                    ])?;
+                    ];
+                    let none: [(&str, &str); 0] = [];
+                    family.encode_family(&labels)?.encode_info(&none)?;
                 }
                 Ok(())
             }
@@ -323,10 +325,7 @@ impl Collector for StatusFamilies {
         for (console, status) in &self.consoles {
             family
                 .encode_family(&[("console", &**console)])?
-                .encode_counter::<prometheus_client::encoding::NoLabelSet, _, u64>(
-                &status.read_errors,
-                None,
-            )?;
+                .encode_counter::<NoLabelSet, _, u64>(&status.read_errors, None)?;
         }
         Ok(())
     }
