@@ -8,8 +8,8 @@
 
 /// The outer type names whose `Default` is the empty or zero value.
 const DEFAULTABLE: &[&str] = &[
-    "bool", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "String",
-    "Option", "Vec", "HashMap", "BTreeMap", "Map", "Value",
+    "bool", "f32", "f64", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "String", "Option",
+    "Vec", "HashMap", "BTreeMap", "Map", "Value",
 ];
 
 /// Adds `Default` to the derives of the `types` module's structs that lack it and can have it.

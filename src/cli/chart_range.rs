@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(check_drawable(&table(vec![42.0, 1e14])), Ok(()));
         assert_eq!(check_drawable(&table(vec![1e15])), Ok(()));
         let negative = check_drawable(&table(vec![-1e15])).unwrap_err();
-        assert!(negative.contains("Org 0 in 2026-10: -1e15 points is negative"), "{negative}");
+        assert!(
+            negative.contains("Org 0 in 2026-10: -1e15 points is negative"),
+            "{negative}"
+        );
         let refused = check_drawable(&table(vec![42.0, 1.7e308])).unwrap_err();
         assert!(
             refused.contains("Org 1 in 2026-10: 1.7e308 points"),

@@ -75,17 +75,19 @@ pub(crate) async fn run(global: &Global, args: ConformArgs) -> Outcome {
 
 /// Writes the run's drift as an overlay, and says on stderr what it holds.
 fn write_overlay(file: &std::path::Path, outcome: &crate::live_check::LiveCheckOutcome) -> Outcome {
-    let console = outcome
-        .versions
-        .server_version
-        .as_deref()
-        .map_or_else(|| "a console".to_owned(), |build| format!("console {build}"));
+    let console = outcome.versions.server_version.as_deref().map_or_else(
+        || "a console".to_owned(),
+        |build| format!("console {build}"),
+    );
     let title = format!("What {console} sends beyond the vspc-licensing spec");
     let overlay = outcome.evidence.to_overlay(&title);
     let actions = overlay["actions"].as_array().map_or(0, Vec::len);
     let text = crate::overlay::overlay_text(&overlay, file);
     std::fs::write(file, text).map_err(|e| {
-        Failure::Exit(2, format!("cannot write the overlay {}: {e}", file.display()))
+        Failure::Exit(
+            2,
+            format!("cannot write the overlay {}: {e}", file.display()),
+        )
     })?;
     if actions == 0 {
         eprintln!(

@@ -33,8 +33,8 @@ pub(crate) fn run(command: SpecCommand) -> Outcome {
             } else {
                 effective_spec(&overlays).map_err(refused)?
             };
-            let text = serde_json::to_string_pretty(&spec)
-                .map_err(|e| Failure::Exit(1, e.to_string()))?;
+            let text =
+                serde_json::to_string_pretty(&spec).map_err(|e| Failure::Exit(1, e.to_string()))?;
             use std::io::Write as _;
             let mut out = super::writer::stdout();
             writeln!(out, "{text}")

@@ -57,7 +57,10 @@ impl fmt::Display for OverlayError {
                 write!(f, "overlay {file}: cannot read it: {reason}")
             }
             OverlayError::NotAnOverlay { file, reason } => {
-                write!(f, "overlay {file}: not an OpenAPI Overlay document: {reason}")
+                write!(
+                    f,
+                    "overlay {file}: not an OpenAPI Overlay document: {reason}"
+                )
             }
             OverlayError::Action {
                 file,

@@ -313,17 +313,17 @@ fn response_schema<'a>(
     status: u16,
 ) -> Option<(String, &'a Value)> {
     let method = method.to_ascii_lowercase();
-    let responses = document.get("paths")?.get(path)?.get(&method)?.get("responses")?;
+    let responses = document
+        .get("paths")?
+        .get(path)?
+        .get(&method)?
+        .get("responses")?;
     let code = status.to_string();
     let range = format!("{}XX", status / 100);
     let key = [code.as_str(), range.as_str(), "default"]
         .into_iter()
         .find(|key| responses.get(*key).is_some())?;
-    let mut base = format!(
-        "$.paths{}.{method}.responses{}",
-        member(path),
-        member(key)
-    );
+    let mut base = format!("$.paths{}.{method}.responses{}", member(path), member(key));
     let mut response = responses.get(key)?;
     if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
         let name = reference.strip_prefix("#/components/responses/")?;
@@ -394,7 +394,14 @@ impl<'a> Walk<'a> {
         None
     }
 
-    fn value(&mut self, schema: &Value, at: String, instance: &Value, pointer: &mut String, depth: usize) {
+    fn value(
+        &mut self,
+        schema: &Value,
+        at: String,
+        instance: &Value,
+        pointer: &mut String,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -402,7 +409,11 @@ impl<'a> Walk<'a> {
             return;
         };
         // A one-member allOf is a nullable `$ref`: walk the member.
-        if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
             return self.value(only, format!("{at}.allOf[0]"), instance, pointer, depth + 1);
         }
         match instance {
@@ -445,7 +456,11 @@ impl<'a> Walk<'a> {
         let properties = schema.get("properties").and_then(Value::as_object);
         let declares_object =
             properties.is_some() || schema.get("type") == Some(&Value::from("object"));
-        if !declares_object || schema.get("additionalProperties").is_some_and(|a| a != false) {
+        if !declares_object
+            || schema
+                .get("additionalProperties")
+                .is_some_and(|a| a != false)
+        {
             return;
         }
         for (key, value) in object {
@@ -503,7 +518,11 @@ impl<'a> Walk<'a> {
             if current.get("nullable") == Some(&Value::Bool(true)) {
                 return true;
             }
-            if let Some([only]) = current.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+            if let Some([only]) = current
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
                 current = only;
                 continue;
             }

@@ -13,14 +13,25 @@ const KEY: &str = "overlay-key";
 
 fn conform_writing(served: &Served, file: &Path) -> std::process::Output {
     tool()
-        .args(["conform", "--url", served.root(), "--api-key", KEY, "--write-overlay"])
+        .args([
+            "conform",
+            "--url",
+            served.root(),
+            "--api-key",
+            KEY,
+            "--write-overlay",
+        ])
         .arg(file)
         .output()
         .unwrap()
 }
 
 fn check_overlay(file: &Path) -> std::process::Output {
-    tool().args(["spec", "check-overlay"]).arg(file).output().unwrap()
+    tool()
+        .args(["spec", "check-overlay"])
+        .arg(file)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -49,14 +60,18 @@ fn conform_writes_the_drift_of_a_newer_console_as_a_stable_overlay_without_its_v
     );
     let description = added["description"].as_str().unwrap();
     assert!(
-        description.contains("GetBackupServersLicenses") && description.contains("/data/0/simulatorRevision"),
+        description.contains("GetBackupServersLicenses")
+            && description.contains("/data/0/simulatorRevision"),
         "{description}"
     );
     // The unlisted enum value, appended to the enum's own schema.
     let listed = find("$.components.schemas.LicenseType", "update");
     assert_eq!(listed["update"]["enum"], serde_json::json!(["Metered"]));
     // The null, as nullable.
-    let nullable = find("$.components.schemas.BackupServerLicense.properties.email", "update");
+    let nullable = find(
+        "$.components.schemas.BackupServerLicense.properties.email",
+        "update",
+    );
     assert_eq!(nullable["update"]["nullable"], true);
     // No value of the answers: not the drifted revision, not a company or e-mail of the data.
     assert!(!text.contains("drift-2"), "{text}");
@@ -84,7 +99,11 @@ fn a_console_without_drift_gives_an_overlay_with_no_actions_and_says_so() {
     let file = dir.path().join("none.yaml");
     let output = conform_writing(&served, &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("no actions"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no actions"),
+        "{}",
+        stderr(&output)
+    );
     let overlay: Value = yaml_serde::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(overlay["actions"], serde_json::json!([]));
     let checked = check_overlay(&file);
@@ -137,7 +156,10 @@ fn check_overlay_refuses_each_kind_of_bad_overlay_naming_the_file_and_the_action
         assert_eq!(output.status.code(), Some(2), "{name}: {message}");
         assert!(message.contains(name), "{name}: {message}");
         for part in expected {
-            assert!(message.contains(part), "{name}: {part:?} missing from {message}");
+            assert!(
+                message.contains(part),
+                "{name}: {part:?} missing from {message}"
+            );
         }
     }
 }
@@ -153,12 +175,19 @@ fn spec_show_prints_the_spec_with_the_overlays_applied() {
     .unwrap();
     let shown = tool().args(["spec", "show"]).output().unwrap();
     let shipped: Value = serde_json::from_slice(&shown.stdout).unwrap();
-    assert!(shipped.pointer("/components/schemas/BackupServerLicense/properties/rackPosition").is_none());
-    let shown = tool().args(["spec", "show", "--overlay"]).arg(&file).output().unwrap();
+    assert!(shipped
+        .pointer("/components/schemas/BackupServerLicense/properties/rackPosition")
+        .is_none());
+    let shown = tool()
+        .args(["spec", "show", "--overlay"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
     let effective: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(
-        effective["components"]["schemas"]["BackupServerLicense"]["properties"]["rackPosition"]["type"],
+        effective["components"]["schemas"]["BackupServerLicense"]["properties"]["rackPosition"]
+            ["type"],
         "integer"
     );
     // What the tool was built with is part of its version.

@@ -68,7 +68,14 @@ fn build_with(target: &Path, overlays: &Path) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         // With an example in the build, the dev-dependencies' features are unified as in this
         // test run, so every dependency of the seeded directory is reused as it is.
-        .args(["build", "--offline", "--locked", "--all-features", "--bin", "vspc-licensing"])
+        .args([
+            "build",
+            "--offline",
+            "--locked",
+            "--all-features",
+            "--bin",
+            "vspc-licensing",
+        ])
         .args(["--example", "quickstart"])
         .env("CARGO_TARGET_DIR", target)
         .env("VSPC_LICENSING_OVERLAYS", overlays)
@@ -78,7 +85,15 @@ fn build_with(target: &Path, overlays: &Path) -> Output {
 
 fn licenses(tool_path: &Path, served: &Served) -> Vec<Value> {
     let output = Command::new(tool_path)
-        .args(["licenses", "list", "--product", "vbr", "-o", "json", "--url"])
+        .args([
+            "licenses",
+            "list",
+            "--product",
+            "vbr",
+            "-o",
+            "json",
+            "--url",
+        ])
         .args([served.root(), "--api-key", KEY])
         .env_remove("VSPC_URL")
         .output()
@@ -102,15 +117,30 @@ fn a_build_with_the_consoles_overlay_reads_it_and_an_overlay_for_another_spec_fa
     let failed = build_with(&target, &stale);
     let message = stderr(&failed);
     assert!(!failed.status.success(), "a stale overlay built: {message}");
-    for part in ["for-another-spec.yaml", "actions[0]", "BackupServerLicence", "matches nothing"] {
-        assert!(message.contains(part), "{part:?} missing from the build's error: {message}");
+    for part in [
+        "for-another-spec.yaml",
+        "actions[0]",
+        "BackupServerLicence",
+        "matches nothing",
+    ] {
+        assert!(
+            message.contains(part),
+            "{part:?} missing from the build's error: {message}"
+        );
     }
 
     // The drifting console, and the overlay conform writes for it.
     let served = Served::start(&["--api-key", KEY, "--drift", "--seed", "11"]);
     let overlay = dir.path().join("console.yaml");
     let written = tool()
-        .args(["conform", "--url", served.root(), "--api-key", KEY, "--write-overlay"])
+        .args([
+            "conform",
+            "--url",
+            served.root(),
+            "--api-key",
+            KEY,
+            "--write-overlay",
+        ])
         .arg(&overlay)
         .output()
         .unwrap();
@@ -122,18 +152,31 @@ fn a_build_with_the_consoles_overlay_reads_it_and_an_overlay_for_another_spec_fa
 
     let version = Command::new(&patched).arg("--version").output().unwrap();
     let version = String::from_utf8_lossy(&version.stdout).into_owned();
-    assert!(version.contains("with overlays: console.yaml sha256:"), "{version}");
+    assert!(
+        version.contains("with overlays: console.yaml sha256:"),
+        "{version}"
+    );
 
     // The shipped build loses the key the console added; the patched one keeps it.
     let shipped = licenses(Path::new(env!("CARGO_BIN_EXE_vspc-licensing")), &served);
     assert!(shipped.iter().all(|l| l.get("simulatorRevision").is_none()));
     let read = licenses(&patched, &served);
     assert!(!read.is_empty());
-    assert!(read.iter().all(|l| l["simulatorRevision"] == "drift-2" && l["type"] == "Metered"));
+    assert!(read
+        .iter()
+        .all(|l| l["simulatorRevision"] == "drift-2" && l["type"] == "Metered"));
 
     // And the console conforms to the spec the patched tool speaks.
     let conform = Command::new(&patched)
-        .args(["conform", "-o", "json", "--url", served.root(), "--api-key", KEY])
+        .args([
+            "conform",
+            "-o",
+            "json",
+            "--url",
+            served.root(),
+            "--api-key",
+            KEY,
+        ])
         .env_remove("VSPC_URL")
         .output()
         .unwrap();
