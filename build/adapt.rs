@@ -9,6 +9,7 @@ use crate::openapi::{for_each_operation, is_multipart};
 pub fn normalise(doc: &mut Value) {
     json_content_parameters_to_strings(doc);
     property_paths_stay_plain_strings(doc);
+    path_parameters_stay_plain_strings(doc);
     remove_multipart_operations(doc);
     for_each_operation(doc, |_, _, op| {
         token_errors_are_oauth_errors(op);
@@ -61,6 +62,28 @@ pub fn property_paths_stay_plain_strings(doc: &mut Value) {
         if let Some(map) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) {
             map.remove("pattern");
             map.remove("minLength");
+        }
+    }
+}
+
+/// A Pulse tenant id (`tenantUid`) is a path parameter of plain text that the spec requires
+/// to be non-empty (an empty one would name the collection). typify would make a fallible
+/// newtype of it for every operation that takes it (`GetPulseTenantTenantUid`, ...); the copy
+/// keeps shared path parameters plain strings, and the crate's Pulse helpers refuse an empty
+/// id before sending (`src/api/pulse.rs`).
+pub fn path_parameters_stay_plain_strings(doc: &mut Value) {
+    let Some(parameters) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for parameter in parameters.values_mut() {
+        if parameter.get("in") != Some(&json!("path")) {
+            continue;
+        }
+        if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+            schema.remove("minLength");
         }
     }
 }

@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::openapi::{for_each_operation, is_multipart, resolve};
+use crate::version_notes::NotedVersion;
 
 /// One operation as the spec declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +20,9 @@ pub struct DeclaredOperation {
     pub path: String,
     pub multipart: bool,
     pub paged: bool,
+    /// The first API version that has it (`x-vspc-versions: {since: ...}` on the operation);
+    /// `None` for every version the crate speaks.
+    pub since: Option<NotedVersion>,
 }
 
 /// A constant the paging bounds give, from a shared parameter marked `marker`.
@@ -130,6 +134,17 @@ pub fn operation_enum(operations: &[DeclaredOperation]) -> TokenStream {
             &|op| {
                 let multipart = op.multipart;
                 quote!(#multipart)
+            },
+        ),
+        accessor(
+            "The first API version that has the operation (the spec's `x-vspc-versions` \
+             `since` on it); `None` when every version the crate speaks has it. A console of an \
+             older version answers it `404`.",
+            "since",
+            quote!(Option<ApiVersion>),
+            &|op| match &op.since {
+                Some(version) => quote!(Some(#version)),
+                None => quote!(None),
             },
         ),
         accessor(
@@ -266,6 +281,9 @@ pub fn declared_operations(spec: &Value) -> Vec<DeclaredOperation> {
                 .flatten()
                 .map(|p| resolve(p, &parameters, "#/components/parameters/"))
                 .any(|p| p.get("x-veeam-pagination-limit") == Some(&Value::Bool(true))),
+            since: op
+                .pointer("/x-vspc-versions/since")
+                .map(|v| NotedVersion::read(v, &format!("`since` of {method} {path}"))),
         });
     });
     operations.sort_by(|a, b| a.id.cmp(&b.id));

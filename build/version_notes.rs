@@ -110,6 +110,8 @@ pub struct VersionNotes {
     pub enum_properties: Vec<EnumProperty>,
     /// String properties that also read a JSON number (`also-read: number`).
     pub numbers_as_text: Vec<SchemaProperty>,
+    /// The property names of each schema that has a versioned property.
+    pub beside_names: BTreeMap<String, Vec<String>>,
 }
 
 impl VersionNotes {
@@ -129,6 +131,12 @@ impl VersionNotes {
             if let Some(note) = schema.get("x-vspc-versions") {
                 notes.read_schema_note(name, note);
             }
+        }
+        for noted in &notes.properties {
+            let names = properties_of(&schemas[&noted.schema])
+                .map(|(p, _)| p.clone())
+                .collect();
+            notes.beside_names.insert(noted.schema.clone(), names);
         }
         notes.find_enum_properties(schemas);
         notes.check_names_are_unambiguous(schemas);
@@ -250,21 +258,30 @@ impl VersionNotes {
                 "x-vspc-versions: `{property}` renamed in {schema} is also declared by {owners:?}"
             );
         }
+        // A versioned property is found by name in a body, in an object whose every key its
+        // declaring schemas know (`beside`): another schema that declares the same name with
+        // another range (or none) must have a key they do not, or the two cannot be told apart.
         for noted in &self.properties {
-            let owners = declared_by(&noted.property);
-            let alike = self
-                .properties
-                .iter()
-                .filter(|p| {
-                    p.property == noted.property && p.since == noted.since && p.until == noted.until
-                })
-                .count();
-            assert_eq!(
-                alike,
-                owners.len(),
-                "x-vspc-versions: `{}` has a version range in some of {owners:?} only",
-                noted.property
-            );
+            let beside = self.beside(schemas, noted);
+            for other in declared_by(&noted.property) {
+                let alike = self.properties.iter().any(|p| {
+                    p.schema == other
+                        && p.property == noted.property
+                        && p.since == noted.since
+                        && p.until == noted.until
+                });
+                let keys: BTreeSet<&str> = properties_of(&schemas[&other])
+                    .map(|(p, _)| p.as_str())
+                    .filter(|p| *p != noted.property)
+                    .collect();
+                assert!(
+                    alike || !keys.is_subset(&beside),
+                    "x-vspc-versions: `{}` has a version range in {} and another in {other}, \
+                     whose properties do not tell the two apart",
+                    noted.property,
+                    noted.schema
+                );
+            }
         }
         for noted in &self.numbers_as_text {
             let owners = declared_by(&noted.property);
@@ -302,6 +319,24 @@ impl VersionNotes {
         }
     }
 
+    /// The other properties of the schemas that declare `noted`'s property with its range.
+    fn beside<'a>(
+        &self,
+        schemas: &'a Map<String, Value>,
+        noted: &VersionedProperty,
+    ) -> BTreeSet<&'a str> {
+        self.properties
+            .iter()
+            .filter(|p| {
+                p.property == noted.property && p.since == noted.since && p.until == noted.until
+            })
+            .filter_map(|p| schemas.get(&p.schema))
+            .flat_map(properties_of)
+            .map(|(p, _)| p.as_str())
+            .filter(|p| *p != noted.property)
+            .collect()
+    }
+
     /// `vspc_versions.rs`: the tables, as values of the types `src/model/compat.rs` declares.
     /// Only what the run time reads is written; the schema that declares a property is not,
     /// since [`read`](Self::read) checks that a property name means one thing everywhere.
@@ -310,15 +345,24 @@ impl VersionNotes {
             let (property, spelling, until) = (&w.property, &w.spelling, optional(&w.until));
             quote!(WireName { property: #property, spelling: #spelling, until: #until })
         });
-        // One row per property: the schemas that declare it agree (checked in `read`).
-        let properties: BTreeSet<_> = self
-            .properties
-            .iter()
-            .map(|p| (&p.property, &p.since, &p.until))
-            .collect();
-        let properties = properties.into_iter().map(|(property, since, until)| {
+        // One row per property and range, with the other properties of the schemas that
+        // declare it so (told apart from other schemas in `read`).
+        let mut rows: BTreeMap<_, BTreeSet<&str>> = BTreeMap::new();
+        for p in &self.properties {
+            let beside = rows.entry((&p.property, &p.since, &p.until)).or_default();
+            beside.extend(
+                self.beside_names
+                    .get(&p.schema)
+                    .into_iter()
+                    .flatten()
+                    .filter(|b| **b != p.property)
+                    .map(String::as_str),
+            );
+        }
+        let properties = rows.into_iter().map(|((property, since, until), beside)| {
             let (since, until) = (optional(since), optional(until));
-            quote!(VersionedProperty { property: #property, since: #since, until: #until })
+            let beside = beside.into_iter();
+            quote!(VersionedProperty { property: #property, since: #since, until: #until, beside: &[#(#beside),*] })
         });
         let values_since = self.values_since.iter().map(|v| {
             let (enumeration, value, since) = (&v.enumeration, &v.value, &v.since);

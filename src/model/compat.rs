@@ -47,6 +47,19 @@ pub struct VersionedProperty {
     pub since: Option<ApiVersion>,
     /// The last version that has it.
     pub until: Option<ApiVersion>,
+    /// The other properties of the schemas that declare it so: an object with a key outside
+    /// these is another schema's (a property of the same name without this range).
+    pub beside: &'static [&'static str],
+}
+
+#[cfg(feature = "contract")]
+impl VersionedProperty {
+    /// Whether `object` can be one of the schemas this row is about.
+    fn owns(&self, object: &serde_json::Map<String, Value>) -> bool {
+        object
+            .keys()
+            .all(|key| key == self.property || self.beside.contains(&key.as_str()))
+    }
 }
 
 /// A value of a string enum that versions before `since` cannot name.
@@ -117,7 +130,7 @@ pub fn shape_for(value: &mut Value, version: ApiVersion) {
         Value::Object(object) => {
             object.values_mut().for_each(|v| shape_for(v, version));
             for p in VERSIONED_PROPERTIES {
-                if !within(version, p.since, p.until) {
+                if !within(version, p.since, p.until) && p.owns(object) {
                     object.remove(p.property);
                 }
             }
@@ -198,6 +211,10 @@ fn narrow(value: &Value, fits: &mut Vec<ApiVersion>) {
     match value {
         Value::Array(items) => items.iter().for_each(|item| narrow(item, fits)),
         Value::Object(object) => {
+            let owners: Vec<&VersionedProperty> = VERSIONED_PROPERTIES
+                .iter()
+                .filter(|p| p.owns(object))
+                .collect();
             for (key, inner) in object {
                 for w in WIRE_NAMES {
                     if key == w.spelling {
@@ -206,7 +223,7 @@ fn narrow(value: &Value, fits: &mut Vec<ApiVersion>) {
                         fits.retain(|v| !within(*v, None, w.until));
                     }
                 }
-                for p in VERSIONED_PROPERTIES {
+                for p in &owners {
                     if key == p.property && !inner.is_null() {
                         fits.retain(|v| within(*v, p.since, p.until));
                     }

@@ -13,7 +13,11 @@
 //! * other spellings the spec's `x-vspc-versions` `also-read` note lists read as their value
 //!   (`True` as `Yes` for [`CloudConnectInclusion`]), and a JSON boolean reads as the text
 //!   `True`/`False`, so answers of every API version, and of tools that turned the vendor's
-//!   bare YAML `Yes`/`No` into booleans, decode.
+//!   bare YAML `Yes`/`No` into booleans, decode;
+//! * where the `also-read` spellings are digits (`'2': Configured`), a JSON whole number reads
+//!   as that value ([`PulseConfigurationStatus`], [`PulseTenantMappingStatus`]: the vendor's
+//!   examples write them as numbers, the spec's `x-decision-enum-ordinals`); any other number
+//!   is still an error.
 //!
 //! The list of types and values is derived from the spec by the build script (`build/enums.rs`); nothing here restates it.
 //!
@@ -62,6 +66,50 @@ pub struct ParseEnumError {
     pub listed: &'static [&'static str],
 }
 
+/// Whether `text` is a non-empty run of ASCII digits (a spelling a JSON number can have).
+const fn is_digits(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// How many of `spellings` are digits.
+pub(crate) const fn count_digit_spellings(spellings: &[&str]) -> usize {
+    let (mut count, mut i) = (0, 0);
+    while i < spellings.len() {
+        if is_digits(spellings[i]) {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+/// The `N` spellings of `spellings` that are digits, in order.
+pub(crate) const fn digit_spellings<const N: usize>(
+    spellings: &[&'static str],
+) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut found, mut i) = (0, 0);
+    while i < spellings.len() {
+        if is_digits(spellings[i]) {
+            out[found] = spellings[i];
+            found += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Defines a forward-compatible string enum. See the [module documentation](self).
 macro_rules! forward_compatible_enum {
     (
@@ -87,6 +135,15 @@ macro_rules! forward_compatible_enum {
         impl $name {
             /// Every value the spec lists for this enum, in the spec's spelling and order.
             pub const LISTED: &'static [&'static str] = &[$($listed),*];
+
+            /// The JSON whole numbers this enum also reads (as their decimal text): the
+            /// `also-read` spellings of the spec that are digits, empty for most enums.
+            pub const NUMBERS_READ: &'static [&'static str] = {
+                const SPELLINGS: &[&str] = &[$($spelling),*];
+                const COUNT: usize = $crate::model::enums::count_digit_spellings(SPELLINGS);
+                const NUMBERS: [&str; COUNT] = $crate::model::enums::digit_spellings(SPELLINGS);
+                &NUMBERS
+            };
 
             /// The value as it travels on the wire.
             pub fn as_str(&self) -> &str {
@@ -202,6 +259,17 @@ macro_rules! forward_compatible_enum {
                     // booleans; a boolean reads as the text `True`/`False`.
                     fn visit_bool<E: ::serde::de::Error>(self, value: bool) -> ::std::result::Result<$name, E> {
                         Ok($name::parse(if value { "True" } else { "False" }))
+                    }
+                    // Some consoles write an enum as its position (`"status": 2`); a whole
+                    // number reads only where the spec's `also-read` note spells it out
+                    // (`x-decision-enum-ordinals`), else it is an error, as before.
+                    fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::std::result::Result<$name, E> {
+                        let text = value.to_string();
+                        if $name::NUMBERS_READ.contains(&text.as_str()) {
+                            Ok($name::parse(&text))
+                        } else {
+                            Err(E::invalid_type(::serde::de::Unexpected::Unsigned(value), &self))
+                        }
                     }
                 }
                 // `any`, not `str`: a boolean must reach `visit_bool` (JSON is self-describing).

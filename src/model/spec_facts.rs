@@ -17,6 +17,8 @@
 
 use std::fmt;
 
+use crate::model::api_version::ApiVersion;
+
 include!(concat!(env!("OUT_DIR"), "/vspc_spec_facts.rs"));
 
 // Paging relies on these; a spec whose bounds contradict each other fails the build.
@@ -107,6 +109,18 @@ fn is_parameter(segment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_pulse_usage_preview_is_limited_to_newer_versions() {
+        let limited: Vec<_> = SpecOperation::ALL
+            .iter()
+            .filter_map(|op| Some((*op, op.since()?)))
+            .collect();
+        assert_eq!(
+            limited,
+            [(SpecOperation::GetPulseVdcMonthlyUsages, ApiVersion::V3_7)]
+        );
+    }
 
     #[cfg(feature = "contract")]
     #[test]

@@ -62,6 +62,22 @@ fn property_paths_lose_their_constraints_and_nothing_else() {
 }
 
 #[test]
+fn path_parameters_lose_their_length_bound_and_query_parameters_keep_it() {
+    let bounded = json!({ "type": "string", "minLength": 1 });
+    let mut doc = json!({ "components": { "parameters": {
+        "PulseTenantUid": { "name": "tenantUid", "in": "path", "schema": bounded },
+        "Name": { "name": "name", "in": "query", "schema": bounded }
+    } } });
+    path_parameters_stay_plain_strings(&mut doc);
+    let parameters = &doc["components"]["parameters"];
+    assert_eq!(
+        parameters["PulseTenantUid"]["schema"],
+        json!({ "type": "string" })
+    );
+    assert_eq!(parameters["Name"]["schema"], bounded);
+}
+
+#[test]
 fn multipart_operations_are_removed_and_their_path_kept() {
     let multipart = json!({ "content": { "multipart/form-data": { "schema": {} } } });
     let mut doc = json!({

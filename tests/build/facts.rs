@@ -41,6 +41,7 @@ fn operations_are_read_in_operation_id_order_with_their_traits() {
         path: path.into(),
         multipart,
         paged,
+        since: None,
     };
     assert_eq!(
         operations,

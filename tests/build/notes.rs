@@ -104,7 +104,8 @@ fn the_tables_name_api_versions_and_one_row_per_property() {
         pub const VERSIONED_PROPERTIES: &[VersionedProperty] = &[VersionedProperty {
             property: "tenantUid",
             since: None,
-            until: Some(ApiVersion::V3_5_1)
+            until: Some(ApiVersion::V3_5_1),
+            beside: &["package", "packages", "reportParameters", "supportIds"]
         }];
         /// Enum values only the newer versions have.
         pub const VALUES_SINCE: &[ValueSince] = &[ValueSince {
@@ -152,10 +153,11 @@ fn an_unknown_also_read_on_a_property_fails_the_build() {
 }
 
 #[test]
-#[should_panic(expected = "`tenantUid` has a version range in some of")]
-fn a_property_noted_in_one_schema_only_fails_the_build() {
+#[should_panic(expected = "`tenantUid` has a version range in Report and another in Usage")]
+fn a_property_noted_in_one_of_two_lookalike_schemas_fails_the_build() {
     let mut doc = noted();
-    doc["components"]["schemas"]["Usage"]["properties"]["tenantUid"] = json!({ "type": "string" });
+    doc["components"]["schemas"]["Usage"]["properties"] =
+        json!({ "tenantUid": { "type": "string" }, "package": { "type": "string" } });
     VersionNotes::read(&doc);
 }
 
@@ -172,5 +174,29 @@ fn a_renamed_property_another_schema_declares_fails_the_build() {
 fn an_enum_property_name_with_two_meanings_fails_the_build() {
     let mut doc = noted();
     doc["components"]["schemas"]["Usage"]["properties"]["package"] = json!({ "type": "string" });
+    VersionNotes::read(&doc);
+}
+
+#[test]
+fn a_property_of_the_same_name_without_the_range_is_told_apart_by_its_other_keys() {
+    // VCSP Pulse usage (3.7) has a `tenantUid` of its own beside `workloads`, which the 3.5.1-only
+    // `tenantUid` of organization usage never has: the two are told apart.
+    let mut doc = noted();
+    doc["components"]["schemas"]["PulseUsage"] = json!({
+        "type": "object",
+        "properties": { "tenantUid": { "type": "string" }, "workloads": { "type": "array", "items": {} } }
+    });
+    let notes = VersionNotes::read(&doc);
+    assert_eq!(notes.properties.len(), 2);
+}
+
+#[test]
+#[should_panic(expected = "whose properties do not tell the two apart")]
+fn a_property_of_the_same_name_that_cannot_be_told_apart_fails_the_build() {
+    let mut doc = noted();
+    doc["components"]["schemas"]["Lookalike"] = json!({
+        "type": "object",
+        "properties": { "tenantUid": { "type": "string" }, "package": { "type": "string" } }
+    });
     VersionNotes::read(&doc);
 }

@@ -31,6 +31,8 @@ mod null_policy;
 #[cfg(feature = "simulator")]
 mod operations;
 #[cfg(feature = "simulator")]
+mod pulse;
+#[cfg(feature = "simulator")]
 mod query_filters;
 #[cfg(feature = "simulator")]
 mod question_mark;

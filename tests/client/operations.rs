@@ -643,6 +643,244 @@ async fn every_operation_sends_the_request_the_spec_describes() {
     }
     assert!(flow.next().is_none());
 
+    // VCSP Pulse, through the generated operations.
+    let pulse_patch = json!([{"op": "replace", "path": "/description", "value": "renamed"}]);
+    let patches = || -> vspc_licensing::types::JsonPatches {
+        serde_json::from_value(pulse_patch.clone()).unwrap()
+    };
+    let license = format!("/api/v3/pulse/licenses/{UID}");
+    client.get_pulse_configuration().send().await.unwrap();
+    check(
+        only(&recorder),
+        "GetPulseConfiguration",
+        "GET",
+        "/api/v3/pulse",
+        &[],
+    );
+    client
+        .patch_pulse_configuration()
+        .body(patches())
+        .send()
+        .await
+        .unwrap();
+    let request = check(
+        only(&recorder),
+        "PatchPulseConfiguration",
+        "PATCH",
+        "/api/v3/pulse",
+        &[],
+    );
+    assert_eq!(request.json_body(), pulse_patch);
+    client.sync_pulse_data().send().await.unwrap();
+    check(
+        only(&recorder),
+        "SyncPulseData",
+        "POST",
+        "/api/v3/pulse/sync",
+        &[],
+    );
+    client.get_pulse_license_contracts().send().await.unwrap();
+    check(
+        only(&recorder),
+        "GetPulseLicenseContracts",
+        "GET",
+        "/api/v3/pulse/contracts",
+        &[],
+    );
+    client.get_pulse_license_products().send().await.unwrap();
+    check(
+        only(&recorder),
+        "GetPulseLicenseProducts",
+        "GET",
+        "/api/v3/pulse/products",
+        &[],
+    );
+    client.get_pulse_licenses().send().await.unwrap();
+    check(
+        only(&recorder),
+        "GetPulseLicenses",
+        "GET",
+        "/api/v3/pulse/licenses",
+        &[],
+    );
+    let input: vspc_licensing::types::PulseLicenseInput = serde_json::from_value(json!({
+        "productId": "VBR_ENTPLUS_12_3", "contractId": "07100042",
+        "expirationDate": "2027-03-31T00:00:00Z",
+        "workloads": [{"workloadId": "VM_VBR_ENTPLUS_12_3", "count": 50}]
+    }))
+    .unwrap();
+    client
+        .create_pulse_license()
+        .body(input)
+        .send()
+        .await
+        .unwrap();
+    let request = check(
+        only(&recorder),
+        "CreatePulseLicense",
+        "POST",
+        "/api/v3/pulse/licenses",
+        &[],
+    );
+    assert_eq!(request.json_body()["workloads"][0]["count"], json!(50));
+    client
+        .get_pulse_license()
+        .license_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(only(&recorder), "GetPulseLicense", "GET", &license, &[]);
+    client
+        .patch_pulse_license()
+        .license_uid(uid())
+        .body(patches())
+        .send()
+        .await
+        .unwrap();
+    check(only(&recorder), "PatchPulseLicense", "PATCH", &license, &[]);
+    client
+        .delete_pulse_license()
+        .license_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "DeletePulseLicense",
+        "DELETE",
+        &license,
+        &[],
+    );
+    client
+        .copy_pulse_license()
+        .license_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "CopyPulseLicense",
+        "POST",
+        &format!("{license}/copy"),
+        &[],
+    );
+    client
+        .revoke_pulse_license()
+        .license_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "RevokePulseLicense",
+        "POST",
+        &format!("{license}/revoke"),
+        &[],
+    );
+    client
+        .install_pulse_license()
+        .license_uid(uid())
+        .server_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "InstallPulseLicense",
+        "POST",
+        &format!("{license}/install"),
+        &[("serverUid", UID)],
+    );
+    client
+        .download_pulse_license()
+        .license_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "DownloadPulseLicense",
+        "POST",
+        &format!("{license}/download"),
+        &[],
+    );
+    client.get_pulse_tenants().send().await.unwrap();
+    check(
+        only(&recorder),
+        "GetPulseTenants",
+        "GET",
+        "/api/v3/pulse/tenants",
+        &[],
+    );
+    client
+        .create_pulse_tenant_by_company()
+        .company_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "CreatePulseTenantByCompany",
+        "POST",
+        "/api/v3/pulse/tenants",
+        &[("companyUid", UID)],
+    );
+    client
+        .get_pulse_tenant()
+        .tenant_uid("b0Q4x00000FabrkAAC")
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "GetPulseTenant",
+        "GET",
+        "/api/v3/pulse/tenants/b0Q4x00000FabrkAAC",
+        &[],
+    );
+    client
+        .patch_pulse_tenant()
+        .tenant_uid("b0Q4x00000FabrkAAC")
+        .body(patches())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "PatchPulseTenant",
+        "PATCH",
+        "/api/v3/pulse/tenants/b0Q4x00000FabrkAAC",
+        &[],
+    );
+    client
+        .create_company_by_pulse_tenant()
+        .tenant_uid("b0Q4x00000FabrkAAC")
+        .site_uid(uid())
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "CreateCompanyByPulseTenant",
+        "POST",
+        "/api/v3/pulse/tenants/b0Q4x00000FabrkAAC/createCompany",
+        &[("siteUid", UID)],
+    );
+    client
+        .get_pulse_vdc_monthly_usages()
+        .from("2026-07")
+        .to("2026-10")
+        .send()
+        .await
+        .unwrap();
+    check(
+        only(&recorder),
+        "GetPulseVdcMonthlyUsages",
+        "GET",
+        "/api/v3/pulse/monthlyUsages",
+        &[("from", "2026-07"), ("to", "2026-10")],
+    );
+
     // Signing in with a user name and password: the token request, then the call with the
     // access token it returned.
     let signed_in = Client::builder(recorder.url())
@@ -696,7 +934,7 @@ async fn every_operation_sends_the_request_the_spec_describes() {
         .iter()
         .map(|operation| operation.operation_id.clone())
         .collect();
-    assert_eq!(in_spec.len(), 39);
+    assert_eq!(in_spec.len(), 59);
     assert_eq!(seen, in_spec);
     crate::support::snapshot_settings_in("")
         .bind(|| insta::assert_snapshot!("client_requests", rendered));

@@ -43,7 +43,7 @@ fn the_response_types_cover_every_operation() {
     ] {
         assert!(names.contains(&expected), "{names:?}");
     }
-    assert_eq!(types.len(), 21, "{names:?}");
+    assert_eq!(types.len(), 30, "{names:?}");
 }
 
 #[test]

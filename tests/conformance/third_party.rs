@@ -151,6 +151,12 @@ fn schemathesis_config(sim: &SimulatorHandle) -> String {
 "path.id" = {report_id}
 "path.date" = "{month}"
 
+# The simulator does not serve VCSP Pulse yet (issue 25 builds it after the spec): until it
+# does, its operations would only answer 404, so this run leaves them out.
+[[operations]]
+include-path-regex = "^/pulse"
+enabled = false
+
 # Deletes get a server of their own, so the others keep finding theirs.
 [[operations]]
 include-operation-id-regex = "^Delete(BackupServer|VOneServer)License$"

@@ -36,7 +36,7 @@ async fn undeclared_methods_get_405_with_the_spec_s_methods_in_allow() {
             .or_default()
             .insert(&operation.method);
     }
-    assert_eq!(declared.values().map(BTreeSet::len).sum::<usize>(), 39);
+    assert_eq!(declared.values().map(BTreeSet::len).sum::<usize>(), 59);
     let mut failures = Vec::new();
     for (template, methods) in &declared {
         let url = format!("{}{}", sim.base_url(), concrete(template));

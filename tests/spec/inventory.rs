@@ -4,7 +4,7 @@
 use crate::support;
 
 /// (method, path relative to /api/v3, operationId), as the vendor's reference lists them.
-const OPERATIONS: [(&str, &str, &str); 39] = [
+const OPERATIONS: [(&str, &str, &str); 59] = [
     // Authentication and async actions.
     ("POST", "/token", "OAuth2IssueToken"),
     ("GET", "/about", "GetAboutInformation"),
@@ -152,6 +152,52 @@ const OPERATIONS: [(&str, &str, &str); 39] = [
         "/licensing/usage/organizations",
         "GetOrganizationsLicenseUsage",
     ),
+    // VCSP Pulse: the connection, contracts, products, licenses, tenants.
+    ("GET", "/pulse", "GetPulseConfiguration"),
+    ("PATCH", "/pulse", "PatchPulseConfiguration"),
+    ("POST", "/pulse/sync", "SyncPulseData"),
+    ("GET", "/pulse/contracts", "GetPulseLicenseContracts"),
+    ("GET", "/pulse/products", "GetPulseLicenseProducts"),
+    ("GET", "/pulse/licenses", "GetPulseLicenses"),
+    ("POST", "/pulse/licenses", "CreatePulseLicense"),
+    ("GET", "/pulse/licenses/{licenseUid}", "GetPulseLicense"),
+    ("PATCH", "/pulse/licenses/{licenseUid}", "PatchPulseLicense"),
+    (
+        "DELETE",
+        "/pulse/licenses/{licenseUid}",
+        "DeletePulseLicense",
+    ),
+    (
+        "POST",
+        "/pulse/licenses/{licenseUid}/copy",
+        "CopyPulseLicense",
+    ),
+    (
+        "POST",
+        "/pulse/licenses/{licenseUid}/revoke",
+        "RevokePulseLicense",
+    ),
+    (
+        "POST",
+        "/pulse/licenses/{licenseUid}/install",
+        "InstallPulseLicense",
+    ),
+    (
+        "POST",
+        "/pulse/licenses/{licenseUid}/download",
+        "DownloadPulseLicense",
+    ),
+    ("GET", "/pulse/tenants", "GetPulseTenants"),
+    ("POST", "/pulse/tenants", "CreatePulseTenantByCompany"),
+    ("GET", "/pulse/tenants/{tenantUid}", "GetPulseTenant"),
+    ("PATCH", "/pulse/tenants/{tenantUid}", "PatchPulseTenant"),
+    (
+        "POST",
+        "/pulse/tenants/{tenantUid}/createCompany",
+        "CreateCompanyByPulseTenant",
+    ),
+    // 3.7 only (a preview operation): Veeam Data Cloud usage by month.
+    ("GET", "/pulse/monthlyUsages", "GetPulseVdcMonthlyUsages"),
 ];
 
 #[test]
@@ -173,6 +219,31 @@ fn the_spec_has_exactly_the_promised_operations() {
         missing.is_empty() && extra.is_empty(),
         "missing from the spec: {missing:?}\nnot promised: {extra:?}"
     );
+}
+
+#[test]
+fn nineteen_pulse_operations_and_one_of_3_7_only() {
+    let spec = support::spec();
+    let pulse: Vec<&str> = spec
+        .operations()
+        .iter()
+        .filter(|op| op.path == "/pulse" || op.path.starts_with("/pulse/"))
+        .map(|op| op.operation_id.as_str())
+        .collect();
+    assert_eq!(pulse.len(), 20, "{pulse:?}");
+    let only_newer: Vec<_> = spec
+        .operations()
+        .iter()
+        .filter_map(|op| {
+            let raw = spec.raw().pointer(&format!(
+                "/paths/{}/{}/x-vspc-versions/since",
+                op.path.replace('~', "~0").replace('/', "~1"),
+                op.method.to_lowercase()
+            ))?;
+            Some((op.operation_id.as_str(), raw.as_str()?))
+        })
+        .collect();
+    assert_eq!(only_newer, [("GetPulseVdcMonthlyUsages", "3.7")]);
 }
 
 #[test]

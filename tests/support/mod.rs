@@ -77,3 +77,12 @@ pub fn http_client() -> reqwest::Client {
     install_tls_provider();
     reqwest::Client::new()
 }
+
+/// Whether the simulator serves the spec's operation at `path`. VCSP Pulse (`/pulse`, issue
+/// 25) is in the spec and the client before the simulator serves it, which answers its routes
+/// `404` until then; the simulator's spec-driven checks leave those operations out. Remove
+/// this when the simulator serves Pulse.
+#[allow(dead_code)] // not every test binary that includes the support module asks
+pub fn simulator_serves(path: &str) -> bool {
+    !(path == "/pulse" || path.starts_with("/pulse/"))
+}

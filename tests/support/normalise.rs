@@ -26,6 +26,9 @@ use vspc_licensing::contract::Spec;
 /// 8. **A whole number where the spec notes `also-read: number` becomes its decimal text**:
 ///    a support id `12345678` (as the 3.5.1 document writes them) is `"12345678"` after the
 ///    round trip (the spec's `x-decision-support-ids`). On a list, the note covers its items.
+/// 9. **A whole number where an enum's `also-read` spells it becomes that value**: a Pulse
+///    `status` of `2` is `"Configured"` after the round trip (the spec's
+///    `x-decision-enum-ordinals`).
 ///
 /// Properties the schema does not declare, and values of unconstrained schemas, are kept.
 pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
@@ -103,6 +106,9 @@ pub fn normalise(spec: &Spec, schema: &Value, value: &Value) -> Value {
                 None => value.clone(),
             },
         },
+        Value::Number(number) if ordinal_value(schema, number).is_some() => {
+            Value::String(ordinal_value(schema, number).unwrap_or_default()) // rule 9
+        }
         Value::Number(number) if reads_numbers_as_text(schema) && !number.is_f64() => {
             Value::String(number.to_string()) // rule 8
         }
@@ -121,4 +127,14 @@ const VERSION_NOTE: &str = "x-vspc-versions";
 /// Whether the schema carries the note `also-read: number`.
 fn reads_numbers_as_text(schema: &Value) -> bool {
     schema.pointer(&format!("/{VERSION_NOTE}/also-read")) == Some(&Value::from("number"))
+}
+
+/// The value an enum's `also-read` note gives a whole number (`'2': Configured`).
+fn ordinal_value(schema: &Value, number: &serde_json::Number) -> Option<String> {
+    let spelled = number.as_u64()?.to_string();
+    schema
+        .pointer(&format!("/{VERSION_NOTE}/also-read"))?
+        .get(&spelled)?
+        .as_str()
+        .map(str::to_owned)
 }

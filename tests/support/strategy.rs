@@ -186,7 +186,18 @@ fn string_strategy(schema: &Value) -> BoxedStrategy<Value> {
                     .prop_map(Value::String)
                     .boxed()
             }
-            None => "\\PC{0,12}".prop_map(Value::String).boxed(),
+            None => {
+                // `minLength` (a Pulse tenant id in a path) keeps the text from being empty.
+                let min = schema
+                    .get("minLength")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+                    .min(12);
+                proptest::string::string_regex(&format!("\\PC{{{min},12}}"))
+                    .expect("a length range compiles")
+                    .prop_map(Value::String)
+                    .boxed()
+            }
         },
     }
 }

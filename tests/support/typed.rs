@@ -61,7 +61,10 @@ typed! {
         OrganizationCurrentLicenseUsageCollection, SingleLicenseReportCollection,
         SingleLicenseReportSettingsResponse, SiteLicenseCollection, SiteLicenseResponse,
         VOneServerLicenseCollection, VOneServerLicenseResponse, Vb365ServerLicenseCollection,
-        Vb365ServerLicenseResponse,
+        Vb365ServerLicenseResponse, PulseConfigurationResponse, PulseLicenseCollection,
+        PulseLicenseResponse, PulseLicenseContractCollection, PulseLicenseProductCollection,
+        PulseTenantCollection, PulseTenantResponse, OrganizationResponse,
+        PulseVdcMonthlyUsagePeriodCollection,
         // Component schemas.
         About, AsyncActionInfo, AsyncActionResult, BackupServerLicense, ConsoleLicense,
         CurrentLicenseUsageWorkload, CurrentLicenseUsageWorkloadByPlatform, EmptyResponse,
@@ -74,7 +77,10 @@ typed! {
         SelectParameter, ServerCurrentLicenseUsage, SingleLicenseReport, SingleLicenseReportSettings,
         SiteLicense, SortExpression, SortParameter, TotalProductLicenseUsage, VOneServerLicense,
         Vb365ServerLicense, WorkloadLicenseUsage, WorkloadLicenseUsageByPlatform,
-        WorkloadLicenseUsageByWeight,
+        WorkloadLicenseUsageByWeight, Organization, PulseConfiguration, PulseLicense,
+        PulseLicenseContract, PulseLicenseInput, PulseLicenseProduct, PulseLicenseProductWorkload,
+        PulseLicenseWorkload, PulseLicenseWorkloadInput, PulseTenant, PulseTenantVdcUsage,
+        PulseVdcMonthlyUsagePeriod, PulseVdcWorkload,
     ]
     enums: [
         AsyncActionStatus, CloudConnectInclusion, ConsoleLicenseStatus, ConsoleLicenseType,
@@ -82,6 +88,9 @@ typed! {
         LicenseStatus, LicenseType, LicenseUnitType, LicenseUpdateStatus, OAuth2ErrorCode,
         OAuth2GrantType, OrganizationType, ProductType, ReportApprovalStatus, ReportStatus,
         ResponseErrorType, SectionForDelete, ServerType, SortDirection, WorkloadType,
+        PulseConfigurationStatus, PulseLicenseAssignStatus, PulseLicenseAutomaticExtensionStatus,
+        PulseLicenseAutomaticReportingStatus, PulseLicenseType, PulseLicenseUsageType,
+        PulseTenantMappingStatus,
     ]
 }
 

@@ -1,7 +1,7 @@
 //! Veeam's own API documents (3.5.1, 3.6, 3.6.1, 3.6.2, 3.7), fetched by `scripts/veeam-docs.sh`
 //! (pinned, checksummed, cached under `target/veeam-docs/`) and cut down to the licensing
-//! subset: the licensing operations, `POST /token`, `/asyncActions`, `GET /about` and
-//! everything they reference.
+//! subset: the licensing operations, the VCSP Pulse operations (`/pulse`), `POST /token`,
+//! `/asyncActions`, `GET /about` and everything they reference.
 //!
 //! Each document is read once per test binary. 3.5.1 and 3.6 are YAML whose response codes are
 //! bare numbers (read as strings here); 3.6.1 is JSON despite its `.yaml` name; 3.7 is Swagger
@@ -41,6 +41,8 @@ pub fn in_subset(path: &str) -> bool {
         || path.starts_with("/licensing/")
         || path == "/asyncActions"
         || path.starts_with("/asyncActions/")
+        || path == "/pulse"
+        || path.starts_with("/pulse/")
 }
 
 /// The folder the script fills; runs the script once per test binary.
