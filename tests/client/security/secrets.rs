@@ -110,7 +110,6 @@ fn a_url_with_a_user_or_password_is_refused_without_repeating_them() {
     }
 }
 
-#[cfg(feature = "legacy")]
 #[test]
 fn the_legacy_client_refuses_such_a_url_too() {
     let error = vspc_licensing::legacy::LegacyClient::new(
