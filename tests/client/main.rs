@@ -1,6 +1,8 @@
 //! The typed client against loopback servers (the simulator or a recording server): operations,
-//! behaviour, hardening, API versions, the null policy, filters, usage history, the ALK check and
-//! the legacy v2 call.
+//! behaviour (a module per behaviour: paging, sign-in, errors, retries, async actions...),
+//! hardening, security, API versions, the null policy, filters, usage history, the ALK check
+//! and the legacy v2 call. The tests written for mutants that survived `cargo mutants` live with
+//! the behaviour they check.
 //!
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
@@ -20,8 +22,8 @@ mod behaviour;
 mod hardening;
 mod in_flight;
 mod legacy_v2;
+mod logs;
 mod made_up_answers;
-mod mutation;
 mod null_policy;
 mod operations;
 mod query_filters;
