@@ -171,7 +171,8 @@ pub struct Throttling {
 }
 
 /// A setting a simulator cannot run with, found by [`Simulator::start`](super::Simulator::start)
-/// before it binds anything (a timeout of zero, no connection allowed).
+/// before it binds anything (a rate that is not a share, a lifetime no token answer can state,
+/// a timeout of zero).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the simulator cannot start with {setting} = {value}: {rule}")]
 pub struct InvalidSetting {
@@ -182,6 +183,9 @@ pub struct InvalidSetting {
     /// What the setting takes.
     pub rule: &'static str,
 }
+
+/// The longest token lifetime: what `expires_in` (an `int32` of seconds in the spec) can state.
+const LONGEST_TOKEN_LIFETIME: Duration = Duration::from_secs(i32::MAX as u64);
 
 /// The code a user who must use multi-factor sign-in enters in the simulator.
 pub const MFA_TEST_CODE: &str = "123456";
@@ -295,12 +299,15 @@ impl SimulatorConfig {
         self.users.push((name.into(), password.into()));
         self
     }
-    /// Lifetime of issued access tokens (short values let tests see expiry).
+    /// Lifetime of issued access tokens (short values let tests see expiry). At most
+    /// `i32::MAX` seconds, what a token answer's `expires_in` can state; a longer one makes
+    /// [`Simulator::start`](super::Simulator::start) fail with [`InvalidSetting`].
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
         self
     }
-    /// Lifetime of issued refresh tokens.
+    /// Lifetime of issued refresh tokens (at most `i32::MAX` seconds, as for
+    /// [`token_lifetime`](Self::token_lifetime)).
     pub fn refresh_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.refresh_token_lifetime = lifetime;
         self
@@ -322,7 +329,9 @@ impl SimulatorConfig {
     }
     /// Inject random, retry-safe faults (dropped connections before any change, `520`
     /// `retryableLogical`, `429`, `503`, short delays) into this share of requests, seeded from
-    /// [`seed`](Self::seed).
+    /// [`seed`](Self::seed). A share outside 0 to 1 (or NaN) makes
+    /// [`Simulator::start`](super::Simulator::start) fail with [`InvalidSetting`], as does
+    /// such a [`RandomFaults::probability`].
     pub fn random_fault_rate(mut self, rate: f64) -> Self {
         self.random_faults = Some(RandomFaults {
             probability: rate,
@@ -466,6 +475,28 @@ impl SimulatorConfig {
             value: format!("{value:?}"),
             rule,
         };
+        if let Some(random) = &self.random_faults {
+            // `contains` is false for NaN too.
+            if !(0.0..=1.0).contains(&random.probability) {
+                return Err(invalid(
+                    "random_fault_rate",
+                    &random.probability,
+                    "a share of requests from 0 to 1",
+                ));
+            }
+        }
+        for (setting, lifetime) in [
+            ("token_lifetime", self.token_lifetime),
+            ("refresh_token_lifetime", self.refresh_token_lifetime),
+        ] {
+            if lifetime > LONGEST_TOKEN_LIFETIME {
+                return Err(invalid(
+                    setting,
+                    &lifetime,
+                    "at most 2147483647 seconds, what a token answer's expires_in can state",
+                ));
+            }
+        }
         for (setting, timeout) in [
             ("header_read_timeout", self.header_read_timeout),
             ("idle_timeout", self.idle_timeout),

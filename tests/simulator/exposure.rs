@@ -1,6 +1,7 @@
 //! The simulator reachable by others (issue 28, finding 6): credentials that are given replace
 //! the built-in ones, slow or idle connections are closed, the connections served at once are
-//! capped, and what it keeps in memory is bounded.
+//! capped, what it keeps in memory is bounded, and settings it cannot run with are refused at
+//! start.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use vspc_licensing::simulator::{
-    AsyncOperations, Simulator, SimulatorConfig, SimulatorHandle, DEFAULT_API_KEY,
+    AsyncOperations, Simulator, SimulatorConfig, SimulatorError, SimulatorHandle, DEFAULT_API_KEY,
     DEFAULT_PASSWORD, DEFAULT_READ_ONLY_API_KEY, DEFAULT_USER,
 };
 
@@ -275,5 +276,64 @@ async fn beyond_the_limit_the_oldest_tokens_are_no_longer_accepted() {
         400,
         "the oldest refresh token is forgotten too"
     );
+    sim.shutdown().await;
+}
+
+/// The setting `start` refuses `config` for; panics if it starts.
+async fn refused_setting(config: SimulatorConfig) -> &'static str {
+    match Simulator::start(config).await {
+        Err(SimulatorError::InvalidSetting(invalid)) => invalid.setting,
+        Err(other) => panic!("refused for another reason: {other}"),
+        Ok(_) => panic!("started"),
+    }
+}
+
+// Issue 28 item 7: these panicked in the middle of a request (rand's share check, Instant's
+// addition); now `start` names the setting.
+#[tokio::test]
+async fn a_fault_rate_that_is_not_a_share_is_refused_at_start() {
+    for rate in [f64::NAN, -0.1, 1.5, f64::INFINITY] {
+        let config = SimulatorConfig::default().random_fault_rate(rate);
+        assert_eq!(refused_setting(config).await, "random_fault_rate", "{rate}");
+    }
+    let mut config = SimulatorConfig::default().random_fault_rate(0.5);
+    config.random_faults.as_mut().unwrap().probability = f64::NAN;
+    assert_eq!(refused_setting(config).await, "random_fault_rate");
+    // The ends of the range are shares.
+    for rate in [0.0, 1.0] {
+        let sim = start(SimulatorConfig::default().random_fault_rate(rate)).await;
+        sim.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_token_lifetime_no_answer_can_state_is_refused_at_start() {
+    let config = SimulatorConfig::default().token_lifetime(Duration::MAX);
+    assert_eq!(refused_setting(config).await, "token_lifetime");
+    let config = SimulatorConfig::default().refresh_token_lifetime(Duration::MAX);
+    assert_eq!(refused_setting(config).await, "refresh_token_lifetime");
+    let message = Simulator::start(SimulatorConfig::default().token_lifetime(Duration::MAX))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("token_lifetime"), "{message}");
+    // The longest that can be stated signs in and is told.
+    let longest = Duration::from_secs(i32::MAX as u64);
+    let sim = start(SimulatorConfig::default().token_lifetime(longest)).await;
+    let answer: Value = http_client()
+        .post(format!("{}/token", sim.base_url()))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", DEFAULT_USER),
+            ("password", DEFAULT_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["expires_in"], i32::MAX);
     sim.shutdown().await;
 }
