@@ -27,6 +27,8 @@ mod hardening;
 #[cfg(feature = "cli")]
 mod in_flight;
 #[cfg(feature = "cli")]
+mod input_checks;
+#[cfg(feature = "cli")]
 mod overlay;
 #[cfg(feature = "cli")]
 mod simulator;

@@ -1,5 +1,5 @@
 //! The simulator on its own: routing, the API, fidelity to the spec, faults, idempotency,
-//! refusals and the query examples.
+//! refusals, the query examples and what it does when others can reach it.
 //!
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
@@ -14,6 +14,8 @@ mod api;
 mod client;
 #[cfg(feature = "simulator")]
 mod contract;
+#[cfg(feature = "simulator")]
+mod exposure;
 #[cfg(feature = "simulator")]
 mod faults;
 #[cfg(feature = "simulator")]
