@@ -21,6 +21,7 @@ mod errors;
 mod exporter;
 mod hardening;
 mod in_flight;
+mod input_checks;
 mod overlay;
 mod simulator;
 mod streaming;

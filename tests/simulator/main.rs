@@ -1,5 +1,5 @@
 //! The simulator on its own: routing, the API, fidelity to the spec, faults, idempotency,
-//! refusals and the query examples.
+//! refusals, the query examples and what it does when others can reach it.
 //!
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
@@ -14,6 +14,7 @@ mod support;
 mod api;
 mod client;
 mod contract;
+mod exposure;
 mod faults;
 mod fidelity;
 mod idempotency;
