@@ -43,8 +43,8 @@ pub(crate) struct Global {
     /// Output format
     #[arg(long, short, value_enum, default_value_t = Format::Table, global = true)]
     pub(crate) output: Format,
-    /// Time limit for one request, e.g. 30s or 2m
-    #[arg(long, value_parser = parse_duration, default_value = "60s", global = true)]
+    /// Time limit for one request, e.g. 30s or 2m (more than zero)
+    #[arg(long, value_parser = parse_time_limit, default_value = "60s", global = true)]
     pub(crate) timeout: Duration,
     /// More logging (-v info, -vv debug); logs never contain secrets
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -200,8 +200,8 @@ pub(crate) enum AlkCommand {
         /// Endpoints checked at once
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
-        /// Time for one endpoint's name lookup and connection, e.g. 5s
-        #[arg(long, value_parser = parse_duration, default_value = "5s")]
+        /// Time for one endpoint's name lookup and connection, e.g. 5s (more than zero)
+        #[arg(long, value_parser = parse_time_limit, default_value = "5s")]
         connect_timeout: Duration,
     },
 }
@@ -365,8 +365,8 @@ pub(crate) enum LicensesCommand {
     },
     /// Licenses that expire within a period (already expired ones included)
     Expiring {
-        /// The period, e.g. 30d, 12h, 2w
-        #[arg(long, value_parser = parse_duration, default_value = "30d")]
+        /// The period, e.g. 30d, 12h, 2w (at most 36500d)
+        #[arg(long, value_parser = parse_period, default_value = "30d")]
         within: Duration,
         /// Which products
         #[arg(long, value_enum, default_value_t = ProductChoice::All)]
@@ -389,8 +389,8 @@ pub(crate) enum AutoUpdateCommand {
         /// Which products
         #[arg(long, value_enum, default_value_t = ProductChoice::All)]
         product: ProductChoice,
-        /// Also flag licenses with auto-update on that expire within this period
-        #[arg(long, value_parser = parse_duration, default_value = "30d")]
+        /// Also flag licenses with auto-update on that expire within this period (at most 36500d)
+        #[arg(long, value_parser = parse_period, default_value = "30d")]
         within: Duration,
     },
     /// Turn automatic updates on
@@ -474,7 +474,7 @@ pub(crate) enum ReportsCommand {
     /// One month's reports
     Month {
         /// The month, YYYY-MM
-        month: String,
+        month: crate::usage::Month,
     },
     /// Download one report as CSV
     Download {
@@ -621,6 +621,44 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{text:?} is too long a duration"))
 }
 
+/// The longest period a license can be asked to expire within: a hundred years. Beyond it no
+/// license date means anything, and every command that takes a period (`licenses expiring`,
+/// `auto-update status`, `check`) refuses the same values the same way, instead of one
+/// refusing and another quietly using its default.
+pub(crate) const LONGEST_PERIOD: Duration = Duration::from_secs(36_500 * 86_400);
+
+/// A period licenses are checked against (`--within`, `--warning`, `--critical`): a duration of
+/// at most [`LONGEST_PERIOD`].
+pub(crate) fn parse_period(text: &str) -> Result<Duration, String> {
+    let period = parse_duration(text)?;
+    if period > LONGEST_PERIOD {
+        return Err(format!(
+            "{:?} is longer than any license runs; give at most 36500d (100 years)",
+            text.trim()
+        ));
+    }
+    Ok(period)
+}
+
+/// A period of [`parse_period`] as chrono's duration, for date arithmetic; bounded, so it
+/// always converts.
+pub(crate) fn period_delta(period: Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(period.min(LONGEST_PERIOD)).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// A time limit (`--timeout`, `--connect-timeout`): a duration longer than zero, since a limit
+/// of zero fails every request before it is sent.
+pub(crate) fn parse_time_limit(text: &str) -> Result<Duration, String> {
+    let limit = parse_duration(text)?;
+    if limit.is_zero() {
+        return Err(format!(
+            "{:?} would fail every request at once; give a time limit longer than zero, e.g. 30s",
+            text.trim()
+        ));
+    }
+    Ok(limit)
+}
+
 pub(crate) fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -691,6 +729,20 @@ mod tests {
         fn arbitrary_text_is_a_duration_or_an_error(text in "\\PC{0,24}") {
             let _ = parse_duration(&text);
         }
+    }
+
+    #[test]
+    fn periods_are_bounded_and_time_limits_are_not_zero() {
+        assert_eq!(parse_period("36500d").unwrap(), LONGEST_PERIOD);
+        assert!(parse_period("36501d").unwrap_err().contains("36500d"));
+        assert!(parse_period("20000000000w").is_err());
+        assert_eq!(
+            period_delta(LONGEST_PERIOD),
+            chrono::TimeDelta::days(36_500)
+        );
+        assert!(parse_time_limit("0").is_err());
+        assert!(parse_time_limit("0ms").is_err());
+        assert_eq!(parse_time_limit("1ms").unwrap(), Duration::from_millis(1));
     }
 
     #[test]

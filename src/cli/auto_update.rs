@@ -28,7 +28,7 @@ pub(crate) async fn run(global: &Global, command: AutoUpdateCommand) -> Outcome 
 async fn status(global: &Global, product: ProductChoice, within: std::time::Duration) -> Outcome {
     let client = global.client()?;
     let now = chrono::Utc::now();
-    let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::days(30));
+    let within = super::args::period_delta(within);
     let mut list = ListWriter::stdout(global.output, &LICENSE_COLUMNS);
     let bar = listing_progress("reading licenses");
     let (mut read, mut off, mut stuck) = (0u64, 0u64, 0u64);

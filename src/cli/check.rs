@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use futures::TryStreamExt;
 
-use super::args::{parse_duration, Global, ProductChoice};
+use super::args::{parse_period, period_delta, Global, ProductChoice};
 use super::cell::number;
 use super::consoles::{resolve, NamedConsole, DEFAULT_CONSOLE};
 use super::licenses::every_license;
@@ -21,11 +21,12 @@ use crate::{License, Product};
 /// `check`'s options.
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// WARNING when a license expires within this period, e.g. 60d
-    #[arg(long, value_parser = parse_duration, default_value = "60d")]
+    /// WARNING when a license expires within this period, e.g. 60d (at most 36500d)
+    #[arg(long, value_parser = parse_period, default_value = "60d")]
     pub(crate) warning: Duration,
     /// CRITICAL when a license expires within this period (expired ones included), e.g. 15d
-    #[arg(long, value_parser = parse_duration, default_value = "15d")]
+    /// (at most 36500d)
+    #[arg(long, value_parser = parse_period, default_value = "15d")]
     pub(crate) critical: Duration,
     /// What a server license with automatic updates off is
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Level::Warning)]
@@ -208,9 +209,7 @@ fn judge(
     counts: &mut Counts,
     findings: &mut Vec<Finding>,
 ) {
-    let within = |period: Duration| {
-        chrono::Duration::from_std(period).map_or(true, |p| license.expires_within(now, p))
-    };
+    let within = |period: Duration| license.expires_within(now, period_delta(period));
     if let Some(at) = license.expiration_date() {
         let state = if within(args.critical) {
             counts.expiring_critical += 1;

@@ -5,7 +5,7 @@ use futures::{stream, Stream, StreamExt};
 use super::args::{Global, LicensesCommand, ProductChoice};
 use super::output::{license_row, listing_progress, print_object, LICENSE_COLUMNS};
 use super::writer::ListWriter;
-use super::{Failure, Outcome};
+use super::Outcome;
 use crate::{Client, Error, License, ListQuery, Sort};
 
 pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
@@ -19,8 +19,7 @@ pub(crate) async fn run(global: &Global, command: LicensesCommand) -> Outcome {
         }
         LicensesCommand::Expiring { within, product } => {
             let now = chrono::Utc::now();
-            let within = chrono::Duration::from_std(within)
-                .map_err(|_| Failure::Exit(2, "the period is too long".into()))?;
+            let within = super::args::period_delta(within);
             // Sorted by the server, so that each product's licenses come soonest first without
             // holding them here.
             let query = ListQuery::new().sort(Sort::ascending("expirationDate"));

@@ -24,7 +24,11 @@ pub(crate) async fn run_reports(global: &Global, command: ReportsCommand) -> Out
         ReportsCommand::List => list(global, client.license_reports(query)).await,
         ReportsCommand::Latest => list(global, client.latest_license_reports(query)).await,
         ReportsCommand::Month { month } => {
-            list(global, client.license_reports_for_month(&month, query)).await
+            list(
+                global,
+                client.license_reports_for_month(&month.to_string(), query),
+            )
+            .await
         }
         ReportsCommand::Download { id, out } => {
             match out {

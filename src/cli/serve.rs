@@ -83,9 +83,30 @@ pub(crate) async fn run(global: &Global, args: ServeArgs) -> Outcome {
     if let Some(path) = args.journal {
         config = config.journal_file(path);
     }
+    warn_when_exposed(&config);
     serve_forever(config)
         .await
         .map_err(|e| Failure::Exit(1, format!("the simulator stopped: {e}")))
+}
+
+/// Says on standard error when others may reach the simulator: it serves made-up data to
+/// anyone who can connect, and with no credential given it takes the built-in ones, which are
+/// printed in the documentation.
+fn warn_when_exposed(config: &SimulatorConfig) {
+    let address = config.address;
+    if address.ip().is_loopback() {
+        return;
+    }
+    eprintln!(
+        "warning: the simulator listens on {address}, beyond this machine: anyone who can reach it may call it; use --addr 127.0.0.1:PORT unless others must"
+    );
+    if config.api_keys.is_empty() && config.read_only_api_keys.is_empty() && config.users.is_empty()
+    {
+        eprintln!(
+            "warning: no --api-key or --user given, so the simulator accepts its built-in credentials ({}), which anyone can read in its documentation",
+            crate::simulator::DEFAULT_API_KEY
+        );
+    }
 }
 
 /// `config` with `set` applied when the option was given.

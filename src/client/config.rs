@@ -375,7 +375,7 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, Strin
 
 /// Whether requests to `url` travel unencrypted beyond this machine: `http://` to a host that is
 /// not a loopback address or `localhost` (the CLI and [`ClientBuilder::build`] warn then; the
-/// cases are tested through that warning in `tests/client/config.rs`).
+/// cases are tested through that warning in `tests/client/behaviour/building.rs`).
 pub fn sends_in_clear(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url.trim()) else {
         return false;

@@ -1,12 +1,12 @@
 //! Async actions: requests answered `202 Accepted` and run in the background.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::bounded::BoundedMap;
 use super::response::{code, Reply};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,12 +28,20 @@ pub(crate) struct Action {
     pub(crate) progress: Progress,
 }
 
-#[derive(Default)]
+/// The actions started, at most a configured number ([`SimulatorConfig::async_action_limit`]
+/// (super::SimulatorConfig::async_action_limit)): beyond it the oldest is forgotten, and a
+/// running one that is forgotten finishes without a record.
 pub(crate) struct AsyncActions {
-    actions: Mutex<HashMap<Uuid, Action>>,
+    actions: Mutex<BoundedMap<Uuid, Action>>,
 }
 
 impl AsyncActions {
+    pub(crate) fn new(limit: usize) -> Self {
+        AsyncActions {
+            actions: Mutex::new(BoundedMap::new(limit)),
+        }
+    }
+
     pub(crate) fn start(
         &self,
         id: Uuid,

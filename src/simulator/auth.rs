@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::bounded::BoundedMap;
 use super::config::SimulatorConfig;
 use super::response::{code, Reply};
 
@@ -26,12 +27,16 @@ struct Grant {
     expires: Instant,
 }
 
-/// Tokens handed out, each with its grant. A lock poisoned by a panicking request is used
-/// anyway: every change is a single insert or remove, so the map is never half-changed.
-#[derive(Default)]
-struct Grants(RwLock<HashMap<String, Grant>>);
+/// Tokens handed out, each with its grant; at most [`SimulatorConfig::token_limit`], the oldest
+/// forgotten first. A lock poisoned by a panicking request is used anyway: every change is a
+/// single insert or remove, so the map is never half-changed.
+struct Grants(RwLock<BoundedMap<String, Grant>>);
 
 impl Grants {
+    fn new(limit: usize) -> Self {
+        Grants(RwLock::new(BoundedMap::new(limit)))
+    }
+
     fn insert(&self, token: String, grant: Grant) {
         self.0
             .write()
@@ -99,14 +104,15 @@ fn oauth_error(error: &str, description: &str) -> Reply {
 
 impl Auth {
     pub(crate) fn new(config: &SimulatorConfig) -> Self {
+        let (api_keys, read_only_keys, users) = config.credentials();
         Auth {
-            api_keys: config.api_keys.iter().cloned().collect(),
-            read_only_keys: config.read_only_api_keys.iter().cloned().collect(),
-            users: config.users.iter().cloned().collect(),
+            api_keys: api_keys.into_iter().collect(),
+            read_only_keys: read_only_keys.into_iter().collect(),
+            users: users.into_iter().collect(),
             mfa_users: config.mfa_users.iter().cloned().collect(),
-            pending_mfa: Grants::default(),
-            access: Grants::default(),
-            refresh: Grants::default(),
+            pending_mfa: Grants::new(config.token_limit),
+            access: Grants::new(config.token_limit),
+            refresh: Grants::new(config.token_limit),
             token_lifetime: config.token_lifetime,
             refresh_lifetime: config.refresh_token_lifetime,
         }

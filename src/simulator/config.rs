@@ -78,11 +78,16 @@ pub struct SimulatorConfig {
     pub seed: u64,
     /// How much data to seed.
     pub sizes: Sizes,
-    /// API keys with full access.
+    /// API keys with full access. When this, [`read_only_api_keys`](Self::read_only_api_keys)
+    /// and [`users`](Self::users) are all empty (the default), the built-in credentials apply
+    /// ([`DEFAULT_API_KEY`](super::DEFAULT_API_KEY), [`DEFAULT_READ_ONLY_API_KEY`](super::DEFAULT_READ_ONLY_API_KEY),
+    /// [`DEFAULT_USER`](super::DEFAULT_USER)); any credential given replaces all of them, so a
+    /// simulator reachable by others accepts only what its owner chose.
     pub api_keys: Vec<String>,
-    /// API keys that may only read.
+    /// API keys that may only read (see [`api_keys`](Self::api_keys) for the built-in ones).
     pub read_only_api_keys: Vec<String>,
-    /// Users who may sign in with the `password` grant: (name, password).
+    /// Users who may sign in with the `password` grant: (name, password) (see
+    /// [`api_keys`](Self::api_keys) for the built-in one).
     pub users: Vec<(String, String)>,
     /// Lifetime of access tokens issued by `POST /token`.
     pub token_lifetime: Duration,
@@ -131,6 +136,26 @@ pub struct SimulatorConfig {
     /// The day the seeded data is relative to (expiry dates, report months); today (UTC) when
     /// `None`. A fixed day makes the served data the same on every run, e.g. for a picture.
     pub today: Option<chrono::NaiveDate>,
+    /// Time a client has to send a request's head, from when the server starts waiting for it
+    /// (on a new connection or a kept-alive one between requests); then the connection is
+    /// closed. 30 s by default.
+    pub header_read_timeout: Duration,
+    /// Time a connection may pass without a byte read or written (a stalled body, an answer
+    /// nobody reads, or a request whose simulated delay is longer); then it is closed. 60 s by
+    /// default.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the OS's backlog until one closes. 512 by
+    /// default, below the usual limit of 1,024 open files a process.
+    pub max_connections: usize,
+    /// Journal records kept in memory; beyond it the oldest are dropped from memory
+    /// ([`journal_file`](Self::journal_file) still gets every one). 100,000 by default.
+    pub journal_memory_limit: usize,
+    /// Async actions kept (running or finished); beyond it the oldest are forgotten and
+    /// answer `404`. 10,000 by default.
+    pub async_action_limit: usize,
+    /// Tokens kept of each kind (access, refresh, pending second factor); beyond it the oldest
+    /// are forgotten and no longer accepted. 10,000 by default.
+    pub token_limit: usize,
 }
 
 /// A console's throttling: limits on simultaneous requests and on requests per period. Over a
@@ -145,6 +170,23 @@ pub struct Throttling {
     pub per_period: Option<(u32, Duration)>,
 }
 
+/// A setting a simulator cannot run with, found by [`Simulator::start`](super::Simulator::start)
+/// before it binds anything (a rate that is not a share, a lifetime no token answer can state,
+/// a timeout of zero).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the simulator cannot start with {setting} = {value}: {rule}")]
+pub struct InvalidSetting {
+    /// The setting, as its setter is named (`random_fault_rate`, `token_lifetime`).
+    pub setting: &'static str,
+    /// The value given, as written by `Debug`.
+    pub value: String,
+    /// What the setting takes.
+    pub rule: &'static str,
+}
+
+/// The longest token lifetime: what `expires_in` (an `int32` of seconds in the spec) can state.
+const LONGEST_TOKEN_LIFETIME: Duration = Duration::from_secs(i32::MAX as u64);
+
 /// The code a user who must use multi-factor sign-in enters in the simulator.
 pub const MFA_TEST_CODE: &str = "123456";
 
@@ -154,12 +196,10 @@ impl Default for SimulatorConfig {
             address: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: 42,
             sizes: Sizes::default(),
-            api_keys: vec![crate::simulator::DEFAULT_API_KEY.to_owned()],
-            read_only_api_keys: vec![crate::simulator::DEFAULT_READ_ONLY_API_KEY.to_owned()],
-            users: vec![(
-                crate::simulator::DEFAULT_USER.to_owned(),
-                crate::simulator::DEFAULT_PASSWORD.to_owned(),
-            )],
+            // Empty: the built-in credentials, until one is given (see `credentials`).
+            api_keys: Vec::new(),
+            read_only_api_keys: Vec::new(),
+            users: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(14 * 24 * 3600),
             async_operations: AsyncOperations::None,
@@ -180,6 +220,12 @@ impl Default for SimulatorConfig {
             capacity: None,
             mfa_users: Vec::new(),
             today: None,
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            journal_memory_limit: 100_000,
+            async_action_limit: 10_000,
+            token_limit: 10_000,
         }
     }
 }
@@ -235,27 +281,33 @@ impl SimulatorConfig {
         self.sizes.report_months = count;
         self
     }
-    /// Accept this API key with full access (in addition to those already set).
+    /// Accept this API key with full access, in addition to the credentials given before; the
+    /// built-in ones ([`DEFAULT_API_KEY`](super::DEFAULT_API_KEY) and the others) are no longer
+    /// accepted once any credential is given.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_keys.push(key.into());
         self
     }
-    /// Accept this API key for reads only.
+    /// Accept this API key for reads only (the built-in credentials then no longer apply).
     pub fn read_only_api_key(mut self, key: impl Into<String>) -> Self {
         self.read_only_api_keys.push(key.into());
         self
     }
-    /// Let this user sign in with the `password` grant.
+    /// Let this user sign in with the `password` grant (the built-in credentials then no longer
+    /// apply).
     pub fn user(mut self, name: impl Into<String>, password: impl Into<String>) -> Self {
         self.users.push((name.into(), password.into()));
         self
     }
-    /// Lifetime of issued access tokens (short values let tests see expiry).
+    /// Lifetime of issued access tokens (short values let tests see expiry). At most
+    /// `i32::MAX` seconds, what a token answer's `expires_in` can state; a longer one makes
+    /// [`Simulator::start`](super::Simulator::start) fail with [`InvalidSetting`].
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
         self
     }
-    /// Lifetime of issued refresh tokens.
+    /// Lifetime of issued refresh tokens (at most `i32::MAX` seconds, as for
+    /// [`token_lifetime`](Self::token_lifetime)).
     pub fn refresh_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.refresh_token_lifetime = lifetime;
         self
@@ -277,7 +329,9 @@ impl SimulatorConfig {
     }
     /// Inject random, retry-safe faults (dropped connections before any change, `520`
     /// `retryableLogical`, `429`, `503`, short delays) into this share of requests, seeded from
-    /// [`seed`](Self::seed).
+    /// [`seed`](Self::seed). A share outside 0 to 1 (or NaN) makes
+    /// [`Simulator::start`](super::Simulator::start) fail with [`InvalidSetting`], as does
+    /// such a [`RandomFaults::probability`].
     pub fn random_fault_rate(mut self, rate: f64) -> Self {
         self.random_faults = Some(RandomFaults {
             probability: rate,
@@ -344,7 +398,8 @@ impl SimulatorConfig {
         self
     }
     /// Let this user sign in only with a second factor: the password grant answers with an
-    /// `mfa_token`, and the `mfa` grant with [`MFA_TEST_CODE`] completes it.
+    /// `mfa_token`, and the `mfa` grant with [`MFA_TEST_CODE`] completes it (the built-in
+    /// credentials then no longer apply).
     pub fn mfa_user(mut self, name: impl Into<String>, password: impl Into<String>) -> Self {
         let name = name.into();
         self.users.push((name.clone(), password.into()));
@@ -375,10 +430,104 @@ impl SimulatorConfig {
         self.journal = on;
         self
     }
+    /// Time a client has to send a request's head (see [`header_read_timeout`](Self::header_read_timeout)).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+    /// Close connections on which no byte moves for this long (see [`idle_timeout`](Self::idle_timeout)).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+    /// Serve at most this many connections at once (see [`max_connections`](Self::max_connections)).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
+        self
+    }
+    /// Keep at most this many journal records in memory (see [`journal_memory_limit`](Self::journal_memory_limit)).
+    pub fn journal_memory_limit(mut self, records: usize) -> Self {
+        self.journal_memory_limit = records;
+        self
+    }
+    /// Keep at most this many async actions (see [`async_action_limit`](Self::async_action_limit)).
+    pub fn async_action_limit(mut self, actions: usize) -> Self {
+        self.async_action_limit = actions;
+        self
+    }
+    /// Keep at most this many tokens of each kind (see [`token_limit`](Self::token_limit)).
+    pub fn token_limit(mut self, tokens: usize) -> Self {
+        self.token_limit = tokens;
+        self
+    }
     /// Append the journal to this file as JSON lines (and keep it in memory too).
     pub fn journal_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.journal_file = Some(path.into());
         self.journal = true;
         self
+    }
+
+    /// The first setting the simulator cannot run with, if any: checked before it starts, so
+    /// that a bad value is an error and not a panic in the middle of a request.
+    pub(crate) fn validate(&self) -> Result<(), InvalidSetting> {
+        let invalid = |setting, value: &dyn std::fmt::Debug, rule| InvalidSetting {
+            setting,
+            value: format!("{value:?}"),
+            rule,
+        };
+        if let Some(random) = &self.random_faults {
+            // `contains` is false for NaN too.
+            if !(0.0..=1.0).contains(&random.probability) {
+                return Err(invalid(
+                    "random_fault_rate",
+                    &random.probability,
+                    "a share of requests from 0 to 1",
+                ));
+            }
+        }
+        for (setting, lifetime) in [
+            ("token_lifetime", self.token_lifetime),
+            ("refresh_token_lifetime", self.refresh_token_lifetime),
+        ] {
+            if lifetime > LONGEST_TOKEN_LIFETIME {
+                return Err(invalid(
+                    setting,
+                    &lifetime,
+                    "at most 2147483647 seconds, what a token answer's expires_in can state",
+                ));
+            }
+        }
+        for (setting, timeout) in [
+            ("header_read_timeout", self.header_read_timeout),
+            ("idle_timeout", self.idle_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(invalid(setting, &timeout, "longer than zero"));
+            }
+        }
+        if self.max_connections == 0 {
+            return Err(invalid("max_connections", &0, "at least one connection"));
+        }
+        Ok(())
+    }
+
+    /// The credentials the simulator accepts: those given, or the built-in ones when none is
+    /// (full-access keys, read-only keys, users).
+    pub(crate) fn credentials(&self) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
+        if self.api_keys.is_empty() && self.read_only_api_keys.is_empty() && self.users.is_empty() {
+            return (
+                vec![super::DEFAULT_API_KEY.to_owned()],
+                vec![super::DEFAULT_READ_ONLY_API_KEY.to_owned()],
+                vec![(
+                    super::DEFAULT_USER.to_owned(),
+                    super::DEFAULT_PASSWORD.to_owned(),
+                )],
+            );
+        }
+        (
+            self.api_keys.clone(),
+            self.read_only_api_keys.clone(),
+            self.users.clone(),
+        )
     }
 }

@@ -1,13 +1,15 @@
 //! The request journal: one record per request the simulator answered, so a test can assert
 //! what automation did ("one PATCH per server, each request id used once").
 //!
-//! Records are kept in memory (read them with
-//! [`SimulatorHandle::journal`](super::SimulatorHandle::journal)) and, when a file is
-//! configured, appended to it as JSON lines as they happen. The journaled handler
+//! Records are kept in memory, the latest
+//! [`SimulatorConfig::journal_memory_limit`](super::SimulatorConfig::journal_memory_limit) of
+//! them (read them with [`SimulatorHandle::journal`](super::SimulatorHandle::journal)), and,
+//! when a file is configured, every one is appended to it as JSON lines as it happens. The journaled handler
 //! (`dispatch::journaled`) wraps the request handler; what only the handler knows (a replay, an applied change, a fault) it notes in a
 //! task-local slot for the request being answered.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
@@ -87,15 +89,18 @@ pub(crate) fn note_fault(kind: &FaultKind) {
     note(|n| n.fault = Some(name));
 }
 
-/// The records of a running simulator, and the file they go to.
+/// The records of a running simulator, and the file they go to. Memory keeps the latest
+/// `memory_limit` records; the file gets every one.
 pub(crate) struct Journal {
-    entries: Mutex<Vec<JournalEntry>>,
+    entries: Mutex<VecDeque<JournalEntry>>,
+    memory_limit: usize,
     file: Option<Mutex<File>>,
 }
 
 impl Journal {
-    /// A journal in memory, appending to `file` too when given (the file is created if absent).
-    pub(crate) fn open(file: Option<&Path>) -> io::Result<Journal> {
+    /// A journal in memory (the latest `memory_limit` records, at least one), appending to
+    /// `file` too when given (the file is created if absent).
+    pub(crate) fn open(file: Option<&Path>, memory_limit: usize) -> io::Result<Journal> {
         let file = match file {
             Some(path) => Some(Mutex::new(
                 std::fs::OpenOptions::new()
@@ -106,7 +111,8 @@ impl Journal {
             None => None,
         };
         Ok(Journal {
-            entries: Mutex::new(Vec::new()),
+            entries: Mutex::new(VecDeque::new()),
+            memory_limit: memory_limit.max(1),
             file,
         })
     }
@@ -123,18 +129,21 @@ impl Journal {
                 }
             }
         }
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(entry);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.memory_limit {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
     }
 
-    /// Every record so far, in the order the answers were sent.
+    /// The records kept in memory (the latest ones), in the order the answers were sent.
     pub(crate) fn entries(&self) -> Vec<JournalEntry> {
         self.entries
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 

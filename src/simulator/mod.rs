@@ -11,7 +11,7 @@
 //!
 //! VSPC does not run on a laptop or in CI; the simulator does. Start it in-process (feature
 //! `simulator`), point any client at [`SimulatorHandle::base_url`] and sign in with the default
-//! API key (or one of your own):
+//! API key, or with one of your own, which then replaces every built-in credential:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,6 +42,7 @@
 mod app;
 mod async_actions;
 mod auth;
+mod bounded;
 mod config;
 mod dispatch;
 mod faults;
@@ -70,7 +71,9 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{AsyncOperations, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE};
+pub use config::{
+    AsyncOperations, InvalidSetting, SimulatorConfig, Sizes, Throttling, MFA_TEST_CODE,
+};
 pub use faults::{FaultKind, FaultRule, Firing, RandomFaults, RouteMatch};
 pub use journal::JournalEntry;
 pub use license_file::{ParseSimulatorLicenseError, SimulatorLicense, MAGIC as LICENSE_FILE_MAGIC};
@@ -78,11 +81,13 @@ pub use load::Load;
 pub use scenario::{Scenario, ScenarioError, ScenarioProblem, EXAMPLE as SCENARIO_EXAMPLE};
 pub use state::SimulatorState;
 
-/// The API key every default configuration accepts with full access.
+/// The API key a configuration that names no credential accepts with full access. Giving any
+/// key or user ([`SimulatorConfig::api_key`], [`SimulatorConfig::user`], ...) replaces it and
+/// the other built-in credentials.
 pub const DEFAULT_API_KEY: &str = "vspc-sim-key";
-/// The API key every default configuration accepts for reads only.
+/// The API key a configuration that names no credential accepts for reads only.
 pub const DEFAULT_READ_ONLY_API_KEY: &str = "vspc-sim-read-only-key";
-/// The user every default configuration knows.
+/// The user a configuration that names no credential knows.
 pub const DEFAULT_USER: &str = "admin";
 /// That user's password.
 pub const DEFAULT_PASSWORD: &str = "vspc-sim-password";
@@ -113,6 +118,9 @@ pub enum SimulatorError {
     /// The scenario describes objects that cannot be served.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A setting of the configuration cannot be run with.
+    #[error(transparent)]
+    InvalidSetting(#[from] InvalidSetting),
 }
 
 /// A running simulator. Dropping it without [`shutdown`](Self::shutdown) stops it too.
@@ -121,6 +129,8 @@ pub struct SimulatorHandle {
     state: SimulatorState,
     journal: Option<Arc<journal::Journal>>,
     load: Arc<load::LoadModel>,
+    /// The connections being served now.
+    open_connections: Arc<std::sync::atomic::AtomicUsize>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
 }
@@ -128,6 +138,7 @@ pub struct SimulatorHandle {
 impl Simulator {
     /// Seeds the data, binds the address and starts serving.
     pub async fn start(config: SimulatorConfig) -> Result<SimulatorHandle, SimulatorError> {
+        config.validate()?;
         let listener = tokio::net::TcpListener::bind(config.address)
             .await
             .map_err(|source| SimulatorError::Bind {
@@ -175,9 +186,11 @@ impl Simulator {
         let journal = if config.journal || config.journal_file.is_some() {
             let file = config.journal_file.as_deref();
             let opened =
-                journal::Journal::open(file).map_err(|source| SimulatorError::Journal {
-                    path: file.map(|f| f.display().to_string()).unwrap_or_default(),
-                    source,
+                journal::Journal::open(file, config.journal_memory_limit).map_err(|source| {
+                    SimulatorError::Journal {
+                        path: file.map(|f| f.display().to_string()).unwrap_or_default(),
+                        source,
+                    }
                 })?;
             Some(Arc::new(opened))
         } else {
@@ -191,7 +204,7 @@ impl Simulator {
                 config.idempotency_window,
                 config.idempotency_capacity,
             ),
-            actions: async_actions::AsyncActions::default(),
+            actions: async_actions::AsyncActions::new(config.async_action_limit),
             faults: faults::Faults::new(config.faults.clone(), config.random_faults.clone()),
             journal: journal.clone(),
             throttle: throttle::Throttle::new(config.throttling.clone()),
@@ -201,12 +214,25 @@ impl Simulator {
         });
         let _ = app.origin.set(format!("http://{address}"));
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, server::router(app), stopped));
+        let limits = server::ConnectionLimits {
+            header_read_timeout: app.config.header_read_timeout,
+            idle_timeout: app.config.idle_timeout,
+            max_connections: app.config.max_connections,
+        };
+        let open_connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn(server::serve(
+            listener,
+            server::router(app),
+            stopped,
+            limits,
+            Arc::clone(&open_connections),
+        ));
         Ok(SimulatorHandle {
             address,
             state: SimulatorState { inner: state },
             journal,
             load,
+            open_connections,
             stop,
             task: Some(task),
         })
@@ -232,6 +258,8 @@ impl SimulatorHandle {
     }
     /// Every request answered so far, in order, when the journal is on
     /// ([`SimulatorConfig::journal`] or [`SimulatorConfig::journal_file`]); `None` when it is off.
+    /// Beyond [`SimulatorConfig::journal_memory_limit`] records only the latest are kept here
+    /// (the journal file has every one).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -260,6 +288,12 @@ impl SimulatorHandle {
     /// ```
     pub fn load(&self) -> Load {
         self.load.counters()
+    }
+    /// The connections being served now (at most [`SimulatorConfig::max_connections`]; more
+    /// wait in the OS's backlog).
+    pub fn open_connections(&self) -> usize {
+        self.open_connections
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
     /// Starts the load counters again.
     pub fn reset_load(&self) {

@@ -3,6 +3,8 @@
 //! The progenitor step itself (`build/generate.rs`) is left out: what it produces is covered
 //! by the conformance suite's surface snapshot, and leaving it out keeps progenitor out of the
 //! test build.
+//!
+//! It needs no feature of the crate (the build script has none): a plain `cargo test` runs it.
 
 // Each test file exercises a few functions of the modules below; the others are the build's.
 #![allow(dead_code)]

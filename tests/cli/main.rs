@@ -4,35 +4,26 @@
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
 //! module here; helpers shared across areas go in `tests/support/`.
+//!
+//! Built only with the features its `[[test]]` entry in Cargo.toml requires (`cli`): no module here
+//! is gated on a feature, and a module that needs another adds it to that entry.
 
 #[path = "../support/mod.rs"]
 mod support;
 
-#[cfg(feature = "cli")]
 mod alk;
-#[cfg(feature = "cli")]
 mod api_versions;
-#[cfg(feature = "cli")]
 mod chart_range;
-#[cfg(feature = "cli")]
 mod check;
-#[cfg(all(feature = "cli", unix))]
+#[cfg(unix)] // file owners and modes: what the tool checks exists on Unix only
 mod config_secrets;
-#[cfg(feature = "cli")]
 mod errors;
-#[cfg(feature = "cli")]
 mod exporter;
-#[cfg(feature = "cli")]
 mod hardening;
-#[cfg(feature = "cli")]
 mod in_flight;
-#[cfg(feature = "cli")]
+mod input_checks;
 mod overlay;
-#[cfg(feature = "cli")]
 mod simulator;
-#[cfg(feature = "cli")]
 mod streaming;
-#[cfg(feature = "cli")]
 mod terminal_output;
-#[cfg(feature = "cli")]
 mod usage_charts;

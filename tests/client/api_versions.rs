@@ -1,6 +1,7 @@
 //! The client's API version over loopback HTTP: what it declares in `X-Client-Version`, and how
 //! a detecting client picks the version from the console's `GET /about`.
 
+use crate::behaviour::{bounded, paths, report_settings};
 use crate::support::recorder;
 
 use std::sync::Arc;
@@ -245,4 +246,36 @@ async fn cloud_connect_reads_as_booleans_or_true_false_text_as_tools_may_send_it
             "{sent}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_client_declaring_a_version_of_its_own_sends_it_without_detecting() {
+    let recorder = Recorder::start().await;
+    recorder.push([report_settings()]);
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .client_version("3.9")
+        .build()
+        .unwrap();
+    bounded(client.license_report_settings()).await.unwrap();
+    let sent = recorder.requests();
+    assert_eq!(paths(&recorder), ["/licensing/reports/settings"]);
+    assert_eq!(sent[0].header("x-client-version"), Some("3.9"));
+}
+
+#[tokio::test]
+async fn a_detecting_client_asked_for_about_first_reads_it_once() {
+    let recorder = Recorder::start().await;
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .detect_api_version()
+        .build()
+        .unwrap();
+    let about = bounded(client.get_about_information().send()).await;
+    assert!(about.is_ok(), "{about:?}");
+    assert_eq!(
+        paths(&recorder),
+        ["/about"],
+        "the About call is itself the question; it does not detect first"
+    );
 }

@@ -20,7 +20,9 @@ use vspc_licensing::simulator::{
 };
 use vspc_licensing::ListQuery;
 use vspc_licensing::MfaCodeProvider;
-use vspc_licensing::{AsyncActionPolicy, Client, Error, LicenseFile, Product, RetryPolicy};
+use vspc_licensing::{
+    AsyncActionPolicy, Client, Error, LicenseFile, Product, RetryPolicy, MAX_LICENSE_FILE_BYTES,
+};
 
 type Responder = Arc<dyn Fn(&Recorded) -> Canned + Send + Sync>;
 
@@ -524,6 +526,25 @@ async fn an_endless_or_oversized_license_file_is_refused_quickly() {
         "/spec/licenses/vbr-rental-1000.lic"
     );
     assert!(LicenseFile::from_path(sample).await.is_ok());
+}
+
+#[tokio::test]
+async fn files_up_to_the_limit_are_read_and_one_byte_more_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Real license files are a few KB; one with many sections is still far below 512 KiB.
+    let large = dir.path().join("large.lic");
+    std::fs::write(&large, vec![b'x'; 512 * 1024]).unwrap();
+    let read = LicenseFile::from_path(&large).await.unwrap();
+    assert_eq!(read.contents().len(), 512 * 1024);
+    assert_eq!(read.file_name(), "large.lic");
+
+    let limit = usize::try_from(MAX_LICENSE_FILE_BYTES).unwrap();
+    let at_limit = dir.path().join("at-limit.lic");
+    std::fs::write(&at_limit, vec![b'x'; limit]).unwrap();
+    assert!(LicenseFile::from_path(&at_limit).await.is_ok());
+    let over = dir.path().join("over.lic");
+    std::fs::write(&over, vec![b'x'; limit + 1]).unwrap();
+    assert!(LicenseFile::from_path(&over).await.is_err());
 }
 
 // Item 2: a 429 halves the pages in flight for the rest of the walk; against a console

@@ -1,16 +1,18 @@
 //! How many requests walks keep in flight (issue 29), counted by the simulator itself: the
 //! client's adaptive limit rises on a console that keeps its latency, falls on one that
 //! queues and after a `429`, never passes its maximum, and a fixed `pages_in_flight` is kept
-//! exactly.
+//! exactly. A halving is logged when it changes the limit, and only then.
 
 use std::time::Duration;
+
+use crate::logs::logs_while;
 
 use futures::TryStreamExt;
 use vspc_licensing::simulator::{
     FaultKind, FaultRule, Firing, RouteMatch, Simulator, SimulatorConfig, SimulatorHandle,
     DEFAULT_API_KEY,
 };
-use vspc_licensing::{Client, ClientBuilder, ListQuery, DEFAULT_PAGES_IN_FLIGHT};
+use vspc_licensing::{AdaptiveLimit, Client, ClientBuilder, ListQuery, DEFAULT_PAGES_IN_FLIGHT};
 
 /// Server time per request: long beside what a 5-license page costs this machine (the
 /// simulator's answer and the client's decoding, in a debug build, on shared cores), so that
@@ -136,4 +138,21 @@ async fn a_fixed_number_of_pages_in_flight_is_kept_exactly_even_on_a_queueing_co
         "the client's own pool was not used"
     );
     sim.shutdown().await;
+}
+
+#[test]
+fn a_halving_is_logged_when_it_changes_the_limit_and_only_then() {
+    let limit = AdaptiveLimit::new(2);
+    let logs = logs_while(tracing::Level::INFO, || {
+        limit.reduce();
+        limit.reduce();
+        limit.reduce();
+    });
+    assert_eq!(limit.limit(), 1);
+    assert_eq!(
+        logs.matches("fewer requests in flight").count(),
+        1,
+        "2 to 1 once; at 1 it stays 1 and says nothing: {logs}"
+    );
+    assert!(logs.contains("from=2") && logs.contains("to=1"), "{logs}");
 }

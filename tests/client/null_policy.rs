@@ -11,7 +11,6 @@
 
 use crate::support;
 
-#[cfg(feature = "simulator")]
 use crate::support::recorder;
 
 use proptest::prelude::*;
@@ -142,7 +141,6 @@ fn a_null_the_policy_does_not_cover_is_still_an_error() {
 /// `meta.pagingInfo` is nullable in Veeam's documents (and now in the spec): such a page is a
 /// valid answer, and the paging stream walks it by its documented rule (one page at a time
 /// until a short page), neither failing nor stopping early.
-#[cfg(feature = "simulator")]
 #[tokio::test]
 async fn a_page_whose_paging_information_is_null_is_valid_and_walked_to_the_end() {
     use futures::TryStreamExt;

@@ -1,7 +1,8 @@
 //! Every operation of the spec (the licensing ones, the token, and the async-action ones a 202
 //! leads to) called through the public API, over real HTTP, with the
 //! request the client sends checked: method, path, query, headers and body. The server answers
-//! with the spec's own examples, so the answers are decoded into the typed model as well.
+//! with the spec's own examples, so the answers are decoded into the typed model as well. Each
+//! JSON Patch operation the crate builds reaches the console as written.
 
 use crate::support::recorder;
 
@@ -10,11 +11,12 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use recorder::{operation_for, Canned, Recorded, Recorder};
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 use vspc_licensing::contract::Spec;
 use vspc_licensing::enums::{OrganizationType, SectionForDelete, ServerType};
-use vspc_licensing::{AsyncActionPolicy, Client, LicenseFile, Product, UsageFilter};
+use vspc_licensing::types::JsonPatches;
+use vspc_licensing::{AsyncActionPolicy, Client, LicenseFile, Patch, Product, UsageFilter};
 use vspc_licensing::{Filter, ListQuery, Select, Sort};
 
 const KEY: &str = "test-api-key-0123";
@@ -1083,4 +1085,100 @@ async fn bad_inputs_are_refused_before_anything_is_sent() {
         "nothing reached the server: {:?}",
         recorder.requests()
     );
+}
+
+fn client(recorder: &Recorder) -> Client {
+    Client::builder(recorder.url())
+        .api_key("k")
+        .build()
+        .unwrap()
+}
+
+/// The JSON body of the only request the recorder saw.
+fn sent_body(recorder: &Recorder) -> Value {
+    let requests = recorder.take();
+    assert_eq!(requests.len(), 1, "one request: {requests:?}");
+    requests[0].json_body()
+}
+
+#[tokio::test]
+async fn every_patch_operation_reaches_the_console_as_written() {
+    let recorder = Recorder::start().await;
+    let uid = Uuid::from_u128(7);
+    let patch = Patch::new()
+        .test("/autoUpdateEnabled", false)
+        .replace("/autoUpdateEnabled", true)
+        .add("/tags/-", "gold")
+        .remove("/comment")
+        .move_value("/from/here", "/to/there")
+        .copy_value("/original", "/duplicate");
+    assert_eq!(patch.operations().len(), 6);
+    client(&recorder)
+        .patch_license(Product::BackupServer, uid, patch)
+        .await
+        .unwrap();
+    let requests = recorder.requests();
+    assert_eq!(requests[0].method, "PATCH");
+    assert_eq!(
+        requests[0].path,
+        format!("/api/v3/licensing/backupServers/{uid}")
+    );
+    assert_eq!(
+        sent_body(&recorder),
+        json!([
+            {"op": "test", "path": "/autoUpdateEnabled", "value": false},
+            {"op": "replace", "path": "/autoUpdateEnabled", "value": true},
+            {"op": "add", "path": "/tags/-", "value": "gold"},
+            {"op": "remove", "path": "/comment", "value": null},
+            {"op": "move", "from": "/from/here", "path": "/to/there", "value": null},
+            {"op": "copy", "from": "/original", "path": "/duplicate", "value": null}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn the_switch_patches_set_the_switch_they_name() {
+    let recorder = Recorder::start().await;
+    let client = client(&recorder);
+    for enabled in [true, false] {
+        client.set_report_auto_approve(enabled).await.unwrap();
+        assert_eq!(
+            sent_body(&recorder),
+            json!([{"op": "replace", "path": "/autoApprove", "value": enabled}])
+        );
+        client
+            .set_auto_update(Product::Site, Uuid::from_u128(3), enabled)
+            .await
+            .unwrap();
+        assert_eq!(
+            sent_body(&recorder),
+            json!([{"op": "replace", "path": "/autoUpdateEnabled", "value": enabled}])
+        );
+    }
+    assert_eq!(
+        Patch::auto_update(true),
+        Patch::new().replace("/autoUpdateEnabled", true)
+    );
+    assert_eq!(
+        Patch::auto_approve(false),
+        Patch::new().replace("/autoApprove", false)
+    );
+}
+
+#[test]
+fn a_patch_converts_to_the_spec_type_with_its_operations_in_order() {
+    let patch = Patch::new().remove("/a").add("/b", 1);
+    let document = JsonPatches::from(patch.clone());
+    assert_eq!(
+        serde_json::to_value(&document).unwrap(),
+        serde_json::to_value(patch.operations()).unwrap()
+    );
+    assert_eq!(document.0.len(), 2);
+}
+
+#[test]
+fn a_file_from_memory_keeps_its_name_and_bytes() {
+    let file = LicenseFile::from_bytes("vbr.lic", b"<license/>".to_vec());
+    assert_eq!(file.file_name(), "vbr.lic");
+    assert_eq!(file.contents().as_ref(), b"<license/>");
 }

@@ -297,7 +297,6 @@ fn organizations_are_found_by_uid_name_or_a_unique_part() {
 
 /// Against the simulator over HTTP: every organization's monthly points equal the sum of the
 /// `usedPoints` its reports list, and the product totals equal the summaries'.
-#[cfg(feature = "simulator")]
 #[tokio::test]
 async fn the_simulators_reports_add_up() {
     use vspc_licensing::simulator::{Simulator, SimulatorConfig};

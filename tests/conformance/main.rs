@@ -5,23 +5,19 @@
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
 //! module here; helpers shared across areas go in `tests/support/`.
+//!
+//! Built only with the features its `[[test]]` entry in Cargo.toml requires (`contract`,
+//! `simulator` and `cli`): no module here is gated on a feature, and a module that needs another
+//! adds it to that entry.
 
 #[path = "../support/mod.rs"]
 mod support;
 
-#[cfg(feature = "contract")]
 mod derived_schemas;
-#[cfg(feature = "contract")]
 mod examples;
-#[cfg(feature = "cli")]
 mod live;
-#[cfg(feature = "cli")]
 mod prometheus;
-#[cfg(feature = "contract")]
 mod properties;
-#[cfg(feature = "contract")]
 mod surface;
-#[cfg(feature = "simulator")]
 mod third_party;
-#[cfg(feature = "contract")]
 mod wire_record;

@@ -3,20 +3,17 @@
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
 //! module here; helpers shared across areas go in `tests/support/`.
+//!
+//! Built only with the features its `[[test]]` entry in Cargo.toml requires (`simulator`): no
+//! module here is gated on a feature, and a module that needs another adds it to that entry.
 
 #[path = "../support/mod.rs"]
 mod support;
 
-#[cfg(feature = "simulator")]
 mod auth;
 mod decode;
-#[cfg(feature = "simulator")]
 mod faults;
-#[cfg(feature = "simulator")]
 mod load;
-#[cfg(feature = "cli")]
 mod secrets;
-#[cfg(feature = "simulator")]
 mod throttling;
-#[cfg(feature = "cli")]
 mod tls;

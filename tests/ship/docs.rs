@@ -541,7 +541,6 @@ fn the_shell_splitter_reads_pipes_redirections_and_quotes() {
     );
 }
 
-#[cfg(feature = "cli")]
 #[test]
 fn every_documented_command_line_is_one_the_tool_accepts() {
     use clap::{CommandFactory, FromArgMatches};
@@ -602,7 +601,6 @@ fn every_documented_command_line_is_one_the_tool_accepts() {
     }
 }
 
-#[cfg(feature = "simulator")]
 #[test]
 fn every_scenario_in_the_guides_loads() {
     use vspc_licensing::simulator::Scenario;

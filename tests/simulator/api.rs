@@ -49,6 +49,9 @@ async fn auth_keys_tokens_and_read_only() {
     let sim = start(
         SimulatorConfig::default()
             .token_lifetime(Duration::from_millis(600))
+            // A user given replaces the built-in credentials: name the keys this test uses.
+            .api_key(KEY)
+            .read_only_api_key(DEFAULT_READ_ONLY_API_KEY)
             .user("ops", "pw"),
     )
     .await;

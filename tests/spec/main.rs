@@ -4,20 +4,17 @@
 //! One test binary for the whole area, a module per concern: each binary costs a clean
 //! `cargo test` a compile of the shared helpers and a link step. A new test file becomes a
 //! module here; helpers shared across areas go in `tests/support/`.
+//!
+//! Built only with the features its `[[test]]` entry in Cargo.toml requires (`contract`): no module
+//! here is gated on a feature, and a module that needs another adds it to that entry.
 
 #[path = "../support/mod.rs"]
 mod support;
 
-#[cfg(feature = "contract")]
 mod completeness;
-#[cfg(feature = "contract")]
 mod document;
-#[cfg(feature = "contract")]
 mod examples;
-#[cfg(feature = "contract")]
 mod inventory;
 mod legacy;
-#[cfg(feature = "contract")]
 mod request_properties;
-#[cfg(feature = "contract")]
 mod validators;

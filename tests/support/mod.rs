@@ -2,43 +2,39 @@
 //! settings, the normalisation of typed round trips, the schema-to-strategy function, the
 //! recording server, the tool as a process, captured logs and Veeam's documents.
 //!
-//! Each test binary declares this module once and uses only part of it; the parts that need a
-//! feature are compiled only with it.
+//! Each test binary declares this module once and uses only part of it. Every binary that
+//! declares it is built with at least the `contract` feature (see the `[[test]]` entries in
+//! Cargo.toml); the parts that need more are gated on it, because this one module is compiled
+//! into binaries built with different features: the tool's helpers need `cli` (absent from the
+//! client, simulator, reliability and spec binaries), the recording server `simulator` (absent
+//! from the spec binary).
 #![allow(dead_code)]
 
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(feature = "contract")]
 pub mod examples;
 #[cfg(feature = "cli")]
 pub mod exporter;
-#[cfg(feature = "cli")]
 pub mod logs;
-#[cfg(feature = "contract")]
 pub mod normalise;
 #[cfg(feature = "simulator")]
 pub mod recorder;
 #[cfg(feature = "cli")]
 pub mod served;
-#[cfg(feature = "contract")]
 pub mod strategy;
-#[cfg(feature = "contract")]
 pub mod typed;
 pub mod veeam;
 
 use std::path::PathBuf;
 
-#[cfg(feature = "contract")]
 use vspc_licensing::contract::Spec;
 
 /// The spec as the crate embeds it.
-#[cfg(feature = "contract")]
 pub fn spec() -> &'static Spec {
     Spec::embedded()
 }
 
 /// The text of the spec file in the repository (what the crate embeds).
-#[cfg(feature = "contract")]
 pub fn spec_text() -> &'static str {
     Spec::embedded_text()
 }

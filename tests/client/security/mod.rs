@@ -6,7 +6,6 @@
 //!
 //! A module per finding; the servers they share are here.
 
-#[cfg(feature = "contract")]
 mod live_check_paths;
 mod paging;
 mod redirects;

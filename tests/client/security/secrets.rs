@@ -1,11 +1,12 @@
 //! Finding 7, secrets: the generated token types print their tokens and password as `***` in
-//! `Debug`; a token answer that cannot be read is reported without quoting it; a URL with
-//! `user:pass@` is refused without being repeated.
+//! `Debug`, and so do the crate's secrets, code providers, clients and license files; a token
+//! answer that cannot be read is reported without quoting it; a URL with `user:pass@` is
+//! refused without being repeated.
 
 use serde_json::json;
 use vspc_licensing::enums::OAuth2GrantType;
 use vspc_licensing::types::{self, OAuth2IssueTokenBody, OAuth2Result};
-use vspc_licensing::{Client, Error, Product};
+use vspc_licensing::{Client, Error, LicenseFile, MfaCodeProvider, Product, Secret};
 
 use crate::support::recorder::{Canned, Recorder};
 
@@ -110,7 +111,6 @@ fn a_url_with_a_user_or_password_is_refused_without_repeating_them() {
     }
 }
 
-#[cfg(feature = "legacy")]
 #[test]
 fn the_legacy_client_refuses_such_a_url_too() {
     let error = vspc_licensing::legacy::LegacyClient::new(
@@ -122,4 +122,28 @@ fn the_legacy_client_refuses_such_a_url_too() {
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("vac.example.com"), "{shown}");
+}
+
+#[test]
+fn secrets_and_code_providers_print_without_their_contents() {
+    assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    let provider = MfaCodeProvider::new(|| async { Some("123456".into()) });
+    assert_eq!(format!("{provider:?}"), "MfaCodeProvider(..)");
+    let client = Client::builder("https://vspc.example.com:1280")
+        .credentials("ops", "hunter2")
+        .build()
+        .unwrap();
+    let shown = format!("{client:?}");
+    assert!(shown.contains("Authenticator"), "{shown}");
+    assert!(shown.contains("ops"), "the user name helps: {shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+#[test]
+fn debug_names_the_file_and_its_size_never_its_contents() {
+    let file = LicenseFile::from_bytes("site.lic", b"SECRET-LICENSE-TEXT".to_vec());
+    let shown = format!("{file:?}");
+    assert!(shown.contains("site.lic"), "{shown}");
+    assert!(shown.contains("19"), "the size: {shown}");
+    assert!(!shown.contains("SECRET"), "{shown}");
 }

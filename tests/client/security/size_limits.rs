@@ -147,7 +147,6 @@ fn a_ca_file_larger_than_any_trust_store_is_refused_without_reading_it_all() {
     );
 }
 
-#[cfg(feature = "legacy")]
 #[tokio::test]
 async fn a_v2_error_body_that_never_ends_is_cut() {
     use vspc_licensing::legacy::{LegacyClient, LegacyError, MAX_ERROR_BODY_BYTES};

@@ -56,7 +56,7 @@ pub fn documents_dir() -> &'static Path {
             .expect("run scripts/veeam-docs.sh");
         assert!(
             output.status.success(),
-            "scripts/veeam-docs.sh failed (it needs python3 with pip and network access the first \
+            "scripts/veeam-docs.sh failed (it needs curl or python3 with pip, and network access the first \
              time):\n{}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)

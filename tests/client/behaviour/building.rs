@@ -1,11 +1,10 @@
-//! What building a client does with what it is given (issue 18 item 13: mutation testing of
-//! `src/client/config.rs`): which URLs count as plain text to another machine, and when the client
-//! warns about credentials sent that way; which base URLs are accepted and how they are
-//! written; what is sent as `User-Agent` and `X-Client-Version`; how long one attempt may take.
+//! What building a client does with what it is given: which URLs count as plain text to another
+//! machine, and when the client warns about credentials sent that way; which base URLs are
+//! accepted and how they are written; what is sent as `User-Agent` and `X-Client-Version`; how
+//! long one attempt may take.
 
+use crate::logs::logs_while;
 use crate::support::recorder;
-
-use super::logs::logs_while;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

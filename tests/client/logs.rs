@@ -1,4 +1,5 @@
-//! What the client logs, captured for the tests that check it.
+//! What the client logs, captured for the client area's tests that check it (without colours,
+//! so that a test can look for `from=2`).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ impl Write for Captured {
 }
 
 /// The events at `level` or above logged on this thread while `run` runs, as text.
-pub(super) fn logs_while(level: tracing::Level, run: impl FnOnce()) -> String {
+pub(crate) fn logs_while(level: tracing::Level, run: impl FnOnce()) -> String {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -1,14 +1,118 @@
-//! What a caller learns from an [`Error`] (issue 18 item 13: mutation testing of
-//! `src/client/error.rs`): its status, kind predicates, operation, VSPC's listed errors and the text a
-//! person reads, for each way a loopback console can fail a call.
+//! What a caller learns from an [`Error`]: its status, kind predicates, operation, VSPC's
+//! listed errors and the text a person reads, for each way a loopback console can fail a call
+//! (a listed error, a body that is not the envelope, an answer that does not decode, no answer
+//! at all) and for errors raised before a call.
 
+use super::{bounded, quick_retries};
 use crate::support::recorder;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use recorder::{Canned, Recorder};
+use recorder::{Canned, Recorded, Recorder};
 use serde_json::json;
+use uuid::Uuid;
+use vspc_licensing::enums::ResponseErrorType;
 use vspc_licensing::{Client, Error, Product, RetryPolicy};
+
+#[tokio::test]
+async fn a_logical_520_is_a_typed_error_and_is_not_retried() {
+    let recorder = Recorder::with_fallback(Arc::new(|_: &Recorded| {
+        Canned::json(
+            520,
+            json!({"errors": [{"message": "License file is not valid.", "type": "logical", "code": 1402}]}),
+        )
+    }))
+    .await;
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let err = client
+        .renew_license(Product::BackupServer, Some(Uuid::nil()))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Api {
+            operation,
+            status,
+            errors,
+            ..
+        } => {
+            assert_eq!(*operation, "UpdateBackupServerLicense");
+            assert_eq!(status.as_u16(), 520);
+            assert_eq!(errors[0].type_, ResponseErrorType::Logical);
+            assert_eq!(errors[0].code, 1402);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_server_error());
+    assert_eq!(recorder.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn non_json_error_bodies_and_malformed_success_bodies_are_typed_errors() {
+    let recorder = Recorder::start().await;
+    recorder.push([Canned::raw(404, "text/html", b"<html>Not Found</html>")]);
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .build()
+        .unwrap();
+    let err = client
+        .license(Product::Site, Some(Uuid::nil()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedStatus { status, .. } if status.as_u16() == 404),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Not Found"), "{err}");
+
+    for body in [
+        &b"{\"data\": {\"autoUpdateEnabled\": tru"[..],
+        b"{\"data\": {\"autoUpdateEnabled\": \"yes\"}}",
+        b"[]",
+        b"",
+    ] {
+        recorder.push([Canned::raw(200, "application/json", body)]);
+        let err = client
+            .license(Product::Site, Some(Uuid::nil()))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Decode {
+                operation,
+                body: kept,
+                ..
+            } => {
+                assert_eq!(*operation, "GetSiteLicense");
+                assert_eq!(kept.as_ref(), body, "the raw body is kept");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_proxy_error_page_on_a_generated_call_is_kept_as_its_text() {
+    let recorder = Recorder::start().await;
+    recorder.push([Canned::raw(404, "text/html", b"<html>No such route</html>")]);
+    let client = Client::builder(recorder.url())
+        .api_key("k")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = bounded(client.license_report_settings()).await.unwrap_err();
+    match &err {
+        Error::UnexpectedStatus { status, body, .. } => {
+            assert_eq!(status.as_u16(), 404);
+            assert_eq!(body.as_ref(), b"<html>No such route</html>");
+        }
+        other => panic!("the page is kept, not a decode failure: {other:?}"),
+    }
+    assert!(err.is_not_found(), "{err:?}");
+}
 
 const OPERATION: &str = "GetConsoleLicenseInformation";
 
