@@ -151,6 +151,7 @@ mod guides;
 pub use api::paging::{unique_by, ResourceStream};
 pub use api::patch::Patch;
 pub use api::product::{AnyStatus, License, ParseProductError, Product};
+pub use api::pulse::{NewPulseLicense, Pulse};
 pub use api::query::{Filter, ListQuery, Select, Sort, DEFAULT_PAGES_IN_FLIGHT, MAX_PAGE_SIZE};
 pub use api::reports::UsageFilter;
 pub use api::upload::{LicenseFile, MAX_LICENSE_FILE_BYTES};

@@ -241,7 +241,7 @@ impl Client {
     }
 
     /// A paged collection, each page read by `read`.
-    fn paged<T: serde::Serialize + Send + 'static>(
+    pub(crate) fn paged<T: serde::Serialize + Send + 'static>(
         &self,
         operation: SpecOperation,
         query: ListQuery,

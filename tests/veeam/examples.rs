@@ -404,6 +404,10 @@ async fn stream(client: &Client, operation: &str) -> Option<Result<Value, Error>
                 .try_collect()
                 .await,
         ),
+        "GetPulseLicenses" => encode(client.pulse().licenses(query()).try_collect().await),
+        "GetPulseLicenseContracts" => encode(client.pulse().contracts(query()).try_collect().await),
+        "GetPulseLicenseProducts" => encode(client.pulse().products(query()).try_collect().await),
+        "GetPulseTenants" => encode(client.pulse().tenants(query()).try_collect().await),
         _ => return None,
     })
 }

@@ -1,0 +1,453 @@
+//! VCSP Pulse, where a provider issues and changes its rental licenses, through
+//! [`Client::pulse`]: paging streams for the licenses, contracts, products and tenants; a typed
+//! builder for a new license
+//! ([`NewPulseLicense`]); JSON Patch helpers for the usual changes ([`Patch::pulse_workload_counts`],
+//! [`Patch::pulse_expiration`], [`Patch::pulse_description`],
+//! [`Patch::pulse_automatic_extension`]); and the actions on a license (install on a managed
+//! server, copy, revoke, download, delete) and the sync.
+//!
+//! Every call goes through the client's hooks like the rest of the crate: one `X-Request-id`
+//! per logical call (so a retried create or install is applied once), the retry policy, and a
+//! `202 Accepted` followed to the async action's result. The generated builders
+//! (`client.get_pulse_license()...`) stay available for full control of the parameters.
+//!
+//! ```no_run
+//! # async fn run(client: vspc_licensing::Client, server: uuid::Uuid) -> vspc_licensing::Result<()> {
+//! use vspc_licensing::{NewPulseLicense, Patch};
+//! // 50 VMs of Veeam Backup & Replication for a new customer, on their backup server.
+//! let expires = "2027-03-31T00:00:00Z".parse().expect("a date");
+//! let pulse = client.pulse();
+//! let license = pulse
+//!     .create(
+//!         NewPulseLicense::new("VBR_ENTPLUS_12_3", "07100042", expires)
+//!             .workload("VM_VBR_ENTPLUS_12_3", 50)
+//!             .description("Fabrikam production cluster"),
+//!     )
+//!     .await?;
+//! pulse.install(license.instance_uid, server).await?;
+//! // Later: ten more VMs.
+//! let more = Patch::pulse_workload_counts(&license, [("VM_VBR_ENTPLUS_12_3", 60)])?;
+//! pulse.change(license.instance_uid, more).await?;
+//! # Ok(()) }
+//! ```
+
+use std::num::NonZeroU32;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::api::base64;
+use crate::api::paging::{Page, ResourceStream};
+use crate::api::patch::Patch;
+use crate::api::query::ListQuery;
+use crate::api::upload::LicenseFile;
+use crate::client::direct_call::{json, read_body, RequestBody};
+use crate::client::error::{Error, Result};
+use crate::model::enums::PulseLicenseAutomaticExtensionStatus;
+use crate::model::generated::types::{
+    DownloadPulseLicenseResponse, EmptyResponse, PulseConfiguration, PulseConfigurationResponse,
+    PulseLicense, PulseLicenseCollection, PulseLicenseContract, PulseLicenseContractCollection,
+    PulseLicenseInput, PulseLicenseProduct, PulseLicenseProductCollection, PulseLicenseResponse,
+    PulseLicenseWorkloadInput, PulseTenant, PulseTenantCollection,
+};
+use crate::model::generated::Client;
+use crate::model::spec_facts::SpecOperation;
+
+/// The JSON pointers of a Pulse license the change helpers write.
+const EXPIRATION_PATH: &str = "/expirationDate";
+const DESCRIPTION_PATH: &str = "/description";
+const AUTOMATIC_EXTENSION_PATH: &str = "/automaticExtensionStatus";
+const WORKLOADS_PATH: &str = "/workloads";
+
+/// A new VCSP Pulse license, checked before it is sent: one product under one contract, an
+/// expiration date, and at least one workload with a count of at least one, each workload
+/// named once.
+#[derive(Clone, Debug, PartialEq)]
+#[must_use]
+pub struct NewPulseLicense {
+    product_id: String,
+    contract_id: String,
+    expiration: DateTime<Utc>,
+    description: Option<String>,
+    automatic_reporting: bool,
+    workloads: Vec<(String, u32)>,
+}
+
+impl NewPulseLicense {
+    /// A license of `product_id` (a product's `productId`, from [`Client::pulse_products`])
+    /// under `contract_id` (from [`Pulse::contracts`]) that expires at `expiration`.
+    pub fn new(
+        product_id: impl Into<String>,
+        contract_id: impl Into<String>,
+        expiration: DateTime<Utc>,
+    ) -> Self {
+        NewPulseLicense {
+            product_id: product_id.into(),
+            contract_id: contract_id.into(),
+            expiration,
+            description: None,
+            automatic_reporting: false,
+            workloads: Vec::new(),
+        }
+    }
+
+    /// Licenses `count` units of the workload `workload_id` (one of the product's
+    /// `workloads`).
+    pub fn workload(mut self, workload_id: impl Into<String>, count: u32) -> Self {
+        self.workloads.push((workload_id.into(), count));
+        self
+    }
+
+    /// Free text about the license (the customer, the site).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Whether the license's usage is reported to Veeam by itself (off unless asked).
+    pub fn automatic_reporting(mut self, enabled: bool) -> Self {
+        self.automatic_reporting = enabled;
+        self
+    }
+
+    /// The request body, or what is wrong with the license.
+    pub fn into_input(self) -> Result<PulseLicenseInput> {
+        let refuse = |message: String| Error::InvalidInput {
+            operation: SpecOperation::CreatePulseLicense.id(),
+            message,
+        };
+        if self.product_id.trim().is_empty() {
+            return Err(refuse("the product id is empty".into()));
+        }
+        if self.contract_id.trim().is_empty() {
+            return Err(refuse("the contract id is empty".into()));
+        }
+        if self.workloads.is_empty() {
+            return Err(refuse(
+                "a license counts at least one workload; add one with .workload(id, count)".into(),
+            ));
+        }
+        let mut workloads = Vec::with_capacity(self.workloads.len());
+        for (index, (workload_id, count)) in self.workloads.iter().enumerate() {
+            if self.workloads[..index]
+                .iter()
+                .any(|(w, _)| w == workload_id)
+            {
+                return Err(refuse(format!(
+                    "the workload {workload_id:?} is named twice; give it one count"
+                )));
+            }
+            let count = NonZeroU32::new(*count)
+                .ok_or_else(|| refuse(format!("the workload {workload_id:?} has a count of 0")))?;
+            workloads.push(PulseLicenseWorkloadInput {
+                count,
+                workload_id: workload_id.clone(),
+            });
+        }
+        Ok(PulseLicenseInput {
+            contract_id: self.contract_id,
+            description: self.description,
+            expiration_date: self.expiration,
+            is_automatic_reporting_enabled: self.automatic_reporting,
+            product_id: self.product_id,
+            // Read-only for the console, which issues rental licenses only.
+            type_: None,
+            workloads,
+        })
+    }
+}
+
+impl Patch {
+    /// Sets workload counts of an existing Pulse `license`: a workload it already counts is
+    /// replaced at its place (`/workloads/N/count`), a new one is appended (`/workloads/-`).
+    /// Fails, before anything is sent, on a count of 0 or a workload named twice.
+    pub fn pulse_workload_counts<S: Into<String>>(
+        license: &PulseLicense,
+        counts: impl IntoIterator<Item = (S, u32)>,
+    ) -> Result<Patch> {
+        let refuse = |message: String| Error::InvalidInput {
+            operation: SpecOperation::PatchPulseLicense.id(),
+            message,
+        };
+        let mut patch = Patch::new();
+        let mut named: Vec<String> = Vec::new();
+        for (workload_id, count) in counts {
+            let workload_id = workload_id.into();
+            if named.contains(&workload_id) {
+                return Err(refuse(format!(
+                    "the workload {workload_id:?} is named twice; give it one count"
+                )));
+            }
+            if count == 0 {
+                return Err(refuse(format!(
+                    "the workload {workload_id:?} would count 0; remove it from the license instead"
+                )));
+            }
+            patch = match license
+                .workloads
+                .iter()
+                .position(|w| w.workload_id == workload_id)
+            {
+                Some(index) => patch.replace(format!("{WORKLOADS_PATH}/{index}/count"), count),
+                None => patch.add(
+                    format!("{WORKLOADS_PATH}/-"),
+                    json!({ "workloadId": workload_id, "count": count }),
+                ),
+            };
+            named.push(workload_id);
+        }
+        Ok(patch)
+    }
+
+    /// Moves a Pulse license's expiration date (sent as RFC 3339 in UTC).
+    pub fn pulse_expiration(expiration: DateTime<Utc>) -> Patch {
+        Patch::new().replace(
+            EXPIRATION_PATH,
+            expiration.to_rfc3339_opts(SecondsFormat::Secs, true),
+        )
+    }
+
+    /// Sets a Pulse license's description, or clears it with `None`.
+    pub fn pulse_description(description: Option<&str>) -> Patch {
+        Patch::new().replace(DESCRIPTION_PATH, description)
+    }
+
+    /// Switches a Pulse license's automatic extension on or off (`On`/`Off`); a contract whose
+    /// licenses are always extended answers `AlwaysOn` whatever is asked.
+    pub fn pulse_automatic_extension(enabled: bool) -> Patch {
+        let status = if enabled {
+            PulseLicenseAutomaticExtensionStatus::On
+        } else {
+            PulseLicenseAutomaticExtensionStatus::Off
+        };
+        Patch::new().replace(AUTOMATIC_EXTENSION_PATH, status.as_str())
+    }
+}
+
+impl Client {
+    /// VCSP Pulse: its licenses, contracts, products and tenants (see [`Pulse`]).
+    pub fn pulse(&self) -> Pulse<'_> {
+        Pulse { client: self }
+    }
+}
+
+/// VCSP Pulse through a [`Client`] ([`Client::pulse`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Pulse<'a> {
+    client: &'a Client,
+}
+
+impl Pulse<'_> {
+    /// Every Pulse license, page by page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: vspc_licensing::Client) -> vspc_licensing::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use vspc_licensing::{Filter, ListQuery};
+    /// let unassigned: Vec<_> = client
+    ///     .pulse()
+    ///     .licenses(ListQuery::new().filter(Filter::equals("assignStatus", "NotAssigned")))
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn licenses(&self, query: ListQuery) -> ResourceStream<PulseLicense> {
+        self.client
+            .paged(SpecOperation::GetPulseLicenses, query, |body| {
+                Ok(Page::from_envelope(json::<PulseLicenseCollection>(body)?))
+            })
+    }
+
+    /// Every rental contract Pulse licenses can be issued under, page by page.
+    pub fn contracts(&self, query: ListQuery) -> ResourceStream<PulseLicenseContract> {
+        self.client
+            .paged(SpecOperation::GetPulseLicenseContracts, query, |body| {
+                Ok(Page::from_envelope(json::<PulseLicenseContractCollection>(
+                    body,
+                )?))
+            })
+    }
+
+    /// Every product Pulse licenses can be issued for, with its workloads, page by page.
+    pub fn products(&self, query: ListQuery) -> ResourceStream<PulseLicenseProduct> {
+        self.client
+            .paged(SpecOperation::GetPulseLicenseProducts, query, |body| {
+                Ok(Page::from_envelope(json::<PulseLicenseProductCollection>(
+                    body,
+                )?))
+            })
+    }
+
+    /// Every Pulse tenant, page by page.
+    pub fn tenants(&self, query: ListQuery) -> ResourceStream<PulseTenant> {
+        self.client
+            .paged(SpecOperation::GetPulseTenants, query, |body| {
+                Ok(Page::from_envelope(json::<PulseTenantCollection>(body)?))
+            })
+    }
+
+    /// The connection to VCSP Pulse.
+    pub async fn configuration(&self) -> Result<PulseConfiguration> {
+        let body = self
+            .client
+            .send_operation(
+                SpecOperation::GetPulseConfiguration,
+                &[],
+                &[],
+                RequestBody::Empty,
+            )
+            .await?;
+        read_body(SpecOperation::GetPulseConfiguration.id(), body, |b| {
+            json::<PulseConfigurationResponse>(b).map(|r| r.data)
+        })
+    }
+
+    /// One Pulse tenant, by its id (refused before sending when empty: an empty id would name
+    /// the collection).
+    pub async fn tenant(&self, tenant_id: &str) -> Result<PulseTenant> {
+        if tenant_id.is_empty() {
+            return Err(Error::InvalidInput {
+                operation: SpecOperation::GetPulseTenant.id(),
+                message: "the tenant id is empty".into(),
+            });
+        }
+        Ok(self
+            .client
+            .get_pulse_tenant()
+            .tenant_uid(tenant_id)
+            .send()
+            .await?
+            .into_inner()
+            .data)
+    }
+
+    /// One Pulse license.
+    pub async fn license(&self, license: Uuid) -> Result<PulseLicense> {
+        self.license_call(SpecOperation::GetPulseLicense, license, RequestBody::Empty)
+            .await
+    }
+
+    /// Issues a new Pulse license; it is on no server until installed
+    /// ([`install`](Self::install)) or downloaded.
+    pub async fn create(&self, license: NewPulseLicense) -> Result<PulseLicense> {
+        let operation = SpecOperation::CreatePulseLicense;
+        let input =
+            serde_json::to_value(license.into_input()?).map_err(|e| Error::InvalidInput {
+                operation: operation.id(),
+                message: e.to_string(),
+            })?;
+        let body = self
+            .client
+            .send_operation(operation, &[], &[], RequestBody::Json(input))
+            .await?;
+        read_body(operation.id(), body, read_license)
+    }
+
+    /// Changes a Pulse license (see the `Patch::pulse_*` helpers). Servers running it with
+    /// automatic license update on pick the change up at their next update.
+    pub async fn change(&self, license: Uuid, patch: Patch) -> Result<PulseLicense> {
+        let patch = serde_json::to_value(patch.operations()).map_err(|e| Error::InvalidInput {
+            operation: SpecOperation::PatchPulseLicense.id(),
+            message: e.to_string(),
+        })?;
+        self.license_call(
+            SpecOperation::PatchPulseLicense,
+            license,
+            RequestBody::Json(patch),
+        )
+        .await
+    }
+
+    /// Issues a copy of a Pulse license (same product, contract, expiration and workloads),
+    /// assigned to no one.
+    pub async fn copy(&self, license: Uuid) -> Result<PulseLicense> {
+        self.license_call(SpecOperation::CopyPulseLicense, license, RequestBody::Empty)
+            .await
+    }
+
+    /// Installs a Pulse license on the managed server (backup server, Veeam ONE, Veeam Backup
+    /// for Microsoft 365 server or Cloud Connect site) whose UID is `server`.
+    pub async fn install(&self, license: Uuid, server: Uuid) -> Result<()> {
+        self.action(
+            SpecOperation::InstallPulseLicense,
+            license,
+            &[("serverUid", server.to_string())],
+        )
+        .await
+    }
+
+    /// Withdraws a Pulse license; a server running it finds it invalid at its next update.
+    pub async fn revoke(&self, license: Uuid) -> Result<()> {
+        self.action(SpecOperation::RevokePulseLicense, license, &[])
+            .await
+    }
+
+    /// Deletes a Pulse license.
+    pub async fn delete(&self, license: Uuid) -> Result<()> {
+        self.action(SpecOperation::DeletePulseLicense, license, &[])
+            .await
+    }
+
+    /// The license file of a Pulse license, decoded and ready for the installs
+    /// (`install_backup_server_license` and its siblings); named `<license UID>.lic`.
+    pub async fn download(&self, license: Uuid) -> Result<LicenseFile> {
+        let operation = SpecOperation::DownloadPulseLicense;
+        let body = self
+            .client
+            .send_operation(operation, &[license], &[], RequestBody::Empty)
+            .await?;
+        let text = read_body(operation.id(), body, |b| {
+            json::<DownloadPulseLicenseResponse>(b).map(|r| r.data)
+        })?;
+        let bytes = base64::decode(&text).map_err(|e| Error::Protocol {
+            operation: operation.id(),
+            message: format!("the license file is not Base64 text: {e}"),
+        })?;
+        Ok(LicenseFile::from_bytes(format!("{license}.lic"), bytes))
+    }
+
+    /// Makes the console synchronise with VCSP Pulse now.
+    pub async fn sync(&self) -> Result<()> {
+        let operation = SpecOperation::SyncPulseData;
+        let body = self
+            .client
+            .send_operation(operation, &[], &[], RequestBody::Empty)
+            .await?;
+        read_body(operation.id(), body, json::<EmptyResponse>)?;
+        Ok(())
+    }
+
+    /// An operation on one Pulse license that answers with the license.
+    async fn license_call(
+        &self,
+        operation: SpecOperation,
+        license: Uuid,
+        body: RequestBody,
+    ) -> Result<PulseLicense> {
+        let answer = self
+            .client
+            .send_operation(operation, &[license], &[], body)
+            .await?;
+        read_body(operation.id(), answer, read_license)
+    }
+
+    /// An action on one Pulse license that answers with nothing.
+    async fn action(
+        &self,
+        operation: SpecOperation,
+        license: Uuid,
+        query: &[(&str, String)],
+    ) -> Result<()> {
+        let answer = self
+            .client
+            .send_operation(operation, &[license], query, RequestBody::Empty)
+            .await?;
+        read_body(operation.id(), answer, json::<EmptyResponse>)?;
+        Ok(())
+    }
+}
+
+fn read_license(body: &[u8]) -> serde_json::Result<PulseLicense> {
+    json::<PulseLicenseResponse>(body).map(|r| r.data)
+}
