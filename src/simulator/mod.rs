@@ -52,6 +52,7 @@ mod license_file;
 mod load;
 mod operations;
 mod patch;
+mod pulse;
 mod query;
 mod reports;
 mod response;

@@ -49,7 +49,7 @@ fn drift_adjust(drift: bool, license: bool) -> impl Fn(&mut Value) {
     }
 }
 
-fn single<T: serde::Serialize + schemars::JsonSchema + 'static>(
+pub(super) fn single<T: serde::Serialize + schemars::JsonSchema + 'static>(
     item: &T,
     params: &[(String, String)],
     drift: bool,
@@ -70,7 +70,7 @@ fn single<T: serde::Serialize + schemars::JsonSchema + 'static>(
     }
 }
 
-fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
+pub(super) fn collection<T: serde::Serialize + schemars::JsonSchema + 'static>(
     items: &[T],
     params: &[(String, String)],
     paged: bool,
@@ -477,6 +477,7 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
         }
         Op::Usage => usage_reply(app, call),
         Op::LegacyCloudConnect(uid) => legacy_cloud_connect(app, call, uid),
+        Op::Pulse(operation, uid) => super::pulse::execute(app, call, *operation, *uid),
     }
 }
 

@@ -37,6 +37,8 @@ pub(crate) enum Op {
     GetConsoleSettings,
     Usage,
     LegacyCloudConnect(Uuid),
+    /// A VCSP Pulse operation, with the license UID its path names, if any.
+    Pulse(SpecOperation, Option<Uuid>),
 }
 
 /// The name the journal and fault rules give the legacy v2 call, which the spec lacks.
@@ -79,6 +81,7 @@ impl Op {
             Op::UpdateConsole => S::UpdateConsoleLicense,
             Op::GetConsoleSettings => S::GetConsoleLicenseSettings,
             Op::Usage => S::GetOrganizationsLicenseUsage,
+            Op::Pulse(operation, _) => *operation,
             Op::LegacyCloudConnect(_) => return None,
         })
     }
@@ -117,6 +120,14 @@ impl Op {
             S::UpdateConsoleLicense => Op::UpdateConsole,
             S::GetConsoleLicenseSettings => Op::GetConsoleSettings,
             S::GetOrganizationsLicenseUsage => Op::Usage,
+            pulse if super::pulse::serves(pulse) => Op::Pulse(
+                pulse,
+                if values.is_empty() {
+                    None
+                } else {
+                    Some(uid_of()?)
+                },
+            ),
             other => {
                 let Some(facts) =
                     Product::ALL
@@ -159,7 +170,7 @@ impl Op {
                 | Op::InstallConsole
                 | Op::UpdateConsole
                 | Op::LegacyCloudConnect(_)
-        )
+        ) || matches!(self, Op::Pulse(operation, _) if super::pulse::is_write(*operation))
     }
 
     /// Operations that may not themselves become async actions.

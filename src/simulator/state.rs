@@ -114,6 +114,8 @@ pub(crate) struct State {
     pub(crate) usage: Vec<OrganizationCurrentLicenseUsage>,
     /// How many changes were applied to each resource, by its path (e.g. `backupServers/{uid}`).
     pub(crate) changes: HashMap<String, u64>,
+    /// VCSP Pulse: contracts, products and the licenses issued under them.
+    pub(crate) pulse: super::pulse::PulseState,
 }
 
 impl State {

@@ -18,6 +18,7 @@ mod exposure;
 mod faults;
 mod fidelity;
 mod idempotency;
+mod pulse;
 mod query_examples;
 mod refusals;
 mod routing;

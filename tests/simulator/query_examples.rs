@@ -51,7 +51,10 @@ async fn every_filter_sort_and_select_example_is_accepted_where_it_is_declared()
                 (p.name.as_str(), example)
             })
             .collect();
-        if !reads || examples.is_empty() || !crate::support::simulator_serves(&operation.path) {
+        if !reads
+            || examples.is_empty()
+            || !crate::support::simulator_serves(&operation.operation_id, &operation.path)
+        {
             continue;
         }
         // Path parameters from the simulator's seed; an async action has none to offer.

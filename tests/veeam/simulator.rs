@@ -39,7 +39,7 @@ fn patch_examples() -> Vec<(String, String, Value)> {
                 // simulator's Pulse.
                 if media == "application/json"
                     && operation_id.starts_with("Patch")
-                    && support::simulator_serves(path)
+                    && support::simulator_serves(operation_id, path)
                 {
                     found.push((example.name(), operation_id.clone(), example.value.clone()));
                 }

@@ -1,0 +1,122 @@
+//! VCSP Pulse as the simulator serves it, through `client.pulse()` over loopback: the seeded
+//! contracts and products, a license issued and checked as Pulse checks it, and the journal.
+
+use chrono::{Duration as ChronoDuration, Utc};
+use futures::TryStreamExt;
+use vspc_licensing::simulator::{Simulator, SimulatorConfig, DEFAULT_PASSWORD, DEFAULT_USER};
+use vspc_licensing::{Client, Error, ListQuery, NewPulseLicense};
+
+async fn started() -> (vspc_licensing::simulator::SimulatorHandle, Client) {
+    let sim = Simulator::start(SimulatorConfig::default()).await.unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .build()
+        .unwrap();
+    (sim, client)
+}
+
+/// The status of a refused call and its message.
+fn refusal(error: Error) -> (u16, String) {
+    let text = error.to_string();
+    match error {
+        Error::Api { status, .. } => (status.as_u16(), text),
+        other => panic!("not an API refusal: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn seeded_contracts_and_products_are_listed_and_paged() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let contracts: Vec<_> = pulse
+        .contracts(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(contracts.len(), 2);
+    assert!(contracts
+        .iter()
+        .all(|c| c.points_limit.is_some() && c.expiration_date.is_some()));
+    let products: Vec<_> = pulse
+        .products(ListQuery::new().page_size(1))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(products.len(), 3, "three products over three pages of one");
+    let vbr = products
+        .iter()
+        .find(|p| p.product_id.as_deref() == Some("VBR"))
+        .unwrap();
+    assert!(vbr.workloads.iter().any(|w| w.multiplier == Some(0.5)));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_created_license_holds_its_points_and_is_listed_read_and_deleted() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let expiry = Utc::now() + ChronoDuration::days(30);
+    let created = pulse
+        .create(
+            NewPulseLicense::new("VBR", "C-1001", expiry)
+                .workload("VM", 10)
+                .workload("WS", 4)
+                .description("new customer"),
+        )
+        .await
+        .unwrap();
+    // 10 VMs at 1 point and 4 workstations at half a point.
+    assert_eq!(created.points, 12.0);
+    assert_eq!(created.description.as_deref(), Some("new customer"));
+    assert_eq!(created.workloads.len(), 2);
+    let read = pulse.license(created.instance_uid).await.unwrap();
+    assert_eq!(read, created);
+    let listed: Vec<_> = pulse
+        .licenses(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![created.clone()]);
+    pulse.delete(created.instance_uid).await.unwrap();
+    let (status, _) = refusal(pulse.license(created.instance_uid).await.unwrap_err());
+    assert_eq!(status, 404);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn creating_names_the_bad_product_contract_or_workload_and_enforces_points() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let expiry = Utc::now() + ChronoDuration::days(30);
+    for (license, named) in [
+        (
+            NewPulseLicense::new("NOPE", "C-1001", expiry).workload("VM", 1),
+            "NOPE",
+        ),
+        (
+            NewPulseLicense::new("VBR", "C-9", expiry).workload("VM", 1),
+            "C-9",
+        ),
+        (
+            NewPulseLicense::new("VONE", "C-1001", expiry).workload("WS", 1),
+            "WS",
+        ),
+    ] {
+        let (status, message) = refusal(pulse.create(license).await.unwrap_err());
+        assert_eq!(status, 400, "{message}");
+        assert!(message.contains(named), "{named} not named in: {message}");
+    }
+    // Contract C-1002 has 20 points: 16 VMs fit, 8 more do not.
+    let small = |count| NewPulseLicense::new("VBR", "C-1002", expiry).workload("VM", count);
+    pulse.create(small(16)).await.unwrap();
+    let (status, message) = refusal(pulse.create(small(8)).await.unwrap_err());
+    assert_eq!(status, 400);
+    assert!(message.contains("points"), "{message}");
+    let listed: Vec<_> = pulse
+        .licenses(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "refused licenses are not issued");
+    sim.shutdown().await;
+}
