@@ -231,8 +231,19 @@ fn change_license<T: LicenseResource + schemars::JsonSchema>(
     };
     let mut changed = current.clone();
     match file {
-        Some(file) => changed.install(file, now),
-        None => changed.renew(now),
+        Some(file) => {
+            changed.install(file, now);
+            // A license file replaces whatever Pulse license the server had.
+            state.pulse.installed.remove(uid);
+        }
+        // A server running a Pulse license follows Pulse (ALK) at its update, and only while
+        // its automatic update is on; off, it keeps the copy it has.
+        None => match super::pulse::for_update(&state.pulse, uid, T::PRODUCT) {
+            Some(_) if !changed.auto_update() => {}
+            Some(Some(pulse)) => changed.install(&pulse, now),
+            Some(None) => changed.invalidate(),
+            None => changed.renew(now),
+        },
     }
     let reply = single(&changed, &call.params, app.config.drift, true);
     if reply.is_success() {

@@ -11,8 +11,13 @@ use crate::model::spec_facts::SpecOperation;
 use crate::types::{PulseLicense, PulseLicenseContract, PulseLicenseInput, PulseLicenseProduct};
 
 use super::app::App;
+use super::license_file::SimulatorLicense;
 use super::operations::{collection, single, Call};
 use super::response::{code, Reply};
+use super::state::LicenseResource;
+use crate::api::product::Product;
+use crate::model::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
+use crate::types::{BackupServerLicense, VOneServerLicense, Vb365ServerLicense};
 
 /// Pulse's data: what the provider's contracts allow and what was issued under them.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +28,61 @@ pub(crate) struct PulseState {
     pub(crate) licenses: Vec<PulseLicense>,
     /// How many licenses were ever issued (the source of their UIDs).
     pub(crate) issued: u64,
+    /// Which Pulse license each managed server was given, by the server's UID.
+    pub(crate) installed: std::collections::HashMap<Uuid, Uuid>,
+    /// The licenses revoked: Pulse keeps them, unassigned, and servers running them lose them.
+    pub(crate) revoked: std::collections::HashSet<Uuid>,
+}
+
+/// The managed server a Pulse product's license goes on.
+fn server_product(product_id: &str) -> Option<Product> {
+    match product_id {
+        "VBR" => Some(Product::BackupServer),
+        "VONE" => Some(Product::VOneServer),
+        "VB365" => Some(Product::Vb365Server),
+        _ => None,
+    }
+}
+
+/// The license file a Pulse license amounts to on a server of `product`: a rental license
+/// with the Pulse license's id, expiry and units (the sum of its workload counts).
+pub(crate) fn license_file(license: &PulseLicense, product: Product) -> SimulatorLicense {
+    SimulatorLicense {
+        product,
+        license_id: license.license_id.unwrap_or(license.instance_uid),
+        company: "VCSP Pulse tenant".to_owned(),
+        email: None,
+        contact_person: None,
+        edition: None,
+        license_type: LicenseType::Rental,
+        unit_type: LicenseUnitType::Instances,
+        units: license.workloads.iter().map(|w| f64::from(w.count)).sum(),
+        sockets: None,
+        expiration_date: license.expiration_date.unwrap_or_default(),
+        support_expiration_date: license.expiration_date,
+        support_id: None,
+        packages: vec![LicensePackage::Backup],
+        section_types: vec![LicenseSectionType::Instance],
+    }
+}
+
+/// What a server running a Pulse license gets at its next license update: the Pulse license
+/// as it is now, or `None` when it was revoked or deleted (the copy becomes invalid).
+pub(crate) fn for_update(
+    pulse: &PulseState,
+    server: &Uuid,
+    product: Product,
+) -> Option<Option<SimulatorLicense>> {
+    let license = pulse.installed.get(server)?;
+    Some(
+        find(pulse, license)
+            .filter(|license| !revoked(pulse, license))
+            .map(|license| license_file(license, product)),
+    )
+}
+
+fn revoked(pulse: &PulseState, license: &PulseLicense) -> bool {
+    pulse.revoked.contains(&license.instance_uid)
 }
 
 /// The `n`th issued license's UID of `kind` (instance or license id).
@@ -72,6 +132,8 @@ pub(crate) fn seed(now: DateTime<Utc>) -> PulseState {
         products,
         licenses: Vec::new(),
         issued: 0,
+        installed: Default::default(),
+        revoked: Default::default(),
     }
 }
 
@@ -86,6 +148,9 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
             | S::GetPulseLicense
             | S::CreatePulseLicense
             | S::DeletePulseLicense
+            | S::PatchPulseLicense
+            | S::InstallPulseLicense
+            | S::RevokePulseLicense
     )
 }
 
@@ -93,7 +158,11 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
 pub(crate) fn is_write(operation: SpecOperation) -> bool {
     matches!(
         operation,
-        SpecOperation::CreatePulseLicense | SpecOperation::DeletePulseLicense
+        SpecOperation::CreatePulseLicense
+            | SpecOperation::DeletePulseLicense
+            | SpecOperation::PatchPulseLicense
+            | SpecOperation::InstallPulseLicense
+            | SpecOperation::RevokePulseLicense
     )
 }
 
@@ -131,6 +200,25 @@ pub(crate) fn execute(
             }
         }
         S::CreatePulseLicense => create(app, call),
+        S::PatchPulseLicense => change(app, call, uid.unwrap_or_default()),
+        S::InstallPulseLicense => install(app, call, uid.unwrap_or_default()),
+        S::RevokePulseLicense => {
+            let uid = uid.unwrap_or_default();
+            let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+            let Some(license) = state
+                .pulse
+                .licenses
+                .iter_mut()
+                .find(|l| l.instance_uid == uid)
+            else {
+                return missing(&uid);
+            };
+            license.assign_status = typed(json!("NotAssigned"));
+            license.assigned_company_uid = None;
+            state.pulse.revoked.insert(uid);
+            state.count_change(format!("pulse/licenses/{uid}"));
+            Reply::empty()
+        }
         S::DeletePulseLicense => {
             let uid = uid.unwrap_or_default();
             let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
@@ -291,4 +379,157 @@ fn create(app: &App, call: &Call) -> Reply {
     state.pulse.licenses.push(license.clone());
     state.count_change(format!("pulse/licenses/{uid}"));
     single(&license, &call.params, app.config.drift, false)
+}
+
+/// The properties of a Pulse license a JSON Patch may change.
+const CHANGEABLE: &[&str] = &[
+    "/workloads",
+    "/expirationDate",
+    "/description",
+    "/automaticExtensionStatus",
+];
+
+/// Applies a JSON Patch to a Pulse license; servers running it see the change at their next
+/// license update.
+fn change(app: &App, call: &Call, uid: Uuid) -> Reply {
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(current) = find(&state.pulse, &uid) else {
+        return missing(&uid);
+    };
+    // A property the license leaves out (no description yet) is there to be replaced, as on
+    // a console, which always writes every property.
+    let mut document = serde_json::to_value(current).unwrap_or(Value::Null);
+    if let Some(object) = document.as_object_mut() {
+        for path in CHANGEABLE {
+            object
+                .entry(path.trim_start_matches('/'))
+                .or_insert(Value::Null);
+        }
+    }
+    let patched = match super::patch::apply(&document, &call.body, CHANGEABLE) {
+        Ok(patched) => patched,
+        Err(reply) => return reply,
+    };
+    let mut patched: PulseLicense = match serde_json::from_value(patched) {
+        Ok(patched) => patched,
+        Err(e) => {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("The patched Pulse license is not valid: {e}"),
+            )
+        }
+    };
+    let product = state
+        .pulse
+        .products
+        .iter()
+        .find(|p| p.product_id.as_deref() == Some(patched.product_id.as_str()));
+    let mut points = 0.0;
+    for workload in &patched.workloads {
+        let multiplier = product
+            .and_then(|p| {
+                p.workloads
+                    .iter()
+                    .find(|w| w.workload_id.as_deref() == Some(workload.workload_id.as_str()))
+            })
+            .and_then(|w| w.multiplier);
+        let Some(multiplier) = multiplier else {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!(
+                    "workloadId `{}` is not a workload of product `{}`.",
+                    workload.workload_id, patched.product_id
+                ),
+            );
+        };
+        points += f64::from(workload.count) * multiplier;
+    }
+    patched.points = points;
+    let reply = single(&patched, &call.params, app.config.drift, false);
+    if reply.is_success() {
+        if let Some(slot) = state
+            .pulse
+            .licenses
+            .iter_mut()
+            .find(|l| l.instance_uid == uid)
+        {
+            *slot = patched;
+        }
+        state.count_change(format!("pulse/licenses/{uid}"));
+    }
+    reply
+}
+
+/// Installs a Pulse license on the managed server `serverUid` names, which must be of the kind
+/// the license's product licenses.
+fn install(app: &App, call: &Call, uid: Uuid) -> Reply {
+    let Some((_, server)) = call.params.iter().find(|(name, _)| name == "serverUid") else {
+        return Reply::bad_request(code::INVALID_PARAMETER, "serverUid is required.");
+    };
+    let server = match super::routes::uid(server, "serverUid") {
+        Ok(server) => server,
+        Err(reply) => return reply,
+    };
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let now = chrono::Utc::now().max(state.now);
+    let Some(license) = find(&state.pulse, &uid).cloned() else {
+        return missing(&uid);
+    };
+    if revoked(&state.pulse, &license) {
+        return Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!("Pulse license {uid} was revoked."),
+        );
+    }
+    let Some(product) = server_product(&license.product_id) else {
+        return Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!(
+                "product `{}` goes on no managed server.",
+                license.product_id
+            ),
+        );
+    };
+    let file = license_file(&license, product);
+    let fitted = match product {
+        Product::BackupServer => put::<BackupServerLicense>(&mut state, &server, &file, now),
+        Product::VOneServer => put::<VOneServerLicense>(&mut state, &server, &file, now),
+        _ => put::<Vb365ServerLicense>(&mut state, &server, &file, now),
+    };
+    if !fitted {
+        return Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!(
+                "serverUid {server} is no {} the simulator manages; product `{}` licenses only those.",
+                product.facts().resource_name(),
+                license.product_id
+            ),
+        );
+    }
+    state.pulse.installed.insert(server, uid);
+    if let Some(slot) = state
+        .pulse
+        .licenses
+        .iter_mut()
+        .find(|l| l.instance_uid == uid)
+    {
+        slot.assign_status = typed(json!("Assigned"));
+    }
+    state.count_change(format!("pulse/licenses/{uid}"));
+    Reply::empty()
+}
+
+/// Installs `file` on the server `uid` of type `T`; false when there is no such server.
+fn put<T: LicenseResource>(
+    state: &mut super::state::State,
+    uid: &Uuid,
+    file: &SimulatorLicense,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(license) = T::store_mut(state).get_mut(uid) else {
+        return false;
+    };
+    license.install(file, now);
+    state.count_change(format!("{}/{uid}", T::PRODUCT.facts().collection_segment()));
+    true
 }

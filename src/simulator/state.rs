@@ -38,6 +38,10 @@ pub(crate) trait LicenseResource:
     fn remove_section(&mut self, section: &SectionForDelete) -> Result<usize, String> {
         Err(format!("The license has no {section} section."))
     }
+    /// Whether the server updates its license automatically (ALK).
+    fn auto_update(&self) -> bool;
+    /// What a revoked rental license becomes on the server at its next update.
+    fn invalidate(&mut self);
 }
 
 /// One collection: the items in seed order and an index by UID.
@@ -191,6 +195,12 @@ macro_rules! install_sectioned {
 }
 
 impl LicenseResource for BackupServerLicense {
+    fn auto_update(&self) -> bool {
+        self.auto_update_enabled
+    }
+    fn invalidate(&mut self) {
+        self.status = Some(LicenseStatus::Error);
+    }
     const PRODUCT: Product = Product::BackupServer;
     fn uid(&self) -> Option<Uuid> {
         self.backup_server_uid
@@ -234,6 +244,12 @@ impl LicenseResource for BackupServerLicense {
 }
 
 impl LicenseResource for SiteLicense {
+    fn auto_update(&self) -> bool {
+        self.auto_update_enabled
+    }
+    fn invalidate(&mut self) {
+        self.status = Some(LicenseStatus::Error);
+    }
     const PRODUCT: Product = Product::Site;
     fn uid(&self) -> Option<Uuid> {
         self.site_uid
@@ -255,6 +271,12 @@ impl LicenseResource for SiteLicense {
 }
 
 impl LicenseResource for VOneServerLicense {
+    fn auto_update(&self) -> bool {
+        self.auto_update_enabled
+    }
+    fn invalidate(&mut self) {
+        self.status = Some(LicenseStatus::Error);
+    }
     const PRODUCT: Product = Product::VOneServer;
     fn uid(&self) -> Option<Uuid> {
         self.v_one_server_uid
@@ -284,6 +306,12 @@ impl LicenseResource for VOneServerLicense {
 }
 
 impl LicenseResource for Vb365ServerLicense {
+    fn auto_update(&self) -> bool {
+        self.auto_update_enabled
+    }
+    fn invalidate(&mut self) {
+        self.status = Some(LicenseStatus::Error);
+    }
     const PRODUCT: Product = Product::Vb365Server;
     fn uid(&self) -> Option<Uuid> {
         self.vb365_server_uid

@@ -593,6 +593,21 @@ async fn exercise(sim: &SimulatorHandle, checker: &mut Checker) {
     let refused = auth(c.post(format!("{base}/pulse/licenses")).json(&unknown));
     assert_eq!(checker.check("CreatePulseLicense", refused).await.0, 400);
     let one = format!("{base}/pulse/licenses/{license}");
+    let patch = serde_json::json!([{"op": "replace", "path": "/description", "value": "x"}]);
+    assert_eq!(
+        checker
+            .check("PatchPulseLicense", auth(c.patch(&one).json(&patch)))
+            .await
+            .0,
+        200
+    );
+    let server = sim.state().backup_server_uids()[0];
+    let install = auth(c.post(format!("{one}/install?serverUid={server}")));
+    assert_eq!(checker.check("InstallPulseLicense", install).await.0, 200);
+    let wrong = auth(c.post(format!("{one}/install?serverUid={nobody}")));
+    assert_eq!(checker.check("InstallPulseLicense", wrong).await.0, 400);
+    let revoke = auth(c.post(format!("{one}/revoke")));
+    assert_eq!(checker.check("RevokePulseLicense", revoke).await.0, 200);
     assert_eq!(
         checker.check("GetPulseLicense", auth(c.get(&one))).await.0,
         200

@@ -1,10 +1,20 @@
 //! VCSP Pulse as the simulator serves it, through `client.pulse()` over loopback: the seeded
 //! contracts and products, a license issued and checked as Pulse checks it, and the journal.
 
+use chrono::SubsecRound;
 use chrono::{Duration as ChronoDuration, Utc};
 use futures::TryStreamExt;
 use vspc_licensing::simulator::{Simulator, SimulatorConfig, DEFAULT_PASSWORD, DEFAULT_USER};
-use vspc_licensing::{Client, Error, ListQuery, NewPulseLicense};
+use vspc_licensing::{Client, Error, License, ListQuery, NewPulseLicense, Patch, Product};
+
+/// An enum value (or an optional one) as the API writes it.
+fn word<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
 
 async fn started() -> (vspc_licensing::simulator::SimulatorHandle, Client) {
     let sim = Simulator::start(SimulatorConfig::default()).await.unwrap();
@@ -118,5 +128,139 @@ async fn creating_names_the_bad_product_contract_or_workload_and_enforces_points
         .await
         .unwrap();
     assert_eq!(listed.len(), 1, "refused licenses are not issued");
+    sim.shutdown().await;
+}
+
+/// The backup server's license as the API serves it.
+async fn backup_server_license(
+    client: &Client,
+    server: uuid::Uuid,
+) -> vspc_licensing::types::BackupServerLicense {
+    match client
+        .license(Product::BackupServer, Some(server))
+        .await
+        .unwrap()
+    {
+        License::BackupServer(license) => license,
+        other => panic!("not a backup server license: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_installed_license_follows_pulse_at_its_update_only_with_auto_update_on() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let servers = sim.state().backup_server_uids();
+    let (following, frozen) = (servers[0], servers[1]);
+    client
+        .enable_auto_update(Product::BackupServer, following)
+        .await
+        .unwrap();
+    client
+        .disable_auto_update(Product::BackupServer, frozen)
+        .await
+        .unwrap();
+    let expiry = (Utc::now() + ChronoDuration::days(30)).trunc_subsecs(0);
+    let issued = pulse
+        .create(NewPulseLicense::new("VBR", "C-1001", expiry).workload("VM", 10))
+        .await
+        .unwrap();
+    for server in [following, frozen] {
+        pulse.install(issued.instance_uid, server).await.unwrap();
+        let on_server = backup_server_license(&client, server).await;
+        assert_eq!(on_server.license_ids, vec![issued.license_id.unwrap()]);
+        assert_eq!(on_server.expiration_date, Some(expiry));
+        assert_eq!(on_server.units, Some(10.0));
+        assert_eq!(word(&on_server.type_), "Rental");
+    }
+    assert_eq!(
+        word(
+            &pulse
+                .license(issued.instance_uid)
+                .await
+                .unwrap()
+                .assign_status
+        ),
+        "Assigned"
+    );
+
+    // A VONE product does not go on a backup server.
+    let vone = pulse
+        .create(NewPulseLicense::new("VONE", "C-1001", expiry).workload("VM", 2))
+        .await
+        .unwrap();
+    let (status, message) = refusal(
+        pulse
+            .install(vone.instance_uid, following)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 400, "{message}");
+
+    // Pulse extends the license; only the server with auto-update on follows, at its update.
+    let later = expiry + ChronoDuration::days(60);
+    pulse
+        .change(issued.instance_uid, Patch::pulse_expiration(later))
+        .await
+        .unwrap();
+    assert_eq!(
+        backup_server_license(&client, following)
+            .await
+            .expiration_date,
+        Some(expiry)
+    );
+    for server in [following, frozen] {
+        client
+            .renew_license(Product::BackupServer, Some(server))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        backup_server_license(&client, following)
+            .await
+            .expiration_date,
+        Some(later)
+    );
+    assert_eq!(
+        backup_server_license(&client, frozen).await.expiration_date,
+        Some(expiry)
+    );
+
+    // Revoked, the copy on the following server is invalid at its next update.
+    pulse.revoke(issued.instance_uid).await.unwrap();
+    client
+        .renew_license(Product::BackupServer, Some(following))
+        .await
+        .unwrap();
+    let revoked = backup_server_license(&client, following).await;
+    assert_eq!(word(&revoked.status), "Error");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_journal_records_pulse_calls() {
+    let sim = Simulator::start(SimulatorConfig::default().journal(true))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .build()
+        .unwrap();
+    let _: Vec<_> = client
+        .pulse()
+        .contracts(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    let seen: Vec<String> = sim
+        .journal()
+        .unwrap()
+        .into_iter()
+        .filter_map(|entry| entry.operation_id)
+        .collect();
+    assert!(
+        seen.iter().any(|op| op == "GetPulseLicenseContracts"),
+        "{seen:?}"
+    );
     sim.shutdown().await;
 }

@@ -87,6 +87,9 @@ pub fn simulator_serves(operation_id: &str, path: &str) -> bool {
         "GetPulseLicense",
         "CreatePulseLicense",
         "DeletePulseLicense",
+        "PatchPulseLicense",
+        "InstallPulseLicense",
+        "RevokePulseLicense",
     ];
     !(path == "/pulse" || path.starts_with("/pulse/")) || PULSE_SERVED.contains(&operation_id)
 }
