@@ -87,7 +87,7 @@ fn revoked(pulse: &PulseState, license: &PulseLicense) -> bool {
 
 /// The `n`th issued license's UID of `kind` (instance or license id).
 fn issued_uid(kind: u128, n: u64) -> Uuid {
-    Uuid::from_u128((0x9015_e000_u128 << 96) | (kind << 64) | u128::from(n) + 1)
+    Uuid::from_u128((0x9015_e000_u128 << 96) | (kind << 64) | (u128::from(n) + 1))
 }
 
 /// Decodes a seeded value as the generated type; the seed is ours, so a failure is a bug in it.
@@ -151,6 +151,8 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
             | S::PatchPulseLicense
             | S::InstallPulseLicense
             | S::RevokePulseLicense
+            | S::CopyPulseLicense
+            | S::SyncPulseData
     )
 }
 
@@ -163,6 +165,8 @@ pub(crate) fn is_write(operation: SpecOperation) -> bool {
             | SpecOperation::PatchPulseLicense
             | SpecOperation::InstallPulseLicense
             | SpecOperation::RevokePulseLicense
+            | SpecOperation::CopyPulseLicense
+            | SpecOperation::SyncPulseData
     )
 }
 
@@ -200,6 +204,9 @@ pub(crate) fn execute(
             }
         }
         S::CreatePulseLicense => create(app, call),
+        // The simulator is its own Pulse: there is nothing newer to fetch.
+        S::SyncPulseData => Reply::empty(),
+        S::CopyPulseLicense => copy(app, call, uid.unwrap_or_default()),
         S::PatchPulseLicense => change(app, call, uid.unwrap_or_default()),
         S::InstallPulseLicense => install(app, call, uid.unwrap_or_default()),
         S::RevokePulseLicense => {
@@ -532,4 +539,43 @@ fn put<T: LicenseResource>(
     license.install(file, now);
     state.count_change(format!("{}/{uid}", T::PRODUCT.facts().collection_segment()));
     true
+}
+
+/// Issues a new, unassigned license like `uid` (same product, contract, expiry and
+/// workloads), within the contract's points limit.
+fn copy(app: &App, call: &Call, uid: Uuid) -> Reply {
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(original) = find(&state.pulse, &uid).cloned() else {
+        return missing(&uid);
+    };
+    let contract_id = original.contract_id.clone().unwrap_or_default();
+    let limit = state
+        .pulse
+        .contracts
+        .iter()
+        .find(|c| c.contract_id.as_deref() == Some(contract_id.as_str()))
+        .and_then(|c| c.points_limit)
+        .map_or(f64::MAX, f64::from);
+    let used = points_used(&state.pulse, &contract_id);
+    if used + original.points > limit {
+        return Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!(
+                "A copy needs {} points; contract `{contract_id}` has {} of its {limit} left.",
+                original.points,
+                limit - used
+            ),
+        );
+    }
+    let issued = state.pulse.issued;
+    state.pulse.issued += 1;
+    let mut copy = original;
+    copy.instance_uid = issued_uid(0x1, issued);
+    copy.license_id = Some(issued_uid(0x2, issued));
+    copy.assign_status = typed(json!("NotAssigned"));
+    copy.assigned_company_uid = None;
+    copy.assigned_reseller_uid = None;
+    state.pulse.licenses.push(copy.clone());
+    state.count_change(format!("pulse/licenses/{}", copy.instance_uid));
+    single(&copy, &call.params, app.config.drift, false)
 }

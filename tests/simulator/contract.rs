@@ -606,6 +606,13 @@ async fn exercise(sim: &SimulatorHandle, checker: &mut Checker) {
     assert_eq!(checker.check("InstallPulseLicense", install).await.0, 200);
     let wrong = auth(c.post(format!("{one}/install?serverUid={nobody}")));
     assert_eq!(checker.check("InstallPulseLicense", wrong).await.0, 400);
+    let (status, body) = checker
+        .check("CopyPulseLicense", auth(c.post(format!("{one}/copy"))))
+        .await;
+    assert_eq!(status, 200);
+    assert_ne!(json_of(&body)["data"]["instanceUid"], license.as_str());
+    let sync = auth(c.post(format!("{base}/pulse/sync")));
+    assert_eq!(checker.check("SyncPulseData", sync).await.0, 200);
     let revoke = auth(c.post(format!("{one}/revoke")));
     assert_eq!(checker.check("RevokePulseLicense", revoke).await.0, 200);
     assert_eq!(

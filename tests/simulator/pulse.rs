@@ -87,6 +87,14 @@ async fn a_created_license_holds_its_points_and_is_listed_read_and_deleted() {
         .await
         .unwrap();
     assert_eq!(listed, vec![created.clone()]);
+    let copied = pulse.copy(created.instance_uid).await.unwrap();
+    assert_ne!(copied.instance_uid, created.instance_uid);
+    assert_eq!(
+        (copied.points, &copied.workloads),
+        (created.points, &created.workloads)
+    );
+    pulse.sync().await.unwrap();
+    pulse.delete(copied.instance_uid).await.unwrap();
     pulse.delete(created.instance_uid).await.unwrap();
     let (status, _) = refusal(pulse.license(created.instance_uid).await.unwrap_err());
     assert_eq!(status, 404);
@@ -116,10 +124,13 @@ async fn creating_names_the_bad_product_contract_or_workload_and_enforces_points
         assert_eq!(status, 400, "{message}");
         assert!(message.contains(named), "{named} not named in: {message}");
     }
-    // Contract C-1002 has 20 points: 16 VMs fit, 8 more do not.
+    // Contract C-1002 has 20 points: 16 VMs fit, 8 more do not, nor does a copy.
     let small = |count| NewPulseLicense::new("VBR", "C-1002", expiry).workload("VM", count);
-    pulse.create(small(16)).await.unwrap();
+    let first = pulse.create(small(16)).await.unwrap();
     let (status, message) = refusal(pulse.create(small(8)).await.unwrap_err());
+    assert_eq!(status, 400);
+    assert!(message.contains("points"), "{message}");
+    let (status, message) = refusal(pulse.copy(first.instance_uid).await.unwrap_err());
     assert_eq!(status, 400);
     assert!(message.contains("points"), "{message}");
     let listed: Vec<_> = pulse

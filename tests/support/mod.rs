@@ -90,6 +90,8 @@ pub fn simulator_serves(operation_id: &str, path: &str) -> bool {
         "PatchPulseLicense",
         "InstallPulseLicense",
         "RevokePulseLicense",
+        "CopyPulseLicense",
+        "SyncPulseData",
     ];
     !(path == "/pulse" || path.starts_with("/pulse/")) || PULSE_SERVED.contains(&operation_id)
 }
