@@ -35,11 +35,12 @@ fn patch_examples() -> Vec<(String, String, Value)> {
                 ..
             } = &example.place
             {
-                // The Pulse patches (a portal token, a tenant's company) wait for the
-                // simulator's Pulse.
+                // This check is about the auto-update flag; Veeam's Pulse patches (a portal
+                // token, a tenant's company, a license's own properties) change other things
+                // and are checked by the Pulse tests.
                 if media == "application/json"
                     && operation_id.starts_with("Patch")
-                    && support::simulator_serves(operation_id, path)
+                    && !(path == "/pulse" || path.starts_with("/pulse/"))
                 {
                     found.push((example.name(), operation_id.clone(), example.value.clone()));
                 }
