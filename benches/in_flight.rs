@@ -10,6 +10,7 @@
 //!
 //!     cargo bench --all-features --locked --bench in_flight            # both, about 5 min
 //!     cargo bench --all-features --locked --bench in_flight -- list    # the listings only
+//!     cargo bench --all-features --locked --bench in_flight -- long    # 200 pages at 16 and 64
 //!     cargo bench --all-features --locked --bench in_flight -- bulk    # the bulk change only
 //!     VSPC_BENCH_ROUNDS=3 cargo bench --all-features --locked --bench in_flight   # medians of 3
 //!
@@ -34,6 +35,8 @@ const LATENCY: Duration = Duration::from_millis(100);
 const LICENSES: usize = 20_000;
 /// The bulk change of the issue's figures: about half of them have auto-update off.
 const BULK_SERVERS: usize = 400;
+/// A listing long enough for the limit's climb to matter little: 200 pages.
+const LONG_LISTING: usize = 100_000;
 const CAPACITIES: [usize; 5] = [1, 2, 4, 16, 64];
 /// The goal of issue 29: within this many times the floor at every capacity.
 const GOAL: f64 = 1.5;
@@ -67,22 +70,25 @@ fn start_console(
     console: Console,
     capacity: usize,
 ) -> SimulatorHandle {
-    let config = SimulatorConfig::default()
-        .api_key(KEY)
-        .backup_servers(servers)
-        .vone_servers(0)
-        .vb365_servers(0)
-        .sites(0)
-        .fault(FaultRule {
-            route: RouteMatch::Any,
-            firing: Firing::Always,
-            kind: FaultKind::Delay(LATENCY),
-        });
+    let config = console_config(servers).fault(FaultRule {
+        route: RouteMatch::Any,
+        firing: Firing::Always,
+        kind: FaultKind::Delay(LATENCY),
+    });
     let config = match console {
         Console::Refusing => config.max_concurrent_requests(capacity),
         Console::Queueing => config.capacity(capacity),
     };
     runtime.block_on(Simulator::start(config)).unwrap()
+}
+
+fn console_config(servers: usize) -> SimulatorConfig {
+    SimulatorConfig::default()
+        .api_key(KEY)
+        .backup_servers(servers)
+        .vone_servers(0)
+        .vb365_servers(0)
+        .sites(0)
 }
 
 /// One run of the CLI against a console.
@@ -216,17 +222,31 @@ fn list(values: &[impl ToString]) -> String {
 fn compare(
     runtime: &tokio::runtime::Runtime,
     servers: usize,
+    capacities: &[usize],
     args: &[&str],
     rounds: usize,
     fresh: bool,
     check: impl Fn(&Run),
 ) -> Vec<(Console, usize, f64)> {
     let dir = tempfile::tempdir().unwrap();
+    // What the work costs this machine: the client's decoding and writing and the simulator's
+    // pages, with no latency to wait for. No walk at a console's latency beats it either.
+    let idle = runtime
+        .block_on(Simulator::start(console_config(servers)))
+        .unwrap();
+    let own = run_cli(&idle, "auto", args, dir.path());
+    check(&own);
+    println!(
+        "Against a console with no latency and no limit (this machine's own time for the work, CLI and simulator): {:.2?}, {} requests.\n",
+        own.time,
+        own.answered()
+    );
+    drop(idle);
     println!("| console | capacity | `--in-flight` | time | floor | ÷ floor | ÷ first-page floor | requests answered | 429s | queued | most in flight at the console | limit at the end | within {GOAL}× |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut auto_ratios = Vec::new();
     for console in [Console::Refusing, Console::Queueing] {
-        for capacity in CAPACITIES {
+        for &capacity in capacities {
             let mut results: [Rounds; 2] = Default::default();
             let mut shared = None;
             for round in 0..rounds {
@@ -339,12 +359,32 @@ fn main() {
         let ratios = compare(
             &runtime,
             LICENSES,
+            &CAPACITIES,
             &["licenses", "list", "--product", "vbr", "-o", "ndjson"],
             rounds,
             false,
             |run| assert_eq!(run.stdout.lines().count(), LICENSES, "every license listed"),
         );
         summary("Listings", &ratios);
+    }
+    if runs("long") {
+        // Where the console takes 16 or more, 40 pages are only five round trips: the first
+        // page alone, then the climb from 4. A longer walk shows what is left once the limit
+        // has found the console.
+        println!(
+            "\n## The same listing over {LONG_LISTING} licenses ({} pages), where the console takes 16 or more\n",
+            LONG_LISTING / 500
+        );
+        let ratios = compare(
+            &runtime,
+            LONG_LISTING,
+            &[16, 64],
+            &["licenses", "list", "--product", "vbr", "-o", "ndjson"],
+            rounds,
+            false,
+            |run| assert_eq!(run.stdout.lines().count(), LONG_LISTING),
+        );
+        summary("Long listings", &ratios);
     }
     if runs("bulk") {
         println!(
@@ -354,6 +394,7 @@ fn main() {
         let ratios = compare(
             &runtime,
             BULK_SERVERS,
+            &CAPACITIES,
             &[
                 "auto-update",
                 "enable",
