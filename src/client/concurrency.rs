@@ -149,9 +149,13 @@ pub struct Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         let mut state = self.inner.lock();
+        // A `429` that came while this permit was out was drawn by the requests in flight
+        // then, this one among them: look at it before counting this one out. Counted after,
+        // the number that drew it reads one low, and on a console that takes two at once the
+        // limit then stays at one (below that number) until a probe, 32 round trips later.
+        self.inner.observe(&mut state);
         state.in_use = state.in_use.saturating_sub(1);
         let throttles = self.inner.signal.as_ref().map_or(0, ThrottleSignal::count);
-        self.inner.observe(&mut state);
         if throttles == self.throttles {
             if let Rule::Adaptive(vegas) = &mut state.rule {
                 let before = vegas.limit();

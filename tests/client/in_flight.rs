@@ -156,3 +156,45 @@ fn a_halving_is_logged_when_it_changes_the_limit_and_only_then() {
     );
     assert!(logs.contains("from=2") && logs.contains("to=1"), "{logs}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_counts_against_what_was_in_flight_when_it_came_so_the_limit_climbs_back_to_the_capacity(
+) {
+    // A console that takes two at once, sent three: one is refused (and keeps its place while
+    // it waits to be retried), the other two are served, and the pool first looks at the
+    // refusal when one of those is answered. The number it remembers as refused must be the
+    // three that drew the 429, not the two left once that answer is counted out: remembering
+    // two kept the limit at one (just below it) for 32 round trips, half of what the console
+    // takes; remembering three, the limit halves to one and climbs straight back to two.
+    let config = SimulatorConfig::default().max_concurrent_requests(2);
+    let sim = console(100, Duration::from_millis(50), config).await;
+    let client = builder(&sim).build().unwrap();
+    let limit = client.in_flight_limit();
+    let calls = (0..3).map(|_| {
+        let (client, limit) = (client.clone(), limit.clone());
+        async move {
+            let _place = limit.acquire_for("GetAboutInformation").await;
+            client.get_about_information().send().await.map(|_| ())
+        }
+    });
+    for answer in futures::future::join_all(calls).await {
+        answer.unwrap();
+    }
+    let three = sim.load();
+    assert_eq!(
+        three.throttled, 1,
+        "one of the three was refused: {three:?}"
+    );
+
+    // 20 pages, one at a time at first: fewer than the 32 round trips before a probe.
+    sim.reset_load();
+    walk(&client, ListQuery::new(), 100).await;
+    let load = sim.load();
+    assert_eq!(
+        load.most_in_flight, 2,
+        "both of the console's places in use again: {load:?}"
+    );
+    assert_eq!(load.throttled, 0, "and never a third: {load:?}");
+    assert_eq!(limit.limit(), 2);
+    sim.shutdown().await;
+}
