@@ -145,6 +145,9 @@ pub(crate) enum Command {
     /// License usage reports
     #[command(subcommand)]
     Reports(ReportsCommand),
+    /// VCSP Pulse: contracts, products and the rental licenses issued under them
+    #[command(subcommand)]
+    Pulse(PulseCommand),
     /// Current license usage
     #[command(subcommand)]
     Usage(UsageCommand),
@@ -462,6 +465,28 @@ pub(crate) enum LicenseCommand {
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PulseCommand {
+    /// The provider's Pulse contracts (points limit, expiry)
+    Contracts,
+    /// The products Pulse licenses, with their workloads
+    Products,
+    /// Pulse licenses
+    #[command(subcommand)]
+    Licenses(PulseLicensesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PulseLicensesCommand {
+    /// Every Pulse license
+    List,
+    /// One Pulse license
+    Show {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
     },
 }
 

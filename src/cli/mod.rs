@@ -25,6 +25,7 @@ mod licenses;
 mod listed;
 mod output;
 mod profile;
+mod pulse;
 mod reports;
 mod scenario;
 mod secret_command;
@@ -109,6 +110,7 @@ async fn run(cli: Cli) -> Outcome {
         Command::AutoUpdate(command) => auto_update::run(&global, command).await,
         Command::License(command) => license::run(&global, command).await,
         Command::Reports(command) => reports::run_reports(&global, command).await,
+        Command::Pulse(command) => pulse::run_pulse(&global, command).await,
         Command::Usage(command) => reports::run_usage(&global, command).await,
         Command::Conform(args) => conform::run(&global, args).await,
         Command::Alk(command) => alk::run(&global, command).await,

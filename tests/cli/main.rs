@@ -23,6 +23,7 @@ mod hardening;
 mod in_flight;
 mod input_checks;
 mod overlay;
+mod pulse;
 mod simulator;
 mod streaming;
 mod terminal_output;

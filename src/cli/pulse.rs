@@ -1,0 +1,120 @@
+//! `pulse ...`: VCSP Pulse's contracts, products and licenses, in every output format.
+
+use super::args::{Global, PulseCommand, PulseLicensesCommand};
+use super::cell::number;
+use super::output::{print_object, stream_listing};
+use super::Outcome;
+use crate::types::{PulseLicense, PulseLicenseContract, PulseLicenseProduct};
+use crate::{ListQuery, MAX_PAGE_SIZE};
+
+const CONTRACT_COLUMNS: [&str; 3] = ["contract", "points limit", "expires"];
+const PRODUCT_COLUMNS: [&str; 4] = ["product", "name", "workload", "multiplier"];
+const LICENSE_COLUMNS: [&str; 7] = [
+    "uid",
+    "product",
+    "contract",
+    "points",
+    "workloads",
+    "assign status",
+    "expires",
+];
+
+pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome {
+    let client = global.client()?;
+    let pulse = client.pulse();
+    let query = ListQuery::new().page_size(MAX_PAGE_SIZE);
+    match command {
+        PulseCommand::Contracts => {
+            stream_listing(
+                global.output,
+                &CONTRACT_COLUMNS,
+                "reading Pulse contracts",
+                pulse.contracts(query),
+                contract_row,
+            )
+            .await
+        }
+        PulseCommand::Products => {
+            stream_listing(
+                global.output,
+                &PRODUCT_COLUMNS,
+                "reading Pulse products",
+                pulse.products(query),
+                product_rows,
+            )
+            .await
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::List) => {
+            stream_listing(
+                global.output,
+                &LICENSE_COLUMNS,
+                "reading Pulse licenses",
+                pulse.licenses(query),
+                |license| vec![license_row(license)],
+            )
+            .await
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Show { uid }) => {
+            print_object(global.output, &pulse.license(uid).await?)
+        }
+    }
+}
+
+fn text(value: Option<&str>) -> String {
+    value.unwrap_or("-").to_owned()
+}
+
+fn day(date: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    date.map_or_else(|| "-".into(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// An enum value as the API writes it.
+fn word<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn contract_row(contract: &PulseLicenseContract) -> Vec<Vec<String>> {
+    vec![vec![
+        text(contract.contract_id.as_deref()),
+        contract
+            .points_limit
+            .map_or_else(|| "-".into(), |p| number(f64::from(p))),
+        day(contract.expiration_date),
+    ]]
+}
+
+/// One row per workload, so that CSV stays flat.
+fn product_rows(product: &PulseLicenseProduct) -> Vec<Vec<String>> {
+    product
+        .workloads
+        .iter()
+        .map(|workload| {
+            vec![
+                text(product.product_id.as_deref()),
+                text(product.name.as_deref()),
+                text(workload.workload_id.as_deref()),
+                workload.multiplier.map_or_else(|| "-".into(), number),
+            ]
+        })
+        .collect()
+}
+
+fn license_row(license: &PulseLicense) -> Vec<String> {
+    let workloads: Vec<String> = license
+        .workloads
+        .iter()
+        .map(|w| format!("{}={}", w.workload_id, w.count))
+        .collect();
+    vec![
+        license.instance_uid.to_string(),
+        license.product_id.clone(),
+        text(license.contract_id.as_deref()),
+        number(license.points),
+        workloads.join(" "),
+        word(&license.assign_status),
+        day(license.expiration_date),
+    ]
+}
