@@ -488,6 +488,30 @@ pub(crate) enum PulseLicensesCommand {
         /// The license's instanceUid
         uid: uuid::Uuid,
     },
+    /// Install a Pulse license on a managed server, then show the server's new license
+    Install {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// The managed server's UID
+        #[arg(long, value_name = "SERVER_UID")]
+        server: uuid::Uuid,
+    },
+    /// Revoke a Pulse license (servers running it lose it at their next update)
+    Revoke {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Delete a Pulse license
+    Delete {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

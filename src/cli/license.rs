@@ -64,7 +64,7 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
 }
 
 /// Asks on the terminal; without one, refuses (scripts pass `--yes`).
-fn confirm(question: &str) -> Result<bool, Failure> {
+pub(super) fn confirm(question: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::Exit(
             2,

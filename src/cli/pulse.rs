@@ -2,9 +2,11 @@
 
 use super::args::{Global, PulseCommand, PulseLicensesCommand};
 use super::cell::number;
+use super::license::confirm;
 use super::output::{print_object, stream_listing};
-use super::Outcome;
+use super::{Failure, Outcome};
 use crate::types::{PulseLicense, PulseLicenseContract, PulseLicenseProduct};
+use crate::Product;
 use crate::{ListQuery, MAX_PAGE_SIZE};
 
 const CONTRACT_COLUMNS: [&str; 3] = ["contract", "points limit", "expires"];
@@ -56,6 +58,43 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
         }
         PulseCommand::Licenses(PulseLicensesCommand::Show { uid }) => {
             print_object(global.output, &pulse.license(uid).await?)
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Install { uid, server }) => {
+            pulse.install(uid, server).await?;
+            // The server is whichever kind of managed server has that UID.
+            for product in [
+                Product::BackupServer,
+                Product::VOneServer,
+                Product::Vb365Server,
+            ] {
+                if let Ok(license) = client.license(product, Some(server)).await {
+                    return print_object(global.output, &license);
+                }
+            }
+            eprintln!("installed Pulse license {uid} on {server}");
+            Ok(())
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Revoke { uid, yes }) => {
+            if !yes && !confirm(&format!("Revoke Pulse license {uid}?"))? {
+                return Err(Failure::Exit(
+                    1,
+                    "not confirmed; nothing was revoked".into(),
+                ));
+            }
+            pulse.revoke(uid).await?;
+            eprintln!("revoked Pulse license {uid}");
+            Ok(())
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Delete { uid, yes }) => {
+            if !yes && !confirm(&format!("Delete Pulse license {uid}?"))? {
+                return Err(Failure::Exit(
+                    1,
+                    "not confirmed; nothing was deleted".into(),
+                ));
+            }
+            pulse.delete(uid).await?;
+            eprintln!("deleted Pulse license {uid}");
+            Ok(())
         }
     }
 }

@@ -51,3 +51,60 @@ fn contracts_products_and_licenses_are_listed_in_every_format() {
     assert!(err.contains("404") || err.contains(nobody), "{err}");
     drop(served);
 }
+
+#[tokio::test]
+async fn a_license_installed_on_a_server_shows_there_and_revoke_asks_first() {
+    let served = Served::start(&["--api-key", KEY]);
+    let url = served.root().to_owned();
+    let api = format!("{url}/api/v3");
+    let http = crate::support::http_client();
+    let servers: serde_json::Value = http
+        .get(format!("{api}/licensing/backupServers"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let server = servers["data"][0]["backupServerUid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expiry = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let created: serde_json::Value = http
+        .post(format!("{api}/pulse/licenses"))
+        .bearer_auth(KEY)
+        .json(
+            &serde_json::json!({"productId": "VBR", "contractId": "C-1001",
+            "expirationDate": expiry, "isAutomaticReportingEnabled": false,
+            "workloads": [{"workloadId": "VM", "count": 7}]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uid = created["data"]["instanceUid"].as_str().unwrap().to_owned();
+    let license_id = created["data"]["licenseId"].as_str().unwrap().to_owned();
+
+    let (code, out, err) = pulse(
+        &url,
+        &[
+            "licenses", "install", &uid, "--server", &server, "-o", "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let on_server: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(on_server["licenseIds"][0], license_id.as_str(), "{out}");
+    assert_eq!(on_server["units"], 7.0, "{out}");
+
+    let (code, _, err) = pulse(&url, &["licenses", "revoke", &uid]);
+    assert_eq!(code, 2, "without a terminal, revoke wants --yes: {err}");
+    let (code, _, err) = pulse(&url, &["licenses", "revoke", &uid, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = pulse(&url, &["licenses", "delete", &uid, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    drop(served);
+}
