@@ -488,6 +488,27 @@ pub(crate) enum PulseLicensesCommand {
         /// The license's instanceUid
         uid: uuid::Uuid,
     },
+    /// Issue a new Pulse license
+    Create {
+        /// The product's productId (see `pulse products`)
+        #[arg(long)]
+        product: String,
+        /// The contract's contractId (see `pulse contracts`)
+        #[arg(long)]
+        contract: String,
+        /// Expiry, RFC 3339 (e.g. 2027-06-30T00:00:00Z)
+        #[arg(long)]
+        expires: chrono::DateTime<chrono::Utc>,
+        /// A workload and its count, WORKLOAD=COUNT (repeatable)
+        #[arg(long = "workload", value_name = "WORKLOAD=COUNT", required = true)]
+        workloads: Vec<String>,
+        /// A description
+        #[arg(long)]
+        description: Option<String>,
+        /// Print the request it would send, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Install a Pulse license on a managed server, then show the server's new license
     Install {
         /// The license's instanceUid

@@ -6,8 +6,8 @@ use super::license::confirm;
 use super::output::{print_object, stream_listing};
 use super::{Failure, Outcome};
 use crate::types::{PulseLicense, PulseLicenseContract, PulseLicenseProduct};
-use crate::Product;
 use crate::{ListQuery, MAX_PAGE_SIZE};
+use crate::{NewPulseLicense, Product};
 
 const CONTRACT_COLUMNS: [&str; 3] = ["contract", "points limit", "expires"];
 const PRODUCT_COLUMNS: [&str; 4] = ["product", "name", "workload", "multiplier"];
@@ -58,6 +58,37 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
         }
         PulseCommand::Licenses(PulseLicensesCommand::Show { uid }) => {
             print_object(global.output, &pulse.license(uid).await?)
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Create {
+            product,
+            contract,
+            expires,
+            workloads,
+            description,
+            dry_run,
+        }) => {
+            let mut license = NewPulseLicense::new(product, contract, expires);
+            for workload in &workloads {
+                let parsed = workload
+                    .split_once('=')
+                    .and_then(|(id, count)| Some((id, count.trim().parse::<u32>().ok()?)));
+                let Some((id, count)) = parsed else {
+                    return Err(Failure::Exit(
+                        2,
+                        format!("--workload wants WORKLOAD=COUNT, not `{workload}`"),
+                    ));
+                };
+                license = license.workload(id, count);
+            }
+            if let Some(description) = description {
+                license = license.description(description);
+            }
+            if dry_run {
+                let input = license.into_input()?;
+                eprintln!("would send: POST /pulse/licenses");
+                return print_object(global.output, &input);
+            }
+            print_object(global.output, &pulse.create(license).await?)
         }
         PulseCommand::Licenses(PulseLicensesCommand::Install { uid, server }) => {
             pulse.install(uid, server).await?;

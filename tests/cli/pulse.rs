@@ -108,3 +108,64 @@ async fn a_license_installed_on_a_server_shows_there_and_revoke_asks_first() {
     assert_eq!(code, 0, "{err}");
     drop(served);
 }
+
+#[test]
+fn create_dry_run_prints_the_request_and_sends_nothing_then_create_issues() {
+    let served = Served::start(&["--api-key", KEY]);
+    let url = served.root();
+    let expiry = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let args = [
+        "licenses",
+        "create",
+        "--product",
+        "VBR",
+        "--contract",
+        "C-1001",
+        "--expires",
+        &expiry,
+        "--workload",
+        "VM=10",
+        "--workload",
+        "WS=4",
+        "-o",
+        "json",
+    ];
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let (code, out, err) = pulse(url, &dry);
+    assert_eq!(code, 0, "{err}");
+    let request: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(request["productId"], "VBR", "{out}");
+    assert_eq!(request["workloads"][1]["count"], 4, "{out}");
+    let (_, listed, _) = pulse(url, &["licenses", "list", "-o", "json"]);
+    assert_eq!(listed.trim(), "[]", "a dry run issues nothing");
+
+    let (code, out, err) = pulse(url, &args);
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(created["points"], 12.0, "{out}");
+
+    let (code, _, err) = pulse(
+        url,
+        &[
+            "licenses",
+            "create",
+            "--product",
+            "VBR",
+            "--contract",
+            "C-1001",
+            "--expires",
+            &expiry,
+            "--workload",
+            "NOPE=1",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("NOPE"),
+        "the refusal names the workload: {err}"
+    );
+    drop(served);
+}
