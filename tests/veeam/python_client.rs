@@ -193,7 +193,7 @@ async fn veeam_spc_pulse_modules_of_each_version_run_the_license_lifecycle_again
         .unwrap();
         drop(serve);
         check_pulse(&seen, version);
-        let configuration = serves("GetPulseConfiguration", "/pulse/configuration");
+        let configuration = serves("GetPulseConfiguration", "/pulse");
         check_optional(
             &seen,
             "configuration",
