@@ -5,7 +5,8 @@
 //! * through the generated operation (and, for collections, the paging stream as well), whose
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
-//! * through the CLI's read commands, run as a process against the same server.
+//! * through the CLI's read commands, run as a process against the same server; the JSON a
+//!   listing (licensing and VCSP Pulse) or `pulse licenses show` prints must keep the example.
 //!
 //! The component schema examples go through the generated type of the same name. Request
 //! examples (JSON Patch bodies) are covered by `tests/veeam/simulator.rs`.
@@ -563,6 +564,10 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "reports month 2025-07",
     "reports settings",
     "usage organizations",
+    "pulse contracts",
+    "pulse products",
+    "pulse licenses list",
+    "pulse licenses show {uid}",
 ];
 
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
@@ -606,13 +611,7 @@ fn example_server(document: &VeeamDocument) -> impl Fn(&Recorded) -> Canned + Se
 /// For a listing command: the `data` of the example its one route answers with, and the item
 /// schema.
 fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
-    let path = match command {
-        "reports list" => "/licensing/reports",
-        "reports latest" => "/licensing/reports/latest",
-        "reports month 2025-07" => "/licensing/reports/{date}",
-        "usage organizations" => "/licensing/usage/organizations",
-        _ => return None,
-    };
+    let path = listing_path(command)?;
     let example = examples::collect(document).into_iter().find(|e| {
         matches!(&e.place, Place::Response { method, path: p, status, .. }
             if method == "GET" && p == path && status == "200")
@@ -622,6 +621,39 @@ fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Va
         example.value.get("data")?.clone(),
         schema.pointer("/properties/data/items")?.clone(),
     ))
+}
+
+/// For a command showing one object: the `data` of the example its route answers with, and its
+/// schema.
+fn shown_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
+    let path = match command {
+        "pulse licenses show {uid}" => "/pulse/licenses/{licenseUid}",
+        _ => return None,
+    };
+    let example = examples::collect(document).into_iter().find(|e| {
+        matches!(&e.place, Place::Response { method, path: p, status, .. }
+            if method == "GET" && p == path && status == "200")
+    })?;
+    let (_, schema) = our_response_schema("GET", path, "200", "application/json")?;
+    Some((
+        example.value.get("data")?.clone(),
+        schema.pointer("/properties/data")?.clone(),
+    ))
+}
+
+/// The one route a listing command reads, for the commands whose JSON output is that route's
+/// objects.
+fn listing_path(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "reports list" => "/licensing/reports",
+        "reports latest" => "/licensing/reports/latest",
+        "reports month 2025-07" => "/licensing/reports/{date}",
+        "usage organizations" => "/licensing/usage/organizations",
+        "pulse contracts" => "/pulse/contracts",
+        "pulse products" => "/pulse/products",
+        "pulse licenses list" => "/pulse/licenses",
+        _ => return None,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -655,10 +687,30 @@ async fn the_cli_read_commands_read_veeams_examples() {
                 );
             }
             // The JSON output of a listing is the API's own objects: it keeps the example too.
-            if let (Ok(printed), Some(example)) = (&parsed, listing_example(document, command)) {
+            // A listing with no example (or an empty one) to compare would pass unchecked.
+            let example = listing_example(document, command);
+            if listing_path(command).is_some()
+                && !example
+                    .as_ref()
+                    .is_some_and(|(data, _)| data.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                report.push_str(&format!("{name}: no non-empty Veeam example to compare\n"));
+            }
+            if let (Ok(printed), Some(example)) = (&parsed, example) {
                 let schema = json!({"type": "array", "items": example.1});
                 if let Err(why) = kept(&schema, &example.0, printed) {
                     report.push_str(&format!("{name}: the printed JSON {why}\n"));
+                }
+            }
+            if command.starts_with("pulse licenses show") {
+                match (&parsed, shown_example(document, command)) {
+                    (Ok(printed), Some((example, schema))) => {
+                        if let Err(why) = kept(&schema, &example, printed) {
+                            report.push_str(&format!("{name}: the printed JSON {why}\n"));
+                        }
+                    }
+                    (_, None) => report.push_str(&format!("{name}: no Veeam example to compare\n")),
+                    (Err(_), _) => {}
                 }
             }
             if !worked {
