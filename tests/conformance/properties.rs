@@ -4,8 +4,7 @@
 //!   result still validates and equals the input after the documented normalisation;
 //! * broken instances (wrong type, missing required property, int32 out of range, truncated
 //!   JSON) are rejected by the validator and decode to a `serde_json::Error`, never a panic;
-//!   an unknown enum value is rejected by the validator but decodes, and is kept as sent.
-//!
+//!   an unknown enum value is rejected by the validator but decodes, and is kept as sent;
 //! * the VCSP Pulse component schemas, request bodies included, round trip on their own, and
 //!   their enums sent as numbers read as the spec's `also-read` table says.
 //!
