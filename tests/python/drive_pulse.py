@@ -196,6 +196,15 @@ def run(d, root, c):
     seen["installed_on"] = str(server)
     installed = d.parsed("get after install", "get_pulse_license", license_model, uid)
     seen["assign_status_installed"] = installed.data.assign_status.value
+    # The server's license, read as any user of the module reads it, is now the Pulse one.
+    on_server = importlib.import_module(f"{root}.api.licensing.get_backup_server_license")
+    server_license = on_server.sync(backup_server_uid=server, client=c).data
+    seen["server_license"] = {
+        "license_ids": [str(i) for i in server_license.license_ids],
+        "pulse_license_id": str(installed.data.license_id),
+        "type": server_license.type_.value,
+        "units": server_license.units,
+    }
 
     d.parsed("revoke", "revoke_pulse_license", empty, uid)
     revoked = d.parsed("get after revoke", "get_pulse_license", license_model, uid)

@@ -147,6 +147,14 @@ fn check_pulse(seen: &Value, version: ApiVersion) {
     assert_ne!(seen["copied"], seen["created"], "{context}");
     assert_eq!(seen["assign_status_installed"], "Assigned", "{context}");
     assert_eq!(seen["assign_status_revoked"], "NotAssigned", "{context}");
+    let on_server = &seen["server_license"];
+    assert_eq!(
+        on_server["license_ids"],
+        json!([on_server["pulse_license_id"]]),
+        "{context}"
+    );
+    assert_eq!(on_server["type"], "Rental", "{context}");
+    assert_eq!(on_server["units"], 3.0, "{context}");
     assert_eq!(seen["deleted_status"], 404, "{context}");
     assert_eq!(seen["licenses_after"], 0, "{context}");
     assert_eq!(seen["synced"], true, "{context}");
