@@ -71,12 +71,7 @@ fn drive_args(
     extra: &[&str],
 ) -> Value {
     let module = format!("v{}", version.as_str().replace('.', "_"));
-    let output = Command::new(python)
-        .arg(root().join("tests/python").join(driver))
-        .args([module.as_str(), base_url, KEY])
-        .args(extra)
-        .output()
-        .expect("the venv's python runs");
+    let output = run_driver(driver, python, version, base_url, extra);
     assert!(
         output.status.success(),
         "veeam_spc.{module} against the {version} simulator:\n{}{}",
@@ -84,6 +79,23 @@ fn drive_args(
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The driver's process output, whatever its exit status.
+fn run_driver(
+    driver: &str,
+    python: &str,
+    version: ApiVersion,
+    base_url: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let module = format!("v{}", version.as_str().replace('.', "_"));
+    Command::new(python)
+        .arg(root().join("tests/python").join(driver))
+        .args([module.as_str(), base_url, KEY])
+        .args(extra)
+        .output()
+        .expect("the venv's python runs")
 }
 
 fn check(seen: &Value, version: ApiVersion) {
@@ -314,4 +326,36 @@ async fn veeam_spc_refuses_the_numeric_pulse_enums_of_veeams_own_examples_and_th
             );
         }
     }
+}
+
+// The known refusals are the only ones recorded: a status that is no value of the enum, a
+// string as a console could never send it, fails the run and says what was refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pulse_driver_fails_on_a_refusal_that_is_not_the_documented_one() {
+    let python = tokio::task::spawn_blocking(install).await.unwrap();
+    let recorder = Recorder::start().await;
+    recorder.push([Canned::json(
+        200,
+        json!({"data": {"status": "NoSuchStatus", "isCompanyMappingEnabled": true,
+            "isLicenseManagementEnabled": true, "isPushingNewCompaniesToPulseEnabled": false},
+            "errors": [], "meta": null}),
+    )]);
+    let url = format!("{}/api/v3", recorder.url());
+    let output = tokio::task::spawn_blocking(move || {
+        run_driver(
+            "drive_pulse.py",
+            &python,
+            ApiVersion::V3_7,
+            &url,
+            &["--enums-only"],
+        )
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("configuration: veeam-spc refused") && stderr.contains("NoSuchStatus"),
+        "{stderr}"
+    );
 }
