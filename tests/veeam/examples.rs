@@ -6,7 +6,8 @@
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
 //! * through the CLI's read commands, run as a process against the same server; the JSON a
-//!   listing (licensing and VCSP Pulse) or `pulse licenses show` prints must keep the example.
+//!   listing (licensing and VCSP Pulse), `pulse licenses show` or `pulse licenses create`
+//!   prints must keep the example.
 //!
 //! The component schema examples go through the generated type of the same name. Request
 //! examples (JSON Patch bodies) are covered by `tests/veeam/simulator.rs`.
@@ -570,6 +571,13 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "pulse licenses show {uid}",
 ];
 
+/// The CLI's VCSP Pulse changes that print an answer, run the same way: the server answers
+/// with the version's own example, so what the CLI prints is read from Veeam's example. (Install,
+/// revoke and delete answer with no body, of which Veeam's documents give no example.)
+const CLI_PULSE_CHANGES: &[&str] = &[
+    "pulse licenses create --product VBR --contract C-1 --expires 2099-01-01T00:00:00Z --workload VM=1",
+];
+
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
 fn example_server(document: &VeeamDocument) -> impl Fn(&Recorded) -> Canned + Send + Sync {
     let mut answers: BTreeMap<(String, String), Canned> = BTreeMap::new();
@@ -626,19 +634,27 @@ fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Va
 /// For a command showing one object: the `data` of the example its route answers with, and its
 /// schema.
 fn shown_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
-    let path = match command {
-        "pulse licenses show {uid}" => "/pulse/licenses/{licenseUid}",
-        _ => return None,
-    };
+    let (verb, path) = shown_route(command)?;
     let example = examples::collect(document).into_iter().find(|e| {
         matches!(&e.place, Place::Response { method, path: p, status, .. }
-            if method == "GET" && p == path && status == "200")
+            if method == verb && p == path && status == "200")
     })?;
-    let (_, schema) = our_response_schema("GET", path, "200", "application/json")?;
+    let (_, schema) = our_response_schema(verb, path, "200", "application/json")?;
     Some((
         example.value.get("data")?.clone(),
         schema.pointer("/properties/data")?.clone(),
     ))
+}
+
+/// The route whose one object a command prints.
+fn shown_route(command: &str) -> Option<(&'static str, &'static str)> {
+    if command.starts_with("pulse licenses show") {
+        Some(("GET", "/pulse/licenses/{licenseUid}"))
+    } else if command.starts_with("pulse licenses create") {
+        Some(("POST", "/pulse/licenses"))
+    } else {
+        None
+    }
 }
 
 /// The one route a listing command reads, for the commands whose JSON output is that route's
@@ -661,7 +677,7 @@ async fn the_cli_read_commands_read_veeams_examples() {
     let mut report = String::new();
     for document in documents::documents() {
         let server = Recorder::with_fallback(Arc::new(example_server(document))).await;
-        for command in CLI_READ_COMMANDS {
+        for command in CLI_READ_COMMANDS.iter().chain(CLI_PULSE_CHANGES) {
             let name = format!("{} {command}", document.version);
             let args: Vec<String> = command
                 .replace("{uid}", &Uuid::nil().to_string())
@@ -701,7 +717,7 @@ async fn the_cli_read_commands_read_veeams_examples() {
                     report.push_str(&format!("{name}: the printed JSON {why}\n"));
                 }
             }
-            if command.starts_with("pulse licenses show") {
+            if shown_route(command).is_some() {
                 match (&parsed, shown_example(document, command)) {
                     (Ok(printed), Some((example, schema))) => {
                         if let Err(why) = kept(&schema, &example, printed) {
