@@ -509,6 +509,34 @@ pub(crate) enum PulseLicensesCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Change a Pulse license (workload counts, expiry, description, automatic extension)
+    Edit {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// A workload's new count, WORKLOAD=COUNT (repeatable; a workload not counted yet is added)
+        #[arg(long = "workload", value_name = "WORKLOAD=COUNT")]
+        workloads: Vec<String>,
+        /// New expiry, RFC 3339 (e.g. 2027-06-30T00:00:00Z)
+        #[arg(long)]
+        expires: Option<chrono::DateTime<chrono::Utc>>,
+        /// New description
+        #[arg(long, conflicts_with = "no_description")]
+        description: Option<String>,
+        /// Clear the description
+        #[arg(long)]
+        no_description: bool,
+        /// Automatic extension on or off
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        automatic_extension: Option<String>,
+        /// Print the JSON Patch it would send, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Issue a copy of a Pulse license (same product, contract, expiry, workloads), assigned to no one
+    Copy {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+    },
     /// Install a Pulse license on a managed server, then show the server's new license
     Install {
         /// The license's instanceUid

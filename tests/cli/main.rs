@@ -24,6 +24,7 @@ mod in_flight;
 mod input_checks;
 mod overlay;
 mod pulse;
+mod pulse_edit;
 mod simulator;
 mod streaming;
 mod terminal_output;
