@@ -25,6 +25,7 @@ mod input_checks;
 mod overlay;
 mod pulse;
 mod pulse_edit;
+mod pulse_lifecycle;
 mod simulator;
 mod streaming;
 mod terminal_output;
