@@ -477,6 +477,50 @@ pub(crate) enum PulseCommand {
     /// Pulse licenses
     #[command(subcommand)]
     Licenses(PulseLicensesCommand),
+    /// Pulse tenants and the companies they are mapped to (`list` without a subcommand)
+    Tenants {
+        #[command(subcommand)]
+        command: Option<PulseTenantsCommand>,
+    },
+    /// Make the console synchronise with VCSP Pulse now
+    Sync,
+    /// The console's connection to VCSP Pulse (`show` without a subcommand)
+    Config {
+        #[command(subcommand)]
+        command: Option<PulseConfigCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PulseTenantsCommand {
+    /// Every Pulse tenant
+    List,
+    /// One Pulse tenant
+    Show {
+        /// The tenant's instanceUid
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PulseConfigCommand {
+    /// The connection's switches and status
+    Show,
+    /// Turn the connection's switches on or off (one JSON Patch; then shows the result)
+    Set {
+        /// Map Pulse tenants to companies
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        company_mapping: Option<String>,
+        /// Manage licenses through Pulse
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        license_management: Option<String>,
+        /// Push new companies to Pulse as tenants
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        push_new_companies: Option<String>,
+        /// Print the JSON Patch it would send, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -536,6 +580,14 @@ pub(crate) enum PulseLicensesCommand {
     Copy {
         /// The license's instanceUid
         uid: uuid::Uuid,
+    },
+    /// Save a Pulse license's license file, ready for `license install`
+    Download {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// Where to write it (default: `<UID>.lic` in the current directory)
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
     },
     /// Install a Pulse license on a managed server, then show the server's new license
     Install {

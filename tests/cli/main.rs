@@ -24,6 +24,7 @@ mod in_flight;
 mod input_checks;
 mod overlay;
 mod pulse;
+mod pulse_console;
 mod pulse_edit;
 mod pulse_lifecycle;
 mod simulator;

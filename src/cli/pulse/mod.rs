@@ -1,5 +1,6 @@
 //! `pulse ...`: VCSP Pulse's contracts, products and licenses, in every output format.
 
+mod connection;
 mod edit;
 
 use super::args::{Global, PulseCommand, PulseLicensesCommand};
@@ -103,6 +104,12 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
                 dry_run,
             };
             edit::edit(global, pulse, asked).await
+        }
+        PulseCommand::Tenants { command } => connection::tenants(global, &client, command).await,
+        PulseCommand::Sync => connection::sync(&client).await,
+        PulseCommand::Config { command } => connection::config(global, &client, command).await,
+        PulseCommand::Licenses(PulseLicensesCommand::Download { uid, to }) => {
+            connection::download(&client, uid, to).await
         }
         PulseCommand::Licenses(PulseLicensesCommand::Copy { uid }) => {
             print_object(global.output, &pulse.copy(uid).await?)
