@@ -581,6 +581,18 @@ pub(crate) enum PulseLicensesCommand {
         /// The license's instanceUid
         uid: uuid::Uuid,
     },
+    /// Extend every Pulse license about to expire, then update the servers running them
+    Renew {
+        /// Licenses that expire within this period (already expired ones included), e.g. 30d
+        #[arg(long, value_name = "PERIOD", value_parser = parse_period)]
+        expiring_within: Duration,
+        /// The new expiry: a day (2027-06-30, midnight UTC) or RFC 3339
+        #[arg(long, value_name = "DATE", value_parser = parse_day_or_time)]
+        until: chrono::DateTime<chrono::Utc>,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
     /// Save a Pulse license's license file, ready for `license install`
     Download {
         /// The license's instanceUid
@@ -788,6 +800,17 @@ pub(crate) fn parse_period(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(period)
+}
+
+/// A day (`2027-06-30`, taken as midnight UTC) or an RFC 3339 time.
+pub(crate) fn parse_day_or_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let text = text.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{text}` is neither a day (2027-06-30) nor an RFC 3339 time"))
 }
 
 /// A period of [`parse_period`] as chrono's duration, for date arithmetic; bounded, so it

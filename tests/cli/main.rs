@@ -27,6 +27,7 @@ mod pulse;
 mod pulse_console;
 mod pulse_edit;
 mod pulse_lifecycle;
+mod pulse_renew;
 mod simulator;
 mod streaming;
 mod terminal_output;

@@ -2,6 +2,7 @@
 
 mod connection;
 mod edit;
+mod renew;
 
 use super::args::{Global, PulseCommand, PulseLicensesCommand};
 use super::cell::number;
@@ -111,6 +112,11 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
         PulseCommand::Licenses(PulseLicensesCommand::Download { uid, to }) => {
             connection::download(&client, uid, to).await
         }
+        PulseCommand::Licenses(PulseLicensesCommand::Renew {
+            expiring_within,
+            until,
+            yes,
+        }) => renew::renew(global, &client, expiring_within, until, yes).await,
         PulseCommand::Licenses(PulseLicensesCommand::Copy { uid }) => {
             print_object(global.output, &pulse.copy(uid).await?)
         }
