@@ -130,6 +130,10 @@ fn renew_extends_what_expires_soon_and_the_servers_follow_only_with_auto_update_
     ];
     let (code, _, err) = run(url, &renew);
     assert_eq!(code, 2, "without a terminal, renew wants --yes: {err}");
+    assert!(
+        err.contains("--yes") && !err.contains("delete"),
+        "the refusal names what is asked, not a deletion: {err}"
+    );
 
     let mut renew = renew.to_vec();
     renew.push("--yes");
