@@ -77,3 +77,34 @@ fn config_set_dry_run_prints_one_patch_of_booleans_and_nothing_to_change_is_refu
     assert_eq!(code, 2, "{err}");
     drop(served);
 }
+
+#[test]
+fn a_download_the_console_refuses_writes_no_file_and_an_unknown_tenant_is_named() {
+    let served = Served::start(&["--api-key", KEY]);
+    let url = served.root();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pulse.lic");
+    let nobody = "7d1a2b3c-0000-4000-8000-000000000000";
+    let (code, out, err) = pulse(
+        url,
+        &[
+            "licenses",
+            "download",
+            nobody,
+            "--to",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("DownloadPulseLicense"), "{err}");
+    assert!(!file.exists(), "nothing is written for a refused download");
+
+    let (code, _, err) = pulse(url, &["tenants", "show", "no-such-tenant"]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("GetPulseTenant"), "{err}");
+    let (code, _, err) = pulse(url, &["tenants", "show", ""]);
+    assert_ne!(code, 0, "an empty id would name the collection: {err}");
+    assert!(err.contains("empty"), "{err}");
+    drop(served);
+}
