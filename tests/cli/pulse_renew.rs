@@ -264,3 +264,55 @@ fn renew_refuses_an_until_inside_the_period_and_says_when_nothing_expires() {
     assert!(!out.contains(&issued));
     drop(served);
 }
+
+#[test]
+fn renew_leaves_the_servers_of_a_revoked_license_alone() {
+    let served = Served::start(&["--api-key", KEY]);
+    let url = served.root();
+    let server = backup_servers(url)[0].clone();
+    let (code, _, err) = run(url, &["auto-update", "enable", "--product", "vbr", &server]);
+    assert_eq!(code, 0, "{err}");
+    let license = issue(url, 10);
+    let (code, _, err) = run(
+        url,
+        &[
+            "pulse", "licenses", "install", &license, "--server", &server,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(url, &["pulse", "licenses", "revoke", &license, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let before = server_expiry(url, &server);
+    let (code, out, err) = run(
+        url,
+        &[
+            "pulse",
+            "licenses",
+            "renew",
+            "--expiring-within",
+            "30d",
+            "--until",
+            "2099-01-01",
+            "--yes",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        rows(&out),
+        [(license.clone(), "pulse".to_owned(), "changed".to_owned())],
+        "no server row: {out}"
+    );
+    assert_eq!(server_expiry(url, &server), before);
+    let (_, listed, _) = run(url, &["licenses", "list", "--product", "vbr", "-o", "json"]);
+    let copy = json(&listed)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["backupServerUid"] == server.as_str())
+        .cloned()
+        .unwrap();
+    assert_ne!(copy["status"], "Error", "no update was triggered: {copy}");
+    drop(served);
+}

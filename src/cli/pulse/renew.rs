@@ -166,7 +166,13 @@ async fn extend(
         outcome,
         detail,
     };
+    // An unassigned license is on no server, and a revoked one is unassigned: updating a
+    // server still carrying a revoked license would only make its copy invalid, which is not
+    // what a renewal is asked for.
     let carried = |l: &PulseLicense| {
+        if super::word(&l.assign_status) == "NotAssigned" {
+            return None;
+        }
         let id = l.license_id.unwrap_or(l.instance_uid).to_string();
         l.expiration_date.map(|e| (id, uid, e))
     };
