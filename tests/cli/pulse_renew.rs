@@ -316,3 +316,116 @@ fn renew_leaves_the_servers_of_a_revoked_license_alone() {
     assert_ne!(copy["status"], "Error", "no update was triggered: {copy}");
     drop(served);
 }
+
+/// Runs the CLI speaking `version`; it must succeed; stdout.
+fn ok_at(url: &str, version: &str, args: &[&str]) -> String {
+    let mut all = vec!["--api-version", version];
+    all.extend(args);
+    let (code, out, err) = run(url, &all);
+    assert_eq!(code, 0, "{version} {args:?}: {err}");
+    out
+}
+
+#[test]
+fn renew_updates_every_kind_of_server_in_every_api_version() {
+    // (the CLI's --product, the Pulse product and workload, where the server's UID is)
+    let kinds = [
+        ("vbr", "VBR", "VM", "backupServerUid"),
+        ("vone", "VONE", "VM", "vOneServerUid"),
+        ("vb365", "VB365", "USER", "vb365ServerUid"),
+    ];
+    for version in vspc_licensing::ApiVersion::ALL {
+        let version = version.as_str();
+        let served = Served::start(&["--api-key", KEY, "--api-version", version]);
+        let url = served.root();
+        let expiry = (chrono::Utc::now() + chrono::Duration::days(10))
+            .format("%Y-%m-%dT00:00:00Z")
+            .to_string();
+        let mut expected = Vec::new();
+        let mut servers = Vec::new();
+        for (cli, product, workload, uid_field) in kinds {
+            let listed = json(&ok_at(
+                url,
+                version,
+                &["licenses", "list", "--product", cli, "-o", "json"],
+            ));
+            let server = listed[0][uid_field].as_str().unwrap().to_owned();
+            ok_at(
+                url,
+                version,
+                &["auto-update", "enable", "--product", cli, &server],
+            );
+            let count = format!("{workload}=3");
+            let created = json(&ok_at(
+                url,
+                version,
+                &[
+                    "pulse",
+                    "licenses",
+                    "create",
+                    "--product",
+                    product,
+                    "--contract",
+                    "C-1001",
+                    "--expires",
+                    &expiry,
+                    "--workload",
+                    &count,
+                    "-o",
+                    "json",
+                ],
+            ));
+            let license = created["instanceUid"].as_str().unwrap().to_owned();
+            ok_at(
+                url,
+                version,
+                &[
+                    "pulse", "licenses", "install", &license, "--server", &server,
+                ],
+            );
+            expected.push((license.clone(), "pulse".to_owned(), "changed".to_owned()));
+            expected.push((license, format!("{cli} {server}"), "changed".to_owned()));
+            servers.push((cli, uid_field, server));
+        }
+        expected.sort();
+        let out = ok_at(
+            url,
+            version,
+            &[
+                "pulse",
+                "licenses",
+                "renew",
+                "--expiring-within",
+                "30d",
+                "--until",
+                "2030-03-31",
+                "--yes",
+                "-o",
+                "json",
+            ],
+        );
+        assert_eq!(rows(&out), expected, "{version}: {out}");
+        for (cli, uid_field, server) in servers {
+            let listed = json(&ok_at(
+                url,
+                version,
+                &["licenses", "list", "--product", cli, "-o", "json"],
+            ));
+            let on_server = listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l[uid_field] == server.as_str())
+                .cloned()
+                .unwrap();
+            assert!(
+                on_server["expirationDate"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("2030-03-31"),
+                "{version} {cli}: {on_server}"
+            );
+        }
+        drop(served);
+    }
+}
