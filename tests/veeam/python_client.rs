@@ -243,6 +243,16 @@ async fn veeam_spc_pulse_modules_of_each_version_run_the_license_lifecycle_again
             "/pulse/licenses/{licenseUid}/download",
         );
         check_optional(&seen, "download", download, None, version);
+        let usages = &seen["optional"]["vdc_usages"];
+        if version == ApiVersion::V3_7 {
+            let served = serves("GetPulseVdcMonthlyUsages", "/pulse/monthlyUsages");
+            check_optional(&seen, "vdc_usages", served, None, version);
+        } else {
+            assert!(
+                usages.is_null(),
+                "{version}: only 3.7's module has it: {seen}"
+            );
+        }
     }
 }
 
