@@ -8,8 +8,8 @@ The license lifecycle: contracts, products and licenses listed; a license create
 product's first workload, under the first contract), read, patched (description), copied,
 installed on the first backup server (whose license, read with the module's licensing
 operations, is then the Pulse one), revoked, deleted (the copy too); a sync. Then the
-configuration, the tenants, a download and (3.7's preview) the Veeam Data Cloud monthly usages,
-which a simulator may not serve yet: a `404` is recorded as `not_served`, so the Rust side
+configuration (patched when served), the tenants (one read by its UID when served), a download
+and (3.7's preview) the Veeam Data Cloud monthly usages, which a simulator may not serve yet: a `404` is recorded as `not_served`, so the Rust side
 decides what must be served. `--enums-only` reads only the configuration and the tenants, for a
 server that answers them as Veeam's examples do.
 
@@ -231,6 +231,39 @@ def run(d, root, c):
         m("download_pulse_license_response_200", "DownloadPulseLicenseResponse200"),
         fresh.data.instance_uid,
     )
+    if isinstance(seen["optional"]["configuration"], dict) and seen["optional"]["configuration"].get("parsed"):
+        configuration = d.parsed(
+            "configuration",
+            "get_pulse_configuration",
+            m("get_pulse_configuration_response_200", "GetPulseConfigurationResponse200"),
+        ).data
+        wanted = not configuration.is_pushing_new_companies_to_pulse_enabled
+        change = [
+            m("json_patch", "JsonPatch")(
+                op=patch_op.REPLACE, path="/isPushingNewCompaniesToPulseEnabled", value=wanted
+            )
+        ]
+        changed = d.parsed(
+            "patch configuration",
+            "patch_pulse_configuration",
+            m("patch_pulse_configuration_response_200", "PatchPulseConfigurationResponse200"),
+            body=change,
+        ).data
+        seen["configuration_patched"] = changed.is_pushing_new_companies_to_pulse_enabled == wanted
+    if isinstance(seen["optional"]["tenants"], dict) and seen["optional"]["tenants"].get("parsed"):
+        tenants = d.parsed(
+            "tenants",
+            "get_pulse_tenants",
+            m("get_pulse_tenants_response_200", "GetPulseTenantsResponse200"),
+        ).data
+        first = tenants[0].instance_uid
+        tenant = d.parsed(
+            "tenant",
+            "get_pulse_tenant",
+            m("get_pulse_tenant_response_200", "GetPulseTenantResponse200"),
+            first,
+        ).data
+        seen["tenant_same"] = tenant.instance_uid == first
     # 3.7's preview of Veeam Data Cloud monthly usage: only its module has the operation.
     if root.endswith(".v3_7"):
         seen["optional"]["vdc_usages"] = d.optional(
