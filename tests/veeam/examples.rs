@@ -6,8 +6,9 @@
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
 //! * through the CLI's read commands, run as a process against the same server; the JSON a
-//!   listing (licensing and VCSP Pulse), `pulse licenses show` or `pulse licenses create`
-//!   prints must keep the example.
+//!   listing (licensing and VCSP Pulse), `pulse licenses show|create`, `pulse tenants show` or
+//!   `pulse config show` prints must keep the example (3.5.1 to 3.6.2's numeric Pulse statuses
+//!   included, which must print as the enum value the spec's `also-read` table gives).
 //!
 //! The component schema examples go through the generated type of the same name. The VCSP
 //! Pulse request examples (a new license, JSON Patches) must fit the spec's request schema and
@@ -571,6 +572,9 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "pulse products",
     "pulse licenses list",
     "pulse licenses show {uid}",
+    "pulse tenants list",
+    "pulse tenants show a-tenant",
+    "pulse config show",
 ];
 
 /// The CLI's VCSP Pulse changes that print an answer, run the same way: the server answers
@@ -654,6 +658,10 @@ fn shown_route(command: &str) -> Option<(&'static str, &'static str)> {
         Some(("GET", "/pulse/licenses/{licenseUid}"))
     } else if command.starts_with("pulse licenses create") {
         Some(("POST", "/pulse/licenses"))
+    } else if command.starts_with("pulse tenants show") {
+        Some(("GET", "/pulse/tenants/{tenantUid}"))
+    } else if command == "pulse config show" {
+        Some(("GET", "/pulse"))
     } else {
         None
     }
@@ -670,6 +678,7 @@ fn listing_path(command: &str) -> Option<&'static str> {
         "pulse contracts" => "/pulse/contracts",
         "pulse products" => "/pulse/products",
         "pulse licenses list" => "/pulse/licenses",
+        "pulse tenants list" => "/pulse/tenants",
         _ => return None,
     })
 }
