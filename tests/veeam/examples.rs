@@ -6,9 +6,10 @@
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
 //! * through the CLI's read commands, run as a process against the same server; the JSON a
-//!   listing (licensing and VCSP Pulse), `pulse licenses show|create`, `pulse tenants show` or
-//!   `pulse config show` prints must keep the example (3.5.1 to 3.6.2's numeric Pulse statuses
-//!   included, which must print as the enum value the spec's `also-read` table gives).
+//!   listing (licensing and VCSP Pulse), `pulse licenses show|create|copy|edit`,
+//!   `pulse tenants show` or `pulse config show` prints must keep the example (3.5.1 to
+//!   3.6.2's numeric Pulse statuses included, which must print as the enum value the spec's
+//!   `also-read` table gives).
 //!
 //! The component schema examples go through the generated type of the same name. The VCSP
 //! Pulse request examples (a new license, JSON Patches) must fit the spec's request schema and
@@ -582,6 +583,8 @@ const CLI_READ_COMMANDS: &[&str] = &[
 /// revoke and delete answer with no body, of which Veeam's documents give no example.)
 const CLI_PULSE_CHANGES: &[&str] = &[
     "pulse licenses create --product VBR --contract C-1 --expires 2099-01-01T00:00:00Z --workload VM=1",
+    "pulse licenses copy {uid}",
+    "pulse licenses edit {uid} --description changed",
 ];
 
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
@@ -658,6 +661,10 @@ fn shown_route(command: &str) -> Option<(&'static str, &'static str)> {
         Some(("GET", "/pulse/licenses/{licenseUid}"))
     } else if command.starts_with("pulse licenses create") {
         Some(("POST", "/pulse/licenses"))
+    } else if command.starts_with("pulse licenses copy") {
+        Some(("POST", "/pulse/licenses/{licenseUid}/copy"))
+    } else if command.starts_with("pulse licenses edit") {
+        Some(("PATCH", "/pulse/licenses/{licenseUid}"))
     } else if command.starts_with("pulse tenants show") {
         Some(("GET", "/pulse/tenants/{tenantUid}"))
     } else if command == "pulse config show" {
