@@ -198,6 +198,7 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
             | S::GetPulseTenant
             | S::PatchPulseTenant
             | S::CreateCompanyByPulseTenant
+            | S::DownloadPulseLicense
     )
 }
 
@@ -309,6 +310,32 @@ pub(crate) fn execute(
             collection(&state.pulse.tenants, &call.params, true, drift, false)
         }
         S::CreatePulseTenantByCompany => create_tenant(app, call),
+        S::DownloadPulseLicense => {
+            let uid = uid.unwrap_or_default();
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            let Some(license) = find(&state.pulse, &uid) else {
+                return missing(&uid);
+            };
+            if revoked(&state.pulse, license) {
+                return Reply::bad_request(
+                    code::INVALID_PARAMETER,
+                    format!("Pulse license {uid} was revoked."),
+                );
+            }
+            let Some(product) = server_product(&license.product_id) else {
+                return Reply::bad_request(
+                    code::INVALID_PARAMETER,
+                    format!("product `{}` has no license file.", license.product_id),
+                );
+            };
+            // The same file installing the license puts on a server, so a downloaded file
+            // installed by hand is what `InstallPulseLicense` would have given it.
+            let text = license_file(license, product).to_file_text();
+            Reply::ok(&json!({
+                "data": crate::api::base64::encode(text.as_bytes()),
+                "errors": [], "meta": null,
+            }))
+        }
         other => Reply::not_found(format!("The simulator does not serve {other}.")),
     }
 }

@@ -467,3 +467,40 @@ async fn a_company_created_from_a_tenant_is_mapped_and_known_to_the_console() {
     );
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_downloaded_license_installs_through_the_servers_own_install() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let server = sim.state().backup_server_uids()[0];
+    let expiry = (Utc::now() + ChronoDuration::days(40))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let issued = pulse
+        .create(
+            NewPulseLicense::new("VBR", "C-1001", expiry)
+                .workload("VM", 7)
+                .workload("WS", 2),
+        )
+        .await
+        .unwrap();
+    let file = pulse.download(issued.instance_uid).await.unwrap();
+    client
+        .install_license(Product::BackupServer, Some(server), &file)
+        .await
+        .unwrap();
+    let on_server = backup_server_license(&client, server).await;
+    assert_eq!(on_server.license_ids, vec![issued.license_id.unwrap()]);
+    assert_eq!(on_server.expiration_date, Some(expiry));
+    assert_eq!(on_server.units, Some(9.0));
+    assert_eq!(word(&on_server.type_), "Rental");
+
+    // An unknown license is a 404; a revoked one has no file any more.
+    let (status, _) = refusal(pulse.download(uuid::Uuid::from_u128(3)).await.unwrap_err());
+    assert_eq!(status, 404);
+    pulse.revoke(issued.instance_uid).await.unwrap();
+    let (status, message) = refusal(pulse.download(issued.instance_uid).await.unwrap_err());
+    assert_eq!(status, 400, "{message}");
+}

@@ -99,6 +99,7 @@ pub fn simulator_serves(operation_id: &str, path: &str) -> bool {
         "GetPulseTenant",
         "PatchPulseTenant",
         "CreateCompanyByPulseTenant",
+        "DownloadPulseLicense",
     ];
     !(path == "/pulse" || path.starts_with("/pulse/")) || PULSE_SERVED.contains(&operation_id)
 }
