@@ -3,7 +3,7 @@
 //! issued under them. Creating a license is checked as Pulse checks it: an unknown product,
 //! contract or workload is a `400` naming it, and a contract's points limit is enforced.
 
-use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use chrono::{DateTime, Datelike, Duration as ChronoDuration, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -199,6 +199,7 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
             | S::PatchPulseTenant
             | S::CreateCompanyByPulseTenant
             | S::DownloadPulseLicense
+            | S::GetPulseVdcMonthlyUsages
     )
 }
 
@@ -310,6 +311,7 @@ pub(crate) fn execute(
             collection(&state.pulse.tenants, &call.params, true, drift, false)
         }
         S::CreatePulseTenantByCompany => create_tenant(app, call),
+        S::GetPulseVdcMonthlyUsages => vdc_monthly_usages(app, call),
         S::DownloadPulseLicense => {
             let uid = uid.unwrap_or_default();
             let state = app.state.read().unwrap_or_else(|p| p.into_inner());
@@ -972,4 +974,87 @@ fn copy(app: &App, call: &Call, uid: Uuid) -> Reply {
     state.pulse.licenses.push(copy.clone());
     state.count_change(format!("pulse/licenses/{}", copy.instance_uid));
     single(&copy, &call.params, app.config.drift, false)
+}
+
+/// How many months of Veeam Data Cloud usage the simulator has, the current month last.
+const VDC_MONTHS: u32 = 3;
+
+/// Veeam Data Cloud usage by month, for consoles of the API versions that have the operation
+/// (`404` on older ones, as they do not know the path): each mapped tenant used a number of
+/// Microsoft 365 users that grows by month, derived from the tenant, so a run answers the same
+/// every time. `from` and `to` (`YYYY-MM`) bound the months.
+fn vdc_monthly_usages(app: &App, call: &Call) -> Reply {
+    let operation = SpecOperation::GetPulseVdcMonthlyUsages;
+    if operation
+        .since()
+        .is_some_and(|since| app.config.api_version < since)
+    {
+        return Reply::not_found(format!(
+            "This console (API {}) has no {operation}.",
+            app.config.api_version
+        ));
+    }
+    let month = |name: &str| -> Result<Option<String>, Reply> {
+        let Some(value) = param(call, name) else {
+            return Ok(None);
+        };
+        let valid = value.len() == 7
+            && value.as_bytes()[4] == b'-'
+            && value[..4].bytes().all(|b| b.is_ascii_digit())
+            && value[5..]
+                .parse::<u32>()
+                .is_ok_and(|m| (1..=12).contains(&m));
+        if valid {
+            Ok(Some(value.to_owned()))
+        } else {
+            Err(Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("{name} must be a month written YYYY-MM, not `{value}`."),
+            ))
+        }
+    };
+    let (from, to) = match (month("from"), month("to")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(reply), _) | (_, Err(reply)) => return reply,
+    };
+    if let (Some(from), Some(to)) = (&from, &to) {
+        if from > to {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("from {from} is after to {to}."),
+            );
+        }
+    }
+    let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+    let periods: Vec<crate::types::PulseVdcMonthlyUsagePeriod> = (0..VDC_MONTHS)
+        .rev()
+        .filter_map(|back| {
+            let first = state.now.date_naive().with_day(1)?;
+            first.checked_sub_months(chrono::Months::new(back))
+        })
+        .map(|first| first.format("%Y-%m").to_string())
+        // Counted before the bounds, so a month's usage is the same however it is asked for.
+        .enumerate()
+        .filter(|(_, m)| from.as_ref().is_none_or(|from| m >= from))
+        .filter(|(_, m)| to.as_ref().is_none_or(|to| m <= to))
+        .map(|(index, month)| {
+            let tenants: Vec<Value> = state
+                .pulse
+                .tenants
+                .iter()
+                .filter(|t| t.mapped_master_organization_uid.is_some())
+                .map(|t| {
+                    let id = t.instance_uid.clone().unwrap_or_default();
+                    let base = id.bytes().map(u32::from).sum::<u32>() % 50 + 10;
+                    let users = base + 5 * index as u32;
+                    json!({"tenantUid": id, "workloads": [{
+                        "productCode": "VDC-M365", "productName": "Veeam Data Cloud for Microsoft 365",
+                        "unitType": "User", "usedUnits": users, "totalUnits": users,
+                        "weight": 1.0, "usedPoints": users, "location": "EU"}]})
+                })
+                .collect();
+            typed(json!({"month": month, "tenants": tenants}))
+        })
+        .collect();
+    collection(&periods, &call.params, true, app.config.drift, false)
 }

@@ -504,3 +504,69 @@ async fn a_downloaded_license_installs_through_the_servers_own_install() {
     let (status, message) = refusal(pulse.download(issued.instance_uid).await.unwrap_err());
     assert_eq!(status, 400, "{message}");
 }
+
+#[tokio::test]
+async fn vdc_monthly_usages_are_served_on_3_7_only_and_bounded_by_month() {
+    use vspc_licensing::ApiVersion;
+    let sim = Simulator::start(SimulatorConfig::default().api_version(ApiVersion::V3_7))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .api_version(ApiVersion::V3_7)
+        .build()
+        .unwrap();
+    let all: Vec<_> = client
+        .pulse()
+        .vdc_monthly_usages(None, None, ListQuery::new().page_size(1))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3, "three months over three pages of one");
+    let months: Vec<_> = all.iter().filter_map(|p| p.month.clone()).collect();
+    let mut sorted = months.clone();
+    sorted.sort();
+    assert_eq!(months, sorted, "oldest month first");
+    assert!(
+        all.iter().all(|p| p.tenants.len() == 2),
+        "the mapped tenants"
+    );
+    let last = chrono::NaiveDate::parse_from_str(&format!("{}-01", months[2]), "%Y-%m-%d").unwrap();
+    let bounded: Vec<_> = client
+        .pulse()
+        .vdc_monthly_usages(Some(last), Some(last), ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(bounded, vec![all[2].clone()]);
+    let (status, message) = refusal(
+        client
+            .get_pulse_vdc_monthly_usages()
+            .from("2026-07")
+            .to("2026-01")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(Error::from)
+            .unwrap_err(),
+    );
+    assert_eq!(status, 400, "{message}");
+
+    for older in [ApiVersion::V3_6_2, ApiVersion::V3_5_1] {
+        let sim = Simulator::start(SimulatorConfig::default().api_version(older))
+            .await
+            .unwrap();
+        let client = Client::builder(sim.base_url())
+            .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+            .api_version(older)
+            .build()
+            .unwrap();
+        let refused = client
+            .pulse()
+            .vdc_monthly_usages(None, None, ListQuery::new())
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(refused).0, 404, "{older}");
+    }
+}

@@ -100,6 +100,7 @@ pub fn simulator_serves(operation_id: &str, path: &str) -> bool {
         "PatchPulseTenant",
         "CreateCompanyByPulseTenant",
         "DownloadPulseLicense",
+        "GetPulseVdcMonthlyUsages",
     ];
     !(path == "/pulse" || path.starts_with("/pulse/")) || PULSE_SERVED.contains(&operation_id)
 }
