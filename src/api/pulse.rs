@@ -57,13 +57,21 @@ use crate::model::generated::types::{
     PulseVdcMonthlyUsagePeriodCollection,
 };
 use crate::model::generated::Client;
-use crate::model::spec_facts::SpecOperation;
+use crate::model::spec_facts::{SpecOperation, PULSE_WORKLOAD_COUNT_MAX};
 
 /// The JSON pointers of a Pulse license the change helpers write.
 const EXPIRATION_PATH: &str = "/expirationDate";
 const DESCRIPTION_PATH: &str = "/description";
 const AUTOMATIC_EXTENSION_PATH: &str = "/automaticExtensionStatus";
 const WORKLOADS_PATH: &str = "/workloads";
+
+/// Why a workload count above the spec's maximum is refused before it is sent.
+fn too_many(workload_id: &str, count: u32) -> String {
+    format!(
+        "the workload {workload_id:?} has a count of {count}; a Pulse license counts at most \
+         {PULSE_WORKLOAD_COUNT_MAX} units of one workload"
+    )
+}
 
 /// The JSON pointers of the Pulse configuration and of a Pulse tenant the helpers write.
 const TOKEN_PATH: &str = "/token";
@@ -73,8 +81,8 @@ const PUSHING_NEW_COMPANIES_PATH: &str = "/isPushingNewCompaniesToPulseEnabled";
 const TENANT_MAPPING_PATH: &str = "/mappedMasterOrganizationUid";
 
 /// A new VCSP Pulse license, checked before it is sent: one product under one contract, an
-/// expiration date, and at least one workload with a count of at least one, each workload
-/// named once.
+/// expiration date, and at least one workload with a count of 1 to the spec's maximum
+/// (100,000 today), each workload named once.
 #[derive(Clone, Debug, PartialEq)]
 #[must_use]
 pub struct NewPulseLicense {
@@ -152,6 +160,9 @@ impl NewPulseLicense {
             }
             let count = NonZeroU32::new(*count)
                 .ok_or_else(|| refuse(format!("the workload {workload_id:?} has a count of 0")))?;
+            if count.get() > PULSE_WORKLOAD_COUNT_MAX {
+                return Err(refuse(too_many(workload_id, count.get())));
+            }
             workloads.push(PulseLicenseWorkloadInput {
                 count,
                 workload_id: workload_id.clone(),
@@ -173,7 +184,8 @@ impl NewPulseLicense {
 impl Patch {
     /// Sets workload counts of an existing Pulse `license`: a workload it already counts is
     /// replaced at its place (`/workloads/N/count`), a new one is appended (`/workloads/-`).
-    /// Fails, before anything is sent, on a count of 0 or a workload named twice.
+    /// Fails, before anything is sent, on a count of 0 or above the spec's maximum, or a
+    /// workload named twice.
     pub fn pulse_workload_counts<S: Into<String>>(
         license: &PulseLicense,
         counts: impl IntoIterator<Item = (S, u32)>,
@@ -195,6 +207,9 @@ impl Patch {
                 return Err(refuse(format!(
                     "the workload {workload_id:?} would count 0; remove it from the license instead"
                 )));
+            }
+            if count > PULSE_WORKLOAD_COUNT_MAX {
+                return Err(refuse(too_many(&workload_id, count)));
             }
             patch = match license
                 .workloads

@@ -5,7 +5,9 @@
 //! * through the generated operation (and, for collections, the paging stream as well), whose
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
-//! * through the CLI's read commands, run as a process against the same server.
+//! * through the CLI's read commands, run as a process against the same server; the JSON a
+//!   listing (licensing and VCSP Pulse), `pulse licenses show` or `pulse licenses create`
+//!   prints must keep the example.
 //!
 //! The component schema examples go through the generated type of the same name. Request
 //! examples (JSON Patch bodies) are covered by `tests/veeam/simulator.rs`.
@@ -563,6 +565,17 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "reports month 2025-07",
     "reports settings",
     "usage organizations",
+    "pulse contracts",
+    "pulse products",
+    "pulse licenses list",
+    "pulse licenses show {uid}",
+];
+
+/// The CLI's VCSP Pulse changes that print an answer, run the same way: the server answers
+/// with the version's own example, so what the CLI prints is read from Veeam's example. (Install,
+/// revoke and delete answer with no body, of which Veeam's documents give no example.)
+const CLI_PULSE_CHANGES: &[&str] = &[
+    "pulse licenses create --product VBR --contract C-1 --expires 2099-01-01T00:00:00Z --workload VM=1",
 ];
 
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
@@ -606,13 +619,7 @@ fn example_server(document: &VeeamDocument) -> impl Fn(&Recorded) -> Canned + Se
 /// For a listing command: the `data` of the example its one route answers with, and the item
 /// schema.
 fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
-    let path = match command {
-        "reports list" => "/licensing/reports",
-        "reports latest" => "/licensing/reports/latest",
-        "reports month 2025-07" => "/licensing/reports/{date}",
-        "usage organizations" => "/licensing/usage/organizations",
-        _ => return None,
-    };
+    let path = listing_path(command)?;
     let example = examples::collect(document).into_iter().find(|e| {
         matches!(&e.place, Place::Response { method, path: p, status, .. }
             if method == "GET" && p == path && status == "200")
@@ -624,12 +631,53 @@ fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Va
     ))
 }
 
+/// For a command showing one object: the `data` of the example its route answers with, and its
+/// schema.
+fn shown_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
+    let (verb, path) = shown_route(command)?;
+    let example = examples::collect(document).into_iter().find(|e| {
+        matches!(&e.place, Place::Response { method, path: p, status, .. }
+            if method == verb && p == path && status == "200")
+    })?;
+    let (_, schema) = our_response_schema(verb, path, "200", "application/json")?;
+    Some((
+        example.value.get("data")?.clone(),
+        schema.pointer("/properties/data")?.clone(),
+    ))
+}
+
+/// The route whose one object a command prints.
+fn shown_route(command: &str) -> Option<(&'static str, &'static str)> {
+    if command.starts_with("pulse licenses show") {
+        Some(("GET", "/pulse/licenses/{licenseUid}"))
+    } else if command.starts_with("pulse licenses create") {
+        Some(("POST", "/pulse/licenses"))
+    } else {
+        None
+    }
+}
+
+/// The one route a listing command reads, for the commands whose JSON output is that route's
+/// objects.
+fn listing_path(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "reports list" => "/licensing/reports",
+        "reports latest" => "/licensing/reports/latest",
+        "reports month 2025-07" => "/licensing/reports/{date}",
+        "usage organizations" => "/licensing/usage/organizations",
+        "pulse contracts" => "/pulse/contracts",
+        "pulse products" => "/pulse/products",
+        "pulse licenses list" => "/pulse/licenses",
+        _ => return None,
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_read_commands_read_veeams_examples() {
     let mut report = String::new();
     for document in documents::documents() {
         let server = Recorder::with_fallback(Arc::new(example_server(document))).await;
-        for command in CLI_READ_COMMANDS {
+        for command in CLI_READ_COMMANDS.iter().chain(CLI_PULSE_CHANGES) {
             let name = format!("{} {command}", document.version);
             let args: Vec<String> = command
                 .replace("{uid}", &Uuid::nil().to_string())
@@ -655,10 +703,29 @@ async fn the_cli_read_commands_read_veeams_examples() {
                 );
             }
             // The JSON output of a listing is the API's own objects: it keeps the example too.
-            if let (Ok(printed), Some(example)) = (&parsed, listing_example(document, command)) {
+            // A listing with no example (or an empty one) to compare would pass unchecked.
+            let example = listing_example(document, command);
+            let nothing_to_compare = example
+                .as_ref()
+                .is_none_or(|(data, _)| data.as_array().is_none_or(Vec::is_empty));
+            if listing_path(command).is_some() && nothing_to_compare {
+                report.push_str(&format!("{name}: no non-empty Veeam example to compare\n"));
+            }
+            if let (Ok(printed), Some(example)) = (&parsed, example) {
                 let schema = json!({"type": "array", "items": example.1});
                 if let Err(why) = kept(&schema, &example.0, printed) {
                     report.push_str(&format!("{name}: the printed JSON {why}\n"));
+                }
+            }
+            if shown_route(command).is_some() {
+                match (&parsed, shown_example(document, command)) {
+                    (Ok(printed), Some((example, schema))) => {
+                        if let Err(why) = kept(&schema, &example, printed) {
+                            report.push_str(&format!("{name}: the printed JSON {why}\n"));
+                        }
+                    }
+                    (_, None) => report.push_str(&format!("{name}: no Veeam example to compare\n")),
+                    (Err(_), _) => {}
                 }
             }
             if !worked {
