@@ -213,11 +213,13 @@ pub(crate) fn names_tenant(operation: SpecOperation) -> bool {
     )
 }
 
-/// Whether `operation` changes Pulse's data.
+/// Whether `operation` changes Pulse's data, or (a download) hands out a license: neither is
+/// for a read-only key.
 pub(crate) fn is_write(operation: SpecOperation) -> bool {
     matches!(
         operation,
-        SpecOperation::CreatePulseLicense
+        SpecOperation::DownloadPulseLicense
+            | SpecOperation::CreatePulseLicense
             | SpecOperation::DeletePulseLicense
             | SpecOperation::PatchPulseLicense
             | SpecOperation::InstallPulseLicense
