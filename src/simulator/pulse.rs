@@ -626,6 +626,21 @@ fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
         name: name.clone(),
         kind: OrganizationType::Company,
     });
+    // A new company uses nothing yet, but the usage view lists it like every other company.
+    let provider = state
+        .organizations
+        .iter()
+        .find(|org| org.kind == OrganizationType::Provider)
+        .map(|org| org.uid);
+    state
+        .usage
+        .push(crate::types::OrganizationCurrentLicenseUsage {
+            organization_type: Some(OrganizationType::Company),
+            organization_uid: Some(uid),
+            provider_uid: provider,
+            servers: Vec::new(),
+            ..Default::default()
+        });
     let mapped = &mut state.pulse.tenants[index];
     mapped.mapped_master_organization_uid = Some(uid);
     mapped.mapping_status = typed(json!("Mapped"));

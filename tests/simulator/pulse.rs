@@ -449,6 +449,19 @@ async fn a_company_created_from_a_tenant_is_mapped_and_known_to_the_console() {
     let uid = company.instance_uid.unwrap();
     assert!(!before.contains(&uid));
     assert!(sim.state().organization_uids().contains(&uid));
+    let usage = client
+        .get_organizations_license_usage()
+        .limit(std::num::NonZeroU32::new(500).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    let listed = usage
+        .iter()
+        .find(|u| u.organization_uid == Some(uid))
+        .expect("the usage view lists the new company");
+    assert!(listed.servers.is_empty(), "it uses nothing yet");
     let mapped = pulse.tenant(&id).await.unwrap();
     assert_eq!(mapped.mapped_master_organization_uid, Some(uid));
     // The new company is a company like the others: a tenant can be made for it.
