@@ -335,10 +335,8 @@ pub(crate) fn execute(
             // The same file installing the license puts on a server, so a downloaded file
             // installed by hand is what `InstallPulseLicense` would have given it.
             let text = license_file(license, product).to_file_text();
-            Reply::ok(&json!({
-                "data": crate::api::base64::encode(text.as_bytes()),
-                "errors": [], "meta": null,
-            }))
+            // No `meta: null`: Veeam's Python client reads a present `meta` as an object.
+            Reply::ok(&json!({ "data": crate::api::base64::encode(text.as_bytes()) }))
         }
         other => Reply::not_found(format!("The simulator does not serve {other}.")),
     }
