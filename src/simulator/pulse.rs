@@ -637,7 +637,6 @@ fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
             organization_uid: Some(uid),
             provider_uid: provider,
             servers: Vec::new(),
-            ..Default::default()
         });
     let mapped = &mut state.pulse.tenants[index];
     mapped.mapped_master_organization_uid = Some(uid);
