@@ -1,5 +1,5 @@
 //! A reviewed snapshot of every request the hand-written VCSP Pulse API (`Client::pulse`,
-//! `NewPulseLicense`, the `Patch::pulse_*` helpers) sends, one call of each method in turn:
+//! `NewPulseLicense`, the `Patch::pulse_*` helpers of licenses, the connection and tenants) sends, one call of each method in turn:
 //! a change in what the crate puts on the wire, a new header or a reordered patch, shows up as
 //! a snapshot diff (`snapshots/pulse_requests.snap`). The generated operations' requests are in
 //! `client_requests.snap`; each request here is also judged by the spec.
@@ -15,6 +15,9 @@ use crate::support::recorder::{operation_for, Recorded, Recorder};
 const KEY: &str = "pulse-snapshot-key";
 const LICENSE: &str = "3c9e5d2a-71b4-4f08-9e6a-5b2d8c1f0a47";
 const SERVER: &str = "a26ad214-e225-49bf-8fb8-f16340729b7b";
+const COMPANY: &str = "5e0c9a31-2b7d-4f6e-8c1a-9d3b4e5f6a70";
+const SITE: &str = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f";
+const POOL: &str = "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910";
 
 /// The one request `recorder` saw since the last call, judged by the spec and rendered.
 fn rendered(recorder: &Recorder) -> String {
@@ -68,6 +71,38 @@ async fn the_pulse_api_sends_the_reviewed_requests() {
     pulse.configuration().await.unwrap();
     out += &rendered(&recorder);
     pulse.tenant("fabrikam").await.unwrap();
+    out += &rendered(&recorder);
+    let connection = Patch::new()
+        .pulse_token("pulse-portal-token")
+        .pulse_license_management(true)
+        .pulse_company_mapping(true)
+        .pulse_pushing_new_companies(false);
+    pulse.change_configuration(connection).await.unwrap();
+    out += &rendered(&recorder);
+    let company: Uuid = COMPANY.parse().unwrap();
+    pulse
+        .create_tenant_for_company(company, true)
+        .await
+        .unwrap();
+    out += &rendered(&recorder);
+    for mapping in [Some(company), None] {
+        let patch = Patch::new().pulse_tenant_mapping(mapping);
+        pulse.change_tenant("fabrikam", patch).await.unwrap();
+        out += &rendered(&recorder);
+    }
+    let site: Uuid = SITE.parse().unwrap();
+    let pool: Uuid = POOL.parse().unwrap();
+    pulse
+        .create_company_from_tenant("fabrikam", site, Some(pool))
+        .await
+        .unwrap();
+    out += &rendered(&recorder);
+    let (from, to) = ("2026-07-01".parse().ok(), "2026-10-01".parse().ok());
+    pulse
+        .vdc_monthly_usages(from, to, ListQuery::new())
+        .try_next()
+        .await
+        .unwrap();
     out += &rendered(&recorder);
     pulse.license(license).await.unwrap();
     out += &rendered(&recorder);

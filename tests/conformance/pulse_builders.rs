@@ -4,7 +4,8 @@
 //!   the spec's `PulseLicenseInput` accepts, carrying exactly the workloads, counts, expiry,
 //!   description and reporting asked for;
 //! * each `Patch::pulse_*` change is a JSON Patch the spec accepts, and applied (RFC 6902) to
-//!   a license the spec generates, gives a valid license with just that change.
+//!   a license, configuration or tenant the spec generates, gives a valid one with just that
+//!   change.
 //!
 //! 64 cases per property by default; `PROPTEST_CASES` overrides.
 
@@ -286,5 +287,78 @@ fn pulse_expiry_description_and_extension_changes_set_just_that_property() {
     });
     if let Err(failure) = result {
         panic!("Patch::pulse_*: {failure}");
+    }
+}
+
+#[test]
+fn pulse_configuration_and_tenant_changes_set_just_that_property() {
+    let spec: &'static Spec = support::spec();
+    let strategy = (
+        value_strategy(spec, &component("PulseConfiguration"), 0),
+        value_strategy(spec, &component("PulseTenant"), 0),
+        "[A-Za-z0-9]{1,24}",
+        any::<bool>(),
+        proptest::option::of(any::<u128>().prop_map(uuid::Uuid::from_u128)),
+    );
+    let result = runner().run(
+        &strategy,
+        |(configuration, tenant, token, enabled, company)| {
+            let changes = [
+                (
+                    "PulseConfiguration",
+                    &configuration,
+                    Patch::new().pulse_token(&token),
+                    "token",
+                    json!(token),
+                ),
+                (
+                    "PulseConfiguration",
+                    &configuration,
+                    Patch::new().pulse_license_management(enabled),
+                    "isLicenseManagementEnabled",
+                    json!(enabled),
+                ),
+                (
+                    "PulseConfiguration",
+                    &configuration,
+                    Patch::new().pulse_company_mapping(enabled),
+                    "isCompanyMappingEnabled",
+                    json!(enabled),
+                ),
+                (
+                    "PulseConfiguration",
+                    &configuration,
+                    Patch::new().pulse_pushing_new_companies(enabled),
+                    "isPushingNewCompaniesToPulseEnabled",
+                    json!(enabled),
+                ),
+                (
+                    "PulseTenant",
+                    &tenant,
+                    Patch::new().pulse_tenant_mapping(company),
+                    "mappedMasterOrganizationUid",
+                    json!(company.map(|c| c.to_string())),
+                ),
+            ];
+            for (schema, value, patch, property, expected) in changes {
+                prop_assert_eq!(patch.operations().len(), 1, "{}", property);
+                let after = applied(spec, value, &patch)?;
+                check_valid(spec, schema, &after)?;
+                prop_assert_eq!(&after[property], &expected, "{}", property);
+                for (key, was) in value.as_object().unwrap() {
+                    if key != property {
+                        prop_assert_eq!(&after[key], was, "{} changed {}", property, key);
+                    }
+                }
+                // The typed model reads what the console would then hold.
+                round_trip(schema, &after)
+                    .expect("a generated type")
+                    .map_err(|e| TestCaseError::fail(format!("{schema}: {e}\n{after}")))?;
+            }
+            Ok(())
+        },
+    );
+    if let Err(failure) = result {
+        panic!("Patch::pulse_* (configuration, tenant): {failure}");
     }
 }

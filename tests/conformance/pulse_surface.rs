@@ -82,6 +82,11 @@ fn the_hand_written_pulse_surface_is_as_reviewed() {
         "fn pulse_expiration(",
         "fn pulse_description(",
         "fn pulse_automatic_extension(",
+        "fn change_configuration(",
+        "fn create_tenant_for_company(",
+        "fn change_tenant(",
+        "fn create_company_from_tenant(",
+        "fn vdc_monthly_usages(",
     ] {
         assert!(surface.contains(call), "{call} is missing:\n{surface}");
     }

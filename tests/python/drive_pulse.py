@@ -1,27 +1,28 @@
-"""Drives a VSPC's VCSP Pulse resources (here the crate's simulator) with Veeam's own Python
-client, veeam-spc, through one of its version modules.
+"""Drives the VCSP Pulse resources of a VSPC (here the crate's simulator) with Veeam's own Python
+client, veeam-spc, through one of its version modules, and parses every answer with that
+module's models.
 
-    python drive_pulse.py MODULE BASE_URL API_KEY     e.g. MODULE = v3_5_1
+    python drive_pulse.py MODULE BASE_URL API_KEY [--enums-only]     e.g. MODULE = v3_7
 
-Lists contracts, products and licenses, creates a license for the first product and contract,
-reads it back, patches its description, copies it, installs it on the first backup server,
-revokes it, deletes the copy, syncs; then reads the configuration, the tenants, a download and
-(3.7's preview) the VDC monthly usages. Every answer is parsed with the module's own models.
-`--enums-only` reads only the configuration and the tenants, for a server that answers them
-as Veeam's examples do.
+The license lifecycle: contracts, products and licenses listed; a license created (the `VBR`
+product's first workload, under the first contract), read, patched (description), copied,
+installed on the first backup server (whose license, read with the module's licensing
+operations, is then the Pulse one), revoked, deleted (the copy too); a sync. Then the
+configuration (patched when served), the tenants (one read by its UID when served), a download
+and (3.7's preview) the Veeam Data Cloud monthly usages, which a simulator may not serve yet: a `404` is recorded as `not_served`, so the Rust side
+decides what must be served. `--enums-only` reads only the configuration and the tenants, for a
+server that answers them as Veeam's examples do.
 
-Prints one JSON object: per operation the HTTP status and the model it parsed into, plus what
-the answers said. Exits non-zero when an answer cannot be read, except for the one documented
-deviation below.
+Each call is built by the module's own `_get_kwargs`, sent once, and parsed by its own
+`_parse_response` (not `sync_detailed`), so the raw answer is at hand when a model refuses it
+and nothing is sent twice. Two refusals are documented and recorded, never swallowed:
+`PulseConfiguration.status` / `PulseTenant.mappingStatus` sent as numbers, as Veeam's own
+3.5.1-3.6.2 examples do (`known_failure` with the values sent), and the `meta: null` of a
+body-less success, which the 3.5.1 and 3.6 modules declare non-nullable although Veeam's
+example sends it (`known_failures`); see spec/deviations.yaml and docs/veeam-documents.md. Any
+other refusal, or an answer that is not the declared success, exits non-zero naming it.
 
-Each call is sent through the module's own `_get_kwargs` and parsed with its own
-`_parse_response`, instead of `sync_detailed`, so that the raw answer is at hand when parsing
-fails: Veeam's own examples send `PulseConfiguration.status` and `PulseTenant.mappingStatus` as
-numbers, where the schemas (and so the module's enums) have strings, and the module raises on
-them (spec/deviations.yaml, docs/veeam-documents.md). Such a failure is recorded as
-`known_deviation` with the value the console sent, never swallowed; any other failure exits.
-An operation the console answers with `404` "no resource" is recorded as `not_served`, so the
-Rust side decides what must be served.
+Prints one JSON object with what it saw.
 """
 import datetime
 import importlib
@@ -45,7 +46,9 @@ class Driver:
         self.known_failures = []
 
     def op(self, name):
-        return importlib.import_module(f"{self.root}.api.pulse.{name}")
+        """A module of `api.pulse`, or of another `api` package when `name` names one."""
+        package = "" if "." in name else "pulse."
+        return importlib.import_module(f"{self.root}.api.{package}{name}")
 
     def model(self, module, name):
         return getattr(importlib.import_module(f"{self.root}.models.{module}"), name)
@@ -228,6 +231,48 @@ def run(d, root, c):
         m("download_pulse_license_response_200", "DownloadPulseLicenseResponse200"),
         fresh.data.instance_uid,
     )
+    if isinstance(seen["optional"]["configuration"], dict) and seen["optional"]["configuration"].get("parsed"):
+        configuration = d.parsed(
+            "configuration",
+            "get_pulse_configuration",
+            m("get_pulse_configuration_response_200", "GetPulseConfigurationResponse200"),
+        ).data
+        wanted = not configuration.is_pushing_new_companies_to_pulse_enabled
+        change = [
+            m("json_patch", "JsonPatch")(
+                op=patch_op.REPLACE, path="/isPushingNewCompaniesToPulseEnabled", value=wanted
+            )
+        ]
+        changed = d.parsed(
+            "patch configuration",
+            "patch_pulse_configuration",
+            m("patch_pulse_configuration_response_200", "PatchPulseConfigurationResponse200"),
+            body=change,
+        ).data
+        seen["configuration_patched"] = changed.is_pushing_new_companies_to_pulse_enabled == wanted
+    if isinstance(seen["optional"]["tenants"], dict) and seen["optional"]["tenants"].get("parsed"):
+        tenants = d.parsed(
+            "tenants",
+            "get_pulse_tenants",
+            m("get_pulse_tenants_response_200", "GetPulseTenantsResponse200"),
+        ).data
+        first = tenants[0].instance_uid
+        tenant = d.parsed(
+            "tenant",
+            "get_pulse_tenant",
+            m("get_pulse_tenant_response_200", "GetPulseTenantResponse200"),
+            first,
+        ).data
+        seen["tenant_same"] = tenant.instance_uid == first
+    # 3.7's preview of Veeam Data Cloud monthly usage: only its module has the operation.
+    if root.endswith(".v3_7"):
+        seen["optional"]["vdc_usages"] = d.optional(
+            "vdc_usages",
+            "preview_operations.get_pulse_vdc_monthly_usages",
+            m("get_pulse_vdc_monthly_usages_response_200", "GetPulseVdcMonthlyUsagesResponse200"),
+            from_="2026-07",
+            to="2026-10",
+        )
     seen["known_failures"] = d.known_failures
     return seen
 

@@ -6,11 +6,15 @@
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
 //! * through the CLI's read commands, run as a process against the same server; the JSON a
-//!   listing (licensing and VCSP Pulse), `pulse licenses show` or `pulse licenses create`
-//!   prints must keep the example.
+//!   listing (licensing and VCSP Pulse), `pulse licenses show|create|copy|edit`,
+//!   `pulse tenants show` or `pulse config show` prints must keep the example (3.5.1 to
+//!   3.6.2's numeric Pulse statuses included, which must print as the enum value the spec's
+//!   `also-read` table gives).
 //!
-//! The component schema examples go through the generated type of the same name. Request
-//! examples (JSON Patch bodies) are covered by `tests/veeam/simulator.rs`.
+//! The component schema examples go through the generated type of the same name. The VCSP
+//! Pulse request examples (a new license, JSON Patches) must fit the spec's request schema and
+//! decode through its generated type; the licensing JSON Patch examples are covered by
+//! `tests/veeam/simulator.rs`.
 //!
 //! Two named lists say what is expected not to decode, and why; nothing else may fail, and
 //! everything listed must still fail (so the lists shrink as the crate learns).
@@ -569,6 +573,9 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "pulse products",
     "pulse licenses list",
     "pulse licenses show {uid}",
+    "pulse tenants list",
+    "pulse tenants show a-tenant",
+    "pulse config show",
 ];
 
 /// The CLI's VCSP Pulse changes that print an answer, run the same way: the server answers
@@ -576,6 +583,8 @@ const CLI_READ_COMMANDS: &[&str] = &[
 /// revoke and delete answer with no body, of which Veeam's documents give no example.)
 const CLI_PULSE_CHANGES: &[&str] = &[
     "pulse licenses create --product VBR --contract C-1 --expires 2099-01-01T00:00:00Z --workload VM=1",
+    "pulse licenses copy {uid}",
+    "pulse licenses edit {uid} --description changed",
 ];
 
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
@@ -652,6 +661,14 @@ fn shown_route(command: &str) -> Option<(&'static str, &'static str)> {
         Some(("GET", "/pulse/licenses/{licenseUid}"))
     } else if command.starts_with("pulse licenses create") {
         Some(("POST", "/pulse/licenses"))
+    } else if command.starts_with("pulse licenses copy") {
+        Some(("POST", "/pulse/licenses/{licenseUid}/copy"))
+    } else if command.starts_with("pulse licenses edit") {
+        Some(("PATCH", "/pulse/licenses/{licenseUid}"))
+    } else if command.starts_with("pulse tenants show") {
+        Some(("GET", "/pulse/tenants/{tenantUid}"))
+    } else if command == "pulse config show" {
+        Some(("GET", "/pulse"))
     } else {
         None
     }
@@ -668,6 +685,7 @@ fn listing_path(command: &str) -> Option<&'static str> {
         "pulse contracts" => "/pulse/contracts",
         "pulse products" => "/pulse/products",
         "pulse licenses list" => "/pulse/licenses",
+        "pulse tenants list" => "/pulse/tenants",
         _ => return None,
     })
 }
@@ -738,4 +756,71 @@ async fn the_cli_read_commands_read_veeams_examples() {
         }
     }
     assert!(report.is_empty(), "the CLI on Veeam's examples:\n{report}");
+}
+
+/// Veeam's VCSP Pulse request examples (a new license, JSON Patches of a license, the
+/// configuration, a tenant): each must be a body the spec's request schema for that operation
+/// accepts, and decode through the generated type of that schema keeping every key the spec
+/// knows. So what Veeam shows a client sending, the crate's own types can carry.
+#[test]
+fn veeams_pulse_request_examples_decode_through_the_request_types() {
+    let mut report = String::new();
+    let mut checked = BTreeMap::<&str, usize>::new();
+    for document in documents::documents() {
+        for example in examples::collect(document) {
+            let Place::Request {
+                method,
+                path,
+                media,
+                ..
+            } = &example.place
+            else {
+                continue;
+            };
+            if !(path == "/pulse" || path.starts_with("/pulse/")) || media != "application/json" {
+                continue;
+            }
+            let name = example.name();
+            let Some(schema) = spec()
+                .operations()
+                .iter()
+                .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == *path)
+                .and_then(|op| op.request_body.as_ref())
+                .and_then(|body| body.content.get(media.as_str()).cloned())
+            else {
+                report.push_str(&format!("{name}: the spec takes no {media} body here\n"));
+                continue;
+            };
+            let found = spec().validate_value(&schema, &example.value);
+            if !found.is_empty() {
+                report.push_str(&format!("{name}: the spec refuses it: {found:?}\n"));
+                continue;
+            }
+            let Some(type_name) = support::typed::type_name(&schema) else {
+                report.push_str(&format!("{name}: no generated type for {schema}\n"));
+                continue;
+            };
+            let outcome = match support::typed::round_trip(&type_name, &example.value) {
+                None => Err(format!("no generated type {type_name}")),
+                Some(Err(e)) => Err(format!("does not decode as {type_name}: {e}")),
+                Some(Ok(typed)) => kept(&schema, &example.value, &typed),
+            };
+            match outcome {
+                Ok(()) => *checked.entry(document.version).or_default() += 1,
+                Err(why) => report.push_str(&format!("{name}: {why}\n")),
+            }
+        }
+    }
+    eprintln!("Pulse request examples checked, by version: {checked:?}");
+    assert!(
+        report.is_empty(),
+        "Veeam's Pulse request examples:\n{report}"
+    );
+    // 3.7 (Swagger 2.0) carries no request body examples; every other version has Pulse ones.
+    for version in ["3.5.1", "3.6", "3.6.1", "3.6.2"] {
+        assert!(
+            checked.get(version).copied().unwrap_or(0) > 0,
+            "{version}: no Pulse request example was checked: {checked:?}"
+        );
+    }
 }

@@ -236,13 +236,30 @@ async fn veeam_spc_pulse_modules_of_each_version_run_the_license_lifecycle_again
             Some("status"),
             version,
         );
+        // Served, it is also changed, and a tenant read by its UID, through Veeam's modules.
+        if configuration {
+            assert_eq!(seen["configuration_patched"], true, "{version}: {seen}");
+        }
         let tenants = serves("GetPulseTenants", "/pulse/tenants");
         check_optional(&seen, "tenants", tenants, Some("mappingStatus"), version);
+        if tenants {
+            assert_eq!(seen["tenant_same"], true, "{version}: {seen}");
+        }
         let download = serves(
             "DownloadPulseLicense",
             "/pulse/licenses/{licenseUid}/download",
         );
         check_optional(&seen, "download", download, None, version);
+        let usages = &seen["optional"]["vdc_usages"];
+        if version == ApiVersion::V3_7 {
+            let served = serves("GetPulseVdcMonthlyUsages", "/pulse/monthlyUsages");
+            check_optional(&seen, "vdc_usages", served, None, version);
+        } else {
+            assert!(
+                usages.is_null(),
+                "{version}: only 3.7's module has it: {seen}"
+            );
+        }
     }
 }
 

@@ -9,16 +9,16 @@ use super::super::args::{Global, PulseConfigCommand, PulseTenantsCommand};
 use super::super::output::{print_object, stream_listing};
 use super::super::{Failure, Outcome};
 use super::{text, word};
-use crate::model::generated::types::{JsonPatches, PulseTenant};
+use crate::model::generated::types::PulseTenant;
 use crate::{Client, ListQuery, Patch, MAX_PAGE_SIZE};
 
 const TENANT_COLUMNS: [&str; 4] = ["tenant", "name", "company", "mapping status"];
 
-/// The configuration's switches, by the `config set` option that sets each.
-const SWITCHES: [(&str, &str); 3] = [
-    ("company_mapping", "/isCompanyMappingEnabled"),
-    ("license_management", "/isLicenseManagementEnabled"),
-    ("push_new_companies", "/isPushingNewCompaniesToPulseEnabled"),
+/// The `config set` options, as the refusal of an empty change lists them.
+const SWITCHES: [&str; 3] = [
+    "--company-mapping",
+    "--license-management",
+    "--push-new-companies",
 ];
 
 pub(crate) async fn tenants(
@@ -87,38 +87,28 @@ pub(crate) async fn config(
                 dry_run,
             ),
         };
+    let on = |switch: &Option<String>| switch.as_deref().map(|s| s == "on");
     let mut patch = Patch::new();
-    for ((_, path), asked) in
-        SWITCHES
-            .iter()
-            .zip([company_mapping, license_management, push_new_companies])
-    {
-        if let Some(switch) = asked {
-            patch = patch.replace(*path, switch == "on");
-        }
+    if let Some(enabled) = on(&company_mapping) {
+        patch = patch.pulse_company_mapping(enabled);
+    }
+    if let Some(enabled) = on(&license_management) {
+        patch = patch.pulse_license_management(enabled);
+    }
+    if let Some(enabled) = on(&push_new_companies) {
+        patch = patch.pulse_pushing_new_companies(enabled);
     }
     if patch.operations().is_empty() {
-        let options: Vec<String> = SWITCHES
-            .iter()
-            .map(|(option, _)| format!("--{}", option.replace('_', "-")))
-            .collect();
         return Err(Failure::Exit(
             2,
-            format!("nothing to change: give {}", options.join(", ")),
+            format!("nothing to change: give {}", SWITCHES.join(", ")),
         ));
     }
     if dry_run {
         eprintln!("would send: PATCH /pulse");
         return print_object(global.output, &patch.operations());
     }
-    let changed = client
-        .patch_pulse_configuration()
-        .body(JsonPatches::from(patch))
-        .send()
-        .await
-        .map_err(crate::Error::from)?
-        .into_inner()
-        .data;
+    let changed = client.pulse().change_configuration(patch).await?;
     print_object(global.output, &changed)
 }
 
