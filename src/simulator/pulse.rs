@@ -1072,3 +1072,170 @@ fn vdc_monthly_usages(app: &App, call: &Call) -> Reply {
         .collect();
     collection(&periods, &call.params, true, app.config.drift, false)
 }
+
+/// Lays a scenario's `pulse` object over the seeded Pulse: each collection it lists replaces
+/// the seeded one, every entry laid over defaults (so a scenario names only what it needs).
+/// Listed licenses are checked as `CreatePulseLicense` checks a new one (a known product,
+/// contract and workloads; the contract's points limit), their points computed from their
+/// workloads; every problem is `(JSON pointer, message)`.
+pub(crate) fn from_scenario(
+    pulse: &mut PulseState,
+    given: &serde_json::Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    fn laid<T: serde::de::DeserializeOwned>(
+        collection: &str,
+        listed: &[Value],
+        default: impl Fn(usize) -> Value,
+        problems: &mut Vec<(String, String)>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for (index, entry) in listed.iter().enumerate() {
+            let mut merged = default(index);
+            if let (Some(base), Some(entry)) = (merged.as_object_mut(), entry.as_object()) {
+                for (key, value) in entry {
+                    base.insert(key.clone(), value.clone());
+                }
+            }
+            match serde_json::from_value(merged) {
+                Ok(typed) => out.push(typed),
+                Err(e) => problems.push((format!("/pulse/{collection}/{index}"), e.to_string())),
+            }
+        }
+        out
+    }
+    let list = |key: &str| given.get(key).and_then(Value::as_array).map(Vec::as_slice);
+    if let Some(listed) = list("contracts") {
+        pulse.contracts = laid(
+            "contracts",
+            listed,
+            |i| {
+                json!({"contractId": format!("C-{}", 2001 + i), "pointsLimit": 1000.0,
+                "expirationDate": now + ChronoDuration::days(365),
+                "automaticExtensionAlwaysOn": false})
+            },
+            &mut problems,
+        );
+    }
+    if let Some(listed) = list("products") {
+        pulse.products = laid(
+            "products",
+            listed,
+            |i| json!({"productId": format!("P{}", i + 1), "name": format!("Product {}", i + 1), "workloads": []}),
+            &mut problems,
+        );
+    }
+    if let Some(listed) = list("tenants") {
+        pulse.tenants = laid(
+            "tenants",
+            listed,
+            |i| {
+                json!({"instanceUid": format!("PT{:016}", 101 + i), "name": format!("Pulse tenant {}", i + 1),
+                "mappingStatus": "NotMapped", "mappedMasterOrganizationUid": null,
+                "mergedOrganizationUids": []})
+            },
+            &mut problems,
+        );
+    }
+    let Some(listed) = list("licenses") else {
+        return problems;
+    };
+    let first_contract = pulse.contracts.first().and_then(|c| c.contract_id.clone());
+    let first_product = pulse.products.first().and_then(|p| p.product_id.clone());
+    let licenses: Vec<PulseLicense> = laid(
+        "licenses",
+        listed,
+        |i| {
+            json!({"instanceUid": issued_uid(0x1, i as u64), "licenseId": issued_uid(0x2, i as u64),
+            "productId": first_product, "contractId": first_contract,
+            "expirationDate": now + ChronoDuration::days(30), "points": 0.0,
+            "type": "Rental", "usageType": "SingleCustomerUse", "assignStatus": "NotAssigned",
+            "automaticReportingStatus": "Off", "automaticExtensionStatus": "Off",
+            "createdBy": "scenario", "workloads": []})
+        },
+        &mut problems,
+    );
+    let mut checked = Vec::new();
+    for (index, mut license) in licenses.into_iter().enumerate() {
+        let at = format!("/pulse/licenses/{index}");
+        let Some(product) = pulse
+            .products
+            .iter()
+            .find(|p| p.product_id.as_deref() == Some(license.product_id.as_str()))
+        else {
+            problems.push((
+                format!("{at}/productId"),
+                format!(
+                    "`{}` is not a product of the scenario's Pulse",
+                    license.product_id
+                ),
+            ));
+            continue;
+        };
+        let contract_id = license.contract_id.clone().unwrap_or_default();
+        let Some(contract) = pulse
+            .contracts
+            .iter()
+            .find(|c| c.contract_id.as_deref() == Some(contract_id.as_str()))
+        else {
+            problems.push((
+                format!("{at}/contractId"),
+                format!("`{contract_id}` is not a contract of the scenario's Pulse"),
+            ));
+            continue;
+        };
+        let mut points = 0.0;
+        let mut known_all = true;
+        for (w, workload) in license.workloads.iter_mut().enumerate() {
+            match product
+                .workloads
+                .iter()
+                .find(|k| k.workload_id.as_deref() == Some(workload.workload_id.as_str()))
+            {
+                Some(known) => {
+                    let multiplier = known.multiplier.unwrap_or(1.0);
+                    workload.multiplier = Some(multiplier);
+                    if workload.name.is_none() {
+                        workload.name = known.name.clone();
+                    }
+                    points += f64::from(workload.count) * multiplier;
+                }
+                None => {
+                    known_all = false;
+                    problems.push((
+                        format!("{at}/workloads/{w}/workloadId"),
+                        format!(
+                            "`{}` is not a workload of product `{}`",
+                            workload.workload_id, license.product_id
+                        ),
+                    ));
+                }
+            }
+        }
+        if !known_all {
+            continue;
+        }
+        license.points = points;
+        let limit = contract.points_limit.map_or(f64::MAX, f64::from);
+        let used: f64 = checked
+            .iter()
+            .filter(|l: &&PulseLicense| l.contract_id.as_deref() == Some(contract_id.as_str()))
+            .map(|l| l.points)
+            .sum();
+        if used + points > limit {
+            problems.push((
+                at,
+                format!(
+                    "the license needs {points} points; contract `{contract_id}` has {} of its {limit} left",
+                    limit - used
+                ),
+            ));
+            continue;
+        }
+        checked.push(license);
+    }
+    pulse.issued = checked.len() as u64;
+    pulse.licenses = checked;
+    problems
+}
