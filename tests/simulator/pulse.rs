@@ -799,3 +799,29 @@ fn bad_pulse_entries_in_a_scenario_are_errors_naming_them() {
         "{misspelt}"
     );
 }
+
+#[tokio::test]
+async fn the_example_scenarios_pulse_is_served() {
+    let scenario = vspc_licensing::simulator::Scenario::from_text(
+        vspc_licensing::simulator::SCENARIO_EXAMPLE,
+        "example",
+    )
+    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .build()
+        .unwrap();
+    let licenses: Vec<_> = client
+        .pulse()
+        .licenses(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(licenses.len(), 1);
+    assert_eq!(licenses[0].contract_id.as_deref(), Some("C-3001"));
+    assert_eq!(licenses[0].points, 50.0);
+    sim.shutdown().await;
+}
