@@ -1,8 +1,9 @@
 //! Walking a collection page by page as one stream of resources.
 //!
 //! VSPC pages with `limit` and `offset` and reports `meta.pagingInfo` (`total`, `count`,
-//! `offset`). The stream asks for the first page, learns the total from it, then fetches the
-//! remaining pages with several requests at a time, in order. Memory stays
+//! `offset`). The stream asks for the first page and, without waiting for it, for the pages
+//! after it (as many as may be in flight then); the first page's total decides which of those
+//! are read, and the remaining pages come several requests at a time, in order. Memory stays
 //! bounded by the pages in flight, not by the size of the collection.
 //!
 //! What the stream promises, and what it does when a server breaks the rules:
