@@ -26,11 +26,15 @@ struct Process {
 
 impl Process {
     fn start(args: &[&str], log: Option<&Path>) -> Process {
+        Process::start_exe(env!("CARGO_BIN_EXE_vspc-licensing"), args, log)
+    }
+
+    fn start_exe(exe: &str, args: &[&str], log: Option<&Path>) -> Process {
         let stderr = match log {
             Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
             None => Stdio::null(),
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vspc-licensing"))
+        let mut child = Command::new(exe)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -69,12 +73,27 @@ impl Drop for Process {
 
 /// GET over HTTP/1.0: the time to the answer's last byte, and its body.
 fn get(address: &str, path: &str, accept: Option<&str>) -> (Duration, Vec<u8>) {
+    get_with(address, path, accept, "")
+}
+
+/// The same, asking for gzip as Prometheus does: the body as it arrived (gzip, if the exporter
+/// takes that).
+fn get_gzip(address: &str, path: &str, accept: Option<&str>) -> (Duration, Vec<u8>) {
+    get_with(address, path, accept, "Accept-Encoding: gzip\r\n")
+}
+
+fn get_with(
+    address: &str,
+    path: &str,
+    accept: Option<&str>,
+    encoding: &str,
+) -> (Duration, Vec<u8>) {
     let started = Instant::now();
     let mut stream = TcpStream::connect(address).unwrap();
     let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{accept}\r\n"
+        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{accept}{encoding}\r\n"
     )
     .unwrap();
     let mut answer = Vec::new();
@@ -128,7 +147,13 @@ fn simulator(backup_servers: usize) -> (Process, String) {
 /// An exporter reading `url` every `refresh`, after its first good read (and how long that
 /// took); its log (-v) goes to `log`.
 fn exporter_over(url: &str, refresh: &str, log: &Path) -> (Process, String, Duration) {
-    let exporter = Process::start(
+    exporter_of(env!("CARGO_BIN_EXE_vspc-licensing"), url, refresh, log)
+}
+
+/// The same with the exporter of the program `exe`.
+fn exporter_of(exe: &str, url: &str, refresh: &str, log: &Path) -> (Process, String, Duration) {
+    let exporter = Process::start_exe(
+        exe,
         &[
             "exporter",
             "-v",
@@ -159,8 +184,21 @@ fn exporter_over(url: &str, refresh: &str, log: &Path) -> (Process, String, Dura
     (exporter, address, started.elapsed())
 }
 
-/// From the exporter's log line for its read: how long encoding took and the cache's size.
-fn encoding_of(log: &Path) -> (Duration, f64) {
+/// A body as text: inflated when it came gzip-encoded.
+fn inflated(body: Vec<u8>) -> Vec<u8> {
+    if !body.starts_with(&[0x1f, 0x8b]) {
+        return body;
+    }
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut text)
+        .expect("one gzip stream");
+    text
+}
+
+/// From the exporter's log line for its read: how long encoding took, the cache's size, and
+/// the size of the text it holds (the same as the cache where the log does not say).
+fn encoding_of(log: &Path) -> (Duration, f64, f64) {
     let log = std::fs::read_to_string(log).unwrap();
     let line = log
         .lines()
@@ -178,7 +216,13 @@ fn encoding_of(log: &Path) -> (Duration, f64) {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap();
-    (took, bytes)
+    let text: f64 = line
+        .split("text_bytes=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(bytes);
+    (took, bytes, text)
 }
 
 /// `312.4ms`, `1.2s`, `850.0µs`: a `Duration` as `{:.1?}` writes it.
@@ -217,7 +261,7 @@ fn main() {
     let (_server, url) = simulator(LICENSES);
     let (exporter, address, first_up) = exporter_over(&url, "1h", &log);
     let after_read = exporter.peak_mib();
-    let (encoding, cache_bytes) = encoding_of(&log);
+    let (encoding, cache_bytes, text_bytes) = encoding_of(&log);
     let (_, body) = get(&address, "/metrics", None);
     let read = value_of(&body, "vspc_read_duration_seconds{console=\"default\"}");
     println!(
@@ -225,25 +269,42 @@ fn main() {
          the read {read:.2} s (`vspc_read_duration_seconds`), encoding both formats {encoding:.2?}"
     );
     println!(
-        "- cache: {:.1} MiB (the encoded text; the gauge families' lines serve both formats)",
-        cache_bytes / 1048576.0
+        "- cache: {:.1} MiB holding {:.1} MiB of text (the gauge families' lines serve both formats)",
+        cache_bytes / 1048576.0,
+        text_bytes / 1048576.0
     );
     println!("\n| format | scrapers at once | median scrape | slowest | body | samples | encoding ÷ median scrape |");
     println!("|---|---|---|---|---|---|---|");
     let mut slowest_single = Duration::ZERO;
-    for (name, accept) in [("text 0.0.4", None), ("OpenMetrics", Some(OPENMETRICS))] {
+    for (name, accept, gzip) in [
+        ("text 0.0.4", None, false),
+        ("OpenMetrics", Some(OPENMETRICS), false),
+        ("text 0.0.4, gzip", None, true),
+        (
+            "OpenMetrics, gzip (as Prometheus asks)",
+            Some(OPENMETRICS),
+            true,
+        ),
+    ] {
         let mut times = Vec::new();
         let mut body = Vec::new();
         for _ in 0..SCRAPES {
             let took;
-            (took, body) = get(&address, "/metrics", accept);
+            (took, body) = if gzip {
+                get_gzip(&address, "/metrics", accept)
+            } else {
+                get(&address, "/metrics", accept)
+            };
             times.push(took);
         }
+        let sent = body.len();
+        let body = inflated(body);
         let slowest = *times.iter().max().unwrap();
         slowest_single = slowest_single.max(slowest);
         let median = median(times);
         println!(
-            "| {name} | 1 | {median:.1?} | {slowest:.1?} | {:.1} MiB | {} | {:.1}× |",
+            "| {name} | 1 | {median:.1?} | {slowest:.1?} | {:.1} MiB sent, {:.1} MiB of text | {} | {:.1}× |",
+            sent as f64 / 1048576.0,
             body.len() as f64 / 1048576.0,
             sample_lines(&body),
             encoding.as_secs_f64() / median.as_secs_f64()
@@ -275,7 +336,7 @@ fn main() {
          the first read and its encoding, before any scrape: scrapes add {:.1} MiB); watching 10 \
          licenses: {small_peak:.1} MiB, so the {LICENSES} licenses cost {:.2}× that, {:.0} bytes \
          each, of which the cache is {:.0}.",
-        2 * SCRAPES + 21,
+        4 * SCRAPES + 21,
         peak - after_read,
         peak / small_peak,
         (peak - small_peak) * 1048576.0 / LICENSES as f64,
@@ -286,7 +347,39 @@ fn main() {
 
     // A refresh encodes the new read while the last encoding is still being served: the peak
     // of an exporter that has refreshed is higher than that of its first read.
-    let (refreshing, address, _) = exporter_over(&url, "1s", &logs.path().join("refreshing"));
+    let (after_first, refreshed) = refreshed_peak(
+        env!("CARGO_BIN_EXE_vspc-licensing"),
+        &url,
+        &logs.path().join("refreshing"),
+    );
+    println!(
+        "Peak RSS of an exporter that has read the {LICENSES} licenses three times (`--refresh 1s`, \
+         scraped twice a second meanwhile): **{refreshed:.1} MiB**; the target, 64 MiB plus the \
+         series ({:.1} MiB of text), is {:.1} MiB: peak ÷ target {:.2}.",
+        text_bytes / 1048576.0,
+        64.0 + text_bytes / 1048576.0,
+        refreshed / (64.0 + text_bytes / 1048576.0)
+    );
+    // The same exporter as another build has it (e.g. main before a change), side by side.
+    if let Ok(baseline) = std::env::var("VSPC_BENCH_BASELINE_EXE") {
+        let (base_first, base_refreshed) =
+            refreshed_peak(&baseline, &url, &logs.path().join("baseline"));
+        println!(
+            "\n| exporter | peak after the first read | peak after three reads |\n|---|---|---|\n\
+             | baseline (`VSPC_BENCH_BASELINE_EXE`) | {base_first:.1} MiB | {base_refreshed:.1} MiB |\n\
+             | this build | {after_first:.1} MiB | {refreshed:.1} MiB |\n\
+             | this build ÷ baseline | {:.2}× | {:.2}× |",
+            after_first / base_first,
+            refreshed / base_refreshed
+        );
+    }
+}
+
+/// An exporter of `exe` over `url` refreshing every second and scraped twice a second: its
+/// peak after the first read, and after the third.
+fn refreshed_peak(exe: &str, url: &str, log: &Path) -> (f64, f64) {
+    let (refreshing, address, _) = exporter_of(exe, url, "1s", log);
+    let after_first = refreshing.peak_mib();
     let mut reads = Vec::new();
     let started = Instant::now();
     while reads.len() < 3 {
@@ -304,9 +397,5 @@ fn main() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    println!(
-        "Peak RSS of an exporter that has read the {LICENSES} licenses three times (`--refresh 1s`, \
-         scraped twice a second meanwhile): **{:.1} MiB**.",
-        refreshing.peak_mib()
-    );
+    (after_first, refreshing.peak_mib())
 }

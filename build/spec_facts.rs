@@ -66,10 +66,12 @@ pub fn spec_facts(spec: &Value) -> TokenStream {
     let operations = operation_enum(&declared_operations(spec));
     let base_path = base_path(spec);
     let paging = paging_bounds(spec);
+    let pulse = pulse_workload_count_max(spec);
     quote! {
         #operations
         #base_path
         #paging
+        #pulse
     }
 }
 
@@ -245,6 +247,24 @@ pub fn paging_bounds(spec: &Value) -> TokenStream {
         }
     });
     quote!(#(#constants)*)
+}
+
+/// `PULSE_WORKLOAD_COUNT_MAX`: the most units one workload of a new Pulse license may count
+/// (`PulseLicenseWorkloadInput.count`'s `maximum`), which the license builders check before
+/// sending.
+pub fn pulse_workload_count_max(spec: &Value) -> TokenStream {
+    let pointer = "/components/schemas/PulseLicenseWorkloadInput/properties/count/maximum";
+    let value = spec
+        .pointer(pointer)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("the spec has no whole number at {pointer}"));
+    let value =
+        u32::try_from(value).unwrap_or_else(|_| panic!("{pointer} {value} does not fit a u32"));
+    let value = Literal::u32_unsuffixed(value);
+    quote! {
+        /// The most units one workload of a new VCSP Pulse license may count.
+        pub const PULSE_WORKLOAD_COUNT_MAX: u32 = #value;
+    }
 }
 
 /// Every operation of the (unadapted) spec, ordered by operationId.

@@ -247,13 +247,26 @@ impl Client {
         query: ListQuery,
         read: fn(&[u8]) -> serde_json::Result<Page<T>>,
     ) -> ResourceStream<T> {
+        self.paged_with(operation, query, Vec::new(), read)
+    }
+
+    /// [`paged`](Self::paged) with query parameters of the operation's own sent on every page.
+    pub(crate) fn paged_with<T: serde::Serialize + Send + 'static>(
+        &self,
+        operation: SpecOperation,
+        query: ListQuery,
+        extra: Vec<(&'static str, String)>,
+        read: fn(&[u8]) -> serde_json::Result<Page<T>>,
+    ) -> ResourceStream<T> {
         let client = self.clone();
         let pages = query.clone();
         let fetch = move |offset: u32, limit: u32| -> PageFuture<T> {
             let client = client.clone();
             let query = pages.clone();
+            let extra = extra.clone();
             Box::pin(async move {
-                let parameters = page_parameters(&query, offset, limit);
+                let mut parameters = page_parameters(&query, offset, limit);
+                parameters.extend(extra);
                 let answer = client
                     .send_operation(operation, &[], &parameters, RequestBody::Empty)
                     .await?;

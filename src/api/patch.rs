@@ -82,6 +82,13 @@ impl Patch {
         )
     }
 
+    /// This patch followed by `other`'s operations, in one document (so the changes are
+    /// applied together or not at all).
+    pub fn then(mut self, other: Patch) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
     /// The operations, as the spec's type.
     pub fn operations(&self) -> &[JsonPatch] {
         &self.0

@@ -477,6 +477,50 @@ pub(crate) enum PulseCommand {
     /// Pulse licenses
     #[command(subcommand)]
     Licenses(PulseLicensesCommand),
+    /// Pulse tenants and the companies they are mapped to (`list` without a subcommand)
+    Tenants {
+        #[command(subcommand)]
+        command: Option<PulseTenantsCommand>,
+    },
+    /// Make the console synchronise with VCSP Pulse now
+    Sync,
+    /// The console's connection to VCSP Pulse (`show` without a subcommand)
+    Config {
+        #[command(subcommand)]
+        command: Option<PulseConfigCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PulseTenantsCommand {
+    /// Every Pulse tenant
+    List,
+    /// One Pulse tenant
+    Show {
+        /// The tenant's instanceUid
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PulseConfigCommand {
+    /// The connection's switches and status
+    Show,
+    /// Turn the connection's switches on or off (one JSON Patch; then shows the result)
+    Set {
+        /// Map Pulse tenants to companies
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        company_mapping: Option<String>,
+        /// Manage licenses through Pulse
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        license_management: Option<String>,
+        /// Push new companies to Pulse as tenants
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        push_new_companies: Option<String>,
+        /// Print the JSON Patch it would send, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -508,6 +552,54 @@ pub(crate) enum PulseLicensesCommand {
         /// Print the request it would send, and send nothing
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Change a Pulse license (workload counts, expiry, description, automatic extension)
+    Edit {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// A workload's new count, WORKLOAD=COUNT (repeatable; a workload not counted yet is added)
+        #[arg(long = "workload", value_name = "WORKLOAD=COUNT")]
+        workloads: Vec<String>,
+        /// New expiry, RFC 3339 (e.g. 2027-06-30T00:00:00Z)
+        #[arg(long)]
+        expires: Option<chrono::DateTime<chrono::Utc>>,
+        /// New description
+        #[arg(long, conflicts_with = "no_description")]
+        description: Option<String>,
+        /// Clear the description
+        #[arg(long)]
+        no_description: bool,
+        /// Automatic extension on or off
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        automatic_extension: Option<String>,
+        /// Print the JSON Patch it would send, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Issue a copy of a Pulse license (same product, contract, expiry, workloads), assigned to no one
+    Copy {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+    },
+    /// Extend every Pulse license about to expire, then update the servers running them
+    Renew {
+        /// Licenses that expire within this period (already expired ones included), e.g. 30d
+        #[arg(long, value_name = "PERIOD", value_parser = parse_period)]
+        expiring_within: Duration,
+        /// The new expiry: a day (2027-06-30, midnight UTC) or RFC 3339
+        #[arg(long, value_name = "DATE", value_parser = parse_day_or_time)]
+        until: chrono::DateTime<chrono::Utc>,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Save a Pulse license's license file, ready for `license install`
+    Download {
+        /// The license's instanceUid
+        uid: uuid::Uuid,
+        /// Where to write it (default: `<UID>.lic` in the current directory)
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
     },
     /// Install a Pulse license on a managed server, then show the server's new license
     Install {
@@ -708,6 +800,17 @@ pub(crate) fn parse_period(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(period)
+}
+
+/// A day (`2027-06-30`, taken as midnight UTC) or an RFC 3339 time.
+pub(crate) fn parse_day_or_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let text = text.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{text}` is neither a day (2027-06-30) nor an RFC 3339 time"))
 }
 
 /// A period of [`parse_period`] as chrono's duration, for date arithmetic; bounded, so it

@@ -1,7 +1,6 @@
 //! `auto-update status | enable | disable`: the ALK audit and bulk switch.
 
 use futures::{stream, Stream, StreamExt};
-use indicatif::ProgressBar;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -10,7 +9,7 @@ use super::args::{
 };
 use super::licenses::every_license;
 use super::output::{license_row, listing_progress, progress, LICENSE_COLUMNS};
-use super::writer::{stdout_is_terminal, ListWriter, Stdout};
+use super::writer::ListWriter;
 use super::{bulk, Failure, Outcome};
 use crate::ListQuery;
 use crate::{AdaptiveLimit, Client, Error, Product};
@@ -75,6 +74,9 @@ fn note(text: &str) {
     super::terminal_text::eprint_line(text);
 }
 
+/// The columns of the per-server report.
+const SERVER_COLUMNS: [&str; 4] = ["product", "server uid", "outcome", "detail"];
+
 /// What happened to one server.
 #[derive(Debug, Serialize)]
 struct Change {
@@ -84,8 +86,12 @@ struct Change {
     detail: String,
 }
 
-impl Change {
-    fn row(&self) -> Vec<String> {
+impl bulk::Row for Change {
+    fn outcome(&self) -> &str {
+        self.outcome
+    }
+
+    fn cells(&self) -> Vec<String> {
         vec![
             self.product.to_string(),
             self.uid.to_string(),
@@ -117,7 +123,7 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
     } else {
         "disabling auto-update"
     });
-    let mut report = Report::new(global.output, bar.clone());
+    let mut report = bulk::Report::new(global.output, bar.clone(), &SERVER_COLUMNS, "server(s)");
     // The walk's pages and the changes take their places from the same pool, so that together
     // they stay within what the console takes.
     let limit = client.in_flight_limit();
@@ -137,7 +143,10 @@ async fn switch(global: &Global, args: SwitchArgs, enable: bool) -> Outcome {
             end.duplicates
         ));
     }
-    report.finish(end.walk_error)
+    report.finish(
+        end.walk_error,
+        "the listing stopped early: servers after that point were not switched",
+    )
 }
 
 /// Switches one server; a named server (no state from a walk) is read first, to report what
@@ -192,87 +201,6 @@ async fn switched(
 ) -> Result<crate::License, Error> {
     let _place = limit.acquire_for(SWITCH).await;
     client.set_auto_update(product, uid, enable).await
-}
-
-/// The per-server report, written as changes complete, and the summary at the end. If the
-/// reader of standard output goes away, the changes still run to the end (stopping half-way
-/// would leave a partial change nobody asked for) and the summary still goes to standard error.
-struct Report {
-    list: Option<ListWriter<Stdout>>,
-    write_error: Option<Failure>,
-    bar: ProgressBar,
-    /// Rows go to the same terminal as the progress bar: hide the bar while writing each one.
-    interleave: bool,
-    changed: u64,
-    unchanged: u64,
-    failed: u64,
-}
-
-impl Report {
-    fn new(format: Format, bar: ProgressBar) -> Self {
-        Report {
-            list: Some(ListWriter::stdout(
-                format,
-                &["product", "server uid", "outcome", "detail"],
-            )),
-            write_error: None,
-            interleave: !bar.is_hidden() && stdout_is_terminal(),
-            bar,
-            changed: 0,
-            unchanged: 0,
-            failed: 0,
-        }
-    }
-
-    fn add(&mut self, change: Change) {
-        match change.outcome {
-            "changed" => self.changed += 1,
-            "unchanged" => self.unchanged += 1,
-            _ => self.failed += 1,
-        }
-        self.bar.inc(1);
-        let Some(list) = self.list.as_mut() else {
-            return;
-        };
-        let written = if self.interleave {
-            self.bar.suspend(|| {
-                list.item(&change, |c| vec![c.row()])
-                    .and_then(|()| list.flush())
-            })
-        } else {
-            list.item(&change, |c| vec![c.row()])
-        };
-        if let Err(failure) = written {
-            self.list = None;
-            self.write_error = Some(failure);
-        }
-    }
-
-    /// Closes the report, prints the summary; any failure (or a broken walk) makes the exit
-    /// code non-zero.
-    fn finish(mut self, walk_error: Option<Error>) -> Outcome {
-        if let Some(list) = self.list.take() {
-            if let Err(failure) = list.finish() {
-                self.write_error = Some(failure);
-            }
-        }
-        note(&format!(
-            "{} changed, {} already set, {} failed",
-            self.changed, self.unchanged, self.failed
-        ));
-        if let Some(error) = walk_error {
-            note("the listing stopped early: servers after that point were not switched");
-            return Err(Failure::Error(error));
-        }
-        match (self.failed, self.write_error) {
-            (0, None | Some(Failure::Closed)) => Ok(()),
-            (0, Some(failure)) => Err(failure),
-            (n, _) => Err(Failure::Exit(
-                1,
-                format!("{n} server(s) could not be changed"),
-            )),
-        }
-    }
 }
 
 /// The servers to switch: every license of the chosen products as the walk yields it, or the
@@ -379,7 +307,12 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
     }
     let legacy = crate::legacy::LegacyClient::new(url, token, http)
         .map_err(|e| Failure::Exit(2, e.to_string()))?;
-    let mut report = Report::new(global.output, ProgressBar::hidden());
+    let mut report = bulk::Report::new(
+        global.output,
+        indicatif::ProgressBar::hidden(),
+        &SERVER_COLUMNS,
+        "server(s)",
+    );
     for uid in &args.uids {
         let change = match legacy.set_cloud_connect_auto_update(*uid, enable).await {
             Ok(message) => Change {
@@ -397,5 +330,5 @@ async fn switch_v2(global: &Global, args: &SwitchArgs, enable: bool) -> Outcome 
         };
         report.add(change);
     }
-    report.finish(None)
+    report.finish(None, "")
 }

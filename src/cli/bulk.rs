@@ -12,6 +12,13 @@ use std::hash::Hash;
 use futures::stream::FuturesUnordered;
 use futures::{Stream, StreamExt};
 
+use std::marker::PhantomData;
+
+use indicatif::ProgressBar;
+
+use super::args::Format;
+use super::writer::{stdout_is_terminal, ListWriter, Stdout};
+use super::{Failure, Outcome};
 use crate::Error;
 
 /// How many changes may run at once. It is read again before each change starts, so a limit
@@ -91,6 +98,109 @@ where
         }
     }
     end
+}
+
+/// One row of a bulk change's [`Report`].
+pub(crate) trait Row: serde::Serialize {
+    /// `changed`, `unchanged`, or anything else for a failure.
+    fn outcome(&self) -> &str;
+    /// The row's cells, in the report's columns.
+    fn cells(&self) -> Vec<String>;
+}
+
+/// A line for the person at the terminal; a closed standard error is not worth failing for.
+fn note(text: &str) {
+    super::terminal_text::eprint_line(text);
+}
+
+/// The per-target report of a bulk change, written as changes complete, and the summary at the end. If the
+/// reader of standard output goes away, the changes still run to the end (stopping half-way
+/// would leave a partial change nobody asked for) and the summary still goes to standard error.
+pub(crate) struct Report<R> {
+    list: Option<ListWriter<Stdout>>,
+    write_error: Option<Failure>,
+    bar: ProgressBar,
+    /// Rows go to the same terminal as the progress bar: hide the bar while writing each one.
+    interleave: bool,
+    changed: u64,
+    unchanged: u64,
+    failed: u64,
+    /// What a row is about, for the summary ("server(s)").
+    what: &'static str,
+    row: PhantomData<R>,
+}
+
+impl<R: Row> Report<R> {
+    /// A report with `columns`, about `what` ("server(s)").
+    pub(crate) fn new(
+        format: Format,
+        bar: ProgressBar,
+        columns: &[&str],
+        what: &'static str,
+    ) -> Self {
+        Report {
+            list: Some(ListWriter::stdout(format, columns)),
+            write_error: None,
+            interleave: !bar.is_hidden() && stdout_is_terminal(),
+            bar,
+            changed: 0,
+            unchanged: 0,
+            failed: 0,
+            what,
+            row: PhantomData,
+        }
+    }
+
+    /// Counts and writes one row.
+    pub(crate) fn add(&mut self, change: R) {
+        match change.outcome() {
+            "changed" => self.changed += 1,
+            "unchanged" => self.unchanged += 1,
+            _ => self.failed += 1,
+        }
+        self.bar.inc(1);
+        let Some(list) = self.list.as_mut() else {
+            return;
+        };
+        let written = if self.interleave {
+            self.bar.suspend(|| {
+                list.item(&change, |c| vec![c.cells()])
+                    .and_then(|()| list.flush())
+            })
+        } else {
+            list.item(&change, |c| vec![c.cells()])
+        };
+        if let Err(failure) = written {
+            self.list = None;
+            self.write_error = Some(failure);
+        }
+    }
+
+    /// Closes the report, prints the summary; any failure (or a broken walk) makes the exit
+    /// code non-zero.
+    pub(crate) fn finish(mut self, walk_error: Option<Error>, stopped: &str) -> Outcome {
+        if let Some(list) = self.list.take() {
+            if let Err(failure) = list.finish() {
+                self.write_error = Some(failure);
+            }
+        }
+        note(&format!(
+            "{} changed, {} already set, {} failed",
+            self.changed, self.unchanged, self.failed
+        ));
+        if let Some(error) = walk_error {
+            note(stopped);
+            return Err(Failure::Error(error));
+        }
+        match (self.failed, self.write_error) {
+            (0, None | Some(Failure::Closed)) => Ok(()),
+            (0, Some(failure)) => Err(failure),
+            (n, _) => Err(Failure::Exit(
+                1,
+                format!("{n} {} could not be changed", self.what),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::output::{license_row, table, LICENSE_COLUMNS};
 use super::{Failure, Outcome};
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::{Client, Filter, License, LicenseFile, ListQuery, Product, MAX_PAGE_SIZE};
+use crate::{NewPulseLicense, Patch};
 
 const DEMO_USER: &str = "demo-admin";
 const DEMO_PASSWORD: &str = "demo-password";
@@ -39,6 +40,7 @@ pub(crate) async fn run(_global: &Global, args: DemoArgs) -> Outcome {
     show_expiring(&all);
     enable_auto_update_where_off(&client, &all).await?;
     install_sample_license(&client, &all).await?;
+    pulse_lifecycle(&client, &all).await?;
     show_latest_reports(&client).await?;
     show_usage_chart(&client).await?;
     finalize_reports(&client).await?;
@@ -171,14 +173,65 @@ async fn install_sample_license(client: &Client, all: &[License]) -> Outcome {
     Ok(())
 }
 
-/// Step 7: the latest usage reports, and the head of one as CSV.
+/// Step 7: the VCSP Pulse lifecycle on the second backup server (auto-update is on since step
+/// 5): a license issued in Pulse, installed, changed in Pulse and followed at the server's
+/// update, then revoked.
+async fn pulse_lifecycle(client: &Client, all: &[License]) -> Outcome {
+    let Some(server) = all
+        .iter()
+        .filter(|l| l.product() == Product::BackupServer)
+        .filter_map(License::uid)
+        .nth(1)
+    else {
+        return Ok(());
+    };
+    let pulse = client.pulse();
+    let expires = chrono::Utc::now() + chrono::Duration::days(180);
+    let license = pulse
+        .create(NewPulseLicense::new("VBR", "C-1001", expires).workload("VM", 50))
+        .await?;
+    pulse.install(license.instance_uid, server).await?;
+    let units = |l: &License| l.units().1.unwrap_or_default();
+    let installed = client.license(Product::BackupServer, Some(server)).await?;
+    step(
+        7,
+        &format!(
+            "VCSP Pulse: issued license {} (50 VMs), installed it on backup server {server}: now {} units, {}",
+            license.instance_uid,
+            units(&installed),
+            installed.license_type().unwrap_or_default()
+        ),
+    );
+    let more = Patch::pulse_workload_counts(&license, [("VM", 60)])?;
+    pulse.change(license.instance_uid, more).await?;
+    let followed = client
+        .renew_license(Product::BackupServer, Some(server))
+        .await?;
+    println!(
+        "   changed to 60 VMs in Pulse; the server's next license update (auto-update on) brings {} units",
+        units(&followed)
+    );
+    pulse.revoke(license.instance_uid).await?;
+    let revoked = client
+        .renew_license(Product::BackupServer, Some(server))
+        .await?;
+    println!(
+        "   revoked in Pulse; at its next update the server's copy is {}",
+        revoked
+            .status()
+            .map_or_else(|| "-".into(), |s| s.to_string())
+    );
+    Ok(())
+}
+
+/// Step 8: the latest usage reports, and the head of one as CSV.
 async fn show_latest_reports(client: &Client) -> Outcome {
     let reports: Vec<_> = client
         .latest_license_reports(ListQuery::new())
         .try_collect()
         .await?;
     step(
-        7,
+        8,
         &format!("Read the latest license usage reports: {}", reports.len()),
     );
     if let Some(id) = reports
@@ -195,11 +248,11 @@ async fn show_latest_reports(client: &Client) -> Outcome {
     Ok(())
 }
 
-/// Step 8: the month's reports finalized.
+/// Step 9: the month's reports finalized.
 async fn finalize_reports(client: &Client) -> Outcome {
     let finalized = client.finalize_license_reports().await?;
     step(
-        8,
+        9,
         &format!(
             "Finalized the usage reports: {} ({})",
             finalized.report_approval_status, finalized.message
@@ -208,11 +261,11 @@ async fn finalize_reports(client: &Client) -> Outcome {
     Ok(())
 }
 
-/// Step 9: the server-side audit once more; how many are still off.
+/// Step 10: the server-side audit once more; how many are still off.
 async fn audit_again(client: &Client) -> Result<usize, Failure> {
     let still_off = backup_servers_with_auto_update_off(client).await?;
     step(
-        9,
+        10,
         &format!("Audit again: {still_off} backup server license(s) with auto-update off"),
     );
     Ok(still_off)

@@ -68,7 +68,7 @@ pub(super) fn confirm(question: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::Exit(
             2,
-            "refusing to delete without confirmation: pass --yes".into(),
+            "refusing without confirmation (no terminal to ask): pass --yes".into(),
         ));
     }
     eprint!("{question} [y/N] ");

@@ -44,6 +44,19 @@ impl Client {
         query: &[(&str, String)],
         body: RequestBody,
     ) -> Result<Bytes, Error> {
+        self.send_operation_at(operation, path_values, query, body)
+            .await
+    }
+
+    /// [`send_operation`](Self::send_operation) for path parameters that are not UIDs (VCSP
+    /// Pulse names its tenants by Pulse's own ids).
+    pub(crate) async fn send_operation_at<P: Display + Sync>(
+        &self,
+        operation: SpecOperation,
+        path_values: &[P],
+        query: &[(&str, String)],
+        body: RequestBody,
+    ) -> Result<Bytes, Error> {
         let id = operation.id();
         let path = {
             let values: Vec<&dyn Display> = path_values.iter().map(|v| v as &dyn Display).collect();

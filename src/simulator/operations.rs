@@ -489,6 +489,9 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
         Op::Usage => usage_reply(app, call),
         Op::LegacyCloudConnect(uid) => legacy_cloud_connect(app, call, uid),
         Op::Pulse(operation, uid) => super::pulse::execute(app, call, *operation, *uid),
+        Op::PulseTenant(operation, tenant) => {
+            super::pulse::execute_on_tenant(app, call, *operation, tenant)
+        }
     }
 }
 

@@ -32,7 +32,15 @@ pub(crate) fn apply<T: Serialize + DeserializeOwned>(
         let allowed = match operation {
             json_patch::PatchOperation::Test(_) => true,
             json_patch::PatchOperation::Replace(_) | json_patch::PatchOperation::Add(_) => {
-                writable.contains(&path)
+                // Inside a writable property too: a Pulse license's workload counts are changed
+                // at `/workloads/N/count` and added at `/workloads/-`, as the client's helpers
+                // send them.
+                writable.iter().any(|w| {
+                    path == *w
+                        || path
+                            .strip_prefix(w)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
             }
             _ => false,
         };

@@ -8,15 +8,20 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::model::spec_facts::SpecOperation;
-use crate::types::{PulseLicense, PulseLicenseContract, PulseLicenseInput, PulseLicenseProduct};
+use crate::types::{
+    PulseConfiguration, PulseLicense, PulseLicenseContract, PulseLicenseInput, PulseLicenseProduct,
+    PulseTenant,
+};
 
 use super::app::App;
 use super::license_file::SimulatorLicense;
 use super::operations::{collection, single, Call};
 use super::response::{code, Reply};
-use super::state::LicenseResource;
+use super::state::{LicenseResource, Organization};
 use crate::api::product::Product;
-use crate::model::enums::{LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType};
+use crate::model::enums::{
+    LicensePackage, LicenseSectionType, LicenseType, LicenseUnitType, OrganizationType,
+};
 use crate::types::{BackupServerLicense, VOneServerLicense, Vb365ServerLicense};
 
 /// Pulse's data: what the provider's contracts allow and what was issued under them.
@@ -32,6 +37,12 @@ pub(crate) struct PulseState {
     pub(crate) installed: std::collections::HashMap<Uuid, Uuid>,
     /// The licenses revoked: Pulse keeps them, unassigned, and servers running them lose them.
     pub(crate) revoked: std::collections::HashSet<Uuid>,
+    /// The console's connection to Pulse, as `PatchPulseConfiguration` last left it.
+    pub(crate) configuration: PulseConfiguration,
+    /// Pulse's tenants, each mapped to a company of the console or to none.
+    pub(crate) tenants: Vec<PulseTenant>,
+    /// How many tenants were ever created from the console (the source of their ids).
+    pub(crate) tenants_created: u64,
 }
 
 /// The managed server a Pulse product's license goes on.
@@ -99,8 +110,10 @@ fn typed<T: serde::de::DeserializeOwned>(value: Value) -> T {
 }
 
 /// The seeded Pulse: two contracts (a roomy one and a nearly spent one), three products (one
-/// per kind of managed server that takes rental licenses), no licenses yet.
-pub(crate) fn seed(now: DateTime<Utc>) -> PulseState {
+/// per kind of managed server that takes rental licenses), no licenses yet; a configured
+/// connection; a tenant mapped to each of the first two companies of `organizations` and one
+/// tenant mapped to none.
+pub(crate) fn seed(now: DateTime<Utc>, organizations: &[Organization]) -> PulseState {
     let year_out = now + ChronoDuration::days(365);
     let contracts = vec![
         typed(json!({"contractId": "C-1001", "pointsLimit": 1000.0,
@@ -127,6 +140,28 @@ pub(crate) fn seed(now: DateTime<Utc>) -> PulseState {
                 {"workloadId": "USER", "name": "User", "multiplier": 0.25}]}),
         ),
     ];
+    let configuration = typed(json!({
+        "token": null, "status": "Configured", "statusMessage": "",
+        "isCompanyMappingEnabled": true, "isLicenseManagementEnabled": true,
+        "isPushingNewCompaniesToPulseEnabled": false,
+        "lastUpdateDate": now, "tokenExpirationDate": now + ChronoDuration::days(180),
+    }));
+    let mut tenants: Vec<PulseTenant> = organizations
+        .iter()
+        .filter(|org| org.kind == OrganizationType::Company)
+        .take(2)
+        .enumerate()
+        .map(|(i, org)| {
+            typed(
+                json!({"instanceUid": format!("PT{:016}", i + 1), "name": org.name,
+                "mappingStatus": "Mapped", "mappedMasterOrganizationUid": org.uid,
+                "mergedOrganizationUids": []}),
+            )
+        })
+        .collect();
+    tenants.push(typed(json!({"instanceUid": "PT0000000000000099",
+        "name": "Unmapped Pulse tenant", "mappingStatus": "NotMapped",
+        "mappedMasterOrganizationUid": null, "mergedOrganizationUids": []})));
     PulseState {
         contracts,
         products,
@@ -134,6 +169,9 @@ pub(crate) fn seed(now: DateTime<Utc>) -> PulseState {
         issued: 0,
         installed: Default::default(),
         revoked: Default::default(),
+        configuration,
+        tenants,
+        tenants_created: 0,
     }
 }
 
@@ -153,6 +191,23 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
             | S::RevokePulseLicense
             | S::CopyPulseLicense
             | S::SyncPulseData
+            | S::GetPulseConfiguration
+            | S::PatchPulseConfiguration
+            | S::GetPulseTenants
+            | S::CreatePulseTenantByCompany
+            | S::GetPulseTenant
+            | S::PatchPulseTenant
+            | S::CreateCompanyByPulseTenant
+    )
+}
+
+/// Whether `operation` names a Pulse tenant in its path (by Pulse's own id, not a UUID).
+pub(crate) fn names_tenant(operation: SpecOperation) -> bool {
+    matches!(
+        operation,
+        SpecOperation::GetPulseTenant
+            | SpecOperation::PatchPulseTenant
+            | SpecOperation::CreateCompanyByPulseTenant
     )
 }
 
@@ -167,6 +222,10 @@ pub(crate) fn is_write(operation: SpecOperation) -> bool {
             | SpecOperation::RevokePulseLicense
             | SpecOperation::CopyPulseLicense
             | SpecOperation::SyncPulseData
+            | SpecOperation::PatchPulseConfiguration
+            | SpecOperation::CreatePulseTenantByCompany
+            | SpecOperation::PatchPulseTenant
+            | SpecOperation::CreateCompanyByPulseTenant
     )
 }
 
@@ -240,8 +299,316 @@ pub(crate) fn execute(
             state.count_change(format!("pulse/licenses/{uid}"));
             Reply::empty()
         }
+        S::GetPulseConfiguration => {
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            single(&state.pulse.configuration, &call.params, drift, false)
+        }
+        S::PatchPulseConfiguration => change_configuration(app, call),
+        S::GetPulseTenants => {
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            collection(&state.pulse.tenants, &call.params, true, drift, false)
+        }
+        S::CreatePulseTenantByCompany => create_tenant(app, call),
         other => Reply::not_found(format!("The simulator does not serve {other}.")),
     }
+}
+
+/// Serves a Pulse operation on the tenant whose Pulse id is `tenant`.
+pub(crate) fn execute_on_tenant(
+    app: &App,
+    call: &Call,
+    operation: SpecOperation,
+    tenant: &str,
+) -> Reply {
+    let drift = app.config.drift;
+    match operation {
+        SpecOperation::GetPulseTenant => {
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            match find_tenant(&state.pulse, tenant) {
+                Some(found) => single(found, &call.params, drift, false),
+                None => missing_tenant(tenant),
+            }
+        }
+        SpecOperation::PatchPulseTenant => change_tenant(app, call, tenant),
+        SpecOperation::CreateCompanyByPulseTenant => create_company(app, call, tenant),
+        other => Reply::not_found(format!("The simulator does not serve {other}.")),
+    }
+}
+
+fn find_tenant<'a>(pulse: &'a PulseState, tenant: &str) -> Option<&'a PulseTenant> {
+    pulse
+        .tenants
+        .iter()
+        .find(|t| t.instance_uid.as_deref() == Some(tenant))
+}
+
+fn missing_tenant(tenant: &str) -> Reply {
+    Reply::not_found(format!("There is no Pulse tenant with id `{tenant}`."))
+}
+
+fn conflict(message: String) -> Reply {
+    Reply::error(
+        axum::http::StatusCode::CONFLICT,
+        "logical",
+        code::NOT_ALLOWED,
+        message,
+    )
+}
+
+/// The value of the query parameter `name`, if sent.
+fn param<'a>(call: &'a Call, name: &str) -> Option<&'a str> {
+    call.params
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The properties of the Pulse configuration a JSON Patch may change.
+const CONFIGURATION_CHANGEABLE: &[&str] = &[
+    "/token",
+    "/isCompanyMappingEnabled",
+    "/isLicenseManagementEnabled",
+    "/isPushingNewCompaniesToPulseEnabled",
+];
+
+/// Applies a JSON Patch to the Pulse configuration. A new token is taken (and never answered
+/// back): the connection counts as configured again from now.
+fn change_configuration(app: &App, call: &Call) -> Reply {
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let mut document = serde_json::to_value(&state.pulse.configuration).unwrap_or(Value::Null);
+    if let Some(object) = document.as_object_mut() {
+        object.entry("token").or_insert(Value::Null);
+    }
+    let patched = match super::patch::apply(&document, &call.body, CONFIGURATION_CHANGEABLE) {
+        Ok(patched) => patched,
+        Err(reply) => return reply,
+    };
+    let mut patched: PulseConfiguration = match serde_json::from_value(patched) {
+        Ok(patched) => patched,
+        Err(e) => {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("The patched Pulse configuration is not valid: {e}"),
+            )
+        }
+    };
+    let now = state.now;
+    if let Some(token) = patched.token.take() {
+        if token.trim().is_empty() {
+            return Reply::bad_request(code::INVALID_PARAMETER, "token is empty.");
+        }
+        patched.status = typed(json!("Configured"));
+        patched.status_message = Some(String::new());
+        patched.token_expiration_date = Some(now + ChronoDuration::days(180));
+    }
+    patched.last_update_date = Some(now);
+    state.pulse.configuration = patched;
+    state.count_change("pulse".to_owned());
+    single(
+        &state.pulse.configuration,
+        &call.params,
+        app.config.drift,
+        false,
+    )
+}
+
+/// Creates the Pulse tenant of a company of the console and maps the two; a company already
+/// mapped is a `409` unless `rewriteExisting=true`, which moves the mapping to the new tenant.
+fn create_tenant(app: &App, call: &Call) -> Reply {
+    let Some(company) = param(call, "companyUid") else {
+        return Reply::bad_request(code::INVALID_PARAMETER, "companyUid is required.");
+    };
+    let company = match super::routes::uid(company, "companyUid") {
+        Ok(company) => company,
+        Err(reply) => return reply,
+    };
+    let rewrite = match param(call, "rewriteExisting") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("rewriteExisting must be true or false, not `{other}`."),
+            )
+        }
+    };
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(org) = state
+        .organizations
+        .iter()
+        .find(|org| org.uid == company)
+        .cloned()
+    else {
+        return Reply::not_found(format!("There is no company with UID {company}."));
+    };
+    if org.kind != OrganizationType::Company {
+        return Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!("companyUid {company} is a {:?}, not a company.", org.kind),
+        );
+    }
+    let mapped = state
+        .pulse
+        .tenants
+        .iter()
+        .position(|t| t.mapped_master_organization_uid == Some(company));
+    if let Some(index) = mapped {
+        if !rewrite {
+            let existing = state.pulse.tenants[index]
+                .instance_uid
+                .clone()
+                .unwrap_or_default();
+            return conflict(format!(
+                "Company {company} is already mapped to Pulse tenant `{existing}`; send rewriteExisting=true to replace it."
+            ));
+        }
+        unmap(&mut state.pulse.tenants[index]);
+    }
+    state.pulse.tenants_created += 1;
+    let tenant: PulseTenant = typed(json!({
+        "instanceUid": format!("PTC{:015}", state.pulse.tenants_created),
+        "name": org.name, "mappingStatus": "Mapped",
+        "mappedMasterOrganizationUid": company, "mergedOrganizationUids": [],
+    }));
+    state.pulse.tenants.push(tenant.clone());
+    state.count_change(format!(
+        "pulse/tenants/{}",
+        tenant.instance_uid.as_deref().unwrap_or_default()
+    ));
+    single(&tenant, &call.params, app.config.drift, false)
+}
+
+fn unmap(tenant: &mut PulseTenant) {
+    tenant.mapped_master_organization_uid = None;
+    tenant.mapping_status = typed(json!("NotMapped"));
+}
+
+/// The properties of a Pulse tenant a JSON Patch may change.
+const TENANT_CHANGEABLE: &[&str] = &["/mappedMasterOrganizationUid"];
+
+/// Applies a JSON Patch to a Pulse tenant: mapping it to a company of the console (which must
+/// exist and be mapped to no other tenant, else `404`/`409`) or unmapping it with `null`.
+fn change_tenant(app: &App, call: &Call, tenant: &str) -> Reply {
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(index) = state
+        .pulse
+        .tenants
+        .iter()
+        .position(|t| t.instance_uid.as_deref() == Some(tenant))
+    else {
+        return missing_tenant(tenant);
+    };
+    let mut document = serde_json::to_value(&state.pulse.tenants[index]).unwrap_or(Value::Null);
+    if let Some(object) = document.as_object_mut() {
+        object
+            .entry("mappedMasterOrganizationUid")
+            .or_insert(Value::Null);
+    }
+    let patched = match super::patch::apply(&document, &call.body, TENANT_CHANGEABLE) {
+        Ok(patched) => patched,
+        Err(reply) => return reply,
+    };
+    let mut patched: PulseTenant = match serde_json::from_value(patched) {
+        Ok(patched) => patched,
+        Err(e) => {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("The patched Pulse tenant is not valid: {e}"),
+            )
+        }
+    };
+    match patched.mapped_master_organization_uid {
+        Some(company) => {
+            if !state
+                .organizations
+                .iter()
+                .any(|org| org.uid == company && org.kind == OrganizationType::Company)
+            {
+                return Reply::not_found(format!("There is no company with UID {company}."));
+            }
+            if let Some(other) = state
+                .pulse
+                .tenants
+                .iter()
+                .enumerate()
+                .find(|(i, t)| *i != index && t.mapped_master_organization_uid == Some(company))
+            {
+                return conflict(format!(
+                    "Company {company} is already mapped to Pulse tenant `{}`.",
+                    other.1.instance_uid.as_deref().unwrap_or_default()
+                ));
+            }
+            patched.mapping_status = typed(json!("Mapped"));
+        }
+        None => unmap(&mut patched),
+    }
+    state.pulse.tenants[index] = patched;
+    state.count_change(format!("pulse/tenants/{tenant}"));
+    single(
+        &state.pulse.tenants[index],
+        &call.params,
+        app.config.drift,
+        false,
+    )
+}
+
+/// Creates a company of the console from an unmapped Pulse tenant, its resources on a
+/// Cloud Connect site the simulator manages, and maps the two.
+fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
+    let Some(site) = param(call, "siteUid") else {
+        return Reply::bad_request(code::INVALID_PARAMETER, "siteUid is required.");
+    };
+    let site = match super::routes::uid(site, "siteUid") {
+        Ok(site) => site,
+        Err(reply) => return reply,
+    };
+    if let Some(pool) = param(call, "gatewayPoolUid") {
+        if let Err(reply) = super::routes::uid(pool, "gatewayPoolUid") {
+            return reply;
+        }
+    }
+    let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
+    let Some(index) = state
+        .pulse
+        .tenants
+        .iter()
+        .position(|t| t.instance_uid.as_deref() == Some(tenant))
+    else {
+        return missing_tenant(tenant);
+    };
+    if !state.sites.uids().contains(&site) {
+        return Reply::not_found(format!("There is no Cloud Connect site with UID {site}."));
+    }
+    if let Some(company) = state.pulse.tenants[index].mapped_master_organization_uid {
+        return conflict(format!(
+            "Pulse tenant `{tenant}` is already mapped to company {company}."
+        ));
+    }
+    state.pulse.tenants_created += 1;
+    let uid = Uuid::from_u128((0x9015_c000_u128 << 96) | u128::from(state.pulse.tenants_created));
+    let name = state.pulse.tenants[index]
+        .name
+        .clone()
+        .unwrap_or_else(|| tenant.to_owned());
+    state.organizations.push(Organization {
+        uid,
+        name: name.clone(),
+        kind: OrganizationType::Company,
+    });
+    let mapped = &mut state.pulse.tenants[index];
+    mapped.mapped_master_organization_uid = Some(uid);
+    mapped.mapping_status = typed(json!("Mapped"));
+    state.count_change(format!("pulse/tenants/{tenant}"));
+    let alias: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let company: crate::types::Organization = typed(json!({
+        "instanceUid": uid, "name": name, "alias": alias, "type": "Company",
+        "notes": "Created from its VCSP Pulse tenant.", "veeamTenantId": tenant,
+    }));
+    single(&company, &call.params, app.config.drift, false)
 }
 
 fn find<'a>(pulse: &'a PulseState, uid: &Uuid) -> Option<&'a PulseLicense> {

@@ -39,6 +39,8 @@ pub(crate) enum Op {
     LegacyCloudConnect(Uuid),
     /// A VCSP Pulse operation, with the license UID its path names, if any.
     Pulse(SpecOperation, Option<Uuid>),
+    /// A VCSP Pulse operation on the tenant its path names (by Pulse's id, not a UUID).
+    PulseTenant(SpecOperation, String),
 }
 
 /// The name the journal and fault rules give the legacy v2 call, which the spec lacks.
@@ -81,7 +83,7 @@ impl Op {
             Op::UpdateConsole => S::UpdateConsoleLicense,
             Op::GetConsoleSettings => S::GetConsoleLicenseSettings,
             Op::Usage => S::GetOrganizationsLicenseUsage,
-            Op::Pulse(operation, _) => *operation,
+            Op::Pulse(operation, _) | Op::PulseTenant(operation, _) => *operation,
             Op::LegacyCloudConnect(_) => return None,
         })
     }
@@ -120,6 +122,9 @@ impl Op {
             S::UpdateConsoleLicense => Op::UpdateConsole,
             S::GetConsoleLicenseSettings => Op::GetConsoleSettings,
             S::GetOrganizationsLicenseUsage => Op::Usage,
+            tenant if super::pulse::names_tenant(tenant) => {
+                Op::PulseTenant(tenant, text_of().to_owned())
+            }
             pulse if super::pulse::serves(pulse) => Op::Pulse(
                 pulse,
                 if values.is_empty() {
@@ -170,7 +175,8 @@ impl Op {
                 | Op::InstallConsole
                 | Op::UpdateConsole
                 | Op::LegacyCloudConnect(_)
-        ) || matches!(self, Op::Pulse(operation, _) if super::pulse::is_write(*operation))
+        ) || matches!(self, Op::Pulse(operation, _) | Op::PulseTenant(operation, _)
+            if super::pulse::is_write(*operation))
     }
 
     /// Operations that may not themselves become async actions.

@@ -534,7 +534,7 @@ pub(crate) fn seed(seed: u64, sizes: &Sizes, now: DateTime<Utc>) -> State {
         },
         usage: Vec::new(),
         changes: HashMap::new(),
-        pulse: super::pulse::seed(now),
+        pulse: super::pulse::seed(now, &orgs),
     };
     let mut rng = stream(7);
     state.usage = usage(&mut rng, &orgs, &state);

@@ -334,6 +334,31 @@ fn label_values_arrive_escaped_and_bounded_and_both_formats_agree() {
         samples
     };
     assert_eq!(sorted(&text), sorted(&open));
+    // Asked for gzip (as Prometheus asks), either format arrives as one gzip stream of the
+    // same exposition.
+    for (accept, plain) in [(None, &text), (Some(PROMETHEUS_ACCEPT), &open)] {
+        let (head, body) = exporter.get_gzip("/metrics", accept);
+        assert!(
+            head.to_ascii_lowercase().contains("content-encoding: gzip"),
+            "{head}"
+        );
+        let mut inflated = String::new();
+        // GzDecoder reads one gzip member and fails on anything else.
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut inflated)
+            .expect("one valid gzip stream");
+        assert!(
+            body.len() < inflated.len(),
+            "{} bytes for {}",
+            body.len(),
+            inflated.len()
+        );
+        assert_eq!(sorted(&inflated), sorted(plain));
+        assert_eq!(inflated.ends_with("# EOF\n"), accept.is_some());
+    }
+    assert!(
+        !text_head.to_ascii_lowercase().contains("content-encoding"),
+        "{text_head}"
+    );
     let (_, page) = exporter.get("/", None);
     assert!(page.contains("href=\"/metrics\""), "{page}");
 }

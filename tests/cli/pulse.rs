@@ -169,3 +169,48 @@ fn create_dry_run_prints_the_request_and_sends_nothing_then_create_issues() {
     );
     drop(served);
 }
+
+/// A workload count above the spec's maximum (`PulseLicenseWorkloadInput.count`) is refused
+/// before anything is sent, dry run or not, naming the workload and the limit.
+#[test]
+fn create_refuses_a_workload_count_above_the_spec_s_maximum_before_sending() {
+    let served = Served::start(&["--api-key", KEY]);
+    let url = served.root();
+    let expiry = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let most = crate::support::spec()
+        .resolve(&serde_json::json!({
+            "$ref": "#/components/schemas/PulseLicenseWorkloadInput"
+        }))
+        .ok()
+        .and_then(|schema| schema.pointer("/properties/count/maximum")?.as_u64())
+        .expect("the spec bounds a workload's count");
+    let too_many = format!("VM={}", most + 1);
+    for dry_run in [true, false] {
+        let mut args = vec![
+            "licenses",
+            "create",
+            "--product",
+            "VBR",
+            "--contract",
+            "C-1001",
+            "--expires",
+            &expiry,
+            "--workload",
+            &too_many,
+        ];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let (code, out, err) = pulse(url, &args);
+        assert_eq!(code, 2, "dry run {dry_run}: {out}{err}");
+        assert!(
+            err.contains("\"VM\"") && err.contains(&most.to_string()),
+            "the refusal names the workload and the limit: {err}"
+        );
+    }
+    let (_, listed, _) = pulse(url, &["licenses", "list", "-o", "json"]);
+    assert_eq!(listed.trim(), "[]", "nothing was issued");
+    drop(served);
+}

@@ -691,6 +691,10 @@ fn the_demo_runs_green() {
         "[1]",
         "[5]",
         "[6]",
+        "[7] VCSP Pulse: issued license",
+        ": now 50 units, Rental",
+        "(auto-update on) brings 60 units",
+        "the server's copy is Error",
         "[8]",
         "Audit again: 0 backup server license(s) with auto-update off",
     ] {

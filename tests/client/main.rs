@@ -27,6 +27,7 @@ mod made_up_answers;
 mod null_policy;
 mod operations;
 mod pulse;
+mod pulse_requests;
 mod query_filters;
 mod question_mark;
 mod security;

@@ -944,7 +944,7 @@ async fn every_operation_sends_the_request_the_spec_describes() {
 
 /// One request as text, volatile parts redacted: the request id, the multipart boundary and
 /// the crate version in the user agent.
-fn render(operation: &str, request: &Recorded) -> String {
+pub(crate) fn render(operation: &str, request: &Recorded) -> String {
     let mut out = format!("== {operation}\n{} {}\n", request.method, request.path);
     for (name, value) in request.query_pairs() {
         out.push_str(&format!("  ?{name}={value}\n"));

@@ -18,6 +18,8 @@ mod examples;
 mod live;
 mod prometheus;
 mod properties;
+mod pulse_builders;
+mod pulse_surface;
 mod surface;
 mod third_party;
 mod wire_record;

@@ -275,3 +275,195 @@ async fn the_journal_records_pulse_calls() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_configuration_is_read_and_changed_and_stays_changed() {
+    let (_sim, client) = started().await;
+    let pulse = client.pulse();
+    let seeded = pulse.configuration().await.unwrap();
+    assert_eq!(word(&seeded.status), "Configured");
+    assert!(seeded.token.is_none(), "a token is never answered");
+    let changed = pulse
+        .change_configuration(
+            Patch::new()
+                .pulse_token("a-new-portal-token")
+                .pulse_pushing_new_companies(true)
+                .pulse_license_management(false),
+        )
+        .await
+        .unwrap();
+    assert!(
+        changed.token.is_none(),
+        "the new token is not answered back"
+    );
+    assert!(changed.is_pushing_new_companies_to_pulse_enabled);
+    assert!(!changed.is_license_management_enabled);
+    let read = pulse.configuration().await.unwrap();
+    assert_eq!(read, changed, "the change is kept");
+    let (status, message) = refusal(
+        pulse
+            .change_configuration(Patch::new().replace("/status", "Error"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 400, "{message}");
+    assert_eq!(pulse.configuration().await.unwrap(), changed);
+}
+
+#[tokio::test]
+async fn seeded_tenants_are_mapped_to_seeded_companies_and_one_is_not() {
+    let (sim, client) = started().await;
+    let organizations = sim.state().organization_uids();
+    let tenants: Vec<_> = client
+        .pulse()
+        .tenants(ListQuery::new().page_size(2))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(tenants.len(), 3);
+    let mapped: Vec<_> = tenants
+        .iter()
+        .filter_map(|t| t.mapped_master_organization_uid)
+        .collect();
+    assert_eq!(mapped.len(), 2);
+    assert!(mapped.iter().all(|uid| organizations.contains(uid)));
+    let unmapped = tenants
+        .iter()
+        .find(|t| t.mapped_master_organization_uid.is_none())
+        .unwrap();
+    assert_eq!(word(&unmapped.mapping_status), "NotMapped");
+    let id = unmapped.instance_uid.clone().unwrap();
+    assert_eq!(&client.pulse().tenant(&id).await.unwrap(), unmapped);
+    let (status, _) = refusal(client.pulse().tenant("PT-NOPE").await.unwrap_err());
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_tenant_is_remapped_and_a_company_gets_one_tenant_unless_rewritten() {
+    let (_sim, client) = started().await;
+    let pulse = client.pulse();
+    let tenants: Vec<_> = pulse.tenants(ListQuery::new()).try_collect().await.unwrap();
+    let first = tenants[0].clone();
+    let company = first.mapped_master_organization_uid.unwrap();
+    let first_id = first.instance_uid.clone().unwrap();
+    let spare = tenants[2].instance_uid.clone().unwrap();
+
+    // A company keeps one tenant: mapping another tenant to it, or creating one, is a 409.
+    let (status, message) = refusal(
+        pulse
+            .change_tenant(&spare, Patch::new().pulse_tenant_mapping(Some(company)))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 409, "{message}");
+    let (status, message) = refusal(
+        pulse
+            .create_tenant_for_company(company, false)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 409, "{message}");
+    assert!(message.contains(&first_id), "{message}");
+
+    // Rewritten, the new tenant takes the company and the old one is unmapped.
+    let created = pulse
+        .create_tenant_for_company(company, true)
+        .await
+        .unwrap();
+    assert_eq!(created.mapped_master_organization_uid, Some(company));
+    assert_eq!(word(&created.mapping_status), "Mapped");
+    let old = pulse.tenant(&first_id).await.unwrap();
+    assert_eq!(old.mapped_master_organization_uid, None);
+    assert_eq!(word(&old.mapping_status), "NotMapped");
+
+    // Unmapped by a patch, then mapped to the now free company.
+    let new_id = created.instance_uid.clone().unwrap();
+    pulse
+        .change_tenant(&new_id, Patch::new().pulse_tenant_mapping(None))
+        .await
+        .unwrap();
+    let remapped = pulse
+        .change_tenant(&spare, Patch::new().pulse_tenant_mapping(Some(company)))
+        .await
+        .unwrap();
+    assert_eq!(remapped.mapped_master_organization_uid, Some(company));
+    assert_eq!(pulse.tenant(&spare).await.unwrap(), remapped);
+
+    // An unknown company, an unknown tenant, a read-only property.
+    let nobody = uuid::Uuid::from_u128(42);
+    let (status, _) = refusal(
+        pulse
+            .change_tenant(&first_id, Patch::new().pulse_tenant_mapping(Some(nobody)))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 404);
+    let (status, _) = refusal(
+        pulse
+            .create_tenant_for_company(nobody, false)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 404);
+    let (status, _) = refusal(
+        pulse
+            .change_tenant("PT-NOPE", Patch::new().pulse_tenant_mapping(None))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 404);
+    let (status, _) = refusal(
+        pulse
+            .change_tenant(&first_id, Patch::new().replace("/name", "Renamed"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_company_created_from_a_tenant_is_mapped_and_known_to_the_console() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let site = sim.state().site_uids()[0];
+    let tenants: Vec<_> = pulse.tenants(ListQuery::new()).try_collect().await.unwrap();
+    let spare = tenants
+        .iter()
+        .find(|t| t.mapped_master_organization_uid.is_none())
+        .unwrap();
+    let id = spare.instance_uid.clone().unwrap();
+    let before = sim.state().organization_uids();
+    let (status, _) = refusal(
+        pulse
+            .create_company_from_tenant(&id, uuid::Uuid::from_u128(7), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 404, "an unknown site");
+    let company = pulse
+        .create_company_from_tenant(&id, site, Some(uuid::Uuid::from_u128(8)))
+        .await
+        .unwrap();
+    assert_eq!(Some(&company.name), spare.name.as_ref());
+    assert_eq!(company.veeam_tenant_id.as_deref(), Some(id.as_str()));
+    let uid = company.instance_uid.unwrap();
+    assert!(!before.contains(&uid));
+    assert!(sim.state().organization_uids().contains(&uid));
+    let mapped = pulse.tenant(&id).await.unwrap();
+    assert_eq!(mapped.mapped_master_organization_uid, Some(uid));
+    // The new company is a company like the others: a tenant can be made for it.
+    let (status, message) = refusal(
+        pulse
+            .create_company_from_tenant(&id, site, None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 409, "already mapped: {message}");
+    let (status, _) = refusal(
+        pulse
+            .create_company_from_tenant("PT-NOPE", site, None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 404);
+}

@@ -56,6 +56,11 @@ impl Exporter {
         get(&self.address, path, accept)
     }
 
+    /// `GET path` with `accept`, asking for gzip: the head and the body as it arrived.
+    pub fn get_gzip(&self, path: &str, accept: Option<&str>) -> (String, Vec<u8>) {
+        get_gzip(&self.address, path, accept)
+    }
+
     /// `/metrics` in the text format.
     pub fn scrape(&self) -> Vec<Sample> {
         parse(&self.get("/metrics", None).1)
@@ -101,6 +106,28 @@ pub fn get(address: &str, path: &str, accept: Option<&str>) -> (String, String) 
     let answer = String::from_utf8(answer).expect("UTF-8");
     let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
     (head.to_owned(), body.to_owned())
+}
+
+/// An HTTP/1.0 GET with `Accept-Encoding: gzip`: the head, and the body as it arrived.
+pub fn get_gzip(address: &str, path: &str, accept: Option<&str>) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{accept}Accept-Encoding: gzip\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read");
+    let end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head and a body");
+    let head = String::from_utf8(answer[..end].to_vec()).expect("UTF-8 head");
+    (head, answer[end + 4..].to_vec())
 }
 
 /// One sample line.

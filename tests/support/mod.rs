@@ -92,6 +92,13 @@ pub fn simulator_serves(operation_id: &str, path: &str) -> bool {
         "RevokePulseLicense",
         "CopyPulseLicense",
         "SyncPulseData",
+        "GetPulseConfiguration",
+        "PatchPulseConfiguration",
+        "GetPulseTenants",
+        "CreatePulseTenantByCompany",
+        "GetPulseTenant",
+        "PatchPulseTenant",
+        "CreateCompanyByPulseTenant",
     ];
     !(path == "/pulse" || path.starts_with("/pulse/")) || PULSE_SERVED.contains(&operation_id)
 }

@@ -5,10 +5,16 @@
 //! * through the generated operation (and, for collections, the paging stream as well), whose
 //!   typed value, encoded again, must keep every key and value of the example that the spec
 //!   knows (a failure names the JSON pointers lost);
-//! * through the CLI's read commands, run as a process against the same server.
+//! * through the CLI's read commands, run as a process against the same server; the JSON a
+//!   listing (licensing and VCSP Pulse), `pulse licenses show|create|copy|edit`,
+//!   `pulse tenants show` or `pulse config show` prints must keep the example (3.5.1 to
+//!   3.6.2's numeric Pulse statuses included, which must print as the enum value the spec's
+//!   `also-read` table gives).
 //!
-//! The component schema examples go through the generated type of the same name. Request
-//! examples (JSON Patch bodies) are covered by `tests/veeam/simulator.rs`.
+//! The component schema examples go through the generated type of the same name. The VCSP
+//! Pulse request examples (a new license, JSON Patches) must fit the spec's request schema and
+//! decode through its generated type; the licensing JSON Patch examples are covered by
+//! `tests/veeam/simulator.rs`.
 //!
 //! Two named lists say what is expected not to decode, and why; nothing else may fail, and
 //! everything listed must still fail (so the lists shrink as the crate learns).
@@ -563,6 +569,22 @@ const CLI_READ_COMMANDS: &[&str] = &[
     "reports month 2025-07",
     "reports settings",
     "usage organizations",
+    "pulse contracts",
+    "pulse products",
+    "pulse licenses list",
+    "pulse licenses show {uid}",
+    "pulse tenants list",
+    "pulse tenants show a-tenant",
+    "pulse config show",
+];
+
+/// The CLI's VCSP Pulse changes that print an answer, run the same way: the server answers
+/// with the version's own example, so what the CLI prints is read from Veeam's example. (Install,
+/// revoke and delete answer with no body, of which Veeam's documents give no example.)
+const CLI_PULSE_CHANGES: &[&str] = &[
+    "pulse licenses create --product VBR --contract C-1 --expires 2099-01-01T00:00:00Z --workload VM=1",
+    "pulse licenses copy {uid}",
+    "pulse licenses edit {uid} --description changed",
 ];
 
 /// Answers each route with the 200 example the document gives for it (404 where it has none).
@@ -606,13 +628,7 @@ fn example_server(document: &VeeamDocument) -> impl Fn(&Recorded) -> Canned + Se
 /// For a listing command: the `data` of the example its one route answers with, and the item
 /// schema.
 fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
-    let path = match command {
-        "reports list" => "/licensing/reports",
-        "reports latest" => "/licensing/reports/latest",
-        "reports month 2025-07" => "/licensing/reports/{date}",
-        "usage organizations" => "/licensing/usage/organizations",
-        _ => return None,
-    };
+    let path = listing_path(command)?;
     let example = examples::collect(document).into_iter().find(|e| {
         matches!(&e.place, Place::Response { method, path: p, status, .. }
             if method == "GET" && p == path && status == "200")
@@ -624,12 +640,62 @@ fn listing_example(document: &VeeamDocument, command: &str) -> Option<(Value, Va
     ))
 }
 
+/// For a command showing one object: the `data` of the example its route answers with, and its
+/// schema.
+fn shown_example(document: &VeeamDocument, command: &str) -> Option<(Value, Value)> {
+    let (verb, path) = shown_route(command)?;
+    let example = examples::collect(document).into_iter().find(|e| {
+        matches!(&e.place, Place::Response { method, path: p, status, .. }
+            if method == verb && p == path && status == "200")
+    })?;
+    let (_, schema) = our_response_schema(verb, path, "200", "application/json")?;
+    Some((
+        example.value.get("data")?.clone(),
+        schema.pointer("/properties/data")?.clone(),
+    ))
+}
+
+/// The route whose one object a command prints.
+fn shown_route(command: &str) -> Option<(&'static str, &'static str)> {
+    if command.starts_with("pulse licenses show") {
+        Some(("GET", "/pulse/licenses/{licenseUid}"))
+    } else if command.starts_with("pulse licenses create") {
+        Some(("POST", "/pulse/licenses"))
+    } else if command.starts_with("pulse licenses copy") {
+        Some(("POST", "/pulse/licenses/{licenseUid}/copy"))
+    } else if command.starts_with("pulse licenses edit") {
+        Some(("PATCH", "/pulse/licenses/{licenseUid}"))
+    } else if command.starts_with("pulse tenants show") {
+        Some(("GET", "/pulse/tenants/{tenantUid}"))
+    } else if command == "pulse config show" {
+        Some(("GET", "/pulse"))
+    } else {
+        None
+    }
+}
+
+/// The one route a listing command reads, for the commands whose JSON output is that route's
+/// objects.
+fn listing_path(command: &str) -> Option<&'static str> {
+    Some(match command {
+        "reports list" => "/licensing/reports",
+        "reports latest" => "/licensing/reports/latest",
+        "reports month 2025-07" => "/licensing/reports/{date}",
+        "usage organizations" => "/licensing/usage/organizations",
+        "pulse contracts" => "/pulse/contracts",
+        "pulse products" => "/pulse/products",
+        "pulse licenses list" => "/pulse/licenses",
+        "pulse tenants list" => "/pulse/tenants",
+        _ => return None,
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_read_commands_read_veeams_examples() {
     let mut report = String::new();
     for document in documents::documents() {
         let server = Recorder::with_fallback(Arc::new(example_server(document))).await;
-        for command in CLI_READ_COMMANDS {
+        for command in CLI_READ_COMMANDS.iter().chain(CLI_PULSE_CHANGES) {
             let name = format!("{} {command}", document.version);
             let args: Vec<String> = command
                 .replace("{uid}", &Uuid::nil().to_string())
@@ -655,10 +721,29 @@ async fn the_cli_read_commands_read_veeams_examples() {
                 );
             }
             // The JSON output of a listing is the API's own objects: it keeps the example too.
-            if let (Ok(printed), Some(example)) = (&parsed, listing_example(document, command)) {
+            // A listing with no example (or an empty one) to compare would pass unchecked.
+            let example = listing_example(document, command);
+            let nothing_to_compare = example
+                .as_ref()
+                .is_none_or(|(data, _)| data.as_array().is_none_or(Vec::is_empty));
+            if listing_path(command).is_some() && nothing_to_compare {
+                report.push_str(&format!("{name}: no non-empty Veeam example to compare\n"));
+            }
+            if let (Ok(printed), Some(example)) = (&parsed, example) {
                 let schema = json!({"type": "array", "items": example.1});
                 if let Err(why) = kept(&schema, &example.0, printed) {
                     report.push_str(&format!("{name}: the printed JSON {why}\n"));
+                }
+            }
+            if shown_route(command).is_some() {
+                match (&parsed, shown_example(document, command)) {
+                    (Ok(printed), Some((example, schema))) => {
+                        if let Err(why) = kept(&schema, &example, printed) {
+                            report.push_str(&format!("{name}: the printed JSON {why}\n"));
+                        }
+                    }
+                    (_, None) => report.push_str(&format!("{name}: no Veeam example to compare\n")),
+                    (Err(_), _) => {}
                 }
             }
             if !worked {
@@ -671,4 +756,71 @@ async fn the_cli_read_commands_read_veeams_examples() {
         }
     }
     assert!(report.is_empty(), "the CLI on Veeam's examples:\n{report}");
+}
+
+/// Veeam's VCSP Pulse request examples (a new license, JSON Patches of a license, the
+/// configuration, a tenant): each must be a body the spec's request schema for that operation
+/// accepts, and decode through the generated type of that schema keeping every key the spec
+/// knows. So what Veeam shows a client sending, the crate's own types can carry.
+#[test]
+fn veeams_pulse_request_examples_decode_through_the_request_types() {
+    let mut report = String::new();
+    let mut checked = BTreeMap::<&str, usize>::new();
+    for document in documents::documents() {
+        for example in examples::collect(document) {
+            let Place::Request {
+                method,
+                path,
+                media,
+                ..
+            } = &example.place
+            else {
+                continue;
+            };
+            if !(path == "/pulse" || path.starts_with("/pulse/")) || media != "application/json" {
+                continue;
+            }
+            let name = example.name();
+            let Some(schema) = spec()
+                .operations()
+                .iter()
+                .find(|op| op.method.eq_ignore_ascii_case(method) && op.path == *path)
+                .and_then(|op| op.request_body.as_ref())
+                .and_then(|body| body.content.get(media.as_str()).cloned())
+            else {
+                report.push_str(&format!("{name}: the spec takes no {media} body here\n"));
+                continue;
+            };
+            let found = spec().validate_value(&schema, &example.value);
+            if !found.is_empty() {
+                report.push_str(&format!("{name}: the spec refuses it: {found:?}\n"));
+                continue;
+            }
+            let Some(type_name) = support::typed::type_name(&schema) else {
+                report.push_str(&format!("{name}: no generated type for {schema}\n"));
+                continue;
+            };
+            let outcome = match support::typed::round_trip(&type_name, &example.value) {
+                None => Err(format!("no generated type {type_name}")),
+                Some(Err(e)) => Err(format!("does not decode as {type_name}: {e}")),
+                Some(Ok(typed)) => kept(&schema, &example.value, &typed),
+            };
+            match outcome {
+                Ok(()) => *checked.entry(document.version).or_default() += 1,
+                Err(why) => report.push_str(&format!("{name}: {why}\n")),
+            }
+        }
+    }
+    eprintln!("Pulse request examples checked, by version: {checked:?}");
+    assert!(
+        report.is_empty(),
+        "Veeam's Pulse request examples:\n{report}"
+    );
+    // 3.7 (Swagger 2.0) carries no request body examples; every other version has Pulse ones.
+    for version in ["3.5.1", "3.6", "3.6.1", "3.6.2"] {
+        assert!(
+            checked.get(version).copied().unwrap_or(0) > 0,
+            "{version}: no Pulse request example was checked: {checked:?}"
+        );
+    }
 }

@@ -1,32 +1,32 @@
 //! The exposition, encoded once per read and shared by every scrape until the next one.
 //!
 //! A read of a console is encoded once ([`EncodedReading`]): for each data family, that
-//! console's sample lines as a list of shared [`Bytes`] chunks, the descriptors (written once
+//! console's sample lines as a list of deflated chunks ([`Deflated`]), the descriptors (written once
 //! per answer, not once per console) left out. Those lines read the same in the text format
 //! and in OpenMetrics (a test checks it); only the descriptors differ, and they are encoded
 //! once per format for the life of the process. A scrape ([`answer`]) only puts chunks in
 //! order: the status families encoded for it (a few lines per console), then each family's
 //! descriptor in the scraper's format followed by every console's chunks of it. No series is
-//! encoded by a scrape, and a chunk is never copied, only handed to the connection; the memory
-//! this costs is the encoded text itself, one format's worth.
+//! encoded by a scrape, and a chunk is never copied, only handed to the connection (inflated
+//! on the way for a scraper that does not take gzip); the memory this costs is the deflated
+//! text, one format's worth (why deflated: [`super::gzip`]).
 
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use bytes::Bytes;
-
 use super::console::ConsoleStatus;
+use super::gzip::Deflated;
 use super::metrics::{encode, DataFamily, FamilyOfConsole, StatusFamilies};
 use super::negotiation::Exposition;
 use super::reading::Reading;
 
-/// The size of the chunks the series are kept in: large enough that an answer is a few
-/// hundred of them, small enough that one is never reallocated as it fills (the last, partial
-/// chunk of a family is copied to its exact size).
+/// The size of text deflated into one chunk: large enough that an answer is a few hundred
+/// chunks and deflate finds its repeats, small enough that inflating one for a scraper without
+/// gzip holds little.
 const CHUNK_BYTES: usize = 256 * 1024;
 
 /// One chunk list per data family, indexed by [`DataFamily::index`].
-type Families = [Vec<Bytes>; DataFamily::ALL.len()];
+type Families = [Vec<Deflated>; DataFamily::ALL.len()];
 
 /// One console's read, encoded: its sample lines, the same in both formats.
 pub(crate) struct EncodedReading {
@@ -68,13 +68,18 @@ impl EncodedReading {
     }
 
     /// One family's sample lines (none: the console has no series of it).
-    fn series(&self, family: DataFamily) -> &[Bytes] {
+    fn series(&self, family: DataFamily) -> &[Deflated] {
         &self.series[family.index()]
     }
 
-    /// The bytes it holds.
+    /// The bytes it holds (deflated).
     pub(crate) fn held_bytes(&self) -> usize {
-        self.series.iter().flatten().map(Bytes::len).sum()
+        self.series.iter().flatten().map(Deflated::held_bytes).sum()
+    }
+
+    /// The length of the text it holds, inflated.
+    pub(crate) fn text_bytes(&self) -> u64 {
+        self.series.iter().flatten().map(Deflated::text_len).sum()
     }
 }
 
@@ -85,18 +90,18 @@ fn lines_of(
     format: Exposition,
     console: &Arc<str>,
     reading: &Arc<Reading>,
-) -> Option<Vec<Bytes>> {
+) -> Option<Vec<Deflated>> {
     let collector = FamilyOfConsole {
         family,
         series: Some((Arc::clone(console), Arc::clone(reading))),
     };
-    let mut lines = Lines::after(descriptor(format, family));
+    let mut lines = Lines::after(descriptor_text(format, family));
     encode(format, collector, &mut lines).ok()?;
     lines.finish()
 }
 
 /// Every data family's descriptor in each format, encoded once by prometheus-client.
-static DESCRIPTORS: LazyLock<[[Bytes; DataFamily::ALL.len()]; 2]> = LazyLock::new(|| {
+static DESCRIPTOR_TEXTS: LazyLock<[[String; DataFamily::ALL.len()]; 2]> = LazyLock::new(|| {
     [Exposition::Text, Exposition::OpenMetrics].map(|format| {
         DataFamily::ALL.map(|family| {
             let mut text = String::new();
@@ -109,22 +114,42 @@ static DESCRIPTORS: LazyLock<[[Bytes; DataFamily::ALL.len()]; 2]> = LazyLock::ne
                 },
                 &mut text,
             );
-            Bytes::from(text)
+            text
         })
     })
 });
 
-fn descriptor(format: Exposition, family: DataFamily) -> &'static Bytes {
-    let format = match format {
+/// The same, deflated, as answers send them.
+static DESCRIPTORS: LazyLock<[[Deflated; DataFamily::ALL.len()]; 2]> = LazyLock::new(|| {
+    DESCRIPTOR_TEXTS
+        .each_ref()
+        .map(|texts| texts.each_ref().map(|t| Deflated::of(t.as_bytes())))
+});
+
+/// The line that ends an OpenMetrics exposition.
+static EOF: LazyLock<Deflated> = LazyLock::new(|| Deflated::of(b"# EOF\n"));
+
+fn format_index(format: Exposition) -> usize {
+    match format {
         Exposition::Text => 0,
         Exposition::OpenMetrics => 1,
-    };
-    &DESCRIPTORS[format][family.index()]
+    }
+}
+
+fn descriptor_text(format: Exposition, family: DataFamily) -> &'static [u8] {
+    DESCRIPTOR_TEXTS[format_index(format)][family.index()].as_bytes()
+}
+
+fn descriptor(format: Exposition, family: DataFamily) -> &'static Deflated {
+    &DESCRIPTORS[format_index(format)][family.index()]
 }
 
 /// The answer to a scrape in `format`, as chunks to send in order: the status families,
 /// encoded now, and each data family with any series, from the cache.
-pub(crate) fn answer(format: Exposition, consoles: Vec<(Arc<str>, ConsoleStatus)>) -> Vec<Bytes> {
+pub(crate) fn answer(
+    format: Exposition,
+    consoles: Vec<(Arc<str>, ConsoleStatus)>,
+) -> Vec<Deflated> {
     let encoded: Vec<Arc<EncodedReading>> = consoles
         .iter()
         .filter_map(|(_, status)| status.encoded.clone())
@@ -133,7 +158,7 @@ pub(crate) fn answer(format: Exposition, consoles: Vec<(Arc<str>, ConsoleStatus)
     // Writing to a String cannot fail: an error here could only be the encoder's own, and an
     // answer without the status families is still every cached series.
     let _ = encode(format, StatusFamilies { consoles }, &mut status);
-    let mut chunks = vec![Bytes::from(status)];
+    let mut chunks = vec![Deflated::of(status.as_bytes())];
     for family in DataFamily::ALL {
         let mut series = encoded
             .iter()
@@ -146,18 +171,18 @@ pub(crate) fn answer(format: Exposition, consoles: Vec<(Arc<str>, ConsoleStatus)
         chunks.extend(series.cloned());
     }
     if format == Exposition::OpenMetrics {
-        chunks.push(Bytes::from_static(b"# EOF\n"));
+        chunks.push(EOF.clone());
     }
     chunks
 }
 
 /// Collects an encoder's output after the descriptor it begins with (checked, then dropped)
-/// into [`CHUNK_BYTES`] chunks.
+/// and deflates it [`CHUNK_BYTES`] at a time.
 struct Lines<'a> {
     /// What is left of the descriptor to skip.
     descriptor: &'a [u8],
     filling: Vec<u8>,
-    chunks: Vec<Bytes>,
+    chunks: Vec<Deflated>,
 }
 
 impl<'a> Lines<'a> {
@@ -171,19 +196,18 @@ impl<'a> Lines<'a> {
 
     fn seal(&mut self) {
         if !self.filling.is_empty() {
-            self.chunks
-                .push(Bytes::from(std::mem::take(&mut self.filling)));
+            self.chunks.push(Deflated::of(&self.filling));
+            // The buffer is reused: the text is only held until it is deflated.
+            self.filling.clear();
         }
     }
 
     /// The chunks, or none if the output was shorter than the descriptor.
-    fn finish(mut self) -> Option<Vec<Bytes>> {
+    fn finish(mut self) -> Option<Vec<Deflated>> {
         if !self.descriptor.is_empty() {
             return None;
         }
-        if !self.filling.is_empty() {
-            self.chunks.push(Bytes::copy_from_slice(&self.filling));
-        }
+        self.seal();
         Some(self.chunks)
     }
 }
@@ -205,7 +229,7 @@ impl fmt::Write for Lines<'_> {
         if self.filling.len() + s.len() > self.filling.capacity() {
             self.seal();
             if s.len() > CHUNK_BYTES {
-                self.chunks.push(Bytes::copy_from_slice(s));
+                self.chunks.push(Deflated::of(s));
                 return Ok(());
             }
             self.filling.reserve_exact(CHUNK_BYTES);
@@ -272,8 +296,9 @@ mod tests {
         (name, status)
     }
 
-    fn text(chunks: &[Bytes]) -> String {
-        String::from_utf8(chunks.concat()).unwrap()
+    fn text(chunks: &[Deflated]) -> String {
+        let inflated: Vec<_> = chunks.iter().map(|c| c.inflate().unwrap()).collect();
+        String::from_utf8(inflated.concat()).unwrap()
     }
 
     const FORMATS: [Exposition; 2] = [Exposition::Text, Exposition::OpenMetrics];
@@ -322,7 +347,7 @@ mod tests {
                 let encoded = s.encoded.as_ref().unwrap();
                 DataFamily::ALL
                     .into_iter()
-                    .flat_map(move |f| encoded.series(f).iter().map(|c| c.as_ptr()))
+                    .flat_map(move |f| encoded.series(f).iter().map(|c| c.deflated().as_ptr()))
             })
             .collect();
         assert!(cached.len() > 2 * DataFamily::ALL.len());
@@ -334,9 +359,9 @@ mod tests {
             // is the same memory in both answers, and the series' chunks are the cache's own,
             // in either format.
             for (a, b) in first.iter().zip(&second).skip(1) {
-                assert_eq!(a.as_ptr(), b.as_ptr());
+                assert_eq!(a.deflated().as_ptr(), b.deflated().as_ptr());
             }
-            let served: Vec<*const u8> = first.iter().map(|c| c.as_ptr()).collect();
+            let served: Vec<*const u8> = first.iter().map(|c| c.deflated().as_ptr()).collect();
             assert!(cached.iter().all(|c| served.contains(c)), "{format:?}");
         }
     }
@@ -377,7 +402,7 @@ mod tests {
         let reading = Arc::new(reading(50, "Quote \"Q\" \\ back\nslash"));
         for family in DataFamily::ALL {
             let [text, openmetrics] =
-                FORMATS.map(|format| lines_of(family, format, &name, &reading).unwrap().concat());
+                FORMATS.map(|format| text(&lines_of(family, format, &name, &reading).unwrap()));
             assert!(!text.is_empty(), "{family:?}");
             assert!(text == openmetrics, "{family:?}");
         }

@@ -97,6 +97,7 @@ impl WatchedConsole {
             console = %self.name,
             licenses = encoded.licenses,
             cache_bytes = encoded.held_bytes(),
+            text_bytes = encoded.text_bytes(),
             "console read in {took:.1?}, encoded in {:.1?}",
             started.elapsed()
         );

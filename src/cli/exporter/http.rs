@@ -2,11 +2,13 @@
 //! encoding of the last reads ([`super::cache`]), and `/`, a short page that links to it.
 
 use std::convert::Infallible;
+
+use futures::StreamExt;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -14,7 +16,8 @@ use axum::Router;
 
 use super::cache::answer;
 use super::console::WatchedConsole;
-use super::negotiation::Exposition;
+use super::gzip::gzip;
+use super::negotiation::{accepts_gzip, Exposition};
 
 /// The router over the watched consoles.
 pub(crate) fn router(consoles: Vec<Arc<WatchedConsole>>) -> Router {
@@ -39,14 +42,29 @@ async fn metrics(
         .iter()
         .map(|console| (Arc::clone(&console.name), console.status()))
         .collect();
-    let chunks = answer(format, statuses);
-    (
-        [(CONTENT_TYPE, format.content_type())],
-        Body::from_stream(futures::stream::iter(
-            chunks.into_iter().map(Ok::<Bytes, Infallible>),
-        )),
-    )
-        .into_response()
+    let pieces = answer(format, statuses);
+    let content_type = (CONTENT_TYPE, format.content_type());
+    let vary = (VARY, "Accept, Accept-Encoding");
+    if accepts_gzip(headers.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok())) {
+        // The cache's own bytes, as they are.
+        let chunks = gzip(&pieces);
+        return (
+            [content_type, (CONTENT_ENCODING, "gzip"), vary],
+            Body::from_stream(futures::stream::iter(
+                chunks.into_iter().map(Ok::<Bytes, Infallible>),
+            )),
+        )
+            .into_response();
+    }
+    // Inflated a piece at a time as the connection takes them; a piece that does not inflate
+    // ends the answer with an error (the scraper sees a broken body, never a short exposition).
+    let text = futures::stream::iter(pieces).map(|piece| {
+        piece.inflate().map_err(|error| {
+            tracing::error!("{error}");
+            std::io::Error::other(error)
+        })
+    });
+    ([content_type, vary], Body::from_stream(text)).into_response()
 }
 
 async fn index(State(consoles): State<Arc<Vec<Arc<WatchedConsole>>>>) -> Html<String> {

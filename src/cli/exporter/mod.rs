@@ -9,6 +9,7 @@
 
 mod cache;
 mod console;
+mod gzip;
 mod http;
 mod labels;
 mod metrics;

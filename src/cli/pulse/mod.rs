@@ -1,5 +1,9 @@
 //! `pulse ...`: VCSP Pulse's contracts, products and licenses, in every output format.
 
+mod connection;
+mod edit;
+mod renew;
+
 use super::args::{Global, PulseCommand, PulseLicensesCommand};
 use super::cell::number;
 use super::license::confirm;
@@ -69,15 +73,7 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
         }) => {
             let mut license = NewPulseLicense::new(product, contract, expires);
             for workload in &workloads {
-                let parsed = workload
-                    .split_once('=')
-                    .and_then(|(id, count)| Some((id, count.trim().parse::<u32>().ok()?)));
-                let Some((id, count)) = parsed else {
-                    return Err(Failure::Exit(
-                        2,
-                        format!("--workload wants WORKLOAD=COUNT, not `{workload}`"),
-                    ));
-                };
+                let (id, count) = parse_workload(workload)?;
                 license = license.workload(id, count);
             }
             if let Some(description) = description {
@@ -89,6 +85,40 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
                 return print_object(global.output, &input);
             }
             print_object(global.output, &pulse.create(license).await?)
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Edit {
+            uid,
+            workloads,
+            expires,
+            description,
+            no_description,
+            automatic_extension,
+            dry_run,
+        }) => {
+            let asked = edit::Edit {
+                uid,
+                workloads,
+                expires,
+                description,
+                no_description,
+                automatic_extension,
+                dry_run,
+            };
+            edit::edit(global, pulse, asked).await
+        }
+        PulseCommand::Tenants { command } => connection::tenants(global, &client, command).await,
+        PulseCommand::Sync => connection::sync(&client).await,
+        PulseCommand::Config { command } => connection::config(global, &client, command).await,
+        PulseCommand::Licenses(PulseLicensesCommand::Download { uid, to }) => {
+            connection::download(&client, uid, to).await
+        }
+        PulseCommand::Licenses(PulseLicensesCommand::Renew {
+            expiring_within,
+            until,
+            yes,
+        }) => renew::renew(global, &client, expiring_within, until, yes).await,
+        PulseCommand::Licenses(PulseLicensesCommand::Copy { uid }) => {
+            print_object(global.output, &pulse.copy(uid).await?)
         }
         PulseCommand::Licenses(PulseLicensesCommand::Install { uid, server }) => {
             pulse.install(uid, server).await?;
@@ -128,6 +158,14 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
             Ok(())
         }
     }
+}
+
+/// `WORKLOAD=COUNT` of `--workload`.
+fn parse_workload(text: &str) -> Result<(String, u32), Failure> {
+    text.split_once('=')
+        .and_then(|(id, count)| Some((id.trim().to_owned(), count.trim().parse::<u32>().ok()?)))
+        .filter(|(id, _)| !id.is_empty())
+        .ok_or_else(|| Failure::Exit(2, format!("--workload wants WORKLOAD=COUNT, not `{text}`")))
 }
 
 fn text(value: Option<&str>) -> String {

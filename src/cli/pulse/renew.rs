@@ -1,0 +1,283 @@
+//! `pulse licenses renew`: the bulk renewal that joins Pulse to the servers. Every Pulse
+//! license about to expire is extended, then every server running one of them is made to
+//! fetch its license again (`Update*License`), so that ALK carries the new expiry there.
+//!
+//! Both steps stream through [`bulk::run`] and report a row per license and per server as
+//! each completes. A second run with the same `--until` changes nothing: a license already
+//! extended to that date, and a server already running it until then, are reported as
+//! `unchanged`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::super::args::{period_delta, Global, ProductChoice};
+use super::super::license::confirm;
+use super::super::licenses::every_license;
+use super::super::output::progress;
+use super::super::{bulk, Failure, Outcome};
+use crate::types::PulseLicense;
+use crate::{Client, License, ListQuery, Patch, MAX_PAGE_SIZE};
+
+const COLUMNS: [&str; 4] = ["pulse license", "target", "outcome", "detail"];
+
+/// What happened to one Pulse license or one server running it.
+#[derive(Debug, Serialize)]
+struct Step {
+    pulse_license: Uuid,
+    /// `pulse` for the license itself, `<product> <server uid>` for a server.
+    target: String,
+    outcome: &'static str,
+    detail: String,
+}
+
+impl bulk::Row for Step {
+    fn outcome(&self) -> &str {
+        self.outcome
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.pulse_license.to_string(),
+            self.target.clone(),
+            self.outcome.to_owned(),
+            self.detail.clone(),
+        ]
+    }
+}
+
+pub(crate) async fn renew(
+    global: &Global,
+    client: &Client,
+    within: Duration,
+    until: DateTime<Utc>,
+    yes: bool,
+) -> Outcome {
+    let horizon = Utc::now() + period_delta(within);
+    if until <= horizon {
+        return Err(Failure::Exit(
+            2,
+            format!(
+                "--until {} would leave the licenses expiring within the period: give a later date",
+                day(until)
+            ),
+        ));
+    }
+    if !yes
+        && !confirm(&format!(
+        "Extend every Pulse license expiring before {} to {} and update the servers running them?",
+        day(horizon),
+        day(until)
+    ))? {
+        return Err(Failure::Exit(
+            1,
+            "not confirmed; nothing was renewed".into(),
+        ));
+    }
+    let bar = progress("renewing Pulse licenses");
+    let mut report = bulk::Report::new(global.output, bar.clone(), &COLUMNS, "step(s)");
+    let limit = client.in_flight_limit();
+
+    // Pulse licenses in scope: about to expire, or already extended to `until` by an earlier
+    // run (whose servers may still need their update).
+    let candidates = client
+        .pulse()
+        .licenses(ListQuery::new().page_size(MAX_PAGE_SIZE))
+        .filter(move |license| {
+            std::future::ready(match license {
+                Ok(l) => l
+                    .expiration_date
+                    .is_some_and(|e| e <= horizon || same_day(e, until)),
+                Err(_) => true,
+            })
+        });
+    // The Pulse licenseId a server's license carries, to the Pulse license and its expiry.
+    let mut renewed: HashMap<String, (Uuid, DateTime<Utc>)> = HashMap::new();
+    let end = bulk::run(
+        candidates,
+        |l| l.instance_uid,
+        &limit,
+        |license| extend(client.clone(), license, until),
+        |(step, done)| {
+            if let Some((license_id, uid, expiry)) = done {
+                renewed.insert(license_id, (uid, expiry));
+            }
+            report.add(step);
+        },
+    )
+    .await;
+    if let Some(error) = end.walk_error {
+        bar.finish_and_clear();
+        return report.finish(
+            Some(error),
+            "the Pulse listing stopped early: licenses after that point were not renewed, no server was updated",
+        );
+    }
+
+    // The servers running a renewed license, found as the walk of their licenses yields them.
+    let running =
+        every_license(client, ProductChoice::All, ListQuery::new()).filter_map(move |license| {
+            std::future::ready(match license {
+                Ok(l) => l.uid().map(|_| Ok(l)),
+                Err(e) => Some(Err(e)),
+            })
+        });
+    let renewed = &renewed;
+    let end = bulk::run(
+        running,
+        |l| (l.product(), l.uid()),
+        &limit,
+        |license| follow(client.clone(), license, renewed),
+        |step| {
+            if let Some(step) = step {
+                report.add(step);
+            }
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    if renewed.is_empty() {
+        super::super::terminal_text::eprint_line(&format!(
+            "no Pulse license expires before {}",
+            day(horizon)
+        ));
+    }
+    report.finish(
+        end.walk_error,
+        "the server listing stopped early: servers after that point were not updated",
+    )
+}
+
+/// Extends one Pulse license to `until` (unless an earlier run did); with it, what a server
+/// running it must show afterwards.
+async fn extend(
+    client: Client,
+    license: PulseLicense,
+    until: DateTime<Utc>,
+) -> (Step, Option<(String, Uuid, DateTime<Utc>)>) {
+    let uid = license.instance_uid;
+    let step = |outcome, detail: String| Step {
+        pulse_license: uid,
+        target: "pulse".into(),
+        outcome,
+        detail,
+    };
+    // An unassigned license is on no server, and a revoked one is unassigned: updating a
+    // server still carrying a revoked license would only make its copy invalid, which is not
+    // what a renewal is asked for.
+    let carried = |l: &PulseLicense| {
+        if super::word(&l.assign_status) == "NotAssigned" {
+            return None;
+        }
+        let id = l.license_id.unwrap_or(l.instance_uid).to_string();
+        l.expiration_date.map(|e| (id, uid, e))
+    };
+    if license.expiration_date.is_some_and(|e| same_day(e, until)) {
+        let done = carried(&license);
+        return (step("unchanged", format!("expires {}", day(until))), done);
+    }
+    let was = license.expiration_date.map_or_else(|| "-".into(), day);
+    match client
+        .pulse()
+        .change(uid, Patch::pulse_expiration(until))
+        .await
+    {
+        Ok(changed) if changed.expiration_date.is_some_and(|e| same_day(e, until)) => {
+            let done = carried(&changed);
+            (step("changed", format!("{was} -> {}", day(until))), done)
+        }
+        Ok(changed) => (
+            step(
+                "failed",
+                format!(
+                    "Pulse kept the expiry {}",
+                    changed.expiration_date.map_or_else(|| "-".into(), day)
+                ),
+            ),
+            None,
+        ),
+        Err(e) => (step("failed", e.to_string()), None),
+    }
+}
+
+/// Makes a server running a renewed Pulse license fetch it again; `None` for a server that
+/// runs none of them.
+async fn follow(
+    client: Client,
+    license: License,
+    renewed: &HashMap<String, (Uuid, DateTime<Utc>)>,
+) -> Option<Step> {
+    let (pulse_license, expiry) = *carried_ids(&license)
+        .iter()
+        .find_map(|id| renewed.get(id))?;
+    let product = license.product();
+    let server = license.uid()?;
+    let step = |outcome, detail: String| Step {
+        pulse_license,
+        target: format!("{product} {server}"),
+        outcome,
+        detail,
+    };
+    if license
+        .expiration_date()
+        .is_some_and(|e| same_day(e, expiry))
+    {
+        return Some(step("unchanged", format!("runs it until {}", day(expiry))));
+    }
+    Some(match client.renew_license(product, Some(server)).await {
+        Ok(updated)
+            if updated
+                .expiration_date()
+                .is_some_and(|e| same_day(e, expiry)) =>
+        {
+            step("changed", format!("runs it until {}", day(expiry)))
+        }
+        Ok(updated) => {
+            let still = updated.expiration_date().map_or_else(|| "-".into(), day);
+            let why = if updated.auto_update_enabled() == Some(false) {
+                format!(
+                    "auto-update is off, the server keeps {still}: vspc-licensing auto-update enable --product {} {server}, then run again",
+                    product.short_name()
+                )
+            } else {
+                format!("the server still runs it until {still}")
+            };
+            step("failed", why)
+        }
+        Err(e) => step("failed", e.to_string()),
+    })
+}
+
+/// The license ids a server's license carries, as text. Read from the API's own form because
+/// each product's schema names them differently (`licenseIds`, `licenseId`).
+fn carried_ids(license: &License) -> Vec<String> {
+    let Ok(value) = serde_json::to_value(license) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = value
+        .get("licenseIds")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(id) = value.get("licenseId").and_then(serde_json::Value::as_str) {
+        ids.push(id.to_owned());
+    }
+    ids
+}
+
+/// Expiry dates compare by day: that is the precision licenses are issued with.
+fn same_day(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
+    a.date_naive() == b.date_naive()
+}
+
+fn day(date: DateTime<Utc>) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
