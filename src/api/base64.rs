@@ -1,6 +1,6 @@
 //! Base64 (RFC 4648, standard alphabet, padded) decoding of the license files VCSP Pulse hands
-//! out (`DownloadPulseLicense` answers the file's bytes as Base64 text in `data`). Only decoding
-//! is needed, and a few lines keep a dependency out of the crate.
+//! out (`DownloadPulseLicense` answers the file's bytes as Base64 text in `data`), and the
+//! encoding the simulator answers them with; a few lines keep a dependency out of the crate.
 
 /// Why a text is not Base64.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,9 +60,46 @@ pub(crate) fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
     Ok(out)
 }
 
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Encodes `bytes`, padded, on one line.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let mut bits = [0u8; 3];
+        bits[..group.len()].copy_from_slice(group);
+        let bits = u32::from_be_bytes([0, bits[0], bits[1], bits[2]]);
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(char::from(ALPHABET[(bits >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rfc_4648_test_vectors_encode_and_round_trip() {
+        for (text, plain) in [
+            ("", ""),
+            ("Zg==", "f"),
+            ("Zm8=", "fo"),
+            ("Zm9v", "foo"),
+            ("Zm9vYg==", "foob"),
+            ("Zm9vYmE=", "fooba"),
+            ("Zm9vYmFy", "foobar"),
+        ] {
+            assert_eq!(encode(plain.as_bytes()), text, "{plain}");
+        }
+        let every: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode(&encode(&every)).unwrap(), every);
+    }
 
     #[test]
     fn the_rfc_4648_test_vectors_decode() {

@@ -2,7 +2,7 @@
 //! operations, usage reports, license file upload, list queries and the paging streams that walk
 //! them, JSON Patch documents, and VCSP Pulse (rental licenses issued and changed by the provider).
 
-mod base64;
+pub(crate) mod base64;
 pub(crate) mod licenses;
 pub(crate) mod paging;
 pub(crate) mod patch;

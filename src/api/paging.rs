@@ -1,8 +1,9 @@
 //! Walking a collection page by page as one stream of resources.
 //!
 //! VSPC pages with `limit` and `offset` and reports `meta.pagingInfo` (`total`, `count`,
-//! `offset`). The stream asks for the first page, learns the total from it, then fetches the
-//! remaining pages with several requests at a time, in order. Memory stays
+//! `offset`). The stream asks for the first page and, without waiting for it, for the pages
+//! after it (as many as may be in flight then); the first page's total decides which of those
+//! are read, and the remaining pages come several requests at a time, in order. Memory stays
 //! bounded by the pages in flight, not by the size of the collection.
 //!
 //! What the stream promises, and what it does when a server breaks the rules:
@@ -125,9 +126,25 @@ where
     // As many pages under way as the pool may ever allow; the pool decides how many of them
     // are requests at the console. At least one: `buffered(0)` would never poll a page.
     let in_flight = permits.max().max(1);
+    let pool = permits.clone();
     let fetch = with_permits(operation, permits, fetch);
-    let first = fetch(start, limit);
-    let walk = stream::once(first).flat_map(move |first| -> ResourceStream<Vec<T>> {
+    let first_wave = {
+        let fetch = fetch.clone();
+        async move {
+            let first = concurrently(operation, fetch(start, limit), in_flight);
+            // The walk's first wave: the first page and, without waiting for its total, the
+            // pages after it, as many as the pool allows now. A page past the end costs one
+            // empty answer; waiting for the total costs a round trip every walk.
+            let wave = pool.limit().min(in_flight);
+            let ahead: Vec<(u64, Ahead<T>)> = (1..wave as u64)
+                .map(|i| u64::from(start) + i * u64::from(limit))
+                .take_while(|offset| i32::try_from(*offset).is_ok())
+                .map(|offset| (offset, Ahead::start(fetch(offset as u32, limit))))
+                .collect();
+            (first.await, ahead)
+        }
+    };
+    let walk = stream::once(first_wave).flat_map(move |(first, ahead)| -> ResourceStream<Vec<T>> {
         let page = match first.and_then(|page| checked(operation, page, start, limit)) {
             Ok(page) => page,
             Err(error) => return stream::iter([Err(error)]).boxed(),
@@ -140,6 +157,21 @@ where
                 if page.items.is_empty() && u64::from(start) < total {
                     return stream::iter([Err(no_progress(operation, start, total))]).boxed();
                 }
+                // The pages asked for ahead are the heads of the stretches that start where
+                // they do (all the first ones when the first page was whole); past the total,
+                // or where no stretch starts (after a short first page), they are not read:
+                // they finish in the background, so that the pool learns from real answers.
+                let mut ahead: std::collections::VecDeque<_> = ahead
+                    .into_iter()
+                    .filter_map(|(offset, page)| {
+                        if offset < total {
+                            Some((offset, page))
+                        } else {
+                            page.detach();
+                            None
+                        }
+                    })
+                    .collect();
                 // The first page's size is the step: `limit`, or the server's own page size
                 // when it served less (never more, `checked` saw to that; and not nothing
                 // while more remains, refused just above).
@@ -147,21 +179,23 @@ where
                 let walk = Walk {
                     operation,
                     total,
+                    page_size: limit,
                     fetch: fetch.clone(),
                 };
                 let walk = Arc::new(walk);
                 let rest = stream::iter(rest)
                     .map(move |(offset, end)| {
                         let walk = Arc::clone(&walk);
+                        let head = take_ahead(&mut ahead, offset);
                         let stretch: StretchFuture<T> =
-                            Box::pin(async move { walk.stretch(offset, end).await });
+                            Box::pin(async move { walk.stretch(offset, end, head).await });
                         concurrently(operation, stretch, in_flight)
                     })
                     .buffered(in_flight);
                 let first = stream::iter([Ok(page.items)]);
                 no_repeats(operation, first.chain(rest).boxed())
             }
-            None => sequential(operation, page, start, limit, fetch.clone()),
+            None => sequential(operation, page, start, limit, fetch.clone(), ahead.into()),
         }
     });
     Items {
@@ -202,8 +236,12 @@ where
     move |offset, limit| {
         let (permits, fetch) = (permits.clone(), fetch.clone());
         Box::pin(async move {
-            let _permit = permits.acquire_for(operation).await;
-            fetch(offset, limit).await
+            let mut permit = permits.acquire_for(operation).await;
+            let page = fetch(offset, limit).await;
+            if matches!(&page, Ok(page) if page.items.is_empty()) {
+                permit.not_a_measure();
+            }
+            page
         })
     }
 }
@@ -212,27 +250,42 @@ where
 struct Walk<F> {
     operation: &'static str,
     total: u64,
+    /// The `limit` the first wave asked for.
+    page_size: u32,
     fetch: F,
 }
 
 impl<F> Walk<F> {
     /// Every resource from `offset` to `end`: one request when the server serves what is
-    /// asked, more when it serves short pages.
-    async fn stretch<T>(&self, offset: u64, end: u64) -> Result<Vec<T>, Error>
+    /// asked, more when it serves short pages. `head`, when there is one, is the page at
+    /// `offset` asked for in the first wave (for `page_size` resources, before the total was
+    /// known): it stands for the stretch's first request.
+    async fn stretch<T>(
+        &self,
+        offset: u64,
+        end: u64,
+        mut head: Option<Ahead<T>>,
+    ) -> Result<Vec<T>, Error>
     where
         F: Fn(u32, u32) -> PageFuture<T>,
+        T: Send + 'static,
     {
         let mut items = Vec::with_capacity((end - offset) as usize);
         let mut at = offset;
         while at < end {
             // Both fit: `end` is at most `total`, which came from an int32.
-            let (asked_offset, asked_limit) = (at as u32, (end - at) as u32);
-            let page = checked(
-                self.operation,
-                (self.fetch)(asked_offset, asked_limit).await?,
-                asked_offset,
-                asked_limit,
-            )?;
+            let asked_offset = at as u32;
+            let (answer, asked_limit) = match head.take() {
+                Some(head) => (head.answer().await?, self.page_size),
+                None => {
+                    let asked_limit = (end - at) as u32;
+                    ((self.fetch)(asked_offset, asked_limit).await?, asked_limit)
+                }
+            };
+            let mut page = checked(self.operation, answer, asked_offset, asked_limit)?;
+            // A page asked for ahead may reach past this stretch (after a short first page the
+            // stretches are shorter than it asked for): the next stretch reads the rest.
+            page.items.truncate((end - at) as usize);
             if let Some(paging) = page.paging {
                 let now = u64::try_from(paging.total).unwrap_or(0);
                 if now != self.total {
@@ -383,6 +436,7 @@ fn sequential<T, F>(
     start: u32,
     limit: u32,
     fetch: F,
+    ahead: std::collections::VecDeque<(u64, Ahead<T>)>,
 ) -> ResourceStream<Vec<T>>
 where
     T: Serialize + Send + 'static,
@@ -390,6 +444,8 @@ where
 {
     struct Walk<T> {
         pending: Option<Page<T>>,
+        /// The first wave's pages: read when the walk gets to where they start.
+        ahead: std::collections::VecDeque<(u64, Ahead<T>)>,
         offset: Option<u32>,
         /// A fingerprint of every page so far: a server that ignores `offset` may answer with
         /// two or more pages in turn, which comparing neighbours alone would walk for ever.
@@ -397,6 +453,7 @@ where
     }
     let walk = Walk {
         pending: Some(first),
+        ahead,
         offset: Some(start),
         seen: HashSet::new(),
     };
@@ -406,7 +463,13 @@ where
             let Some(offset) = walk.offset else { return Ok(None) };
             let page = match walk.pending.take() {
                 Some(page) => page,
-                None => checked(operation, fetch(offset, limit).await?, offset, limit)?,
+                None => {
+                    let answer = match take_ahead(&mut walk.ahead, u64::from(offset)) {
+                        Some(page) => page.answer().await?,
+                        None => fetch(offset, limit).await?,
+                    };
+                    checked(operation, answer, offset, limit)?
+                }
             };
             if page.items.is_empty() {
                 return Ok(None);
@@ -439,6 +502,86 @@ fn page_fingerprint<T: Serialize>(items: &[T]) -> u64 {
     hasher.finish()
 }
 
+/// The page asked for ahead at `offset`, if there is one; those before it are not read.
+fn take_ahead<T: Send + 'static>(
+    ahead: &mut std::collections::VecDeque<(u64, Ahead<T>)>,
+    offset: u64,
+) -> Option<Ahead<T>> {
+    while let Some((at, _)) = ahead.front() {
+        if *at > offset {
+            return None;
+        }
+        let (at, page) = ahead.pop_front()?;
+        if at == offset {
+            return Some(page);
+        }
+        page.detach();
+    }
+    None
+}
+
+/// A page asked for ahead of the walk's first answer, already under way on its own task (or,
+/// outside a tokio runtime, to be fetched when it is read).
+enum Ahead<T> {
+    Task(AbortOnDrop<Result<Page<T>, Error>>),
+    InPlace(PageFuture<T>),
+}
+
+impl<T: Send + 'static> Ahead<T> {
+    fn start(page: PageFuture<T>) -> Self {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => Ahead::Task(AbortOnDrop(Some(runtime.spawn(page)))),
+            Err(_) => Ahead::InPlace(page),
+        }
+    }
+
+    async fn answer(self) -> Result<Page<T>, Error> {
+        match self {
+            Ahead::Task(task) => task.join("page asked for ahead").await,
+            Ahead::InPlace(page) => page.await,
+        }
+    }
+
+    /// Not read: a request under way finishes (its place is given back with a real answer's
+    /// latency), one not sent is never sent.
+    fn detach(self) {
+        if let Ahead::Task(mut task) = self {
+            task.0.take();
+        }
+    }
+}
+
+/// A spawned task that is aborted when its handle is dropped (unless taken out first).
+struct AbortOnDrop<R>(Option<tokio::task::JoinHandle<R>>);
+
+impl<R> Drop for AbortOnDrop<R> {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
+impl<R> AbortOnDrop<Result<R, Error>> {
+    async fn join(mut self, what: &str) -> Result<R, Error> {
+        let task = self.0.as_mut().expect("a task is joined once");
+        match task.await {
+            Ok(answer) => answer,
+            // A panic while fetching carries on as a panic, as it would have in place.
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // The guard only aborts after this future is gone, so this is the runtime shutting
+            // down under a consumer that is still polling: say so rather than panic.
+            Err(_) => Err(Error::Io {
+                path: what.to_string(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "the page's task was cancelled because the tokio runtime is shutting down",
+                ),
+            }),
+        }
+    }
+}
+
 /// With several pages in flight, runs each page's request and decoding on its own task. Polled
 /// inside `buffered`, every page would otherwise be decoded on the consumer's thread, one after
 /// the other, and decoding (not the server) becomes the limit once the server is quick. The
@@ -453,29 +596,8 @@ fn concurrently<R: Send + 'static>(
         Ok(runtime) if in_flight > 1 => runtime,
         _ => return page,
     };
-    struct AbortOnDrop<R>(tokio::task::JoinHandle<R>);
-    impl<R> Drop for AbortOnDrop<R> {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let mut task = AbortOnDrop(runtime.spawn(page));
-    Box::pin(async move {
-        match (&mut task.0).await {
-            Ok(page) => page,
-            // A panic while fetching carries on as a panic, as it would have in place.
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            // The guard only aborts after this future is gone, so this is the runtime shutting
-            // down under a consumer that is still polling: say so rather than panic.
-            Err(_) => Err(Error::Io {
-                path: format!("{operation} page task"),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::Interrupted,
-                    "the page's task was cancelled because the tokio runtime is shutting down",
-                ),
-            }),
-        }
-    })
+    let task = AbortOnDrop(Some(runtime.spawn(page)));
+    Box::pin(async move { task.join(&format!("{operation} page task")).await })
 }
 
 /// Refuses a page whose paging information does not fit the request for `limit` resources
@@ -702,8 +824,98 @@ mod tests {
         assert_eq!(*asked.lock().unwrap(), expected);
     }
 
+    /// A fetcher of the numbers `0..total`, `total` being what the first page says and
+    /// `later` what every later page says (a collection that changed size between them).
+    fn changing_numbers(total: u32, later: u32) -> impl Fn(u32, u32) -> PageFuture<u32> + Clone {
+        move |offset: u32, limit: u32| -> PageFuture<u32> {
+            Box::pin(async move {
+                let now = if offset == 0 { total } else { later };
+                let items: Vec<u32> = (offset..now.min(offset + limit)).collect();
+                let count = i64::try_from(items.len()).unwrap();
+                Ok(page(
+                    items,
+                    Some((i64::from(offset), count, i64::from(now))),
+                ))
+            })
+        }
+    }
+
+    /// The first wave's pages were asked for before the total was known; the first answer's
+    /// total decides: a page ahead that says otherwise ends the walk (never a duplicate or a
+    /// silent miss), and pages past that total are not read at all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_first_answers_total_decides_what_the_first_wave_keeps() {
+        let query = ListQuery::new().page_size(10).pages_in_flight(4);
+        for (total, later) in [(35, 38), (35, 31), (25, 40)] {
+            let stream = paginate(
+                AdaptiveLimit::new(4),
+                "Op",
+                &query,
+                changing_numbers(total, later),
+            );
+            let all: Vec<_> = stream.collect().await;
+            let items: Vec<u32> = all
+                .iter()
+                .filter_map(|r| r.as_ref().ok().copied())
+                .collect();
+            let mut unique = items.clone();
+            unique.dedup();
+            assert_eq!(unique, items, "{total} then {later}: no duplicate");
+            assert_eq!(items, (0..items.len() as u32).collect::<Vec<_>>());
+            assert!(
+                matches!(all.last(), Some(Err(Error::CollectionChanged { before, now, .. })) if *before == u64::from(total) && *now == u64::from(later)),
+                "{total} then {later}: {all:?}"
+            );
+        }
+        // A page past the end that says something else is not read: nothing changes.
+        let stream = paginate(
+            AdaptiveLimit::new(4),
+            "Op",
+            &query,
+            move |offset: u32, limit: u32| -> PageFuture<u32> {
+                if offset >= 20 {
+                    return changing_numbers(20, 99)(offset, limit);
+                }
+                changing_numbers(20, 20)(offset, limit)
+            },
+        );
+        let all: Vec<u32> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(all, (0..20).collect::<Vec<_>>());
+    }
+
+    /// A short first page: a page asked for ahead is read where a stretch of the server's page
+    /// size starts there (and the one past the end is not); nothing is asked for twice.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_a_short_first_page_the_first_waves_pages_serve_where_a_stretch_starts() {
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let query = ListQuery::new().page_size(500).pages_in_flight(3);
+        let stream = paginate(
+            AdaptiveLimit::new(3),
+            "Op",
+            &query,
+            capped_numbers(1000, 100, Arc::clone(&asked)),
+        );
+        let all: Vec<u32> = stream.map(Result::unwrap).collect().await;
+        assert_eq!(all, (0..1000).collect::<Vec<_>>());
+        let asked = asked.lock().unwrap();
+        assert_eq!(asked[..3], [(0, 500), (500, 500), (1000, 500)]);
+        let mut offsets: Vec<u32> = asked.iter().map(|(offset, _)| *offset).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        assert_eq!(
+            offsets.len(),
+            asked.len(),
+            "none asked for twice: {asked:?}"
+        );
+        assert_eq!(
+            asked.len(),
+            3 + 8,
+            "then the pages of 100 after the first but the one at 500: {asked:?}"
+        );
+    }
+
     /// An empty first page of a collection said to hold more is an error at once: no further
-    /// request can make progress.
+    /// request can make progress (past the first wave, asked for before the first answer).
     #[tokio::test]
     async fn an_empty_first_page_of_a_non_empty_collection_ends_the_walk_at_once() {
         let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -719,7 +931,10 @@ mod tests {
             matches!(all.as_slice(), [Err(Error::Protocol { .. })]),
             "{all:?}"
         );
-        assert_eq!(*asked.lock().unwrap(), [(0, 10)]);
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [(0, 10), (10, 10), (20, 10), (30, 10)]
+        );
     }
 
     /// No count of pages in flight, however it was set, stops the walk: zero pages at a time

@@ -144,6 +144,16 @@ pub struct Permit {
     /// The signal's count when the permit was taken: a `429` while it was held makes its time
     /// no measure of the console's latency (it includes a retry's wait).
     throttles: u64,
+    /// Whether its time is a measure of the console's latency for its kind.
+    measures: bool,
+}
+
+impl Permit {
+    /// Its time says nothing about the latency of its kind (an empty page past a collection's
+    /// end may be answered faster than a full one): the pool does not learn from it.
+    pub(crate) fn not_a_measure(&mut self) {
+        self.measures = false;
+    }
 }
 
 impl Drop for Permit {
@@ -156,7 +166,7 @@ impl Drop for Permit {
         self.inner.observe(&mut state);
         state.in_use = state.in_use.saturating_sub(1);
         let throttles = self.inner.signal.as_ref().map_or(0, ThrottleSignal::count);
-        if throttles == self.throttles {
+        if throttles == self.throttles && self.measures {
             if let Rule::Adaptive(vegas) = &mut state.rule {
                 let before = vegas.limit();
                 let moved = vegas.answered(Sample {
@@ -362,6 +372,7 @@ impl AdaptiveLimit {
             taken: Instant::now(),
             in_flight,
             throttles: self.inner.signal.as_ref().map_or(0, ThrottleSignal::count),
+            measures: true,
         }
     }
 }

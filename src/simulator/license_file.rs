@@ -205,6 +205,52 @@ impl SimulatorLicense {
         parse(bytes)
     }
 
+    /// The license as a file of the simulator's format, which [`parse`](Self::parse) reads
+    /// back to the same license (dates are written as days, so a time of day is dropped).
+    pub fn to_file_text(&self) -> String {
+        let mut lines = vec![
+            MAGIC.to_owned(),
+            format!("Product={}", self.product_word()),
+            format!("LicenseId={}", self.license_id),
+            format!("Company={}", self.company),
+            format!("Type={}", self.license_type.as_str()),
+            format!("UnitType={}", self.unit_type.as_str()),
+            format!("Units={}", self.units),
+            format!("ExpirationDate={}", self.expiration_date.format("%Y-%m-%d")),
+        ];
+        let optional = [
+            ("Email", self.email.clone()),
+            ("ContactPerson", self.contact_person.clone()),
+            ("Edition", self.edition.clone()),
+            ("Sockets", self.sockets.map(|s| s.to_string())),
+            (
+                "SupportExpirationDate",
+                self.support_expiration_date
+                    .map(|d| d.format("%Y-%m-%d").to_string()),
+            ),
+            ("SupportId", self.support_id.clone()),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                lines.push(format!("{key}={value}"));
+            }
+        }
+        let words = |values: Vec<&str>| values.join(",");
+        if !self.packages.is_empty() {
+            lines.push(format!(
+                "Packages={}",
+                words(self.packages.iter().map(|p| p.as_str()).collect())
+            ));
+        }
+        lines.push(format!(
+            "Sections={}",
+            words(self.section_types.iter().map(|s| s.as_str()).collect())
+        ));
+        let mut text = lines.join("\n");
+        text.push('\n');
+        text
+    }
+
     /// The product's word in the file format (`BackupServer`, `CloudConnectSite`, ...).
     pub fn product_word(&self) -> &'static str {
         self.product.facts().license_file_product
@@ -276,6 +322,17 @@ mod tests {
         assert_eq!(file.company, "Alpha");
         assert_eq!(file.units, 100.0);
         assert_eq!(file.license_type, LicenseType::Rental);
+    }
+
+    #[test]
+    fn a_license_written_as_a_file_parses_back_to_itself() {
+        let mut license = parse(GOOD.as_bytes()).unwrap();
+        license.email = Some("it@example.com".into());
+        license.sockets = Some(4.0);
+        license.packages = vec![LicensePackage::Suite, LicensePackage::Backup];
+        license.section_types = vec![LicenseSectionType::Instance, LicenseSectionType::Socket];
+        license.support_expiration_date = Some(license.expiration_date);
+        assert_eq!(parse(license.to_file_text().as_bytes()).unwrap(), license);
     }
 
     #[test]

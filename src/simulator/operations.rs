@@ -384,10 +384,15 @@ fn usage_selected(app: &App, call: &Call, filters: UsageFilters) -> Reply {
 fn reports_reply(app: &App, call: &Call, month: Option<&str>) -> Reply {
     let state = app.state.read().unwrap_or_else(|p| p.into_inner());
     match month {
-        None => collection(&state.reports, &call.params, true, app.config.drift, false),
+        None => collection(
+            &reports::served(&state),
+            &call.params,
+            true,
+            app.config.drift,
+            false,
+        ),
         Some(month) => {
-            let chosen: Vec<SingleLicenseReport> = state
-                .reports
+            let chosen: Vec<SingleLicenseReport> = reports::served(&state)
                 .iter()
                 .filter(|r| reports::month_of(r).as_deref() == Some(month))
                 .cloned()
@@ -498,8 +503,7 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
 /// One report as CSV.
 fn report_csv(app: &App, id: i32) -> Reply {
     let state = app.state.read().unwrap_or_else(|p| p.into_inner());
-    match state
-        .reports
+    match reports::served(&state)
         .iter()
         .find(|r| r.report_parameters.as_ref().map(|p| p.report_id) == Some(id))
     {

@@ -3,7 +3,7 @@
 //! issued under them. Creating a license is checked as Pulse checks it: an unknown product,
 //! contract or workload is a `400` naming it, and a contract's points limit is enforced.
 
-use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use chrono::{DateTime, Datelike, Duration as ChronoDuration, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -198,6 +198,8 @@ pub(crate) fn serves(operation: SpecOperation) -> bool {
             | S::GetPulseTenant
             | S::PatchPulseTenant
             | S::CreateCompanyByPulseTenant
+            | S::DownloadPulseLicense
+            | S::GetPulseVdcMonthlyUsages
     )
 }
 
@@ -211,11 +213,13 @@ pub(crate) fn names_tenant(operation: SpecOperation) -> bool {
     )
 }
 
-/// Whether `operation` changes Pulse's data.
+/// Whether `operation` changes Pulse's data, or (a download) hands out a license: neither is
+/// for a read-only key.
 pub(crate) fn is_write(operation: SpecOperation) -> bool {
     matches!(
         operation,
-        SpecOperation::CreatePulseLicense
+        SpecOperation::DownloadPulseLicense
+            | SpecOperation::CreatePulseLicense
             | SpecOperation::DeletePulseLicense
             | SpecOperation::PatchPulseLicense
             | SpecOperation::InstallPulseLicense
@@ -309,6 +313,31 @@ pub(crate) fn execute(
             collection(&state.pulse.tenants, &call.params, true, drift, false)
         }
         S::CreatePulseTenantByCompany => create_tenant(app, call),
+        S::GetPulseVdcMonthlyUsages => vdc_monthly_usages(app, call),
+        S::DownloadPulseLicense => {
+            let uid = uid.unwrap_or_default();
+            let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+            let Some(license) = find(&state.pulse, &uid) else {
+                return missing(&uid);
+            };
+            if revoked(&state.pulse, license) {
+                return Reply::bad_request(
+                    code::INVALID_PARAMETER,
+                    format!("Pulse license {uid} was revoked."),
+                );
+            }
+            let Some(product) = server_product(&license.product_id) else {
+                return Reply::bad_request(
+                    code::INVALID_PARAMETER,
+                    format!("product `{}` has no license file.", license.product_id),
+                );
+            };
+            // The same file installing the license puts on a server, so a downloaded file
+            // installed by hand is what `InstallPulseLicense` would have given it.
+            let text = license_file(license, product).to_file_text();
+            // No `meta: null`: Veeam's Python client reads a present `meta` as an object.
+            Reply::ok(&json!({ "data": crate::api::base64::encode(text.as_bytes()) }))
+        }
         other => Reply::not_found(format!("The simulator does not serve {other}.")),
     }
 }
@@ -595,6 +624,20 @@ fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
         name: name.clone(),
         kind: OrganizationType::Company,
     });
+    // A new company uses nothing yet, but the usage view lists it like every other company.
+    let provider = state
+        .organizations
+        .iter()
+        .find(|org| org.kind == OrganizationType::Provider)
+        .map(|org| org.uid);
+    state
+        .usage
+        .push(crate::types::OrganizationCurrentLicenseUsage {
+            organization_type: Some(OrganizationType::Company),
+            organization_uid: Some(uid),
+            provider_uid: provider,
+            servers: Vec::new(),
+        });
     let mapped = &mut state.pulse.tenants[index];
     mapped.mapped_master_organization_uid = Some(uid);
     mapped.mapping_status = typed(json!("Mapped"));
@@ -945,4 +988,254 @@ fn copy(app: &App, call: &Call, uid: Uuid) -> Reply {
     state.pulse.licenses.push(copy.clone());
     state.count_change(format!("pulse/licenses/{}", copy.instance_uid));
     single(&copy, &call.params, app.config.drift, false)
+}
+
+/// How many months of Veeam Data Cloud usage the simulator has, the current month last.
+const VDC_MONTHS: u32 = 3;
+
+/// Veeam Data Cloud usage by month, for consoles of the API versions that have the operation
+/// (`404` on older ones, as they do not know the path): each mapped tenant used a number of
+/// Microsoft 365 users that grows by month, derived from the tenant, so a run answers the same
+/// every time. `from` and `to` (`YYYY-MM`) bound the months.
+fn vdc_monthly_usages(app: &App, call: &Call) -> Reply {
+    let operation = SpecOperation::GetPulseVdcMonthlyUsages;
+    if operation
+        .since()
+        .is_some_and(|since| app.config.api_version < since)
+    {
+        return Reply::not_found(format!(
+            "This console (API {}) has no {operation}.",
+            app.config.api_version
+        ));
+    }
+    let month = |name: &str| -> Result<Option<String>, Reply> {
+        let Some(value) = param(call, name) else {
+            return Ok(None);
+        };
+        let valid = value.len() == 7
+            && value.as_bytes()[4] == b'-'
+            && value[..4].bytes().all(|b| b.is_ascii_digit())
+            && value[5..]
+                .parse::<u32>()
+                .is_ok_and(|m| (1..=12).contains(&m));
+        if valid {
+            Ok(Some(value.to_owned()))
+        } else {
+            Err(Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("{name} must be a month written YYYY-MM, not `{value}`."),
+            ))
+        }
+    };
+    let (from, to) = match (month("from"), month("to")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(reply), _) | (_, Err(reply)) => return reply,
+    };
+    if let (Some(from), Some(to)) = (&from, &to) {
+        if from > to {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!("from {from} is after to {to}."),
+            );
+        }
+    }
+    let state = app.state.read().unwrap_or_else(|p| p.into_inner());
+    let periods: Vec<crate::types::PulseVdcMonthlyUsagePeriod> = (0..VDC_MONTHS)
+        .rev()
+        .filter_map(|back| {
+            let first = state.now.date_naive().with_day(1)?;
+            first.checked_sub_months(chrono::Months::new(back))
+        })
+        .map(|first| first.format("%Y-%m").to_string())
+        // Counted before the bounds, so a month's usage is the same however it is asked for.
+        .enumerate()
+        .filter(|(_, m)| from.as_ref().is_none_or(|from| m >= from))
+        .filter(|(_, m)| to.as_ref().is_none_or(|to| m <= to))
+        .map(|(index, month)| {
+            let tenants: Vec<Value> = state
+                .pulse
+                .tenants
+                .iter()
+                .filter(|t| t.mapped_master_organization_uid.is_some())
+                .map(|t| {
+                    let id = t.instance_uid.clone().unwrap_or_default();
+                    let base = id.bytes().map(u32::from).sum::<u32>() % 50 + 10;
+                    let users = base + 5 * index as u32;
+                    json!({"tenantUid": id, "workloads": [{
+                        "productCode": "VDC-M365", "productName": "Veeam Data Cloud for Microsoft 365",
+                        "unitType": "User", "usedUnits": users, "totalUnits": users,
+                        "weight": 1.0, "usedPoints": users, "location": "EU"}]})
+                })
+                .collect();
+            typed(json!({"month": month, "tenants": tenants}))
+        })
+        .collect();
+    collection(&periods, &call.params, true, app.config.drift, false)
+}
+
+/// Lays a scenario's `pulse` object over the seeded Pulse: each collection it lists replaces
+/// the seeded one, every entry laid over defaults (so a scenario names only what it needs).
+/// Listed licenses are checked as `CreatePulseLicense` checks a new one (a known product,
+/// contract and workloads; the contract's points limit), their points computed from their
+/// workloads; every problem is `(JSON pointer, message)`.
+pub(crate) fn from_scenario(
+    pulse: &mut PulseState,
+    given: &serde_json::Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    fn laid<T: serde::de::DeserializeOwned>(
+        collection: &str,
+        listed: &[Value],
+        default: impl Fn(usize) -> Value,
+        problems: &mut Vec<(String, String)>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for (index, entry) in listed.iter().enumerate() {
+            let mut merged = default(index);
+            if let (Some(base), Some(entry)) = (merged.as_object_mut(), entry.as_object()) {
+                for (key, value) in entry {
+                    base.insert(key.clone(), value.clone());
+                }
+            }
+            match serde_json::from_value(merged) {
+                Ok(typed) => out.push(typed),
+                Err(e) => problems.push((format!("/pulse/{collection}/{index}"), e.to_string())),
+            }
+        }
+        out
+    }
+    let list = |key: &str| given.get(key).and_then(Value::as_array).map(Vec::as_slice);
+    if let Some(listed) = list("contracts") {
+        pulse.contracts = laid(
+            "contracts",
+            listed,
+            |i| {
+                json!({"contractId": format!("C-{}", 2001 + i), "pointsLimit": 1000.0,
+                "expirationDate": now + ChronoDuration::days(365),
+                "automaticExtensionAlwaysOn": false})
+            },
+            &mut problems,
+        );
+    }
+    if let Some(listed) = list("products") {
+        pulse.products = laid(
+            "products",
+            listed,
+            |i| json!({"productId": format!("P{}", i + 1), "name": format!("Product {}", i + 1), "workloads": []}),
+            &mut problems,
+        );
+    }
+    if let Some(listed) = list("tenants") {
+        pulse.tenants = laid(
+            "tenants",
+            listed,
+            |i| {
+                json!({"instanceUid": format!("PT{:016}", 101 + i), "name": format!("Pulse tenant {}", i + 1),
+                "mappingStatus": "NotMapped", "mappedMasterOrganizationUid": null,
+                "mergedOrganizationUids": []})
+            },
+            &mut problems,
+        );
+    }
+    let Some(listed) = list("licenses") else {
+        return problems;
+    };
+    let first_contract = pulse.contracts.first().and_then(|c| c.contract_id.clone());
+    let first_product = pulse.products.first().and_then(|p| p.product_id.clone());
+    let licenses: Vec<PulseLicense> = laid(
+        "licenses",
+        listed,
+        |i| {
+            json!({"instanceUid": issued_uid(0x1, i as u64), "licenseId": issued_uid(0x2, i as u64),
+            "productId": first_product, "contractId": first_contract,
+            "expirationDate": now + ChronoDuration::days(30), "points": 0.0,
+            "type": "Rental", "usageType": "SingleCustomerUse", "assignStatus": "NotAssigned",
+            "automaticReportingStatus": "Off", "automaticExtensionStatus": "Off",
+            "createdBy": "scenario", "workloads": []})
+        },
+        &mut problems,
+    );
+    let mut checked = Vec::new();
+    for (index, mut license) in licenses.into_iter().enumerate() {
+        let at = format!("/pulse/licenses/{index}");
+        let Some(product) = pulse
+            .products
+            .iter()
+            .find(|p| p.product_id.as_deref() == Some(license.product_id.as_str()))
+        else {
+            problems.push((
+                format!("{at}/productId"),
+                format!(
+                    "`{}` is not a product of the scenario's Pulse",
+                    license.product_id
+                ),
+            ));
+            continue;
+        };
+        let contract_id = license.contract_id.clone().unwrap_or_default();
+        let Some(contract) = pulse
+            .contracts
+            .iter()
+            .find(|c| c.contract_id.as_deref() == Some(contract_id.as_str()))
+        else {
+            problems.push((
+                format!("{at}/contractId"),
+                format!("`{contract_id}` is not a contract of the scenario's Pulse"),
+            ));
+            continue;
+        };
+        let mut points = 0.0;
+        let mut known_all = true;
+        for (w, workload) in license.workloads.iter_mut().enumerate() {
+            match product
+                .workloads
+                .iter()
+                .find(|k| k.workload_id.as_deref() == Some(workload.workload_id.as_str()))
+            {
+                Some(known) => {
+                    let multiplier = known.multiplier.unwrap_or(1.0);
+                    workload.multiplier = Some(multiplier);
+                    if workload.name.is_none() {
+                        workload.name = known.name.clone();
+                    }
+                    points += f64::from(workload.count) * multiplier;
+                }
+                None => {
+                    known_all = false;
+                    problems.push((
+                        format!("{at}/workloads/{w}/workloadId"),
+                        format!(
+                            "`{}` is not a workload of product `{}`",
+                            workload.workload_id, license.product_id
+                        ),
+                    ));
+                }
+            }
+        }
+        if !known_all {
+            continue;
+        }
+        license.points = points;
+        let limit = contract.points_limit.map_or(f64::MAX, f64::from);
+        let used: f64 = checked
+            .iter()
+            .filter(|l: &&PulseLicense| l.contract_id.as_deref() == Some(contract_id.as_str()))
+            .map(|l| l.points)
+            .sum();
+        if used + points > limit {
+            problems.push((
+                at,
+                format!(
+                    "the license needs {points} points; contract `{contract_id}` has {} of its {limit} left",
+                    limit - used
+                ),
+            ));
+            continue;
+        }
+        checked.push(license);
+    }
+    pulse.issued = checked.len() as u64;
+    pulse.licenses = checked;
+    problems
 }

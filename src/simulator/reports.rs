@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use crate::model::enums::ReportStatus;
-use crate::types::SingleLicenseReport;
+use crate::model::enums::{OrganizationType, ProductType, ReportStatus, WorkloadType};
+use crate::types::{SingleLicenseReport, TotalProductLicenseUsage, WorkloadLicenseUsage};
 
 use super::state::State;
 
@@ -65,11 +65,128 @@ pub(crate) fn csv(report: &SingleLicenseReport) -> String {
     out
 }
 
+/// What a rental Pulse license adds to a report: its product with one line per workload,
+/// each counted at the license's own count and the product's multiplier (the points Pulse
+/// charged the contract for it).
+fn pulse_product(license: &crate::types::PulseLicense) -> TotalProductLicenseUsage {
+    let product_type = match license.product_id.as_str() {
+        "VBR" => Some(ProductType::BackupAndReplication),
+        "VONE" => Some(ProductType::Vone),
+        "VB365" => Some(ProductType::Vb365),
+        _ => None,
+    };
+    let workload_usage = license
+        .workloads
+        .iter()
+        .map(|workload| {
+            let weight = workload.multiplier.unwrap_or(1.0);
+            WorkloadLicenseUsage {
+                description: Some(format!(
+                    "Pulse license {}: {}",
+                    license.license_id.unwrap_or(license.instance_uid),
+                    workload.name.as_deref().unwrap_or(&workload.workload_id)
+                )),
+                initial_count: Some(workload.count),
+                new_count: Some(0),
+                reported_count: Some(workload.count),
+                used_points: Some(f64::from(workload.count) * weight),
+                weight: Some(weight),
+                workload_type: match (license.product_id.as_str(), workload.workload_id.as_str()) {
+                    ("VBR", "VM") => Some(WorkloadType::VbrVm),
+                    ("VB365", "USER") => Some(WorkloadType::Vb365User),
+                    _ => None,
+                },
+                workloads_by_platform: Vec::new(),
+            }
+        })
+        .collect::<Vec<_>>();
+    TotalProductLicenseUsage {
+        license_edition: Some("Rental (VCSP Pulse)".to_owned()),
+        product_type,
+        total_points: Some(workload_usage.iter().filter_map(|w| w.used_points).sum()),
+        workload_usage,
+    }
+}
+
+/// The reports as served: the stored ones, with every server running a Pulse license (not
+/// revoked) adding that license's usage to the latest month's report while that month is
+/// still open (not approved), as a rental license is reported for the month it runs in. It
+/// lands in the report of the company the license is assigned to, else the provider's (who
+/// holds the Pulse contract), else the month's first report. Finalizing freezes it.
+pub(crate) fn served(state: &State) -> Vec<SingleLicenseReport> {
+    let mut reports = state.reports.clone();
+    let Some(month) = latest_month(state) else {
+        return reports;
+    };
+    let mut installed: Vec<_> = state.pulse.installed.iter().collect();
+    installed.sort();
+    let provider = state
+        .organizations
+        .iter()
+        .find(|org| org.kind == OrganizationType::Provider)
+        .map(|org| org.uid);
+    for (_, license) in installed {
+        let Some(license) = state
+            .pulse
+            .licenses
+            .iter()
+            .find(|l| l.instance_uid == *license)
+        else {
+            continue;
+        };
+        if state.pulse.revoked.contains(&license.instance_uid) {
+            continue;
+        }
+        let open: Vec<usize> = reports
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                month_of(r).as_deref() == Some(month.as_str())
+                    && r.report_status != Some(ReportStatus::Approved)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let organization_of = |i: &usize| {
+            reports[*i]
+                .report_parameters
+                .as_ref()
+                .map(|p| p.organization_uid)
+        };
+        let chosen = open
+            .iter()
+            .find(|i| {
+                license.assigned_company_uid.is_some()
+                    && organization_of(i) == license.assigned_company_uid
+            })
+            .or_else(|| {
+                open.iter()
+                    .find(|i| provider.is_some() && organization_of(i) == provider)
+            })
+            .or(open.first())
+            .copied();
+        let Some(chosen) = chosen else {
+            continue;
+        };
+        let usage = pulse_product(license);
+        let points = usage.total_points.unwrap_or(0.0);
+        let report = &mut reports[chosen];
+        let summary = report.report_summary.get_or_insert_with(Default::default);
+        summary.products_usage.push(usage);
+        summary.total_points += points;
+        if let Some(org) = report.organizations_usage.first_mut() {
+            org.used_points = Some(org.used_points.unwrap_or(0.0) + points);
+        }
+    }
+    reports
+}
+
 /// Finalizes the latest month's reports; returns the `LicenseReportFinalizationStatus`.
 pub(crate) fn finalize(state: &mut State) -> serde_json::Value {
     let Some(month) = latest_month(state) else {
         return json!({ "reportApprovalStatus": "NotApprovable", "message": "There are no reports to finalize." });
     };
+    // What Pulse licenses add to the open month is written into it for good.
+    state.reports = served(state);
     let mut changed = false;
     for report in state
         .reports

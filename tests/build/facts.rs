@@ -28,6 +28,9 @@ fn small_spec() -> Value {
                        "schema": { "minimum": 1, "maximum": 500, "default": 100 } },
             "offset": { "name": "offset", "x-veeam-pagination-offset": true,
                         "schema": { "maximum": 2147483647 } }
+        },
+        "schemas": {
+            "PulseLicenseWorkloadInput": { "properties": { "count": { "maximum": 100000 } } }
         } }
     })
 }
@@ -84,6 +87,7 @@ fn the_facts_file_holds_the_operations_base_path_and_paging_bounds() {
         "pub const PAGE_SIZE_MAX: u32 = 500;",
         "pub const PAGE_SIZE_DEFAULT: u32 = 100;",
         "pub const OFFSET_MAX: u32 = 2147483647;",
+        "pub const PULSE_WORKLOAD_COUNT_MAX: u32 = 100000;",
     ] {
         assert!(text.contains(expected), "no {expected:?} in\n{text}");
     }

@@ -150,3 +150,47 @@ async fn an_in_flight_that_is_neither_auto_nor_a_number_from_one_is_refused() {
     assert_eq!(sim.load().requests, 0, "nothing was sent");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_asks_for_its_first_pages_together_and_lists_each_license_once() {
+    // Three pages of 500: the first wave of four asks for all of them and one past the end
+    // before the first answer; `--in-flight 1` asks for one page at a time.
+    for (in_flight, asked, together) in [("auto", 4, 4), ("1", 3, 1)] {
+        let config = SimulatorConfig::default().journal(true);
+        let sim = console(1_200, Duration::from_millis(100), config).await;
+        let listed = run(
+            &sim,
+            &[
+                "licenses",
+                "list",
+                "--product",
+                "vbr",
+                "-o",
+                "ndjson",
+                "--in-flight",
+                in_flight,
+            ],
+        )
+        .await;
+        succeeded(&listed);
+        let mut lines: Vec<&[u8]> = listed.stdout.split(|b| *b == b'\n').collect();
+        lines.retain(|line| !line.is_empty());
+        let listed_lines = lines.len();
+        lines.sort_unstable();
+        lines.dedup();
+        assert_eq!((listed_lines, lines.len()), (1_200, 1_200), "each once");
+        let pages = sim
+            .journal()
+            .unwrap()
+            .into_iter()
+            .filter(|entry| entry.path == "/api/v3/licensing/backupServers")
+            .count();
+        assert_eq!(pages, asked, "--in-flight {in_flight}");
+        let load = sim.load();
+        assert_eq!(
+            load.most_in_flight, together,
+            "--in-flight {in_flight}: {load:?}"
+        );
+        sim.shutdown().await;
+    }
+}

@@ -286,8 +286,10 @@ async fn bulk_enable_streams_and_changes_every_license_exactly_once() {
     );
 }
 
-/// The walk breaks at its fourth page request: the changes for the servers already read were
-/// made (they began before the walk ended), each once, and the command fails with the error.
+/// The walk breaks at its sixth page request, after the first wave (four pages asked for
+/// together, whose break would end the walk within its first round trip): the changes for the
+/// servers already read were made (they began before the walk ended), each once, and the
+/// command fails with the error.
 /// A tool that reads everything before changing anything would change nothing here.
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_changes_begin_before_the_walk_ends() {
@@ -295,7 +297,7 @@ async fn bulk_changes_begin_before_the_walk_ends() {
         3_000,
         vec![FaultRule::operation(
             "GetBackupServersLicenses",
-            Firing::Attempt(4),
+            Firing::Attempt(6),
             FaultKind::LogicalError,
         )],
     )

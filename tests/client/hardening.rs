@@ -97,9 +97,11 @@ async fn short_pages_lose_nothing_and_repeat_nothing() {
             "every license, with {pages_in_flight} in flight"
         );
         assert_eq!(uids.iter().collect::<HashSet<_>>().len(), 1200, "each once");
+        // With 4 in flight the first wave also asked for 500, 1000 and 1500: the first two
+        // are read as the pages of 100 there, 1500 is one request past the end.
         assert_eq!(
             recorder.requests().len(),
-            12,
+            if pages_in_flight == 1 { 12 } else { 13 },
             "the server's own page size is learnt from the first page"
         );
     }
@@ -140,7 +142,9 @@ async fn absurd_paging_information_is_a_protocol_error_at_once() {
     let error = error.expect("the walk stops");
     assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
     assert!(uids.is_empty(), "nothing from a page that makes no sense");
-    assert_eq!(recorder.requests().len(), 1);
+    // The first wave (the first page and the three after it, asked for together), nothing
+    // after the first answer.
+    assert_eq!(recorder.requests().len(), 4);
 
     for paging in [
         json!({"offset": 0, "count": 5, "total": 100}), // count is not what was sent

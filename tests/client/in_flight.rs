@@ -198,3 +198,73 @@ async fn a_429_counts_against_what_was_in_flight_when_it_came_so_the_limit_climb
     assert_eq!(limit.limit(), 2);
     sim.shutdown().await;
 }
+
+/// The `offset`s the journal shows the backup-server license walk asked for, in the order they arrived.
+fn offsets_asked(sim: &SimulatorHandle) -> Vec<u32> {
+    sim.journal()
+        .expect("the journal is on")
+        .iter()
+        .filter(|entry| entry.path.starts_with("/api/v3/licensing/backupServers"))
+        .filter_map(|entry| {
+            let query = entry.query.as_deref()?;
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("offset="))
+                .and_then(|offset| offset.parse().ok())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_wave_asks_for_the_next_pages_alongside_the_first_and_reads_none_twice() {
+    // 4 pages, the adaptive limit's start: the whole listing is one wave of requests.
+    let sim = console(20, LATENCY, SimulatorConfig::default().journal(true)).await;
+    let client = builder(&sim).build().unwrap();
+    walk(&client, ListQuery::new(), 20).await;
+    let load = sim.load();
+    assert_eq!(
+        load.most_in_flight, DEFAULT_PAGES_IN_FLIGHT,
+        "the first page was not read alone: {load:?}"
+    );
+    assert_eq!(
+        load.requests, 4,
+        "no page past the end, none twice: {load:?}"
+    );
+    let mut offsets = offsets_asked(&sim);
+    offsets.sort_unstable();
+    assert_eq!(offsets, [0, 5, 10, 15]);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_shorter_than_the_first_wave_costs_one_empty_answer_a_page_past_its_end() {
+    let sim = console(7, LATENCY, SimulatorConfig::default().journal(true)).await;
+    let client = builder(&sim).build().unwrap();
+    let licenses: Vec<_> = client
+        .backup_server_licenses(ListQuery::new().page_size(PAGE))
+        .try_collect()
+        .await
+        .unwrap();
+    let mut uids: Vec<_> = licenses.iter().map(|l| format!("{l:?}")).collect();
+    uids.sort();
+    uids.dedup();
+    assert_eq!((licenses.len(), uids.len()), (7, 7), "every license once");
+    let mut offsets = offsets_asked(&sim);
+    offsets.sort_unstable();
+    assert_eq!(offsets, [0, 5, 10, 15], "the wave of four, each once");
+    assert_eq!(sim.load().requests, 4);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_number_of_pages_in_flight_is_also_the_first_wave() {
+    for pages in [1, 3] {
+        let sim = console(50, LATENCY, SimulatorConfig::default()).await;
+        let client = builder(&sim).build().unwrap();
+        walk(&client, ListQuery::new().pages_in_flight(pages), 50).await;
+        let load = sim.load();
+        assert_eq!(load.most_in_flight, pages, "{pages}: {load:?}");
+        assert_eq!(load.requests, 10, "{pages}: {load:?}");
+        sim.shutdown().await;
+    }
+}

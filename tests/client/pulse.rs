@@ -218,7 +218,8 @@ async fn the_pulse_license_stream_walks_every_page_with_the_query() {
         })
         .collect();
     offsets.sort();
-    assert_eq!(offsets, ["0", "3", "6"]);
+    // The first wave of four asked for 9 before the total was known: one page past the end.
+    assert_eq!(offsets, ["0", "3", "6", "9"]);
 }
 
 #[tokio::test]
@@ -252,11 +253,14 @@ async fn contracts_products_and_tenants_stream_from_their_collections() {
         tenants.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
         [Some("Fabrikam".to_owned()), Some("Contoso".to_owned())]
     );
-    let paths: Vec<(String, String)> = recorder
+    let mut paths: Vec<(String, String)> = recorder
         .take()
         .into_iter()
         .map(|r| (r.method.to_string(), r.path))
         .collect();
+    // Each walk's first wave also asked for the pages after the first (past the end of these
+    // one-page collections): the same route, once a walk.
+    paths.dedup();
     assert_eq!(
         paths,
         [

@@ -59,14 +59,31 @@ async fn the_pulse_api_sends_the_reviewed_requests() {
     let expires = "2027-03-31T00:00:00Z".parse().unwrap();
     let mut out = String::new();
 
-    // The first page of each stream (the spec's example answers hold one page).
-    pulse.licenses(ListQuery::new()).try_next().await.unwrap();
+    // The first page of each stream (the spec's example answers hold one page), one page at a
+    // time: a walk's first wave would ask for the pages after the first at once as well.
+    pulse
+        .licenses(ListQuery::new().pages_in_flight(1))
+        .try_next()
+        .await
+        .unwrap();
     out += &rendered(&recorder);
-    pulse.contracts(ListQuery::new()).try_next().await.unwrap();
+    pulse
+        .contracts(ListQuery::new().pages_in_flight(1))
+        .try_next()
+        .await
+        .unwrap();
     out += &rendered(&recorder);
-    pulse.products(ListQuery::new()).try_next().await.unwrap();
+    pulse
+        .products(ListQuery::new().pages_in_flight(1))
+        .try_next()
+        .await
+        .unwrap();
     out += &rendered(&recorder);
-    pulse.tenants(ListQuery::new()).try_next().await.unwrap();
+    pulse
+        .tenants(ListQuery::new().pages_in_flight(1))
+        .try_next()
+        .await
+        .unwrap();
     out += &rendered(&recorder);
     pulse.configuration().await.unwrap();
     out += &rendered(&recorder);
@@ -99,7 +116,7 @@ async fn the_pulse_api_sends_the_reviewed_requests() {
     out += &rendered(&recorder);
     let (from, to) = ("2026-07-01".parse().ok(), "2026-10-01".parse().ok());
     pulse
-        .vdc_monthly_usages(from, to, ListQuery::new())
+        .vdc_monthly_usages(from, to, ListQuery::new().pages_in_flight(1))
         .try_next()
         .await
         .unwrap();

@@ -93,7 +93,7 @@ async fn every_operation_requires_a_valid_token_and_writes_need_write_access() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 49, "every operation but the token endpoint");
+    assert_eq!(checked, 58, "every operation but the token endpoint");
     assert_eq!(
         state.total_changes_applied(),
         0,

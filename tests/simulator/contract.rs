@@ -611,6 +611,8 @@ async fn exercise(sim: &SimulatorHandle, checker: &mut Checker) {
         .await;
     assert_eq!(status, 200);
     assert_ne!(json_of(&body)["data"]["instanceUid"], license.as_str());
+    let download = auth(c.post(format!("{one}/download")));
+    assert_eq!(checker.check("DownloadPulseLicense", download).await.0, 200);
     let sync = auth(c.post(format!("{base}/pulse/sync")));
     assert_eq!(checker.check("SyncPulseData", sync).await.0, 200);
     let revoke = auth(c.post(format!("{one}/revoke")));
@@ -630,6 +632,99 @@ async fn exercise(sim: &SimulatorHandle, checker: &mut Checker) {
         checker.check("GetPulseLicense", auth(c.get(&one))).await.0,
         404
     );
+
+    // The Pulse configuration and tenants, and the 3.7-only usage preview.
+    let pulse = format!("{base}/pulse");
+    assert_eq!(
+        checker
+            .check("GetPulseConfiguration", auth(c.get(&pulse)))
+            .await
+            .0,
+        200
+    );
+    let switch = serde_json::json!([{"op": "replace", "path": "/isCompanyMappingEnabled",
+        "value": false}]);
+    assert_eq!(
+        checker
+            .check(
+                "PatchPulseConfiguration",
+                auth(c.patch(&pulse).json(&switch))
+            )
+            .await
+            .0,
+        200
+    );
+    let tenants = format!("{base}/pulse/tenants");
+    let (status, body) = checker
+        .check("GetPulseTenants", auth(c.get(&tenants)))
+        .await;
+    assert_eq!(status, 200);
+    let listed = json_of(&body)["data"].clone();
+    let first = listed[0]["instanceUid"].as_str().unwrap().to_owned();
+    let company = listed[0]["mappedMasterOrganizationUid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spare = listed[2]["instanceUid"].as_str().unwrap().to_owned();
+    assert_eq!(
+        checker
+            .check("GetPulseTenant", auth(c.get(format!("{tenants}/{first}"))))
+            .await
+            .0,
+        200
+    );
+    let create = auth(c.post(format!("{tenants}?companyUid={company}")));
+    assert_eq!(
+        checker.check("CreatePulseTenantByCompany", create).await.0,
+        409
+    );
+    let create = auth(c.post(format!(
+        "{tenants}?companyUid={company}&rewriteExisting=true"
+    )));
+    assert_eq!(
+        checker.check("CreatePulseTenantByCompany", create).await.0,
+        200
+    );
+    let remap = serde_json::json!([{"op": "replace", "path": "/mappedMasterOrganizationUid",
+        "value": null}]);
+    assert_eq!(
+        checker
+            .check(
+                "PatchPulseTenant",
+                auth(c.patch(format!("{tenants}/{first}")).json(&remap))
+            )
+            .await
+            .0,
+        200
+    );
+    let site = sim.state().site_uids()[0];
+    let make = auth(c.post(format!("{tenants}/{spare}/createCompany?siteUid={site}")));
+    assert_eq!(
+        checker.check("CreateCompanyByPulseTenant", make).await.0,
+        200
+    );
+    let usages = format!("{base}/pulse/monthlyUsages");
+    assert_eq!(
+        checker
+            .check("GetPulseVdcMonthlyUsages", auth(c.get(&usages)))
+            .await
+            .0,
+        404,
+        "only consoles of API 3.7 have it"
+    );
+    let newest =
+        Simulator::start(SimulatorConfig::default().api_version(vspc_licensing::ApiVersion::V3_7))
+            .await
+            .unwrap();
+    let usages = format!("{}/pulse/monthlyUsages?limit=2", newest.base_url());
+    assert_eq!(
+        checker
+            .check("GetPulseVdcMonthlyUsages", auth(c.get(&usages)))
+            .await
+            .0,
+        200
+    );
+    newest.shutdown().await;
 }
 
 #[tokio::test]

@@ -449,6 +449,19 @@ async fn a_company_created_from_a_tenant_is_mapped_and_known_to_the_console() {
     let uid = company.instance_uid.unwrap();
     assert!(!before.contains(&uid));
     assert!(sim.state().organization_uids().contains(&uid));
+    let usage = client
+        .get_organizations_license_usage()
+        .limit(std::num::NonZeroU32::new(500).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    let listed = usage
+        .iter()
+        .find(|u| u.organization_uid == Some(uid))
+        .expect("the usage view lists the new company");
+    assert!(listed.servers.is_empty(), "it uses nothing yet");
     let mapped = pulse.tenant(&id).await.unwrap();
     assert_eq!(mapped.mapped_master_organization_uid, Some(uid));
     // The new company is a company like the others: a tenant can be made for it.
@@ -466,4 +479,349 @@ async fn a_company_created_from_a_tenant_is_mapped_and_known_to_the_console() {
             .unwrap_err(),
     );
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_downloaded_license_installs_through_the_servers_own_install() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let server = sim.state().backup_server_uids()[0];
+    let expiry = (Utc::now() + ChronoDuration::days(40))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let issued = pulse
+        .create(
+            NewPulseLicense::new("VBR", "C-1001", expiry)
+                .workload("VM", 7)
+                .workload("WS", 2),
+        )
+        .await
+        .unwrap();
+    let file = pulse.download(issued.instance_uid).await.unwrap();
+    client
+        .install_license(Product::BackupServer, Some(server), &file)
+        .await
+        .unwrap();
+    let on_server = backup_server_license(&client, server).await;
+    assert_eq!(on_server.license_ids, vec![issued.license_id.unwrap()]);
+    assert_eq!(on_server.expiration_date, Some(expiry));
+    assert_eq!(on_server.units, Some(9.0));
+    assert_eq!(word(&on_server.type_), "Rental");
+
+    // An unknown license is a 404; a revoked one has no file any more.
+    let (status, _) = refusal(pulse.download(uuid::Uuid::from_u128(3)).await.unwrap_err());
+    assert_eq!(status, 404);
+    pulse.revoke(issued.instance_uid).await.unwrap();
+    let (status, message) = refusal(pulse.download(issued.instance_uid).await.unwrap_err());
+    assert_eq!(status, 400, "{message}");
+}
+
+#[tokio::test]
+async fn vdc_monthly_usages_are_served_on_3_7_only_and_bounded_by_month() {
+    use vspc_licensing::ApiVersion;
+    let sim = Simulator::start(SimulatorConfig::default().api_version(ApiVersion::V3_7))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .api_version(ApiVersion::V3_7)
+        .build()
+        .unwrap();
+    let all: Vec<_> = client
+        .pulse()
+        .vdc_monthly_usages(None, None, ListQuery::new().page_size(1))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3, "three months over three pages of one");
+    let months: Vec<_> = all.iter().filter_map(|p| p.month.clone()).collect();
+    let mut sorted = months.clone();
+    sorted.sort();
+    assert_eq!(months, sorted, "oldest month first");
+    assert!(
+        all.iter().all(|p| p.tenants.len() == 2),
+        "the mapped tenants"
+    );
+    let last = chrono::NaiveDate::parse_from_str(&format!("{}-01", months[2]), "%Y-%m-%d").unwrap();
+    let bounded: Vec<_> = client
+        .pulse()
+        .vdc_monthly_usages(Some(last), Some(last), ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(bounded, vec![all[2].clone()]);
+    let (status, message) = refusal(
+        client
+            .get_pulse_vdc_monthly_usages()
+            .from("2026-07")
+            .to("2026-01")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(Error::from)
+            .unwrap_err(),
+    );
+    assert_eq!(status, 400, "{message}");
+
+    for older in [ApiVersion::V3_6_2, ApiVersion::V3_5_1] {
+        let sim = Simulator::start(SimulatorConfig::default().api_version(older))
+            .await
+            .unwrap();
+        let client = Client::builder(sim.base_url())
+            .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+            .api_version(older)
+            .build()
+            .unwrap();
+        let refused = client
+            .pulse()
+            .vdc_monthly_usages(None, None, ListQuery::new())
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(refused).0, 404, "{older}");
+    }
+}
+
+/// The provider's report of the latest month and its total points.
+async fn provider_report(client: &Client, provider: uuid::Uuid) -> (f64, Vec<String>) {
+    let reports: Vec<_> = client
+        .latest_license_reports(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    let report = reports
+        .into_iter()
+        .find(|r| r.report_parameters.as_ref().map(|p| p.organization_uid) == Some(provider))
+        .expect("the provider has a report for the latest month");
+    let summary = report.report_summary.unwrap();
+    let lines = summary
+        .products_usage
+        .iter()
+        .flat_map(|p| &p.workload_usage)
+        .filter_map(|w| w.description.clone())
+        .filter(|d| d.starts_with("Pulse license"))
+        .collect();
+    (summary.total_points, lines)
+}
+
+#[tokio::test]
+async fn an_installed_pulse_license_counts_in_the_open_months_report_until_revoked() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let provider = client
+        .organization_license_usage(vspc_licensing::UsageFilter::default(), ListQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| word(&u.organization_type) == "Provider")
+        .and_then(|u| u.organization_uid)
+        .expect("a provider");
+    let (before, lines) = provider_report(&client, provider).await;
+    assert!(lines.is_empty(), "{lines:?}");
+    let expiry = Utc::now() + ChronoDuration::days(30);
+    let issued = pulse
+        .create(
+            NewPulseLicense::new("VBR", "C-1001", expiry)
+                .workload("VM", 10)
+                .workload("WS", 4),
+        )
+        .await
+        .unwrap();
+    // Issued but on no server: nothing to report yet.
+    assert_eq!(provider_report(&client, provider).await.0, before);
+    let server = sim.state().backup_server_uids()[0];
+    pulse.install(issued.instance_uid, server).await.unwrap();
+    let (after, lines) = provider_report(&client, provider).await;
+    // 10 VMs at 1 point and 4 workstations at half a point, as Pulse charged the contract.
+    assert_eq!(after, before + 12.0);
+    assert_eq!(lines.len(), 2, "one line per workload: {lines:?}");
+    let license_id = issued.license_id.unwrap().to_string();
+    assert!(lines.iter().all(|l| l.contains(&license_id)), "{lines:?}");
+    pulse.revoke(issued.instance_uid).await.unwrap();
+    assert_eq!(provider_report(&client, provider).await.0, before);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn finalizing_freezes_what_an_installed_pulse_license_added() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let expiry = Utc::now() + ChronoDuration::days(30);
+    let issued = pulse
+        .create(NewPulseLicense::new("VB365", "C-1001", expiry).workload("USER", 40))
+        .await
+        .unwrap();
+    let server = sim.state().vb365_server_uids()[0];
+    pulse.install(issued.instance_uid, server).await.unwrap();
+    let total = |reports: &[vspc_licensing::types::SingleLicenseReport]| -> f64 {
+        reports
+            .iter()
+            .filter_map(|r| r.report_summary.as_ref())
+            .map(|s| s.total_points)
+            .sum()
+    };
+    let open: Vec<_> = client
+        .latest_license_reports(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    client.finalize_license_reports().await.unwrap();
+    pulse.revoke(issued.instance_uid).await.unwrap();
+    let closed: Vec<_> = client
+        .latest_license_reports(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    // 40 users at a quarter point, kept in the approved month after the revocation.
+    assert_eq!(total(&closed), total(&open));
+    assert!(closed
+        .iter()
+        .flat_map(|r| &r.report_summary.as_ref().unwrap().products_usage)
+        .any(|p| p.total_points == Some(10.0)));
+    sim.shutdown().await;
+}
+
+const PULSE_SCENARIO: &str = r#"
+pulse:
+  contracts:
+    - contractId: C-7
+      pointsLimit: 30
+  products:
+    - productId: VBR
+      workloads:
+        - workloadId: VM
+          multiplier: 2
+  tenants:
+    - name: Scenario tenant
+  licenses:
+    - productId: VBR
+      contractId: C-7
+      description: listed
+      workloads:
+        - workloadId: VM
+          count: 10
+"#;
+
+#[tokio::test]
+async fn a_scenarios_pulse_collections_are_served_and_enforced() {
+    let scenario = vspc_licensing::simulator::Scenario::from_text(PULSE_SCENARIO, "pulse").unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .build()
+        .unwrap();
+    let pulse = client.pulse();
+    let contracts: Vec<_> = pulse
+        .contracts(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(contracts.len(), 1);
+    assert_eq!(contracts[0].contract_id.as_deref(), Some("C-7"));
+    let tenants: Vec<_> = pulse.tenants(ListQuery::new()).try_collect().await.unwrap();
+    assert_eq!(tenants.len(), 1);
+    assert_eq!(tenants[0].name.as_deref(), Some("Scenario tenant"));
+    let licenses: Vec<_> = pulse
+        .licenses(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(licenses.len(), 1);
+    // Points come from the scenario's own multiplier.
+    assert_eq!(licenses[0].points, 20.0);
+    assert_eq!(licenses[0].description.as_deref(), Some("listed"));
+    // The listed license holds 20 of the contract's 30 points.
+    let expiry = Utc::now() + ChronoDuration::days(10);
+    let refused = pulse
+        .create(NewPulseLicense::new("VBR", "C-7", expiry).workload("VM", 6))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(refused).0, 400);
+    let fits = pulse
+        .create(NewPulseLicense::new("VBR", "C-7", expiry).workload("VM", 5))
+        .await
+        .unwrap();
+    assert_ne!(fits.instance_uid, licenses[0].instance_uid);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_scenario_without_pulse_keeps_the_seeded_pulse() {
+    let scenario = vspc_licensing::simulator::Scenario::from_text(
+        "backupServers:\n  - company: Alpha\n",
+        "no-pulse",
+    )
+    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .build()
+        .unwrap();
+    let contracts: Vec<_> = client
+        .pulse()
+        .contracts(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(contracts.len(), 2);
+    sim.shutdown().await;
+}
+
+#[test]
+fn bad_pulse_entries_in_a_scenario_are_errors_naming_them() {
+    let bad = PULSE_SCENARIO
+        .replace("    - productId: VBR\n      contractId", "    - productId: NOPE\n      contractId")
+        + "    - contractId: C-7\n      productId: VBR\n      workloads:\n        - workloadId: VM\n          count: 16\n"
+        + "    - contractId: C-9\n";
+    let error = vspc_licensing::simulator::Scenario::from_text(&bad, "bad").unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("pulse.licenses[0].productId"), "{text}");
+    assert!(text.contains("`NOPE`"), "{text}");
+    assert!(
+        text.contains("pulse.licenses[1]: the license needs 32 points"),
+        "{text}"
+    );
+    assert!(text.contains("pulse.licenses[2].contractId"), "{text}");
+    let misspelt =
+        vspc_licensing::simulator::Scenario::from_text("pulse:\n  licences: []\n", "misspelt")
+            .unwrap_err();
+    assert!(
+        misspelt
+            .to_string()
+            .contains("pulse.licences: unknown field"),
+        "{misspelt}"
+    );
+}
+
+#[tokio::test]
+async fn the_example_scenarios_pulse_is_served() {
+    let scenario = vspc_licensing::simulator::Scenario::from_text(
+        vspc_licensing::simulator::SCENARIO_EXAMPLE,
+        "example",
+    )
+    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
+        .build()
+        .unwrap();
+    let licenses: Vec<_> = client
+        .pulse()
+        .licenses(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(licenses.len(), 1);
+    assert_eq!(licenses[0].contract_id.as_deref(), Some("C-3001"));
+    assert_eq!(licenses[0].points, 50.0);
+    sim.shutdown().await;
 }

@@ -12,9 +12,11 @@ const JSON_PARAMETERS: [&str; 3] = ["filter", "sort", "select"];
 #[tokio::test]
 async fn every_filter_sort_and_select_example_is_accepted_where_it_is_declared() {
     crate::support::install_tls_provider();
-    let sim = Simulator::start(SimulatorConfig::default())
-        .await
-        .expect("simulator starts");
+    // The newest console, which has every operation (3.7 adds one).
+    let sim =
+        Simulator::start(SimulatorConfig::default().api_version(vspc_licensing::ApiVersion::V3_7))
+            .await
+            .expect("simulator starts");
     let state = sim.state();
     let report = serde_json::to_value(&state.reports()[0]).unwrap();
     let report_id = report["reportParameters"]["reportId"].to_string();

@@ -222,6 +222,11 @@ pub(crate) fn assemble(
         state.reports = reports_for(wanted, seed_value, effective.organizations, now);
         overlay.items(&mut state.reports, "reports", false);
     }
+    // A scenario without `pulse` keeps the seeded Pulse.
+    if let Some(Value::Object(pulse)) = scenario.lists.get("pulse") {
+        let problems = crate::simulator::pulse::from_scenario(&mut state.pulse, pulse, now);
+        overlay.problems.extend(problems);
+    }
     if overlay.problems.is_empty() {
         Ok(state)
     } else {

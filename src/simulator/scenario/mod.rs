@@ -2,7 +2,8 @@
 //!
 //! A scenario lists the API's own objects, with the API's field names, per collection
 //! (`backupServers`, `voneServers`, `vb365Servers`, `sites`, `console`, `organizations`,
-//! `reports`), plus optional `faults`, `apiVersion` and `seed`. Each listed object is served
+//! `reports`, and `pulse` with its `contracts`, `products`, `tenants` and `licenses`), plus
+//! optional `faults`, `apiVersion` and `seed`. Each listed object is served
 //! as given; the fields it leaves out are filled by the seeded generator. Collections the file
 //! does not name keep their seeded data, unless the file says `seed: none` (then they are
 //! empty; the console license and the settings are always there, seeded).

@@ -20,6 +20,14 @@ pub(crate) const LIST_COLLECTIONS: &[(&str, &str)] = &[
     ("reports", "SingleLicenseReport"),
 ];
 
+/// The lists of the `pulse` object: (key in the file, spec schema).
+pub(crate) const PULSE_COLLECTIONS: &[(&str, &str)] = &[
+    ("contracts", "PulseLicenseContract"),
+    ("products", "PulseLicenseProduct"),
+    ("tenants", "PulseTenant"),
+    ("licenses", "PulseLicense"),
+];
+
 /// The fault kinds a scenario can script, as written in the file.
 pub(crate) const FAULT_KINDS: &[&str] = &[
     "dropBeforeApply",
@@ -101,6 +109,19 @@ pub(crate) fn derive(spec: &Spec) -> Value {
             json!({"type": "array", "items": {"$ref": format!("#/$defs/{schema}")}}),
         );
     }
+    let pulse: Map<String, Value> = PULSE_COLLECTIONS
+        .iter()
+        .map(|(key, schema)| {
+            (
+                (*key).to_owned(),
+                json!({"type": "array", "items": {"$ref": format!("#/$defs/{schema}")}}),
+            )
+        })
+        .collect();
+    properties.insert(
+        "pulse".into(),
+        json!({"type": "object", "additionalProperties": false, "properties": pulse}),
+    );
     properties.insert("console".into(), json!({"$ref": "#/$defs/ConsoleLicense"}));
     properties.insert(
         "faults".into(),
