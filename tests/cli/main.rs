@@ -25,6 +25,7 @@ mod input_checks;
 mod overlay;
 mod pulse;
 mod pulse_console;
+mod pulse_download;
 mod pulse_edit;
 mod pulse_lifecycle;
 mod pulse_renew;
