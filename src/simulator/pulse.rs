@@ -637,6 +637,8 @@ fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
             organization_uid: Some(uid),
             provider_uid: provider,
             servers: Vec::new(),
+            // A console's overlay may add properties (the overlay build test adds one).
+            ..Default::default()
         });
     let mapped = &mut state.pulse.tenants[index];
     mapped.mapped_master_organization_uid = Some(uid);
