@@ -119,6 +119,10 @@ where
     }
     let limit = query.page_size_or_default();
     let start = query.offset;
+    let wave_cap = query
+        .fixed_pages_in_flight()
+        .unwrap_or(crate::DEFAULT_PAGES_IN_FLIGHT)
+        .max(1);
     let permits = match query.fixed_pages_in_flight() {
         Some(pages) => shared.fixed_alongside(pages),
         None => shared,
@@ -133,9 +137,12 @@ where
         async move {
             let first = concurrently(operation, fetch(start, limit), in_flight);
             // The walk's first wave: the first page and, without waiting for its total, the
-            // pages after it, as many as the pool allows now. A page past the end costs one
-            // empty answer; waiting for the total costs a round trip every walk.
-            let wave = pool.limit().min(in_flight);
+            // pages after it, as many as the pool allows now but never more than a fresh
+            // client's first limit. A page past the end costs one empty answer; waiting for
+            // the total costs a round trip every walk; and a client that learned a high limit
+            // on a long walk would otherwise ask a short listing for fifteen empty pages.
+            // A fixed number asked for is the wave, exactly.
+            let wave = pool.limit().min(in_flight).min(wave_cap);
             let ahead: Vec<(u64, Ahead<T>)> = (1..wave as u64)
                 .map(|i| u64::from(start) + i * u64::from(limit))
                 .take_while(|offset| i32::try_from(*offset).is_ok())

@@ -268,3 +268,24 @@ async fn a_fixed_number_of_pages_in_flight_is_also_the_first_wave() {
         sim.shutdown().await;
     }
 }
+
+/// A client that has learned a high limit on a long walk still asks for at most the first
+/// wave of a fresh client (four pages) before it knows a walk's total: a short listing after a
+/// long one costs at most three empty answers, not fifteen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_listing_after_a_long_one_asks_for_no_more_than_four_pages_at_first() {
+    let sim = console(400, LATENCY, SimulatorConfig::default().journal(true)).await;
+    let client = builder(&sim).build().unwrap();
+    walk(&client, ListQuery::new(), 400).await;
+    let learned = client.in_flight_limit().limit();
+    assert!(learned > DEFAULT_PAGES_IN_FLIGHT, "the limit climbed: {learned}");
+    let before = sim.load().requests;
+    // The last page alone: one page holds licenses, everything after it is past the end.
+    walk(&client, ListQuery::new().offset(395), 5).await;
+    let asked = sim.load().requests - before;
+    assert_eq!(
+        asked, DEFAULT_PAGES_IN_FLIGHT as u64,
+        "the last page and three past the end (limit {learned})"
+    );
+    sim.shutdown().await;
+}
