@@ -40,8 +40,19 @@ fn a_downloaded_license_file_installs_on_the_server_with_license_install() {
         url,
         here,
         &[
-            "pulse", "licenses", "create", "--product", "VBR", "--contract", "C-1001",
-            "--expires", &expiry, "--workload", "VM=7", "-o", "json",
+            "pulse",
+            "licenses",
+            "create",
+            "--product",
+            "VBR",
+            "--contract",
+            "C-1001",
+            "--expires",
+            &expiry,
+            "--workload",
+            "VM=7",
+            "-o",
+            "json",
         ],
     );
     assert_eq!(code, 0, "{err}");
@@ -52,7 +63,10 @@ fn a_downloaded_license_file_installs_on_the_server_with_license_install() {
     // Without --to, the file is `<UID>.lic` in the current directory.
     let (code, out, err) = run(url, here, &["pulse", "licenses", "download", uid]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.is_empty(), "the file goes to disk, not to standard output: {out}");
+    assert!(
+        out.is_empty(),
+        "the file goes to disk, not to standard output: {out}"
+    );
     let default = here.join(format!("{uid}.lic"));
     assert!(default.is_file(), "{err}");
     assert!(err.contains(&format!("{uid}.lic")), "{err}");
@@ -61,7 +75,14 @@ fn a_downloaded_license_file_installs_on_the_server_with_license_install() {
     let (code, _, err) = run(
         url,
         here,
-        &["pulse", "licenses", "download", uid, "--to", file.to_str().unwrap()],
+        &[
+            "pulse",
+            "licenses",
+            "download",
+            uid,
+            "--to",
+            file.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(
@@ -70,22 +91,44 @@ fn a_downloaded_license_file_installs_on_the_server_with_license_install() {
         "the same license, the same file"
     );
 
-    let (code, out, err) = run(url, here, &["licenses", "list", "--product", "vbr", "-o", "json"]);
+    let (code, out, err) = run(
+        url,
+        here,
+        &["licenses", "list", "--product", "vbr", "-o", "json"],
+    );
     assert_eq!(code, 0, "{err}");
-    let server = json(&out)[0]["backupServerUid"].as_str().unwrap().to_owned();
+    let server = json(&out)[0]["backupServerUid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (code, _, err) = run(
         url,
         here,
         &[
-            "license", "install", "--product", "vbr", &server, "--file",
-            file.to_str().unwrap(), "-o", "json",
+            "license",
+            "install",
+            "--product",
+            "vbr",
+            &server,
+            "--file",
+            file.to_str().unwrap(),
+            "-o",
+            "json",
         ],
     );
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = run(
         url,
         here,
-        &["licenses", "show", "--product", "vbr", &server, "-o", "json"],
+        &[
+            "licenses",
+            "show",
+            "--product",
+            "vbr",
+            &server,
+            "-o",
+            "json",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let on_server = json(&out);

@@ -278,7 +278,10 @@ async fn a_short_listing_after_a_long_one_asks_for_no_more_than_four_pages_at_fi
     let client = builder(&sim).build().unwrap();
     walk(&client, ListQuery::new(), 400).await;
     let learned = client.in_flight_limit().limit();
-    assert!(learned > DEFAULT_PAGES_IN_FLIGHT, "the limit climbed: {learned}");
+    assert!(
+        learned > DEFAULT_PAGES_IN_FLIGHT,
+        "the limit climbed: {learned}"
+    );
     let before = sim.load().requests;
     // The last page alone: one page holds licenses, everything after it is past the end.
     walk(&client, ListQuery::new().offset(395), 5).await;
