@@ -1,24 +1,13 @@
 //! `pulse ...` as a process against `serve`: the seeded contracts and products and the
 //! licenses, in the output formats.
 
-use crate::support::cli::tool;
+use crate::support::cli::run_against;
 use crate::support::served::Served;
 
 const KEY: &str = "pulse-cli-key";
 
 fn pulse(url: &str, args: &[&str]) -> (i32, String, String) {
-    let output = tool()
-        .env("VSPC_URL", url)
-        .env("VSPC_API_KEY", KEY)
-        .arg("pulse")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().expect("an exit code"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    run_against(url, KEY, &[&["pulse"], args].concat())
 }
 
 #[test]

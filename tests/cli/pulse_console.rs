@@ -3,24 +3,13 @@
 //! a configuration change is one JSON Patch of real booleans that changes only what it names,
 //! a change of nothing is refused before anything is sent, and a refused download writes no file.
 
-use crate::support::cli::tool;
+use crate::support::cli::run_against;
 use crate::support::served::Served;
 
 const KEY: &str = "pulse-console-key";
 
 fn pulse(url: &str, args: &[&str]) -> (i32, String, String) {
-    let output = tool()
-        .env("VSPC_URL", url)
-        .env("VSPC_API_KEY", KEY)
-        .arg("pulse")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().expect("an exit code"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    run_against(url, KEY, &[&["pulse"], args].concat())
 }
 
 #[test]

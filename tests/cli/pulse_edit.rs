@@ -2,24 +2,13 @@
 //! Patch and sends nothing, the edit changes the license Pulse keeps, a copy is a new
 //! unassigned license with the same workloads.
 
-use crate::support::cli::tool;
+use crate::support::cli::run_against;
 use crate::support::served::Served;
 
 const KEY: &str = "pulse-edit-key";
 
 fn pulse(url: &str, args: &[&str]) -> (i32, String, String) {
-    let output = tool()
-        .env("VSPC_URL", url)
-        .env("VSPC_API_KEY", KEY)
-        .arg("pulse")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().expect("an exit code"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    run_against(url, KEY, &[&["pulse"], args].concat())
 }
 
 fn json(out: &str) -> serde_json::Value {

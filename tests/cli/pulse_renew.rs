@@ -2,23 +2,13 @@
 //! the servers running them follow with auto-update on and are reported failed with it off, a
 //! license far from expiry is left alone, and a second run changes nothing and says so.
 
-use crate::support::cli::tool;
+use crate::support::cli::run_against;
 use crate::support::served::Served;
 
 const KEY: &str = "pulse-renew-key";
 
 fn run(url: &str, args: &[&str]) -> (i32, String, String) {
-    let output = tool()
-        .env("VSPC_URL", url)
-        .env("VSPC_API_KEY", KEY)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        output.status.code().expect("an exit code"),
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    run_against(url, KEY, args)
 }
 
 fn json(out: &str) -> serde_json::Value {

@@ -38,6 +38,22 @@ pub fn tool() -> assert_cmd::Command {
     assert_cmd::Command::from_std(tool_process())
 }
 
+/// The tool run with `args` against the console at `url` with the API key `key`: its exit code,
+/// standard output and standard error.
+pub fn run_against(url: &str, key: &str, args: &[&str]) -> (i32, String, String) {
+    let output = tool()
+        .env("VSPC_URL", url)
+        .env("VSPC_API_KEY", key)
+        .args(args)
+        .output()
+        .expect("the tool runs");
+    (
+        output.status.code().expect("an exit code"),
+        String::from_utf8(output.stdout).expect("UTF-8 output"),
+        String::from_utf8(output.stderr).expect("UTF-8 errors"),
+    )
+}
+
 /// The tool's standard error, as text.
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
