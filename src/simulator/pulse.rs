@@ -404,22 +404,15 @@ const CONFIGURATION_CHANGEABLE: &[&str] = &[
 /// back): the connection counts as configured again from now.
 fn change_configuration(app: &App, call: &Call) -> Reply {
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-    let mut document = serde_json::to_value(&state.pulse.configuration).unwrap_or(Value::Null);
-    if let Some(object) = document.as_object_mut() {
-        object.entry("token").or_insert(Value::Null);
-    }
-    let patched = match super::patch::apply(&document, &call.body, CONFIGURATION_CHANGEABLE) {
+    let mut patched: PulseConfiguration = match patch_pulse(
+        &state.pulse.configuration,
+        &call.body,
+        CONFIGURATION_CHANGEABLE,
+        &["/token"],
+        "configuration",
+    ) {
         Ok(patched) => patched,
         Err(reply) => return reply,
-    };
-    let mut patched: PulseConfiguration = match serde_json::from_value(patched) {
-        Ok(patched) => patched,
-        Err(e) => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("The patched Pulse configuration is not valid: {e}"),
-            )
-        }
     };
     let now = state.now;
     if let Some(token) = patched.token.take() {
@@ -527,24 +520,15 @@ fn change_tenant(app: &App, call: &Call, tenant: &str) -> Reply {
     else {
         return missing_tenant(tenant);
     };
-    let mut document = serde_json::to_value(&state.pulse.tenants[index]).unwrap_or(Value::Null);
-    if let Some(object) = document.as_object_mut() {
-        object
-            .entry("mappedMasterOrganizationUid")
-            .or_insert(Value::Null);
-    }
-    let patched = match super::patch::apply(&document, &call.body, TENANT_CHANGEABLE) {
+    let mut patched: PulseTenant = match patch_pulse(
+        &state.pulse.tenants[index],
+        &call.body,
+        TENANT_CHANGEABLE,
+        TENANT_CHANGEABLE,
+        "tenant",
+    ) {
         Ok(patched) => patched,
         Err(reply) => return reply,
-    };
-    let mut patched: PulseTenant = match serde_json::from_value(patched) {
-        Ok(patched) => patched,
-        Err(e) => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("The patched Pulse tenant is not valid: {e}"),
-            )
-        }
     };
     match patched.mapped_master_organization_uid {
         Some(company) => {
@@ -630,16 +614,17 @@ fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
         .iter()
         .find(|org| org.kind == OrganizationType::Provider)
         .map(|org| org.uid);
-    state
-        .usage
-        .push(crate::types::OrganizationCurrentLicenseUsage {
-            organization_type: Some(OrganizationType::Company),
-            organization_uid: Some(uid),
-            provider_uid: provider,
-            servers: Vec::new(),
-            // A console's overlay may add properties (the overlay build test adds one).
-            ..Default::default()
-        });
+    // A console's overlay may add properties (the overlay build test adds one), so the rest
+    // is defaulted, as in the seed data.
+    #[allow(clippy::needless_update)]
+    let usage = crate::types::OrganizationCurrentLicenseUsage {
+        organization_type: Some(OrganizationType::Company),
+        organization_uid: Some(uid),
+        provider_uid: provider,
+        servers: Vec::new(),
+        ..Default::default()
+    };
+    state.usage.push(usage);
     let mapped = &mut state.pulse.tenants[index];
     mapped.mapped_master_organization_uid = Some(uid);
     mapped.mapping_status = typed(json!("Mapped"));
@@ -817,27 +802,11 @@ fn change(app: &App, call: &Call, uid: Uuid) -> Reply {
     };
     // A property the license leaves out (no description yet) is there to be replaced, as on
     // a console, which always writes every property.
-    let mut document = serde_json::to_value(current).unwrap_or(Value::Null);
-    if let Some(object) = document.as_object_mut() {
-        for path in CHANGEABLE {
-            object
-                .entry(path.trim_start_matches('/'))
-                .or_insert(Value::Null);
-        }
-    }
-    let patched = match super::patch::apply(&document, &call.body, CHANGEABLE) {
-        Ok(patched) => patched,
-        Err(reply) => return reply,
-    };
-    let mut patched: PulseLicense = match serde_json::from_value(patched) {
-        Ok(patched) => patched,
-        Err(e) => {
-            return Reply::bad_request(
-                code::INVALID_PARAMETER,
-                format!("The patched Pulse license is not valid: {e}"),
-            )
-        }
-    };
+    let mut patched: PulseLicense =
+        match patch_pulse(current, &call.body, CHANGEABLE, CHANGEABLE, "license") {
+            Ok(patched) => patched,
+            Err(reply) => return reply,
+        };
     let product = state
         .pulse
         .products
@@ -1240,4 +1209,32 @@ pub(crate) fn from_scenario(
     pulse.issued = checked.len() as u64;
     pulse.licenses = checked;
     problems
+}
+
+/// [`super::patch::apply`] on a Pulse resource. The generated types leave an empty optional
+/// property out, and a JSON Patch `replace` needs its path to exist, so the properties in
+/// `absent_as_null` are written as `null` first. The result is decoded back into the
+/// resource's type; a value the schema does not take is a `400` naming `what`.
+fn patch_pulse<T: serde::Serialize + serde::de::DeserializeOwned>(
+    current: &T,
+    body: &[u8],
+    writable: &[&str],
+    absent_as_null: &[&str],
+    what: &str,
+) -> Result<T, Reply> {
+    let mut document = serde_json::to_value(current).unwrap_or(Value::Null);
+    if let Some(object) = document.as_object_mut() {
+        for path in absent_as_null {
+            object
+                .entry(path.trim_start_matches('/'))
+                .or_insert(Value::Null);
+        }
+    }
+    let patched = super::patch::apply(&document, body, writable)?;
+    serde_json::from_value(patched).map_err(|e| {
+        Reply::bad_request(
+            code::INVALID_PARAMETER,
+            format!("The patched Pulse {what} is not valid: {e}"),
+        )
+    })
 }
