@@ -6,7 +6,9 @@
 //! number walks kept before they adapted), in alternating order, and each time is printed as a
 //! ratio to the floor: the requests the work needs × the latency ÷ what the client may use of
 //! the capacity (at most the client's maximum of 16). The simulator's own counters give the
-//! `429`s, the requests that queued and the most it saw in flight at once.
+//! `429`s, the requests that queued and the most it saw in flight at once. Listings run `auto` a
+//! second time against the same console (`auto, 2nd run`), sharing the first run's
+//! `VSPC_CACHE_DIR`: it starts at the limit the first learned.
 //!
 //!     cargo bench --all-features --locked --bench in_flight            # both, about 5 min
 //!     cargo bench --all-features --locked --bench in_flight -- list    # the listings only
@@ -61,6 +63,8 @@ impl Console {
 
 /// The two contenders, as `--in-flight` values.
 const CONTENDERS: [&str; 2] = ["auto", "4"];
+/// `auto` again against the same console, starting at the limit the last first run learned.
+const REMEMBERED: &str = "auto, 2nd run";
 
 /// A simulator with `servers` backup servers that takes [`LATENCY`] for every answer and
 /// behaves as `console` beyond `capacity` requests at once.
@@ -109,7 +113,8 @@ impl Run {
 }
 
 /// Runs `vspc-licensing -v --in-flight IN_FLIGHT ARGS` against `sim`, from a fresh count.
-fn run_cli(sim: &SimulatorHandle, in_flight: &str, args: &[&str], dir: &Path) -> Run {
+/// `cache` is its `VSPC_CACHE_DIR`: where it finds (and leaves) the limit learned of `sim`.
+fn run_cli(sim: &SimulatorHandle, in_flight: &str, args: &[&str], dir: &Path, cache: &Path) -> Run {
     let (out, log) = (dir.join("out"), dir.join("log"));
     sim.reset_load();
     let started = Instant::now();
@@ -119,6 +124,7 @@ fn run_cli(sim: &SimulatorHandle, in_flight: &str, args: &[&str], dir: &Path) ->
         .env_remove("VSPC_USERNAME")
         .env_remove("VSPC_PROFILE")
         .env("NO_COLOR", "1")
+        .env("VSPC_CACHE_DIR", cache)
         .args(["-v", "--in-flight", in_flight])
         .args(args)
         .stdout(std::fs::File::create(&out).unwrap())
@@ -234,7 +240,13 @@ fn compare(
     let idle = runtime
         .block_on(Simulator::start(console_config(servers)))
         .unwrap();
-    let own = run_cli(&idle, "auto", args, dir.path());
+    let own = run_cli(
+        &idle,
+        "auto",
+        args,
+        dir.path(),
+        &dir.path().join("idle-cache"),
+    );
     check(&own);
     println!(
         "Against a console with no latency and no limit (this machine's own time for the work, CLI and simulator): {:.2?}, {} requests.\n",
@@ -247,11 +259,22 @@ fn compare(
     let mut auto_ratios = Vec::new();
     for console in [Console::Refusing, Console::Queueing] {
         for &capacity in capacities {
-            let mut results: [Rounds; 2] = Default::default();
+            // A second `auto` run against the same console starts at the limit the last
+            // first run learned; a console of its own per run (a bulk change) has another
+            // address each time, so nothing is remembered for it.
+            let contenders: &[&str] = if fresh {
+                &CONTENDERS
+            } else {
+                &["auto", "4", REMEMBERED]
+            };
+            let cache = dir
+                .path()
+                .join(format!("cache-{}-{capacity}", console.name()));
+            let mut results: Vec<Rounds> = contenders.iter().map(|_| Rounds::default()).collect();
             let mut shared = None;
             for round in 0..rounds {
-                for k in 0..CONTENDERS.len() {
-                    let k = (k + round) % CONTENDERS.len();
+                for k in 0..contenders.len() {
+                    let k = (k + round) % contenders.len();
                     let own;
                     let sim = if fresh {
                         own = start_console(runtime, servers, console, capacity);
@@ -261,12 +284,21 @@ fn compare(
                             start_console(runtime, servers, console, capacity)
                         })
                     };
-                    let run = run_cli(sim, CONTENDERS[k], args, dir.path());
+                    let in_flight = match contenders[k] {
+                        "auto" => {
+                            // A first run: nothing learned yet.
+                            let _ = std::fs::remove_dir_all(&cache);
+                            "auto"
+                        }
+                        REMEMBERED => "auto",
+                        fixed => fixed,
+                    };
+                    let run = run_cli(sim, in_flight, args, dir.path(), &cache);
                     check(&run);
                     results[k].add(&run);
                 }
             }
-            for (k, contender) in CONTENDERS.iter().enumerate() {
+            for (k, contender) in contenders.iter().enumerate() {
                 let r = &results[k];
                 let time = median(r.times.clone());
                 let floor = floor(r.answered, capacity);

@@ -48,9 +48,13 @@ impl Global {
         let mut builder = Client::builder(url)
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(10)));
-        if let InFlightChoice::Fixed(requests) = in_flight {
-            builder = builder.fixed_in_flight(requests);
-        }
+        builder = match in_flight {
+            InFlightChoice::Fixed(requests) => builder.fixed_in_flight(requests),
+            InFlightChoice::Auto => match super::learned::start(url) {
+                Some(limit) => builder.initial_in_flight(limit),
+                None => builder,
+            },
+        };
         builder = match (settings.api_key, &settings.username) {
             (Some(key), _) => builder.api_key(key),
             (None, Some(user)) => {

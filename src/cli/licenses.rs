@@ -44,6 +44,7 @@ pub(crate) fn log_in_flight(limit: &crate::AdaptiveLimit) {
         adaptive = limit.is_adaptive(),
         "requests in flight"
     );
+    super::learned::remember(limit);
 }
 
 /// Writes the licenses `keep` accepts as they arrive, with a progress counter while paging.

@@ -20,6 +20,7 @@ mod conform;
 mod consoles;
 mod demo;
 mod exporter;
+mod learned;
 mod license;
 mod licenses;
 mod listed;

@@ -273,9 +273,9 @@ impl AdaptiveLimit {
         Self::build(Rule::Fixed { limit: max.max(1) }, max, Some(signal))
     }
 
-    /// An adaptive pool that halves after the `429`s `signal` counts.
-    pub(crate) fn adaptive_watching(max: usize, signal: ThrottleSignal) -> Self {
-        let initial = crate::DEFAULT_PAGES_IN_FLIGHT;
+    /// An adaptive pool that starts at `initial` (within one and `max`) and halves after the
+    /// `429`s `signal` counts.
+    pub(crate) fn adaptive_watching(max: usize, initial: usize, signal: ThrottleSignal) -> Self {
         Self::build(Rule::Adaptive(Vegas::new(initial, max)), max, Some(signal))
     }
 
@@ -310,7 +310,16 @@ impl AdaptiveLimit {
         )
     }
 
-    /// The number of permits now.
+    /// The number of permits now. For the client's adaptive pool at the end of a run, what it
+    /// learned of the console: start the next client there with
+    /// [`ClientBuilder::initial_in_flight`](crate::ClientBuilder::initial_in_flight).
+    ///
+    /// ```
+    /// let limit = vspc_licensing::AdaptiveLimit::new(3);
+    /// assert_eq!(limit.limit(), 3);
+    /// limit.reduce();
+    /// assert_eq!(limit.limit(), 1);
+    /// ```
     pub fn limit(&self) -> usize {
         let mut state = self.inner.lock();
         self.inner.observe(&mut state);

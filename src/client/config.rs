@@ -61,6 +61,7 @@ pub struct ClientBuilder {
     mfa: Option<MfaCodeProvider>,
     max_answer_bytes: u64,
     in_flight: InFlight,
+    initial_in_flight: Option<usize>,
 }
 
 /// How many requests the client's walks and bulk changes keep in flight.
@@ -92,6 +93,7 @@ impl Client {
             mfa: None,
             in_flight: InFlight::Adaptive(crate::client::concurrency::DEFAULT_MAX_IN_FLIGHT),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            initial_in_flight: None,
         }
     }
 }
@@ -247,6 +249,39 @@ impl ClientBuilder {
         self
     }
 
+    /// Where the adaptive limit starts (default
+    /// [`DEFAULT_PAGES_IN_FLIGHT`](crate::DEFAULT_PAGES_IN_FLIGHT)): a limit learned from this
+    /// console before, read at the end of a run with
+    /// [`AdaptiveLimit::limit`](crate::AdaptiveLimit::limit), so that the next run need not
+    /// climb again. Bounded by one and by [`max_in_flight`](Self::max_in_flight); from there
+    /// the limit adapts as ever (it falls again if the console now queues or throttles).
+    /// Ignored with [`fixed_in_flight`](Self::fixed_in_flight).
+    ///
+    /// ```no_run
+    /// # async fn run(remembered: Option<usize>) -> Result<(), vspc_licensing::Error> {
+    /// use futures::StreamExt;
+    /// use vspc_licensing::{Client, ListQuery, Product};
+    /// let mut builder = Client::builder("https://vspc.example.com:1280").api_key("key");
+    /// if let Some(limit) = remembered {
+    ///     builder = builder.initial_in_flight(limit);
+    /// }
+    /// let client = builder.build()?;
+    /// let licenses: Vec<_> = client
+    ///     .licenses(Product::BackupServer, ListQuery::new())
+    ///     .collect()
+    ///     .await;
+    /// # let _ = licenses;
+    /// // What the walk learned, to start the next run with.
+    /// let learned = client.in_flight_limit().limit();
+    /// # let _ = learned;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn initial_in_flight(mut self, requests: usize) -> Self {
+        self.initial_in_flight = Some(requests.max(1));
+        self
+    }
+
     /// The most bytes the client reads of one answer (default [`DEFAULT_MAX_ANSWER_BYTES`],
     /// 64 MiB; at least 1 KiB). An answer announcing or sending more ends the call with
     /// [`Error::AnswerTooLarge`], which is not retried: the rest of the answer is not read, so
@@ -303,7 +338,12 @@ impl ClientBuilder {
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
         let throttle = crate::client::concurrency::ThrottleSignal::default();
         let in_flight = match self.in_flight {
-            InFlight::Adaptive(max) => AdaptiveLimit::adaptive_watching(max, throttle.clone()),
+            InFlight::Adaptive(max) => AdaptiveLimit::adaptive_watching(
+                max,
+                self.initial_in_flight
+                    .unwrap_or(crate::DEFAULT_PAGES_IN_FLIGHT),
+                throttle.clone(),
+            ),
             InFlight::Fixed(requests) => AdaptiveLimit::watching(requests, throttle.clone()),
         };
         let shared = Shared {

@@ -1,8 +1,10 @@
 //! `--in-flight auto|N` (issue 29), as a process against the simulator, which counts what it
 //! was sent at once: the adaptive default rises and stays within 16 for a bulk change and its
 //! walk together, and says so with `-v`; a fixed number (or `--concurrency`, its alias for
-//! bulk changes) is kept exactly.
+//! bulk changes) is kept exactly; the limit a run ends with starts the next run against the
+//! same console (kept in `VSPC_CACHE_DIR`), unless the number is fixed.
 
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -32,8 +34,14 @@ async fn console(servers: usize, latency: Duration, config: SimulatorConfig) -> 
 }
 
 async fn run(sim: &SimulatorHandle, args: &[&str]) -> Output {
+    run_caching(sim, &crate::support::cli::fresh_cache_dir(), args).await
+}
+
+/// [`run`] with this cache directory, which runs can share.
+async fn run_caching(sim: &SimulatorHandle, cache: &Path, args: &[&str]) -> Output {
     let mut command = tool_process();
     command
+        .env("VSPC_CACHE_DIR", cache)
         .env("VSPC_URL", sim.root_url())
         .env("VSPC_API_KEY", KEY)
         .env_remove("VSPC_LOG")
@@ -193,4 +201,125 @@ async fn a_listing_asks_for_its_first_pages_together_and_lists_each_license_once
         );
         sim.shutdown().await;
     }
+}
+
+const PAGES: &str = "/api/v3/licensing/backupServers";
+
+/// `licenses list` of the backup servers, adaptive, with `-v`.
+const LIST: &[&str] = &["licenses", "list", "--product", "vbr", "-o", "ndjson", "-v"];
+
+/// How many of the page requests from the `skip`th on arrived together with the first of
+/// them (within half the console's 100 ms latency): the walk's first wave.
+fn first_wave(sim: &SimulatorHandle, skip: usize) -> usize {
+    let arrived: Vec<chrono::DateTime<chrono::FixedOffset>> = sim
+        .journal()
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.path == PAGES)
+        .skip(skip)
+        .map(|entry| chrono::DateTime::parse_from_rfc3339(&entry.time).unwrap())
+        .collect();
+    let first = *arrived.iter().min().expect("pages were asked for");
+    arrived
+        .iter()
+        .filter(|at| **at - first < chrono::TimeDelta::milliseconds(50))
+        .count()
+}
+
+fn page_requests(sim: &SimulatorHandle) -> usize {
+    let journal = sim.journal().unwrap();
+    journal.iter().filter(|entry| entry.path == PAGES).count()
+}
+
+fn listed_once_each(output: &Output, licenses: usize) {
+    succeeded(output);
+    let mut lines: Vec<&[u8]> = output.stdout.split(|b| *b == b'\n').collect();
+    lines.retain(|line| !line.is_empty());
+    let listed = lines.len();
+    lines.sort_unstable();
+    lines.dedup();
+    assert_eq!((listed, lines.len()), (licenses, licenses), "each once");
+}
+
+fn learned(cache: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let text = std::fs::read_to_string(cache.join("in-flight.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_starts_at_the_limit_the_first_learned_of_the_console() {
+    // Twenty pages on a console that takes 16 at once: the first run starts at four and
+    // climbs; the second asks for more pages in its first wave, as many as the limit kept.
+    let config = SimulatorConfig::default().capacity(16).journal(true);
+    let sim = console(10_000, Duration::from_millis(100), config).await;
+    let cache = tempfile::tempdir().unwrap();
+    let first = run_caching(&sim, cache.path(), LIST).await;
+    listed_once_each(&first, 10_000);
+    assert_eq!(first_wave(&sim, 0), 4, "the first run starts at four");
+    let kept = learned(cache.path());
+    let limit = kept[sim.root_url().as_str()].as_u64().unwrap() as usize;
+    assert!(
+        (5..=16).contains(&limit),
+        "learned more than four: {kept:?}"
+    );
+
+    let before = page_requests(&sim);
+    let second = run_caching(&sim, cache.path(), LIST).await;
+    listed_once_each(&second, 10_000);
+    assert!(
+        stderr(&second).contains("learned last time"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(first_wave(&sim, before), limit, "{}", stderr(&second));
+    assert!(sim.load().most_in_flight <= 16, "{:?}", sim.load());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_file_of_learned_limits_is_ignored_and_replaced() {
+    let config = SimulatorConfig::default().journal(true);
+    let sim = console(1_200, Duration::from_millis(100), config).await;
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::write(cache.path().join("in-flight.json"), "{\"http://").unwrap();
+    let listed = run_caching(&sim, cache.path(), LIST).await;
+    listed_once_each(&listed, 1_200);
+    assert!(
+        stderr(&listed).contains("are ignored"),
+        "{}",
+        stderr(&listed)
+    );
+    assert_eq!(
+        first_wave(&sim, 0),
+        4,
+        "starts at four as if there were no file"
+    );
+    assert!(learned(cache.path()).contains_key(sim.root_url().as_str()));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_number_in_flight_neither_reads_nor_writes_the_learned_limit() {
+    let config = SimulatorConfig::default().journal(true);
+    let sim = console(4_000, Duration::from_millis(100), config).await;
+    let cache = tempfile::tempdir().unwrap();
+    let file = cache.path().join("in-flight.json");
+    let kept = format!("{{\"{}\": 16}}", sim.root_url());
+    std::fs::write(&file, &kept).unwrap();
+    let mut args = LIST.to_vec();
+    args.extend(["--in-flight", "4"]);
+    let listed = run_caching(&sim, cache.path(), &args).await;
+    listed_once_each(&listed, 4_000);
+    assert_eq!(first_wave(&sim, 0), 4, "four, not the 16 kept");
+    assert_eq!(sim.load().most_in_flight, 4, "{:?}", sim.load());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), kept, "untouched");
+
+    let empty = tempfile::tempdir().unwrap();
+    let listed = run_caching(&sim, empty.path(), &args).await;
+    listed_once_each(&listed, 4_000);
+    assert!(
+        !empty.path().join("in-flight.json").exists(),
+        "nothing written"
+    );
+    sim.shutdown().await;
 }

@@ -29,7 +29,21 @@ pub fn without_tool_settings(command: &mut Command) -> &mut Command {
 pub fn tool_process() -> Command {
     let mut command = Command::new(TOOL);
     without_tool_settings(&mut command);
+    command.env("VSPC_CACHE_DIR", fresh_cache_dir());
     command
+}
+
+/// A cache directory of its own for each run of the tool (under Cargo's temporary directory
+/// for the tests): what one run learned of a console (its limit of requests in flight) must not
+/// start another test's run, nor come from the developer's own cache. A test that means to
+/// share one sets `VSPC_CACHE_DIR` itself.
+pub fn fresh_cache_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("tool-cache")
+        .join(format!("{}-{run}", std::process::id()))
 }
 
 /// The tool as an `assert_cmd::Command` (for `output`, `assert`, timeouts), with none of the
