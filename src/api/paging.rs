@@ -119,10 +119,15 @@ where
     }
     let limit = query.page_size_or_default();
     let start = query.offset;
-    let wave_cap = query
-        .fixed_pages_in_flight()
-        .unwrap_or(crate::DEFAULT_PAGES_IN_FLIGHT)
-        .max(1);
+    // The first wave's pages at most: a fixed number asked for, the pages an expected total
+    // needs, or (knowing neither) a fresh client's first limit.
+    let wave_cap = match (query.fixed_pages_in_flight(), query.expected_pages()) {
+        (Some(fixed), Some(expected)) => fixed.min(expected),
+        (Some(fixed), None) => fixed,
+        (None, Some(expected)) => expected,
+        (None, None) => crate::DEFAULT_PAGES_IN_FLIGHT,
+    }
+    .max(1);
     let permits = match query.fixed_pages_in_flight() {
         Some(pages) => shared.fixed_alongside(pages),
         None => shared,
@@ -137,11 +142,12 @@ where
         async move {
             let first = concurrently(operation, fetch(start, limit), in_flight);
             // The walk's first wave: the first page and, without waiting for its total, the
-            // pages after it, as many as the pool allows now but never more than a fresh
-            // client's first limit. A page past the end costs one empty answer; waiting for
-            // the total costs a round trip every walk; and a client that learned a high limit
-            // on a long walk would otherwise ask a short listing for fifteen empty pages.
-            // A fixed number asked for is the wave, exactly.
+            // pages after it, as many as the pool allows now but no more than `wave_cap`.
+            // A page past the end costs one empty answer; waiting for the total costs a round
+            // trip every walk; and a client that learned a high limit on a long walk would
+            // otherwise ask a short listing for fifteen empty pages, unless the query says
+            // how long the listing is expected to be. A fixed number asked for is the wave,
+            // exactly (or the expected pages, when fewer).
             let wave = pool.limit().min(in_flight).min(wave_cap);
             let ahead: Vec<(u64, Ahead<T>)> = (1..wave as u64)
                 .map(|i| u64::from(start) + i * u64::from(limit))

@@ -263,6 +263,7 @@ pub struct ListQuery {
     pub(crate) page_size: Option<u32>,
     pub(crate) offset: u32,
     pub(crate) pages_in_flight: Option<usize>,
+    pub(crate) expected_total: Option<u64>,
 }
 
 impl ListQuery {
@@ -307,6 +308,60 @@ impl ListQuery {
     pub fn pages_in_flight(mut self, pages: usize) -> Self {
         self.pages_in_flight = Some(pages.max(1));
         self
+    }
+
+    /// How many resources the walk expects to find, such as what the last walk of the same
+    /// listing found. Without it, a walk asks for its first page and at most three more
+    /// before the first answer says how many there are
+    /// ([`DEFAULT_PAGES_IN_FLIGHT`] in all), so that a short listing is not sent a burst of
+    /// requests past its end; with it, the first wave asks for every page up to
+    /// `resources` together, as many as the client's limit allows at that moment (a client
+    /// that starts at a limit it learned earlier, see
+    /// [`ClientBuilder::initial_in_flight`](crate::ClientBuilder::initial_in_flight), then
+    /// needs no round trip to find out). It is only a hint. The first page's total still
+    /// decides what the walk reads. A guess that is too high costs empty pages (never
+    /// more of them than the limit). A guess that is too low costs only the round trips
+    /// the walk would have spent anyway.
+    ///
+    /// ```
+    /// use vspc_licensing::ListQuery;
+    /// // Last time this listing held 20,000 licenses: 40 pages of 500.
+    /// let query = ListQuery::new().page_size(500).expected_total(20_000);
+    /// assert_eq!(query.expected_pages(), Some(40));
+    /// assert_eq!(ListQuery::new().expected_total(0).expected_pages(), Some(1));
+    /// assert_eq!(ListQuery::new().expected_pages(), None);
+    /// ```
+    pub fn expected_total(mut self, resources: u64) -> Self {
+        self.expected_total = Some(resources);
+        self
+    }
+
+    /// The pages from [`offset`](Self::offset) to the [`expected_total`](Self::expected_total),
+    /// at least one (the first page is always asked for); `None` without an expected total.
+    pub fn expected_pages(&self) -> Option<usize> {
+        let total = self.expected_total?;
+        let remaining = total.saturating_sub(u64::from(self.offset));
+        let pages = remaining.div_ceil(u64::from(self.page_size_or_default().max(1)));
+        Some(usize::try_from(pages).unwrap_or(usize::MAX).max(1))
+    }
+
+    /// What makes two walks the same listing for [`expected_total`](Self::expected_total):
+    /// the filter, sort and select (not the page size, offset or pages in flight).
+    pub(crate) fn listing_key(&self) -> String {
+        let part = |name: &str, value: Option<String>| {
+            value
+                .map(|value| format!("{name}={value}"))
+                .unwrap_or_default()
+        };
+        [
+            part("filter", self.filter.as_ref().map(ToString::to_string)),
+            part("sort", self.sort.as_ref().map(ToString::to_string)),
+            part("select", self.select.as_ref().map(ToString::to_string)),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("&")
     }
 
     /// The fixed number of pages asked for with [`pages_in_flight`](Self::pages_in_flight);

@@ -292,3 +292,112 @@ async fn a_short_listing_after_a_long_one_asks_for_no_more_than_four_pages_at_fi
     );
     sim.shutdown().await;
 }
+
+/// The latency of the first-wave tests: long enough to tell the requests sent before the
+/// first answer from those sent after it, on a loaded machine too.
+const SLOW: Duration = Duration::from_millis(300);
+
+/// How many of the backup-server page requests arrived before the first of them could have
+/// been answered ([`SLOW`] after it, less a margin): the walk's first wave. Anything an answer
+/// sets off arrives later; a shorter window would count a wave slowed by the other tests
+/// on the same two cores as two.
+async fn first_wave(sim: &SimulatorHandle) -> usize {
+    settled(sim).await;
+    let arrived: Vec<chrono::DateTime<chrono::FixedOffset>> = sim
+        .journal()
+        .expect("the journal is on")
+        .into_iter()
+        .filter(|entry| entry.path.starts_with("/api/v3/licensing/backupServers"))
+        .map(|entry| chrono::DateTime::parse_from_rfc3339(&entry.time).unwrap())
+        .collect();
+    let first = *arrived.iter().min().expect("pages were asked for");
+    arrived
+        .iter()
+        .filter(|at| **at - first < chrono::TimeDelta::milliseconds(280))
+        .count()
+}
+
+/// Waits until the journal holds every request the simulator counted: the pages a walk asked
+/// for past the end are not read, so the walk can end before they are answered (and a request
+/// enters the journal when it is answered).
+async fn settled(sim: &SimulatorHandle) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while (sim.journal().unwrap().len() as u64) < sim.load().requests {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "requests never answered: {:?}",
+            sim.load()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// With the listing's expected size and a limit learned before, the first wave is the whole
+/// of what the limit allows (no climb from four, no round trip for the total); a listing
+/// expected to be short is asked for exactly its pages, none past its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expected_total_sizes_the_first_wave_to_the_listing_within_the_limit() {
+    // (licenses, expected total, pages asked together, requests in all)
+    for (licenses, expected, wave, requests) in [
+        (200, 200, 16, 40),
+        (20, 20, 4, 4),
+        (5, 5, 1, 1),
+        // The listing grew: the first page's total decides, the rest follows as ever.
+        (60, 30, 6, 12),
+        // It shrank: pages past the end cost empty answers, never more than expected.
+        (10, 40, 8, 8),
+    ] {
+        let sim = console(licenses, SLOW, SimulatorConfig::default().journal(true)).await;
+        let client = builder(&sim).initial_in_flight(16).build().unwrap();
+        walk(
+            &client,
+            ListQuery::new().expected_total(expected as u64),
+            licenses,
+        )
+        .await;
+        let load = sim.load();
+        assert_eq!(
+            first_wave(&sim).await,
+            wave,
+            "{licenses} expecting {expected}: {load:?}"
+        );
+        assert_eq!(
+            load.requests, requests,
+            "{licenses} expecting {expected}: {load:?}"
+        );
+        assert!(load.most_in_flight <= 16, "{load:?}");
+        settled(&sim).await;
+        let mut offsets = offsets_asked(&sim);
+        offsets.sort_unstable();
+        offsets.dedup();
+        assert_eq!(
+            offsets.len() as u64,
+            requests,
+            "none asked twice: {offsets:?}"
+        );
+        sim.shutdown().await;
+    }
+}
+
+/// A fixed number of pages in flight stays the most a walk asks for at once, whatever the
+/// expected total; an expected total of fewer pages makes the first wave smaller still.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_number_of_pages_in_flight_bounds_a_first_wave_sized_by_an_expected_total() {
+    for (pages, expected, wave) in [(3, 200, 3), (8, 10, 2)] {
+        let sim = console(200, SLOW, SimulatorConfig::default().journal(true)).await;
+        let client = builder(&sim).build().unwrap();
+        let query = ListQuery::new()
+            .pages_in_flight(pages)
+            .expected_total(expected);
+        walk(&client, query, 200).await;
+        let load = sim.load();
+        assert_eq!(
+            first_wave(&sim).await,
+            wave,
+            "{pages} pages, expecting {expected}: {load:?}"
+        );
+        assert_eq!(load.most_in_flight, pages, "{pages}: {load:?}");
+        assert_eq!(load.requests, 40, "{pages}: {load:?}");
+        sim.shutdown().await;
+    }
+}
