@@ -1,17 +1,46 @@
-//! The limit of requests in flight each console taught the last run (issue 29): kept in the
-//! cache directory, so that the next run starts where this one ended instead of climbing from
-//! four again. Only a hint: absent, corrupt or unwritable, it is ignored (a `-v` line says so).
+//! What each console taught the last run (issue 29), kept in the cache directory so that the
+//! next run need not learn it again: the limit of requests in flight the run ended with (the
+//! next starts there instead of climbing from four) and how many resources each listing held
+//! (the next walk of it asks for that many pages at once, within the limit, instead of four
+//! and then the rest). Only a hint: absent, corrupt or unwritable, it is ignored (a `-v` line
+//! says so), and the console's answers decide as ever.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, OnceLock};
 
-/// The file's name in the cache directory: a map from console address to limit.
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+
+/// The file's name in the cache directory: a map from console address to [`Console`].
 const FILE: &str = "in-flight.json";
 
-/// The console this run learns about, set only when the limit adapts: a process runs one
+/// The most listings kept for one console: the commands' own listings are a handful per
+/// product, and a filter that changes every run must not grow the file without end.
+const LISTINGS_KEPT: usize = 64;
+
+/// What one console taught.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+struct Console {
+    /// The limit of requests in flight the last adaptive run ended with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    in_flight: Option<usize>,
+    /// The resources each listing held at its last complete walk, by [`listing_key`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    listings: BTreeMap<String, u64>,
+}
+
+/// This run's console and what it learned, set only when the limit adapts: a process runs one
 /// command against one console, and `--in-flight N` must neither read nor write the file.
-static CONSOLE: OnceLock<String> = OnceLock::new();
+struct Run {
+    key: String,
+    kept: Console,
+    /// The listings walked to their end in this run.
+    walked: Mutex<BTreeMap<String, u64>>,
+}
+
+static RUN: OnceLock<Run> = OnceLock::new();
 
 /// `VSPC_CACHE_DIR`, else the platform's cache directory for the tool.
 fn path() -> Option<PathBuf> {
@@ -32,7 +61,7 @@ fn key(url: &str) -> String {
         .to_owned()
 }
 
-fn read() -> Result<BTreeMap<String, usize>, String> {
+fn read() -> Result<BTreeMap<String, Console>, String> {
     let path = path().ok_or("no cache directory")?;
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -43,49 +72,129 @@ fn read() -> Result<BTreeMap<String, usize>, String> {
 }
 
 /// Where this run's adaptive limit starts for the console at `url`, if a run learned it; from
-/// now on, this run's limit is remembered for it at the end ([`remember`]).
+/// now on, what this run learns is kept for it at the end ([`remember`]).
 pub(crate) fn start(url: &str) -> Option<usize> {
     let key = key(url);
-    let _ = CONSOLE.set(key.clone());
-    match read() {
-        Ok(limits) => {
-            let limit = limits.get(&key).copied().filter(|limit| *limit >= 1);
-            if let Some(limit) = limit {
-                tracing::info!(
-                    limit,
-                    "starts at the limit of requests in flight learned last time"
-                );
-            }
-            limit
-        }
+    let kept = match read() {
+        Ok(mut consoles) => consoles.remove(&key).unwrap_or_default(),
         Err(e) => {
-            tracing::info!(error = %e, "the learned limits of requests in flight are ignored");
-            None
+            tracing::info!(error = %e, "what earlier runs learned of the console is ignored");
+            Console::default()
         }
+    };
+    let limit = kept.in_flight.filter(|limit| *limit >= 1);
+    if let Some(limit) = limit {
+        tracing::info!(
+            limit,
+            "starts at the limit of requests in flight learned last time"
+        );
+    }
+    let _ = RUN.set(Run {
+        key,
+        kept,
+        walked: Mutex::new(BTreeMap::new()),
+    });
+    limit
+}
+
+/// The key of a listing: the collection (`what`, such as a product's name) and what the query
+/// asks of it.
+fn listing_key(what: &str, query: &crate::ListQuery) -> String {
+    match query.listing_key() {
+        asked if asked.is_empty() => what.to_owned(),
+        asked => format!("{what}?{asked}"),
     }
 }
 
-/// Keeps `limit` for the console [`start`] was asked about (nothing when it was not: a fixed
-/// number in flight). Written to a temporary file renamed over the old one, so that a run cut
-/// off, or two at once, never leave half a file.
+/// `query` for a walk of the listing `what`, with the total its last complete walk found
+/// against this console (if one did, and the limit adapts); `walk` then streams it, and the
+/// number of resources is kept when the stream ends without an error. The total counts what
+/// the walk yielded, so the query must start at the first resource.
+pub(crate) fn walk<T, S>(
+    what: &str,
+    query: crate::ListQuery,
+    walk: impl FnOnce(crate::ListQuery) -> S,
+) -> impl Stream<Item = Result<T, crate::Error>> + Send + 'static
+where
+    T: Send + 'static,
+    S: Stream<Item = Result<T, crate::Error>> + Send + 'static,
+{
+    let Some(run) = RUN.get().filter(|_| query.offset == 0) else {
+        return walk(query).left_stream();
+    };
+    let key = listing_key(what, &query);
+    let query = match run.kept.listings.get(&key) {
+        Some(total) => {
+            tracing::debug!(listing = %key, total, "expects the total of the last walk");
+            query.expected_total(*total)
+        }
+        None => query,
+    };
+    // Counted as the stream passes, kept when it ends: the count is the listing's size
+    // unless an error cut the walk short. (Shared, as the two closures each own a handle.)
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (counted, ended) = (seen.clone(), failed.clone());
+    walk(query)
+        .inspect(move |item| match item {
+            Ok(_) => {
+                counted.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => failed.store(true, Ordering::Relaxed),
+        })
+        .chain(futures::stream::poll_fn(move |_| {
+            if !ended.swap(true, Ordering::Relaxed) {
+                if let Ok(mut walked) = run.walked.lock() {
+                    walked.insert(key.clone(), seen.load(Ordering::Relaxed));
+                }
+            }
+            std::task::Poll::Ready(None)
+        }))
+        .right_stream()
+}
+
+/// Keeps the limit `limit` ended with and the listings walked, for the console [`start`] was
+/// asked about (nothing when it was not: a fixed number in flight). Written to a temporary
+/// file renamed over the old one, so that a run cut off, or two at once, never leave half a
+/// file.
 pub(crate) fn remember(limit: &crate::AdaptiveLimit) {
-    let Some(key) = CONSOLE.get() else { return };
+    let Some(run) = RUN.get() else { return };
     if !limit.is_adaptive() {
         return;
     }
-    if let Err(e) = write(key, limit.limit()) {
-        tracing::info!(error = %e, "the learned limit of requests in flight is not kept");
+    let walked = run.walked.lock().map(|w| w.clone()).unwrap_or_default();
+    if let Err(e) = write(run, limit.limit(), walked) {
+        tracing::info!(error = %e, "what this run learned of the console is not kept");
     }
 }
 
-fn write(key: &str, limit: usize) -> Result<(), String> {
+fn write(run: &Run, limit: usize, walked: BTreeMap<String, u64>) -> Result<(), String> {
     let path = path().ok_or("no cache directory")?;
-    // A corrupt file is replaced rather than kept forever.
-    let mut limits = read().unwrap_or_default();
-    limits.insert(key.to_owned(), limit);
+    // A corrupt file is replaced rather than kept forever; another run's consoles stay.
+    let mut consoles = read().unwrap_or_default();
+    let console = consoles.entry(run.key.clone()).or_default();
+    console.in_flight = Some(limit);
+    let walked_now: Vec<String> = walked.keys().cloned().collect();
+    for (listing, total) in walked {
+        console.listings.insert(listing, total);
+    }
+    // Bounded: past the most kept, the listings this run did not walk go, the longest keys
+    // (the most specific filters) first.
+    while console.listings.len() > LISTINGS_KEPT {
+        let Some(longest) = console
+            .listings
+            .keys()
+            .filter(|key| !walked_now.contains(*key))
+            .max_by_key(|key| key.len())
+            .cloned()
+        else {
+            break;
+        };
+        console.listings.remove(&longest);
+    }
     let dir = path.parent().ok_or("no cache directory")?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let text = serde_json::to_string_pretty(&limits).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&consoles).map_err(|e| e.to_string())?;
     let temporary = dir.join(format!("{FILE}.{}.tmp", std::process::id()));
     std::fs::write(&temporary, text).map_err(|e| format!("{}: {e}", temporary.display()))?;
     std::fs::rename(&temporary, &path).map_err(|e| {

@@ -18,10 +18,20 @@ const KEY: &str = "cli-in-flight-key";
 
 /// Only backup servers, each answer taking `latency`.
 async fn console(servers: usize, latency: Duration, config: SimulatorConfig) -> SimulatorHandle {
+    console_with_vone(servers, 0, latency, config).await
+}
+
+/// `servers` backup servers and `vone` Veeam ONE servers, each answer taking `latency`.
+async fn console_with_vone(
+    servers: usize,
+    vone: usize,
+    latency: Duration,
+    config: SimulatorConfig,
+) -> SimulatorHandle {
     let config = config
         .seed(29)
         .backup_servers(servers)
-        .vone_servers(0)
+        .vone_servers(vone)
         .vb365_servers(0)
         .sites(0)
         .api_key(KEY)
@@ -205,30 +215,56 @@ async fn a_listing_asks_for_its_first_pages_together_and_lists_each_license_once
 
 const PAGES: &str = "/api/v3/licensing/backupServers";
 
+/// The console's latency in the tests of what a run remembers: long enough to tell the
+/// requests of a first wave (sent before any answer) from those an answer set off, with the
+/// other tests on the same two cores.
+const SLOW: Duration = Duration::from_millis(300);
+
 /// `licenses list` of the backup servers, adaptive, with `-v`.
 const LIST: &[&str] = &["licenses", "list", "--product", "vbr", "-o", "ndjson", "-v"];
 
-/// How many of the page requests from the `skip`th on arrived together with the first of
-/// them (within half the console's 100 ms latency): the walk's first wave.
-fn first_wave(sim: &SimulatorHandle, skip: usize) -> usize {
+/// Waits until the journal holds every request the simulator counted (a request enters it
+/// when answered, and pages asked for past the end may still be under way when the tool has
+/// written its listing).
+async fn settled(sim: &SimulatorHandle) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while (sim.journal().unwrap().len() as u64) < sim.load().requests {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never answered: {:?}",
+            sim.load()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// How many of the page requests to `path` from the `skip`th on arrived before the first of
+/// them could have been answered ([`SLOW`] after it, less a margin): the walk's first wave.
+async fn first_wave_of(sim: &SimulatorHandle, path: &str, skip: usize) -> usize {
+    settled(sim).await;
     let arrived: Vec<chrono::DateTime<chrono::FixedOffset>> = sim
         .journal()
         .unwrap()
         .into_iter()
-        .filter(|entry| entry.path == PAGES)
+        .filter(|entry| entry.path == path)
         .skip(skip)
         .map(|entry| chrono::DateTime::parse_from_rfc3339(&entry.time).unwrap())
         .collect();
     let first = *arrived.iter().min().expect("pages were asked for");
     arrived
         .iter()
-        .filter(|at| **at - first < chrono::TimeDelta::milliseconds(50))
+        .filter(|at| **at - first < chrono::TimeDelta::milliseconds(280))
         .count()
 }
 
-fn page_requests(sim: &SimulatorHandle) -> usize {
+async fn first_wave(sim: &SimulatorHandle, skip: usize) -> usize {
+    first_wave_of(sim, PAGES, skip).await
+}
+
+async fn page_requests(sim: &SimulatorHandle, path: &str) -> usize {
+    settled(sim).await;
     let journal = sim.journal().unwrap();
-    journal.iter().filter(|entry| entry.path == PAGES).count()
+    journal.iter().filter(|entry| entry.path == path).count()
 }
 
 fn listed_once_each(output: &Output, licenses: usize) {
@@ -241,29 +277,30 @@ fn listed_once_each(output: &Output, licenses: usize) {
     assert_eq!((listed, lines.len()), (licenses, licenses), "each once");
 }
 
-fn learned(cache: &Path) -> serde_json::Map<String, serde_json::Value> {
+/// What the cache keeps of the console at `sim`.
+fn learned(cache: &Path, sim: &SimulatorHandle) -> serde_json::Value {
     let text = std::fs::read_to_string(cache.join("in-flight.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let consoles: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+    consoles[sim.root_url().as_str()].clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_run_starts_at_the_limit_the_first_learned_of_the_console() {
+async fn a_second_run_starts_at_the_limit_the_first_learned_and_asks_for_the_listing_at_once() {
     // Twenty pages on a console that takes 16 at once: the first run starts at four and
-    // climbs; the second asks for more pages in its first wave, as many as the limit kept.
+    // climbs; the second knows the limit and the listing's size, so its first wave is as
+    // many pages as the limit kept, before any answer.
     let config = SimulatorConfig::default().capacity(16).journal(true);
-    let sim = console(10_000, Duration::from_millis(100), config).await;
+    let sim = console(10_000, SLOW, config).await;
     let cache = tempfile::tempdir().unwrap();
     let first = run_caching(&sim, cache.path(), LIST).await;
     listed_once_each(&first, 10_000);
-    assert_eq!(first_wave(&sim, 0), 4, "the first run starts at four");
-    let kept = learned(cache.path());
-    let limit = kept[sim.root_url().as_str()].as_u64().unwrap() as usize;
-    assert!(
-        (5..=16).contains(&limit),
-        "learned more than four: {kept:?}"
-    );
+    assert_eq!(first_wave(&sim, 0).await, 4, "the first run starts at four");
+    let kept = learned(cache.path(), &sim);
+    let limit = kept["in_flight"].as_u64().unwrap() as usize;
+    assert!((5..=16).contains(&limit), "learned more than four: {kept}");
+    assert_eq!(kept["listings"]["vbr"], 10_000, "{kept}");
 
-    let before = page_requests(&sim);
+    let before = page_requests(&sim, PAGES).await;
     let second = run_caching(&sim, cache.path(), LIST).await;
     listed_once_each(&second, 10_000);
     assert!(
@@ -271,46 +308,109 @@ async fn a_second_run_starts_at_the_limit_the_first_learned_of_the_console() {
         "{}",
         stderr(&second)
     );
-    assert_eq!(first_wave(&sim, before), limit, "{}", stderr(&second));
+    assert_eq!(first_wave(&sim, before).await, limit, "{}", stderr(&second));
+    assert_eq!(
+        page_requests(&sim, PAGES).await - before,
+        20,
+        "no page past the end"
+    );
     assert!(sim.load().most_in_flight <= 16, "{:?}", sim.load());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_listing_after_a_long_one_is_asked_for_its_own_pages_not_the_limit() {
+    // A console of 10,000 backup-server licenses and 600 Veeam ONE ones (two pages): after
+    // the long listing taught 16, the short one's first walk asks for at most four pages
+    // before it knows its size, and its second for exactly its two.
+    let config = SimulatorConfig::default().capacity(16).journal(true);
+    let sim = console_with_vone(10_000, 600, SLOW, config).await;
+    let cache = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        listed_once_each(&run_caching(&sim, cache.path(), LIST).await, 10_000);
+    }
+    let limit = learned(cache.path(), &sim)["in_flight"].as_u64().unwrap();
+    assert!(limit > 4, "learned {limit}");
+    const VONE: &str = "/api/v3/licensing/voneServers";
+    let short: Vec<&str> = LIST
+        .iter()
+        .map(|a| if *a == "vbr" { "vone" } else { a })
+        .collect();
+    let first = run_caching(&sim, cache.path(), &short).await;
+    listed_once_each(&first, 600);
+    assert_eq!(first_wave_of(&sim, VONE, 0).await, 4, "a fresh walk's four");
+    assert_eq!(learned(cache.path(), &sim)["listings"]["vone"], 600);
+    let before = page_requests(&sim, VONE).await;
+    let second = run_caching(&sim, cache.path(), &short).await;
+    listed_once_each(&second, 600);
+    assert_eq!(
+        page_requests(&sim, VONE).await - before,
+        2,
+        "its two pages, none past the end"
+    );
+    assert_eq!(first_wave_of(&sim, VONE, before).await, 2);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_cut_short_by_an_error_does_not_teach_the_listing_size() {
+    let config = SimulatorConfig::default().journal(true).fault(FaultRule {
+        route: RouteMatch::Any,
+        firing: Firing::Attempt(3),
+        kind: FaultKind::LogicalError,
+    });
+    let sim = console(10_000, Duration::from_millis(50), config).await;
+    let cache = tempfile::tempdir().unwrap();
+    let failed = run_caching(&sim, cache.path(), LIST).await;
+    assert!(!failed.status.success(), "{}", stderr(&failed));
+    let text = std::fs::read_to_string(cache.path().join("in-flight.json")).unwrap_or_default();
+    assert!(
+        !text.contains("\"vbr\""),
+        "no size from a broken walk: {text}"
+    );
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_file_of_learned_limits_is_ignored_and_replaced() {
     let config = SimulatorConfig::default().journal(true);
-    let sim = console(1_200, Duration::from_millis(100), config).await;
+    let sim = console(1_200, SLOW, config).await;
     let cache = tempfile::tempdir().unwrap();
     std::fs::write(cache.path().join("in-flight.json"), "{\"http://").unwrap();
     let listed = run_caching(&sim, cache.path(), LIST).await;
     listed_once_each(&listed, 1_200);
     assert!(
-        stderr(&listed).contains("are ignored"),
+        stderr(&listed).contains("is ignored"),
         "{}",
         stderr(&listed)
     );
     assert_eq!(
-        first_wave(&sim, 0),
+        first_wave(&sim, 0).await,
         4,
         "starts at four as if there were no file"
     );
-    assert!(learned(cache.path()).contains_key(sim.root_url().as_str()));
+    let kept = learned(cache.path(), &sim);
+    assert!(kept["in_flight"].as_u64().is_some(), "{kept}");
+    assert_eq!(kept["listings"]["vbr"], 1_200, "{kept}");
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixed_number_in_flight_neither_reads_nor_writes_the_learned_limit() {
     let config = SimulatorConfig::default().journal(true);
-    let sim = console(4_000, Duration::from_millis(100), config).await;
+    let sim = console(4_000, SLOW, config).await;
     let cache = tempfile::tempdir().unwrap();
     let file = cache.path().join("in-flight.json");
-    let kept = format!("{{\"{}\": 16}}", sim.root_url());
+    let kept = format!(
+        "{{\"{}\": {{\"in_flight\": 16, \"listings\": {{\"vbr\": 4000}}}}}}",
+        sim.root_url()
+    );
     std::fs::write(&file, &kept).unwrap();
     let mut args = LIST.to_vec();
     args.extend(["--in-flight", "4"]);
     let listed = run_caching(&sim, cache.path(), &args).await;
     listed_once_each(&listed, 4_000);
-    assert_eq!(first_wave(&sim, 0), 4, "four, not the 16 kept");
+    assert_eq!(first_wave(&sim, 0).await, 4, "four, not the 16 kept");
     assert_eq!(sim.load().most_in_flight, 4, "{:?}", sim.load());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), kept, "untouched");
 
