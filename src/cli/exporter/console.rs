@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::cache::EncodedReading;
-use super::reading::{read, Reading};
+use super::reading::{read, ListingSizes, Reading};
 use crate::Client;
 
 /// How the reads of one console have gone, as the metrics show it.
@@ -71,10 +71,11 @@ impl WatchedConsole {
     pub(crate) async fn keep_fresh(self: Arc<Self>, client: Client, every: Duration) {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut sizes = ListingSizes::default();
         loop {
             ticks.tick().await;
             let started = Instant::now();
-            let outcome = read(&client).await;
+            let outcome = read(&client, &mut sizes).await;
             let took = started.elapsed();
             let outcome = match outcome {
                 Ok(reading) => self.encode(reading, took).await,
