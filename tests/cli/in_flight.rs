@@ -477,6 +477,10 @@ async fn a_command_over_several_consoles_gives_each_only_what_it_taught() {
         4,
         "b: a fresh walk's four, not a's sixteen"
     );
+    // The check keeps what it learned of a, for the next check, and nothing of b under a.
+    assert_eq!(learned(cache.path(), &a)["listings"]["vbr"], 10_000);
+    let of_b = learned(cache.path(), &b);
+    assert!(of_b.get("listings").is_none(), "{of_b}");
     a.shutdown().await;
     b.shutdown().await;
 }
