@@ -1,6 +1,7 @@
 //! `pulse licenses renew` as a process against `serve`: licenses about to expire are extended,
 //! the servers running them follow with auto-update on and are reported failed with it off, a
-//! license far from expiry is left alone, and a second run changes nothing and says so.
+//! license far from expiry is left alone, and a second run changes nothing and says so; a dry
+//! run reports the same rows with no write in the simulator's journal.
 
 use crate::support::cli::run_against;
 use crate::support::served::Served;
