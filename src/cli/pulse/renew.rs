@@ -154,6 +154,7 @@ pub(crate) async fn renew(
     )
     .await;
     bar.finish_and_clear();
+    super::super::licenses::log_in_flight(&limit);
     if renewed.is_empty() {
         super::super::terminal_text::eprint_line(&format!(
             "no Pulse license expires before {}",
