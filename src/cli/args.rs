@@ -592,6 +592,9 @@ pub(crate) enum PulseLicensesCommand {
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
+        /// Read what a run reads and report, per license and server, what it would do; change nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Save a Pulse license's license file, ready for `license install`
     Download {

@@ -127,6 +127,8 @@ pub(crate) struct Report<R> {
     failed: u64,
     /// What a row is about, for the summary ("server(s)").
     what: &'static str,
+    /// The rows say what a run would do; nothing was sent.
+    dry_run: bool,
     row: PhantomData<R>,
 }
 
@@ -147,14 +149,23 @@ impl<R: Row> Report<R> {
             unchanged: 0,
             failed: 0,
             what,
+            dry_run: false,
             row: PhantomData,
         }
+    }
+
+    /// The report of a dry run: rows are `would change`, `unchanged` or a failure foreseen
+    /// (`would fail`); the summary says nothing was sent, and a foreseen failure leaves the
+    /// exit code 0, since nothing failed (the rows say what would).
+    pub(crate) fn dry_run(mut self) -> Self {
+        self.dry_run = true;
+        self
     }
 
     /// Counts and writes one row.
     pub(crate) fn add(&mut self, change: R) {
         match change.outcome() {
-            "changed" => self.changed += 1,
+            "changed" | "would change" => self.changed += 1,
             "unchanged" => self.unchanged += 1,
             _ => self.failed += 1,
         }
@@ -184,13 +195,26 @@ impl<R: Row> Report<R> {
                 self.write_error = Some(failure);
             }
         }
-        note(&format!(
-            "{} changed, {} already set, {} failed",
-            self.changed, self.unchanged, self.failed
-        ));
+        if self.dry_run {
+            note(&format!(
+                "dry run, nothing was sent: {} would change, {} already set, {} would fail",
+                self.changed, self.unchanged, self.failed
+            ));
+        } else {
+            note(&format!(
+                "{} changed, {} already set, {} failed",
+                self.changed, self.unchanged, self.failed
+            ));
+        }
         if let Some(error) = walk_error {
             note(stopped);
             return Err(Failure::Error(error));
+        }
+        if self.dry_run {
+            return match self.write_error {
+                None | Some(Failure::Closed) => Ok(()),
+                Some(failure) => Err(failure),
+            };
         }
         match (self.failed, self.write_error) {
             (0, None | Some(Failure::Closed)) => Ok(()),

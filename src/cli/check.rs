@@ -172,6 +172,8 @@ async fn check(global: &Global, args: &CheckArgs) -> Result<(State, String), Str
                 }
             }
         }
+        // A check runs every few minutes: the next one starts where this one ended.
+        super::learned::remember(&client.in_flight_limit());
         for license in licenses
             .iter()
             .filter(|l| company_matches(l, &args.companies))

@@ -87,7 +87,11 @@ impl Global {
         if self.insecure {
             builder = builder.danger_accept_invalid_certs(true);
         }
-        Ok(builder.build()?)
+        let client = builder.build()?;
+        if in_flight == InFlightChoice::Auto {
+            super::learned::attach(url, &client);
+        }
+        Ok(client)
     }
 
     /// Warns on standard error when the credentials for `url` can be read on the way: plain

@@ -31,10 +31,15 @@ struct Console {
     listings: BTreeMap<String, u64>,
 }
 
-/// This run's console and what it learned, set only when the limit adapts: a process runs one
-/// command against one console, and `--in-flight N` must neither read nor write the file.
+/// This run's console and what it learned, set only when the limit adapts and only for the
+/// first console a run builds a client for (`--in-flight N` must neither read nor write the
+/// file). A command that reads several consoles (`check --all-profiles`) learns of the first;
+/// the others' walks are told nothing and teach nothing.
 struct Run {
     key: String,
+    /// The pool of the client built for this console ([`attach`]): walks on any other
+    /// client are not this console's.
+    pool: OnceLock<crate::AdaptiveLimit>,
     kept: Console,
     /// The listings walked to their end in this run.
     walked: Mutex<BTreeMap<String, u64>>,
@@ -91,10 +96,25 @@ pub(crate) fn start(url: &str) -> Option<usize> {
     }
     let _ = RUN.set(Run {
         key,
+        pool: OnceLock::new(),
         kept,
         walked: Mutex::new(BTreeMap::new()),
     });
     limit
+}
+
+/// Ties the client built for `url` to what [`start`] read for it: only that client's walks
+/// expect the sizes kept, and only its limit is kept at the end.
+pub(crate) fn attach(url: &str, client: &crate::Client) {
+    if let Some(run) = RUN.get().filter(|run| run.key == key(url)) {
+        let _ = run.pool.set(client.in_flight_limit());
+    }
+}
+
+/// The run's state if `pool` is the pool of the client [`attach`] tied to it.
+fn run_of(pool: &crate::AdaptiveLimit) -> Option<&'static Run> {
+    RUN.get()
+        .filter(|run| run.pool.get().is_some_and(|own| own.is_same_pool(pool)))
 }
 
 /// The key of a listing: the collection (`what`, such as a product's name) and what the query
@@ -106,11 +126,12 @@ fn listing_key(what: &str, query: &crate::ListQuery) -> String {
     }
 }
 
-/// `query` for a walk of the listing `what`, with the total its last complete walk found
-/// against this console (if one did, and the limit adapts); `walk` then streams it, and the
-/// number of resources is kept when the stream ends without an error. The total counts what
-/// the walk yielded, so the query must start at the first resource.
+/// `query` for a walk of the listing `what` on `client`, with the total its last complete
+/// walk found against this console (if one did, and the limit adapts); `walk` then streams
+/// it, and the number of resources is kept when the stream ends without an error. The total
+/// counts what the walk yielded, so only walks from the first resource count.
 pub(crate) fn walk<T, S>(
+    client: &crate::Client,
     what: &str,
     query: crate::ListQuery,
     walk: impl FnOnce(crate::ListQuery) -> S,
@@ -119,7 +140,7 @@ where
     T: Send + 'static,
     S: Stream<Item = Result<T, crate::Error>> + Send + 'static,
 {
-    let Some(run) = RUN.get().filter(|_| query.offset == 0) else {
+    let Some(run) = run_of(&client.in_flight_limit()).filter(|_| query.offset == 0) else {
         return walk(query).left_stream();
     };
     let key = listing_key(what, &query);
@@ -158,7 +179,7 @@ where
 /// file renamed over the old one, so that a run cut off, or two at once, never leave half a
 /// file.
 pub(crate) fn remember(limit: &crate::AdaptiveLimit) {
-    let Some(run) = RUN.get() else { return };
+    let Some(run) = run_of(limit) else { return };
     if !limit.is_adaptive() {
         return;
     }

@@ -83,11 +83,11 @@ pub(crate) fn every_license(
         } else {
             query.clone()
         };
-        let client = client.clone();
         // A walk of a product's licenses expects the total its last walk on this console
         // found: its first wave then asks for as many pages as the limit allows.
-        super::learned::walk(product.short_name(), query, move |query| {
-            client.licenses(product, query)
+        let walker = client.clone();
+        super::learned::walk(&client, product.short_name(), query, move |query| {
+            walker.licenses(product, query)
         })
     })
 }

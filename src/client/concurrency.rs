@@ -310,6 +310,11 @@ impl AdaptiveLimit {
         )
     }
 
+    /// Whether `other` is this same pool (a clone of it), not merely one like it.
+    pub(crate) fn is_same_pool(&self, other: &AdaptiveLimit) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The number of permits now. For the client's adaptive pool at the end of a run, what it
     /// learned of the console: start the next client there with
     /// [`ClientBuilder::initial_in_flight`](crate::ClientBuilder::initial_in_flight).

@@ -423,3 +423,64 @@ async fn a_fixed_number_in_flight_neither_reads_nor_writes_the_learned_limit() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_over_several_consoles_gives_each_only_what_it_taught() {
+    // `check --all-profiles` reads console a (20 pages of backup-server licenses) and then
+    // console b (one page). The cache knows a's listing and that both take 16 at once; b's
+    // walk must not expect a's 10,000 licenses (it failed before: 16 requests, 15 of them
+    // past b's end).
+    let config = SimulatorConfig::default().journal(true);
+    let a = console(10_000, SLOW, config.clone()).await;
+    let b = console(300, SLOW, config).await;
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cache.path().join("in-flight.json"),
+        format!(
+            "{{\"{}\": {{\"in_flight\": 16, \"listings\": {{\"vbr\": 10000}}}}, \"{}\": {{\"in_flight\": 16}}}}",
+            a.root_url().as_str().trim_end_matches('/'),
+            b.root_url().as_str().trim_end_matches('/')
+        ),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("config.toml");
+    std::fs::write(
+        &profiles,
+        format!(
+            "[profiles.a]\nurl = \"{}\"\napi_key_env = \"KEY_A\"\n\n[profiles.b]\nurl = \"{}\"\napi_key_env = \"KEY_B\"\n",
+            a.root_url(),
+            b.root_url()
+        ),
+    )
+    .unwrap();
+    let mut command = tool_process();
+    command
+        .env("VSPC_CACHE_DIR", cache.path())
+        .env("KEY_A", KEY)
+        .env("KEY_B", KEY)
+        .env_remove("VSPC_URL")
+        .env_remove("VSPC_API_KEY")
+        .env_remove("VSPC_LOG")
+        .args(["--config", profiles.to_str().unwrap()])
+        .args(["check", "--all-profiles", "--product", "vbr"]);
+    let checked = output(assert_cmd::Command::from_std(command)).await;
+    assert!(
+        checked.status.code().is_some_and(|code| code <= 2),
+        "a Nagios status: {}",
+        stderr(&checked)
+    );
+    assert_eq!(first_wave(&a, 0).await, 16, "a expects its own listing");
+    assert_eq!(page_requests(&a, PAGES).await, 20);
+    assert_eq!(
+        page_requests(&b, PAGES).await,
+        4,
+        "b: a fresh walk's four, not a's sixteen"
+    );
+    // The check keeps what it learned of a, for the next check, and nothing of b under a.
+    assert_eq!(learned(cache.path(), &a)["listings"]["vbr"], 10_000);
+    let of_b = learned(cache.path(), &b);
+    assert!(of_b.get("listings").is_none(), "{of_b}");
+    a.shutdown().await;
+    b.shutdown().await;
+}

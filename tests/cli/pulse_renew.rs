@@ -1,6 +1,7 @@
 //! `pulse licenses renew` as a process against `serve`: licenses about to expire are extended,
 //! the servers running them follow with auto-update on and are reported failed with it off, a
-//! license far from expiry is left alone, and a second run changes nothing and says so.
+//! license far from expiry is left alone, and a second run changes nothing and says so; a dry
+//! run reports the same rows with no write in the simulator's journal.
 
 use crate::support::cli::run_against;
 use crate::support::served::Served;
@@ -418,4 +419,235 @@ fn renew_updates_every_kind_of_server_in_every_api_version() {
         }
         drop(served);
     }
+}
+
+/// The requests the simulator journaled from line `from` on, as (method, path, applied).
+fn journaled(journal: &std::path::Path, from: usize) -> Vec<(String, String, bool)> {
+    std::fs::read_to_string(journal)
+        .unwrap()
+        .lines()
+        .skip(from)
+        .map(|line| {
+            let entry = json(line);
+            (
+                entry["method"].as_str().unwrap().to_owned(),
+                entry["path"].as_str().unwrap().to_owned(),
+                entry["applied"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn journal_len(journal: &std::path::Path) -> usize {
+    std::fs::read_to_string(journal).unwrap().lines().count()
+}
+
+/// What the console holds that a renewal may change: every Pulse license and every server.
+fn estate(url: &str) -> (serde_json::Value, serde_json::Value) {
+    let (code, pulse, err) = run(url, &["pulse", "licenses", "list", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, servers, err) = run(url, &["licenses", "list", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    (json(&pulse), json(&servers))
+}
+
+#[test]
+fn renew_dry_run_reports_what_a_run_would_do_sends_no_write_and_the_run_does_just_that() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let served = Served::start(&["--api-key", KEY, "--journal", journal.to_str().unwrap()]);
+    let url = served.root();
+    let servers = backup_servers(url);
+    let (on, off, revoked_on) = (servers[0].clone(), servers[1].clone(), servers[2].clone());
+    for (switch, server) in [("enable", &on), ("disable", &off), ("enable", &revoked_on)] {
+        let (code, _, err) = run(url, &["auto-update", switch, "--product", "vbr", server]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let soon_on = issue(url, 10);
+    let soon_off = issue(url, 12);
+    let revoked = issue(url, 8);
+    let later = issue(url, 200);
+    for (license, server) in [(&soon_on, &on), (&soon_off, &off), (&revoked, &revoked_on)] {
+        let (code, _, err) = run(
+            url,
+            &["pulse", "licenses", "install", license, "--server", server],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = run(url, &["pulse", "licenses", "revoke", &revoked, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let until = (chrono::Utc::now() + chrono::Duration::days(400))
+        .format("%Y-%m-%d")
+        .to_string();
+    let renew = |extra: &[&str]| {
+        let mut args = vec![
+            "pulse",
+            "licenses",
+            "renew",
+            "--expiring-within",
+            "30d",
+            "--until",
+            &until,
+        ];
+        args.extend(extra);
+        run(url, &args)
+    };
+    let before = estate(url);
+    let from = journal_len(&journal);
+
+    // No --yes and no terminal: a dry run asks nothing.
+    let (code, out, err) = renew(&["--dry-run", "-o", "json"]);
+    assert_eq!(code, 0, "a foreseen failure still exits 0: {err}");
+    let vbr = |server: &str| format!("vbr {server}");
+    let row = |license: &str, target: String, outcome: &str| {
+        (license.to_owned(), target, outcome.to_owned())
+    };
+    let mut foreseen = vec![
+        row(&soon_on, "pulse".into(), "would change"),
+        row(&soon_off, "pulse".into(), "would change"),
+        row(&revoked, "pulse".into(), "would change"),
+        row(&soon_on, vbr(&on), "would change"),
+        row(&soon_off, vbr(&off), "would fail"),
+    ];
+    foreseen.sort();
+    assert_eq!(
+        rows(&out),
+        foreseen,
+        "no row for the revoked license's server: {out}"
+    );
+    let report = json(&out);
+    let detail = |license: &str, target: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["pulse_license"] == license && r["target"] == target)
+            .map(|r| r["detail"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert!(
+        detail(&soon_on, "pulse").ends_with(&format!("-> {until}")),
+        "current and new expiry: {out}"
+    );
+    assert!(
+        detail(&soon_off, &vbr(&off)).contains("auto-update is off")
+            && detail(&soon_off, &vbr(&off)).contains("auto-update enable --product vbr"),
+        "why it would fail, and the fix: {out}"
+    );
+    assert!(
+        detail(&revoked, "pulse").contains("no server is updated"),
+        "{out}"
+    );
+    assert!(!out.contains(&later), "{out}");
+    assert!(
+        err.contains("dry run, nothing was sent: 4 would change, 0 already set, 1 would fail"),
+        "{err}"
+    );
+    // The same rows in the command's other formats.
+    let (code, csv, err) = renew(&["--dry-run", "-o", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        csv.starts_with("pulse license,target,outcome,detail"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().filter(|l| l.contains("would")).count(),
+        5,
+        "{csv}"
+    );
+    let (code, ndjson, err) = renew(&["--dry-run", "-o", "ndjson"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ndjson.lines().count(), 5, "{ndjson}");
+
+    let sent = journaled(&journal, from);
+    assert!(
+        sent.iter()
+            .any(|(method, path, _)| method == "GET" && path.ends_with("/pulse/licenses")),
+        "the dry runs read the Pulse licenses: {sent:?}"
+    );
+    let writes: Vec<_> = sent
+        .iter()
+        .filter(|(method, _, applied)| method != "GET" || *applied)
+        .collect();
+    assert!(writes.is_empty(), "a dry run sends no write: {writes:?}");
+    assert_eq!(estate(url), before, "nothing changed");
+
+    // The real run does what the dry run said, to the same licenses and servers.
+    let from = journal_len(&journal);
+    let (code, out, err) = renew(&["--yes", "-o", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let mut done: Vec<_> = foreseen
+        .iter()
+        .map(|(license, target, outcome)| {
+            let outcome = match outcome.as_str() {
+                "would change" => "changed",
+                "would fail" => "failed",
+                other => other,
+            };
+            row(license, target.clone(), outcome)
+        })
+        .collect();
+    done.sort();
+    assert_eq!(rows(&out), done, "{out}");
+    assert_eq!(server_expiry(url, &on), until);
+    let sent = journaled(&journal, from);
+    let patched = sent.iter().filter(|(m, _, a)| m == "PATCH" && *a).count();
+    assert_eq!(
+        patched, 3,
+        "one PATCH per license the dry run named: {sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|(m, path, _)| m == "POST" && path.contains(&on)),
+        "{sent:?}"
+    );
+
+    // A dry run after it foresees nothing but the server that still cannot follow.
+    let (code, out, err) = renew(&["--dry-run", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let mut left = vec![
+        row(&soon_on, "pulse".into(), "unchanged"),
+        row(&soon_off, "pulse".into(), "unchanged"),
+        row(&revoked, "pulse".into(), "unchanged"),
+        row(&soon_on, vbr(&on), "unchanged"),
+        row(&soon_off, vbr(&off), "would fail"),
+    ];
+    left.sort();
+    assert_eq!(rows(&out), left, "{out}");
+    drop(served);
+}
+
+#[test]
+fn renew_dry_run_says_when_nothing_expires() {
+    let served = Served::start(&["--api-key", KEY]);
+    let url = served.root();
+    let issued = issue(url, 300);
+    let (code, out, err) = run(
+        url,
+        &[
+            "pulse",
+            "licenses",
+            "renew",
+            "--expiring-within",
+            "30d",
+            "--until",
+            "2099-01-01",
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "[]", "{out}");
+    assert!(err.contains("no Pulse license expires before"), "{err}");
+    assert!(
+        err.contains("dry run, nothing was sent: 0 would change"),
+        "{err}"
+    );
+    let (_, shown, _) = run(url, &["pulse", "licenses", "show", &issued, "-o", "json"]);
+    assert!(!json(&shown)["expirationDate"]
+        .as_str()
+        .unwrap()
+        .starts_with("2099"));
+    drop(served);
 }

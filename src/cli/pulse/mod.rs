@@ -116,7 +116,8 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
             expiring_within,
             until,
             yes,
-        }) => renew::renew(global, &client, expiring_within, until, yes).await,
+            dry_run,
+        }) => renew::renew(global, &client, expiring_within, until, yes, dry_run).await,
         PulseCommand::Licenses(PulseLicensesCommand::Copy { uid }) => {
             print_object(global.output, &pulse.copy(uid).await?)
         }

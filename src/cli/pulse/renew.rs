@@ -6,6 +6,11 @@
 //! each completes. A second run with the same `--until` changes nothing: a license already
 //! extended to that date, and a server already running it until then, are reported as
 //! `unchanged`.
+//!
+//! `--dry-run` reads the same two listings and reports the same rows, with `would change`
+//! and `would fail` for `changed` and `failed`, sending no write at all: a license is taken
+//! to reach `until`, and a server to follow while its auto-update is on (ALK never reaches it
+//! otherwise). It exits 0 even where it foresees a failure; the rows say which and why.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -56,6 +61,7 @@ pub(crate) async fn renew(
     within: Duration,
     until: DateTime<Utc>,
     yes: bool,
+    dry_run: bool,
 ) -> Outcome {
     let horizon = Utc::now() + period_delta(within);
     if until <= horizon {
@@ -68,6 +74,7 @@ pub(crate) async fn renew(
         ));
     }
     if !yes
+        && !dry_run
         && !confirm(&format!(
         "Extend every Pulse license expiring before {} to {} and update the servers running them?",
         day(horizon),
@@ -78,8 +85,15 @@ pub(crate) async fn renew(
             "not confirmed; nothing was renewed".into(),
         ));
     }
-    let bar = progress("renewing Pulse licenses");
+    let bar = progress(if dry_run {
+        "reading what a renewal would change"
+    } else {
+        "renewing Pulse licenses"
+    });
     let mut report = bulk::Report::new(global.output, bar.clone(), &COLUMNS, "step(s)");
+    if dry_run {
+        report = report.dry_run();
+    }
     let limit = client.in_flight_limit();
 
     // Pulse licenses in scope: about to expire, or already extended to `until` by an earlier
@@ -101,7 +115,7 @@ pub(crate) async fn renew(
         candidates,
         |l| l.instance_uid,
         &limit,
-        |license| extend(client.clone(), license, until),
+        |license| extend(client.clone(), license, until, dry_run),
         |(step, done)| {
             if let Some((license_id, uid, expiry)) = done {
                 renewed.insert(license_id, (uid, expiry));
@@ -131,7 +145,7 @@ pub(crate) async fn renew(
         running,
         |l| (l.product(), l.uid()),
         &limit,
-        |license| follow(client.clone(), license, renewed),
+        |license| follow(client.clone(), license, renewed, dry_run),
         |step| {
             if let Some(step) = step {
                 report.add(step);
@@ -140,6 +154,7 @@ pub(crate) async fn renew(
     )
     .await;
     bar.finish_and_clear();
+    super::super::licenses::log_in_flight(&limit);
     if renewed.is_empty() {
         super::super::terminal_text::eprint_line(&format!(
             "no Pulse license expires before {}",
@@ -153,11 +168,12 @@ pub(crate) async fn renew(
 }
 
 /// Extends one Pulse license to `until` (unless an earlier run did); with it, what a server
-/// running it must show afterwards.
+/// running it must show afterwards. A dry run takes the extension as done.
 async fn extend(
     client: Client,
-    license: PulseLicense,
+    mut license: PulseLicense,
     until: DateTime<Utc>,
+    dry_run: bool,
 ) -> (Step, Option<(String, Uuid, DateTime<Utc>)>) {
     let uid = license.instance_uid;
     let step = |outcome, detail: String| Step {
@@ -181,6 +197,12 @@ async fn extend(
         return (step("unchanged", format!("expires {}", day(until))), done);
     }
     let was = license.expiration_date.map_or_else(|| "-".into(), day);
+    if dry_run {
+        license.expiration_date = Some(until);
+        let done = carried(&license);
+        let detail = format!("{was} -> {}{}", day(until), unassigned_note(&done));
+        return (step("would change", detail), done);
+    }
     match client
         .pulse()
         .change(uid, Patch::pulse_expiration(until))
@@ -188,7 +210,8 @@ async fn extend(
     {
         Ok(changed) if changed.expiration_date.is_some_and(|e| same_day(e, until)) => {
             let done = carried(&changed);
-            (step("changed", format!("{was} -> {}", day(until))), done)
+            let detail = format!("{was} -> {}{}", day(until), unassigned_note(&done));
+            (step("changed", detail), done)
         }
         Ok(changed) => (
             step(
@@ -205,11 +228,12 @@ async fn extend(
 }
 
 /// Makes a server running a renewed Pulse license fetch it again; `None` for a server that
-/// runs none of them.
+/// runs none of them. A dry run foresees the update from the server's auto-update switch.
 async fn follow(
     client: Client,
     license: License,
     renewed: &HashMap<String, (Uuid, DateTime<Utc>)>,
+    dry_run: bool,
 ) -> Option<Step> {
     let (pulse_license, expiry) = *carried_ids(&license)
         .iter()
@@ -228,6 +252,17 @@ async fn follow(
     {
         return Some(step("unchanged", format!("runs it until {}", day(expiry))));
     }
+    if dry_run {
+        let still = license.expiration_date().map_or_else(|| "-".into(), day);
+        return Some(if license.auto_update_enabled() == Some(false) {
+            step("would fail", auto_update_off(product, server, &still))
+        } else {
+            step(
+                "would change",
+                format!("would run it until {}", day(expiry)),
+            )
+        });
+    }
     Some(match client.renew_license(product, Some(server)).await {
         Ok(updated)
             if updated
@@ -239,10 +274,7 @@ async fn follow(
         Ok(updated) => {
             let still = updated.expiration_date().map_or_else(|| "-".into(), day);
             let why = if updated.auto_update_enabled() == Some(false) {
-                format!(
-                    "auto-update is off, the server keeps {still}: vspc-licensing auto-update enable --product {} {server}, then run again",
-                    product.short_name()
-                )
+                auto_update_off(product, server, &still)
             } else {
                 format!("the server still runs it until {still}")
             };
@@ -250,6 +282,24 @@ async fn follow(
         }
         Err(e) => step("failed", e.to_string()),
     })
+}
+
+/// Why a server with auto-update off cannot follow, and the command that lets it.
+fn auto_update_off(product: crate::Product, server: Uuid, still: &str) -> String {
+    format!(
+        "auto-update is off, the server keeps {still}: vspc-licensing auto-update enable --product {} {server}, then run again",
+        product.short_name()
+    )
+}
+
+/// What a license row adds when no server carries the license (unassigned or revoked), so
+/// that no server row follows it.
+fn unassigned_note<T>(carried: &Option<T>) -> &'static str {
+    if carried.is_some() {
+        ""
+    } else {
+        "; not assigned (or revoked): no server is updated"
+    }
 }
 
 /// The license ids a server's license carries, as text. Read from the API's own form because
