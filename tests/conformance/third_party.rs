@@ -279,6 +279,8 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
                 // usages among them, a 404 on older ones), and answers a request that declares
                 // an older version in that version's shapes, all of which the spec must take.
                 .api_version(vspc_licensing::ApiVersion::NEWEST)
+                // What each Pulse operation answered, to show the run reached real resources.
+                .journal(true)
                 .api_key(API_KEY)
                 // The spec's example sign-in, so the examples phase signs in for real.
                 .user("msp-automation", "correct-horse-battery-staple"),
@@ -299,8 +301,10 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
         .current_dir(scratch);
     let finished = run(command, "schemathesis", SCHEMATHESIS_LIMIT, scratch);
 
+    let journal = sim.journal().unwrap_or_default();
     runtime.block_on(sim.shutdown());
     runtime.shutdown_timeout(Duration::from_secs(5));
+    let pulse = pulse_answers(&journal);
 
     // Straight to stderr, past the test harness' capture: the summary belongs in every CI log,
     // not only in those of failed runs.
@@ -311,6 +315,29 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
         finished.describe_status(),
         summary(&finished.output)
     );
+    let _ = writeln!(
+        std::io::stderr(),
+        "--- Pulse operations, answers in the run (2xx of all):\n{}",
+        pulse
+            .iter()
+            .map(|(operation, (ok, all))| format!("{operation}: {ok} of {all}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let unreached: Vec<_> = vspc_licensing::contract::Spec::embedded()
+        .operations()
+        .iter()
+        .filter(|op| op.path.starts_with("/pulse"))
+        .map(|op| op.operation_id.as_str())
+        .filter(|op| !PULSE_NEEDS_DATA.contains(op))
+        .filter(|op| pulse.get(*op).is_none_or(|(ok, _)| *ok == 0))
+        .collect();
+    if !unreached.is_empty() {
+        failures.push(format!(
+            "Schemathesis never got a success from {unreached:?}: the run's Pulse parameters \
+             no longer name resources the simulator has"
+        ));
+    }
     if !finished.succeeded() {
         failures.push(format!(
             "Schemathesis found failures ({}):\n{}",
@@ -318,6 +345,40 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
             finished.output
         ));
     }
+}
+
+/// Pulse operations whose success takes data no parameter of the run supplies, so a run may
+/// well have none: a new license must name a product, contract and workloads of the
+/// simulator's Pulse (generated and example ids name none), a tenant is remapped only to a
+/// company no other tenant has (generated UIDs name no company), and a tenant is created for
+/// the run's company only when `rewriteExisting=true` is generated (it has a tenant already).
+const PULSE_NEEDS_DATA: &[&str] = &[
+    "CreatePulseLicense",
+    "PatchPulseTenant",
+    "CreatePulseTenantByCompany",
+];
+
+/// For each Pulse operation the simulator was asked for, how many of its answers were
+/// successes (not replays of a stored answer: Schemathesis sends the same `X-Request-id`
+/// again) and how many there were, by operation id.
+fn pulse_answers(
+    journal: &[vspc_licensing::simulator::JournalEntry],
+) -> std::collections::BTreeMap<String, (usize, usize)> {
+    let mut answers = std::collections::BTreeMap::new();
+    for entry in journal {
+        let Some(operation) = entry.operation_id.as_deref() else {
+            continue;
+        };
+        if !entry.path.starts_with("/api/v3/pulse") {
+            continue;
+        }
+        let (ok, all) = answers.entry(operation.to_owned()).or_insert((0, 0));
+        *all += 1;
+        if !entry.replayed && entry.status.is_some_and(|s| (200..300).contains(&s)) {
+            *ok += 1;
+        }
+    }
+    answers
 }
 
 /// The part of Schemathesis' output after the per-operation progress lines: failures, if
