@@ -13,6 +13,7 @@ use vspc_licensing::simulator::{
 };
 
 use crate::support::cli::{output, tool_process};
+use crate::support::waves;
 
 const KEY: &str = "cli-in-flight-key";
 
@@ -223,48 +224,8 @@ const SLOW: Duration = Duration::from_millis(300);
 /// `licenses list` of the backup servers, adaptive, with `-v`.
 const LIST: &[&str] = &["licenses", "list", "--product", "vbr", "-o", "ndjson", "-v"];
 
-/// Waits until the journal holds every request the simulator counted (a request enters it
-/// when answered, and pages asked for past the end may still be under way when the tool has
-/// written its listing).
-async fn settled(sim: &SimulatorHandle) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while (sim.journal().unwrap().len() as u64) < sim.load().requests {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never answered: {:?}",
-            sim.load()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// How many of the page requests to `path` from the `skip`th on arrived before the first of
-/// them could have been answered ([`SLOW`] after it, less a margin): the walk's first wave.
-async fn first_wave_of(sim: &SimulatorHandle, path: &str, skip: usize) -> usize {
-    settled(sim).await;
-    let arrived: Vec<chrono::DateTime<chrono::FixedOffset>> = sim
-        .journal()
-        .unwrap()
-        .into_iter()
-        .filter(|entry| entry.path == path)
-        .skip(skip)
-        .map(|entry| chrono::DateTime::parse_from_rfc3339(&entry.time).unwrap())
-        .collect();
-    let first = *arrived.iter().min().expect("pages were asked for");
-    arrived
-        .iter()
-        .filter(|at| **at - first < chrono::TimeDelta::milliseconds(280))
-        .count()
-}
-
 async fn first_wave(sim: &SimulatorHandle, skip: usize) -> usize {
-    first_wave_of(sim, PAGES, skip).await
-}
-
-async fn page_requests(sim: &SimulatorHandle, path: &str) -> usize {
-    settled(sim).await;
-    let journal = sim.journal().unwrap();
-    journal.iter().filter(|entry| entry.path == path).count()
+    waves::first_wave(sim, PAGES, skip, SLOW).await
 }
 
 fn listed_once_each(output: &Output, licenses: usize) {
@@ -300,7 +261,7 @@ async fn a_second_run_starts_at_the_limit_the_first_learned_and_asks_for_the_lis
     assert!((5..=16).contains(&limit), "learned more than four: {kept}");
     assert_eq!(kept["listings"]["vbr"], 10_000, "{kept}");
 
-    let before = page_requests(&sim, PAGES).await;
+    let before = waves::requests_to(&sim, PAGES).await;
     let second = run_caching(&sim, cache.path(), LIST).await;
     listed_once_each(&second, 10_000);
     assert!(
@@ -310,7 +271,7 @@ async fn a_second_run_starts_at_the_limit_the_first_learned_and_asks_for_the_lis
     );
     assert_eq!(first_wave(&sim, before).await, limit, "{}", stderr(&second));
     assert_eq!(
-        page_requests(&sim, PAGES).await - before,
+        waves::requests_to(&sim, PAGES).await - before,
         20,
         "no page past the end"
     );
@@ -338,17 +299,21 @@ async fn a_short_listing_after_a_long_one_is_asked_for_its_own_pages_not_the_lim
         .collect();
     let first = run_caching(&sim, cache.path(), &short).await;
     listed_once_each(&first, 600);
-    assert_eq!(first_wave_of(&sim, VONE, 0).await, 4, "a fresh walk's four");
+    assert_eq!(
+        waves::first_wave(&sim, VONE, 0, SLOW).await,
+        4,
+        "a fresh walk's four"
+    );
     assert_eq!(learned(cache.path(), &sim)["listings"]["vone"], 600);
-    let before = page_requests(&sim, VONE).await;
+    let before = waves::requests_to(&sim, VONE).await;
     let second = run_caching(&sim, cache.path(), &short).await;
     listed_once_each(&second, 600);
     assert_eq!(
-        page_requests(&sim, VONE).await - before,
+        waves::requests_to(&sim, VONE).await - before,
         2,
         "its two pages, none past the end"
     );
-    assert_eq!(first_wave_of(&sim, VONE, before).await, 2);
+    assert_eq!(waves::first_wave(&sim, VONE, before, SLOW).await, 2);
     sim.shutdown().await;
 }
 
@@ -471,9 +436,9 @@ async fn a_command_over_several_consoles_gives_each_only_what_it_taught() {
         stderr(&checked)
     );
     assert_eq!(first_wave(&a, 0).await, 16, "a expects its own listing");
-    assert_eq!(page_requests(&a, PAGES).await, 20);
+    assert_eq!(waves::requests_to(&a, PAGES).await, 20);
     assert_eq!(
-        page_requests(&b, PAGES).await,
+        waves::requests_to(&b, PAGES).await,
         4,
         "b: a fresh walk's four, not a's sixteen"
     );

@@ -17,6 +17,21 @@ fn json(out: &str) -> serde_json::Value {
 }
 
 /// A VBR license of 5 VMs expiring in `days`, issued through the CLI; its instanceUid.
+/// `pulse licenses renew --expiring-within 30d --until UNTIL`, then `extra`.
+fn renew_args<'a>(until: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "pulse",
+        "licenses",
+        "renew",
+        "--expiring-within",
+        "30d",
+        "--until",
+        until,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn issue(url: &str, days: i64) -> String {
     let expiry = (chrono::Utc::now() + chrono::Duration::days(days))
         .format("%Y-%m-%dT00:00:00Z")
@@ -108,17 +123,7 @@ fn renew_extends_what_expires_soon_and_the_servers_follow_only_with_auto_update_
     let until = (chrono::Utc::now() + chrono::Duration::days(400))
         .format("%Y-%m-%d")
         .to_string();
-    let renew = [
-        "pulse",
-        "licenses",
-        "renew",
-        "--expiring-within",
-        "30d",
-        "--until",
-        &until,
-        "-o",
-        "json",
-    ];
+    let renew = renew_args(&until, &["-o", "json"]);
     let (code, _, err) = run(url, &renew);
     assert_eq!(code, 2, "without a terminal, renew wants --yes: {err}");
     assert!(
@@ -204,51 +209,13 @@ fn renew_refuses_an_until_inside_the_period_and_says_when_nothing_expires() {
     let soon = (chrono::Utc::now() + chrono::Duration::days(5))
         .format("%Y-%m-%d")
         .to_string();
-    let (code, _, err) = run(
-        url,
-        &[
-            "pulse",
-            "licenses",
-            "renew",
-            "--expiring-within",
-            "30d",
-            "--until",
-            &soon,
-            "--yes",
-        ],
-    );
+    let (code, _, err) = run(url, &renew_args(&soon, &["--yes"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--until"), "{err}");
-    let (code, _, err) = run(
-        url,
-        &[
-            "pulse",
-            "licenses",
-            "renew",
-            "--expiring-within",
-            "30d",
-            "--until",
-            "tomorrow",
-            "--yes",
-        ],
-    );
+    let (code, _, err) = run(url, &renew_args("tomorrow", &["--yes"]));
     assert_eq!(code, 2, "{err}");
     let issued = issue(url, 300);
-    let (code, out, err) = run(
-        url,
-        &[
-            "pulse",
-            "licenses",
-            "renew",
-            "--expiring-within",
-            "30d",
-            "--until",
-            "2099-01-01",
-            "--yes",
-            "-o",
-            "json",
-        ],
-    );
+    let (code, out, err) = run(url, &renew_args("2099-01-01", &["--yes", "-o", "json"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "[]", "{out}");
     assert!(err.contains("no Pulse license expires before"), "{err}");
@@ -274,21 +241,7 @@ fn renew_leaves_the_servers_of_a_revoked_license_alone() {
     let (code, _, err) = run(url, &["pulse", "licenses", "revoke", &license, "--yes"]);
     assert_eq!(code, 0, "{err}");
     let before = server_expiry(url, &server);
-    let (code, out, err) = run(
-        url,
-        &[
-            "pulse",
-            "licenses",
-            "renew",
-            "--expiring-within",
-            "30d",
-            "--until",
-            "2099-01-01",
-            "--yes",
-            "-o",
-            "json",
-        ],
-    );
+    let (code, out, err) = run(url, &renew_args("2099-01-01", &["--yes", "-o", "json"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         rows(&out),
@@ -382,18 +335,7 @@ fn renew_updates_every_kind_of_server_in_every_api_version() {
         let out = ok_at(
             url,
             version,
-            &[
-                "pulse",
-                "licenses",
-                "renew",
-                "--expiring-within",
-                "30d",
-                "--until",
-                "2030-03-31",
-                "--yes",
-                "-o",
-                "json",
-            ],
+            &renew_args("2030-03-31", &["--yes", "-o", "json"]),
         );
         assert_eq!(rows(&out), expected, "{version}: {out}");
         for (cli, uid_field, server) in servers {
@@ -479,19 +421,7 @@ fn renew_dry_run_reports_what_a_run_would_do_sends_no_write_and_the_run_does_jus
     let until = (chrono::Utc::now() + chrono::Duration::days(400))
         .format("%Y-%m-%d")
         .to_string();
-    let renew = |extra: &[&str]| {
-        let mut args = vec![
-            "pulse",
-            "licenses",
-            "renew",
-            "--expiring-within",
-            "30d",
-            "--until",
-            &until,
-        ];
-        args.extend(extra);
-        run(url, &args)
-    };
+    let renew = |extra: &[&str]| run(url, &renew_args(&until, extra));
     let before = estate(url);
     let from = journal_len(&journal);
 
@@ -622,21 +552,7 @@ fn renew_dry_run_says_when_nothing_expires() {
     let served = Served::start(&["--api-key", KEY]);
     let url = served.root();
     let issued = issue(url, 300);
-    let (code, out, err) = run(
-        url,
-        &[
-            "pulse",
-            "licenses",
-            "renew",
-            "--expiring-within",
-            "30d",
-            "--until",
-            "2099-01-01",
-            "--dry-run",
-            "-o",
-            "json",
-        ],
-    );
+    let (code, out, err) = run(url, &renew_args("2099-01-01", &["--dry-run", "-o", "json"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), "[]", "{out}");
     assert!(err.contains("no Pulse license expires before"), "{err}");

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::logs::logs_while;
+use crate::support::waves::{first_wave, settled_journal};
 
 use futures::TryStreamExt;
 use vspc_licensing::simulator::{
@@ -297,40 +298,8 @@ async fn a_short_listing_after_a_long_one_asks_for_no_more_than_four_pages_at_fi
 /// first answer from those sent after it, on a loaded machine too.
 const SLOW: Duration = Duration::from_millis(300);
 
-/// How many of the backup-server page requests arrived before the first of them could have
-/// been answered ([`SLOW`] after it, less a margin): the walk's first wave. Anything an answer
-/// sets off arrives later; a shorter window would count a wave slowed by the other tests
-/// on the same two cores as two.
-async fn first_wave(sim: &SimulatorHandle) -> usize {
-    settled(sim).await;
-    let arrived: Vec<chrono::DateTime<chrono::FixedOffset>> = sim
-        .journal()
-        .expect("the journal is on")
-        .into_iter()
-        .filter(|entry| entry.path.starts_with("/api/v3/licensing/backupServers"))
-        .map(|entry| chrono::DateTime::parse_from_rfc3339(&entry.time).unwrap())
-        .collect();
-    let first = *arrived.iter().min().expect("pages were asked for");
-    arrived
-        .iter()
-        .filter(|at| **at - first < chrono::TimeDelta::milliseconds(280))
-        .count()
-}
-
-/// Waits until the journal holds every request the simulator counted: the pages a walk asked
-/// for past the end are not read, so the walk can end before they are answered (and a request
-/// enters the journal when it is answered).
-async fn settled(sim: &SimulatorHandle) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while (sim.journal().unwrap().len() as u64) < sim.load().requests {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "requests never answered: {:?}",
-            sim.load()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+/// The backup-server licenses' collection.
+const PAGES: &str = "/api/v3/licensing/backupServers";
 
 /// With the listing's expected size and a limit learned before, the first wave is the whole
 /// of what the limit allows (no climb from four, no round trip for the total); a listing
@@ -357,7 +326,7 @@ async fn an_expected_total_sizes_the_first_wave_to_the_listing_within_the_limit(
         .await;
         let load = sim.load();
         assert_eq!(
-            first_wave(&sim).await,
+            first_wave(&sim, PAGES, 0, SLOW).await,
             wave,
             "{licenses} expecting {expected}: {load:?}"
         );
@@ -366,7 +335,7 @@ async fn an_expected_total_sizes_the_first_wave_to_the_listing_within_the_limit(
             "{licenses} expecting {expected}: {load:?}"
         );
         assert!(load.most_in_flight <= 16, "{load:?}");
-        settled(&sim).await;
+        settled_journal(&sim).await;
         let mut offsets = offsets_asked(&sim);
         offsets.sort_unstable();
         offsets.dedup();
@@ -392,7 +361,7 @@ async fn a_fixed_number_of_pages_in_flight_bounds_a_first_wave_sized_by_an_expec
         walk(&client, query, 200).await;
         let load = sim.load();
         assert_eq!(
-            first_wave(&sim).await,
+            first_wave(&sim, PAGES, 0, SLOW).await,
             wave,
             "{pages} pages, expecting {expected}: {load:?}"
         );

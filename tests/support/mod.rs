@@ -24,6 +24,8 @@ pub mod served;
 pub mod strategy;
 pub mod typed;
 pub mod veeam;
+#[cfg(feature = "simulator")]
+pub mod waves;
 
 use std::path::PathBuf;
 
