@@ -7,7 +7,9 @@
 //!   every answer with every check it has (`--checks all`: status codes, content types,
 //!   schemas, rejection of invalid input, acceptance of valid input, authentication, methods
 //!   the spec does not declare, ...). The only allowances are in `scripts/schemathesis.toml`,
-//!   each with its reason.
+//!   each with its reason. The simulator's journal then shows what each VCSP Pulse operation
+//!   answered, and an operation that the run's parameters alone should let succeed but never
+//!   did fails the test: parameters that name nothing would only test the `404`.
 //!
 //! The checkers are installed by running `scripts/install-checkers.sh`, which does nothing when
 //! the pinned versions are already there. A failed install fails the test with the
