@@ -95,7 +95,7 @@ fn unauthorized(message: &str) -> Reply {
     )
 }
 
-fn oauth_error(error: &str, description: &str) -> Reply {
+pub(super) fn oauth_error(error: &str, description: &str) -> Reply {
     Reply::json(
         StatusCode::BAD_REQUEST,
         &json!({ "error": error, "error_description": description, "error_uri": null }),

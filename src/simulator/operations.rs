@@ -441,7 +441,19 @@ pub(crate) async fn execute(app: &App, call: &Call) -> Reply {
     let file = file.as_ref();
     let drift = app.config.drift;
     match &call.op {
-        Op::Token => app.auth.token(&call.headers, &call.body),
+        Op::Token => {
+            // Schemathesis found a malformed `select` answered with a token. The answer is no
+            // resource envelope and the spec's `400` here is an OAuth error, so a selection
+            // that does not fit the token's properties is refused as OAuth refuses a request.
+            let shape: &Shape = shape_of::<crate::types::OAuth2Result>();
+            if query::parse(&call.params, shape, false).is_err() {
+                return super::auth::oauth_error(
+                    "invalid_request",
+                    "select is not a SelectParameter of the token's properties.",
+                );
+            }
+            app.auth.token(&call.headers, &call.body)
+        }
         Op::About => single(&app.about(), &call.params, drift, false),
         Op::GetAction(id) => app.actions.get(id),
         Op::CancelAction(id) => app.actions.cancel(id),

@@ -233,6 +233,12 @@ pub(crate) fn is_write(operation: SpecOperation) -> bool {
     )
 }
 
+/// Refuses a malformed `select`, or one naming a property a `T` lacks, before a write changes
+/// anything: answering `400` after the write was made would tell the caller it was not.
+fn check_select<T: schemars::JsonSchema + 'static>(call: &Call) -> Result<(), Reply> {
+    super::query::parse(&call.params, super::query::shape_of::<T>(), false).map(drop)
+}
+
 fn missing(uid: &Uuid) -> Reply {
     Reply::not_found(format!("There is no Pulse license with UID {uid}."))
 }
@@ -315,6 +321,10 @@ pub(crate) fn execute(
         S::CreatePulseTenantByCompany => create_tenant(app, call),
         S::GetPulseVdcMonthlyUsages => vdc_monthly_usages(app, call),
         S::DownloadPulseLicense => {
+            // The file is a string: no property to select, so only an empty selection fits.
+            if let Err(reply) = check_select::<String>(call) {
+                return reply;
+            }
             let uid = uid.unwrap_or_default();
             let state = app.state.read().unwrap_or_else(|p| p.into_inner());
             let Some(license) = find(&state.pulse, &uid) else {
@@ -403,6 +413,9 @@ const CONFIGURATION_CHANGEABLE: &[&str] = &[
 /// Applies a JSON Patch to the Pulse configuration. A new token is taken (and never answered
 /// back): the connection counts as configured again from now.
 fn change_configuration(app: &App, call: &Call) -> Reply {
+    if let Err(reply) = check_select::<PulseConfiguration>(call) {
+        return reply;
+    }
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
     let mut patched: PulseConfiguration = match patch_pulse(
         &state.pulse.configuration,
@@ -437,6 +450,9 @@ fn change_configuration(app: &App, call: &Call) -> Reply {
 /// Creates the Pulse tenant of a company of the console and maps the two; a company already
 /// mapped is a `409` unless `rewriteExisting=true`, which moves the mapping to the new tenant.
 fn create_tenant(app: &App, call: &Call) -> Reply {
+    if let Err(reply) = check_select::<PulseTenant>(call) {
+        return reply;
+    }
     let Some(company) = param(call, "companyUid") else {
         return Reply::bad_request(code::INVALID_PARAMETER, "companyUid is required.");
     };
@@ -511,6 +527,9 @@ const TENANT_CHANGEABLE: &[&str] = &["/mappedMasterOrganizationUid"];
 /// Applies a JSON Patch to a Pulse tenant: mapping it to a company of the console (which must
 /// exist and be mapped to no other tenant, else `404`/`409`) or unmapping it with `null`.
 fn change_tenant(app: &App, call: &Call, tenant: &str) -> Reply {
+    if let Err(reply) = check_select::<PulseTenant>(call) {
+        return reply;
+    }
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
     let Some(index) = state
         .pulse
@@ -568,6 +587,9 @@ fn change_tenant(app: &App, call: &Call, tenant: &str) -> Reply {
 /// Creates a company of the console from an unmapped Pulse tenant, its resources on a
 /// Cloud Connect site the simulator manages, and maps the two.
 fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
+    if let Err(reply) = check_select::<crate::types::Organization>(call) {
+        return reply;
+    }
     let Some(site) = param(call, "siteUid") else {
         return Reply::bad_request(code::INVALID_PARAMETER, "siteUid is required.");
     };
@@ -660,6 +682,9 @@ fn points_used(pulse: &PulseState, contract_id: &str) -> f64 {
 
 /// Checks a new license against the product, the contract and its points, and issues it.
 fn create(app: &App, call: &Call) -> Reply {
+    if let Err(reply) = check_select::<PulseLicense>(call) {
+        return reply;
+    }
     let input: PulseLicenseInput = match serde_json::from_slice(&call.body) {
         Ok(input) => input,
         Err(e) => {
@@ -925,6 +950,9 @@ fn put<T: LicenseResource>(
 /// Issues a new, unassigned license like `uid` (same product, contract, expiry and
 /// workloads), within the contract's points limit.
 fn copy(app: &App, call: &Call, uid: Uuid) -> Reply {
+    if let Err(reply) = check_select::<PulseLicense>(call) {
+        return reply;
+    }
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
     let Some(original) = find(&state.pulse, &uid).cloned() else {
         return missing(&uid);

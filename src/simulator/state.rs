@@ -13,8 +13,8 @@ use crate::model::enums::{
 };
 use crate::types::{
     BackupServerLicense, ConsoleLicense, LicenseSettings, OrganizationCurrentLicenseUsage,
-    SingleLicenseReport, SingleLicenseReportSettings, SiteLicense, VOneServerLicense,
-    Vb365ServerLicense,
+    PulseLicense, PulseTenant, SingleLicenseReport, SingleLicenseReportSettings, SiteLicense,
+    VOneServerLicense, Vb365ServerLicense,
 };
 
 use super::license_file::SimulatorLicense;
@@ -399,6 +399,15 @@ impl SimulatorState {
     /// UIDs of the seeded organizations; the first is the provider.
     pub fn organization_uids(&self) -> Vec<Uuid> {
         self.read(|s| s.organizations.iter().map(|o| o.uid).collect())
+    }
+    /// The VCSP Pulse licenses, in the order issued (none until issued, unless a scenario
+    /// lists some).
+    pub fn pulse_licenses(&self) -> Vec<PulseLicense> {
+        self.read(|s| s.pulse.licenses.clone())
+    }
+    /// The VCSP Pulse tenants, each with the company it is mapped to, if any.
+    pub fn pulse_tenants(&self) -> Vec<PulseTenant> {
+        self.read(|s| s.pulse.tenants.clone())
     }
     /// The console license.
     pub fn console_license(&self) -> ConsoleLicense {

@@ -7,7 +7,9 @@
 //!   every answer with every check it has (`--checks all`: status codes, content types,
 //!   schemas, rejection of invalid input, acceptance of valid input, authentication, methods
 //!   the spec does not declare, ...). The only allowances are in `scripts/schemathesis.toml`,
-//!   each with its reason.
+//!   each with its reason. The simulator's journal then shows what each VCSP Pulse operation
+//!   answered, and an operation that the run's parameters alone should let succeed but never
+//!   did fails the test: parameters that name nothing would only test the `404`.
 //!
 //! The checkers are installed by running `scripts/install-checkers.sh`, which does nothing when
 //! the pinned versions are already there. A failed install fails the test with the
@@ -23,7 +25,7 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use vspc_licensing::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
+use vspc_licensing::simulator::{Scenario, Simulator, SimulatorConfig, SimulatorHandle};
 
 /// The key Schemathesis sends as `Authorization: Bearer ...`.
 const API_KEY: &str = "third-party-checks-key";
@@ -109,9 +111,23 @@ fn bash(script: &str) -> Command {
     command
 }
 
+/// Pulse licenses for the run, laid over the seeded Pulse (which issues none): one for the
+/// reading and the other non-destructive operations, and one each for the operations that
+/// would spoil it for the others (a patch may change its workloads or expiry, a revoked
+/// license can no longer be installed or downloaded, a deleted one is gone). One point each
+/// on the roomy contract, so the copies the run makes stay far inside its limit.
+const PULSE_SCENARIO: &str = r#"
+pulse:
+  licenses:
+    - {productId: VBR, contractId: C-1001, description: read, workloads: [{workloadId: VM, count: 1}]}
+    - {productId: VBR, contractId: C-1001, description: patched, workloads: [{workloadId: VM, count: 1}]}
+    - {productId: VBR, contractId: C-1001, description: revoked, workloads: [{workloadId: VM, count: 1}]}
+    - {productId: VBR, contractId: C-1001, description: deleted, workloads: [{workloadId: VM, count: 1}]}
+"#;
+
 /// The repository's Schemathesis settings plus what only a running simulator knows: the UIDs,
-/// report id and month it seeded, so that generated requests reach real resources instead of
-/// ending in `404` every time.
+/// report id and month it seeded, and its Pulse licenses and tenants, so that generated
+/// requests reach real resources instead of ending in `404` every time.
 fn schemathesis_config(sim: &SimulatorHandle) -> String {
     let state = sim.state();
     let first_and_second = |uids: Vec<uuid::Uuid>, what: &str| {
@@ -121,7 +137,12 @@ fn schemathesis_config(sim: &SimulatorHandle) -> String {
         );
         (uids[0], uids[1])
     };
-    let (backup, backup_to_delete) = first_and_second(state.backup_server_uids(), "backup servers");
+    let backups = state.backup_server_uids();
+    let (backup, backup_to_delete) = first_and_second(backups.clone(), "backup servers");
+    // A server of its own for `InstallPulseLicense`, which replaces the server's license.
+    let backup_for_pulse = *backups
+        .get(2)
+        .expect("the simulator seeded fewer than three backup servers");
     let (vone, vone_to_delete) = first_and_second(state.vone_server_uids(), "Veeam ONE servers");
     let vb365 = state.vb365_server_uids()[0];
     let site = state.site_uids()[0];
@@ -134,6 +155,33 @@ fn schemathesis_config(sim: &SimulatorHandle) -> String {
         .and_then(|day| day.get(..7))
         .expect("a seeded report has an interval")
         .to_owned();
+
+    let licenses: Vec<_> = state
+        .pulse_licenses()
+        .iter()
+        .map(|license| license.instance_uid)
+        .collect();
+    let [license, license_to_patch, license_to_revoke, license_to_delete] = licenses[..] else {
+        panic!("the scenario gave the simulator {licenses:?}, not four Pulse licenses");
+    };
+    let tenants = state.pulse_tenants();
+    let mapped: Vec<_> = tenants
+        .iter()
+        .filter_map(|t| Some((t.instance_uid.clone()?, t.mapped_master_organization_uid?)))
+        .collect();
+    let unmapped = tenants
+        .iter()
+        .find(|t| t.mapped_master_organization_uid.is_none())
+        .and_then(|t| t.instance_uid.clone())
+        .expect("the simulator seeded an unmapped Pulse tenant");
+    assert!(
+        mapped.len() >= 2,
+        "the simulator seeded fewer than two mapped Pulse tenants"
+    );
+    // The first mapped tenant is read and patched; the second one's company gets tenants
+    // created for it (`409` unless rewritten, which unmaps the second tenant, not the first).
+    let tenant = &mapped[0].0;
+    let company_with_tenant = mapped[1].1;
 
     let base = std::fs::read_to_string(root().join("scripts/schemathesis.toml"))
         .expect("read scripts/schemathesis.toml");
@@ -150,17 +198,40 @@ fn schemathesis_config(sim: &SimulatorHandle) -> String {
 "path.siteUid" = "{site}"
 "path.id" = {report_id}
 "path.date" = "{month}"
-
-# The simulator does not serve VCSP Pulse yet (issue 25 builds it after the spec): until it
-# does, its operations would only answer 404, so this run leaves them out.
-[[operations]]
-include-path-regex = "^/pulse"
-enabled = false
+"path.licenseUid" = "{license}"
+"path.tenantUid" = "{tenant}"
 
 # Deletes get a server of their own, so the others keep finding theirs.
 [[operations]]
 include-operation-id-regex = "^Delete(BackupServer|VOneServer)License$"
 parameters = {{ "path.backupServerUid" = "{backup_to_delete}", "path.vOneServerUid" = "{vone_to_delete}" }}
+
+# Pulse licenses that would be spoilt for the other operations get one each of their own.
+[[operations]]
+include-operation-id-regex = "^PatchPulseLicense$"
+parameters = {{ "path.licenseUid" = "{license_to_patch}" }}
+
+[[operations]]
+include-operation-id-regex = "^RevokePulseLicense$"
+parameters = {{ "path.licenseUid" = "{license_to_revoke}" }}
+
+[[operations]]
+include-operation-id-regex = "^DeletePulseLicense$"
+parameters = {{ "path.licenseUid" = "{license_to_delete}" }}
+
+# A VBR license goes on a backup server; this one is no other operation's.
+[[operations]]
+include-operation-id-regex = "^InstallPulseLicense$"
+parameters = {{ "query.serverUid" = "{backup_for_pulse}" }}
+
+# Only an unmapped tenant becomes a company (a mapped one is a `409`).
+[[operations]]
+include-operation-id-regex = "^CreateCompanyByPulseTenant$"
+parameters = {{ "path.tenantUid" = "{unmapped}", "query.siteUid" = "{site}" }}
+
+[[operations]]
+include-operation-id-regex = "^CreatePulseTenantByCompany$"
+parameters = {{ "query.companyUid" = "{company_with_tenant}" }}
 "#
     )
     .expect("write to a String");
@@ -202,6 +273,16 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
     let sim = runtime
         .block_on(Simulator::start(
             SimulatorConfig::default()
+                .scenario(
+                    Scenario::from_text(PULSE_SCENARIO, "third-party checks")
+                        .expect("the Pulse scenario is valid"),
+                )
+                // The newest console: it has every operation of the spec (3.7's monthly
+                // usages among them, a 404 on older ones), and answers a request that declares
+                // an older version in that version's shapes, all of which the spec must take.
+                .api_version(vspc_licensing::ApiVersion::NEWEST)
+                // What each Pulse operation answered, to show the run reached real resources.
+                .journal(true)
                 .api_key(API_KEY)
                 // The spec's example sign-in, so the examples phase signs in for real.
                 .user("msp-automation", "correct-horse-battery-staple"),
@@ -222,8 +303,10 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
         .current_dir(scratch);
     let finished = run(command, "schemathesis", SCHEMATHESIS_LIMIT, scratch);
 
+    let journal = sim.journal().unwrap_or_default();
     runtime.block_on(sim.shutdown());
     runtime.shutdown_timeout(Duration::from_secs(5));
+    let pulse = pulse_answers(&journal);
 
     // Straight to stderr, past the test harness' capture: the summary belongs in every CI log,
     // not only in those of failed runs.
@@ -234,6 +317,29 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
         finished.describe_status(),
         summary(&finished.output)
     );
+    let _ = writeln!(
+        std::io::stderr(),
+        "--- Pulse operations, answers in the run (2xx of all):\n{}",
+        pulse
+            .iter()
+            .map(|(operation, (ok, all))| format!("{operation}: {ok} of {all}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let unreached: Vec<_> = vspc_licensing::contract::Spec::embedded()
+        .operations()
+        .iter()
+        .filter(|op| op.path.starts_with("/pulse"))
+        .map(|op| op.operation_id.as_str())
+        .filter(|op| !PULSE_NEEDS_DATA.contains(op))
+        .filter(|op| pulse.get(*op).is_none_or(|(ok, _)| *ok == 0))
+        .collect();
+    if !unreached.is_empty() {
+        failures.push(format!(
+            "Schemathesis never got a success from {unreached:?}: the run's Pulse parameters \
+             no longer name resources the simulator has"
+        ));
+    }
     if !finished.succeeded() {
         failures.push(format!(
             "Schemathesis found failures ({}):\n{}",
@@ -241,6 +347,40 @@ fn schemathesis(scratch: &Path, failures: &mut Vec<String>) {
             finished.output
         ));
     }
+}
+
+/// Pulse operations whose success takes data no parameter of the run supplies, so a run may
+/// well have none: a new license must name a product, contract and workloads of the
+/// simulator's Pulse (generated and example ids name none), a tenant is remapped only to a
+/// company no other tenant has (generated UIDs name no company), and a tenant is created for
+/// the run's company only when `rewriteExisting=true` is generated (it has a tenant already).
+const PULSE_NEEDS_DATA: &[&str] = &[
+    "CreatePulseLicense",
+    "PatchPulseTenant",
+    "CreatePulseTenantByCompany",
+];
+
+/// For each Pulse operation the simulator was asked for, how many of its answers were
+/// successes (not replays of a stored answer: Schemathesis sends the same `X-Request-id`
+/// again) and how many there were, by operation id.
+fn pulse_answers(
+    journal: &[vspc_licensing::simulator::JournalEntry],
+) -> std::collections::BTreeMap<String, (usize, usize)> {
+    let mut answers = std::collections::BTreeMap::new();
+    for entry in journal {
+        let Some(operation) = entry.operation_id.as_deref() else {
+            continue;
+        };
+        if !entry.path.starts_with("/api/v3/pulse") {
+            continue;
+        }
+        let (ok, all) = answers.entry(operation.to_owned()).or_insert((0, 0));
+        *all += 1;
+        if !entry.replayed && entry.status.is_some_and(|s| (200..300).contains(&s)) {
+            *ok += 1;
+        }
+    }
+    answers
 }
 
 /// The part of Schemathesis' output after the per-operation progress lines: failures, if

@@ -930,3 +930,41 @@ async fn same_seed_same_data_and_drift() {
         sim.shutdown().await;
     }
 }
+
+/// Schemathesis found `POST /token` answering a token to a `select` that is no
+/// `SelectParameter` (an empty `propertyPath`). The spec's `400` for the operation is an OAuth
+/// error, so that is the refusal; a well-formed selection is taken.
+#[tokio::test]
+async fn token_checks_its_select() {
+    let sim = start(SimulatorConfig::default().user("ops", "pw")).await;
+    let client = http_client();
+    let form = [
+        ("grant_type", "password"),
+        ("username", "ops"),
+        ("password", "pw"),
+    ];
+    for (select, expected) in [
+        ("false", 400),
+        (r#"[{"propertyPath":""}]"#, 400),
+        (r#"[{"propertyPath":"nothing"}]"#, 400),
+        ("[]", 200),
+        (r#"[{"propertyPath":"access_token"}]"#, 200),
+    ] {
+        let response = client
+            .post(format!("{}/token", sim.base_url()))
+            .query(&[("select", select)])
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, expected, "select={select}: {body}");
+        if expected == 400 {
+            assert_eq!(body["error"], "invalid_request", "select={select}: {body}");
+        } else {
+            assert!(body["access_token"].is_string(), "select={select}: {body}");
+        }
+    }
+    sim.shutdown().await;
+}

@@ -825,3 +825,175 @@ async fn the_example_scenarios_pulse_is_served() {
     assert_eq!(licenses[0].points, 50.0);
     sim.shutdown().await;
 }
+
+/// `select=[{"propertyPath":"A"}]`: well formed, and a property no Pulse resource has.
+const SELECT_NOTHING: &str = "select=%5B%7B%22propertyPath%22%3A%22A%22%7D%5D";
+
+/// What a Pulse write may change: the licenses, the tenants, the console's companies and the
+/// connection (read over the API, as no accessor has it).
+async fn pulse_snapshot(
+    sim: &vspc_licensing::simulator::SimulatorHandle,
+    http: &reqwest::Client,
+) -> serde_json::Value {
+    let state = sim.state();
+    let configuration: serde_json::Value = http
+        .get(format!("{}/pulse", sim.base_url()))
+        .bearer_auth(vspc_licensing::simulator::DEFAULT_API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    serde_json::json!({
+        "licenses": state.pulse_licenses(),
+        "tenants": state.pulse_tenants(),
+        "organizations": state.organization_uids(),
+        "configuration": configuration,
+    })
+}
+
+/// Schemathesis found a Pulse copy and a new tenant answered `400` for their `select` after
+/// they had been made: a refused write must leave everything as it was. Each write is sent
+/// again without the `select`, to show it does change something when it is accepted.
+#[tokio::test]
+async fn a_pulse_write_refused_for_its_select_changes_nothing() {
+    let scenario = vspc_licensing::simulator::Scenario::from_text(
+        "pulse:\n  licenses:\n    - {productId: VBR, contractId: C-1001, workloads: [{workloadId: VM, count: 1}]}\n",
+        "one license",
+    )
+    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
+        .await
+        .unwrap();
+    let http = crate::support::http_client();
+    let state = sim.state();
+    let license = state.pulse_licenses()[0].instance_uid;
+    let tenants = state.pulse_tenants();
+    let mapped: Vec<_> = tenants
+        .iter()
+        .filter(|t| t.mapped_master_organization_uid.is_some())
+        .collect();
+    let tenant = mapped[0].instance_uid.clone().unwrap();
+    let company = mapped[1].mapped_master_organization_uid.unwrap();
+    let unmapped = tenants
+        .iter()
+        .find(|t| t.mapped_master_organization_uid.is_none())
+        .and_then(|t| t.instance_uid.clone())
+        .unwrap();
+    let site = state.site_uids()[0];
+    let expiry = (Utc::now() + ChronoDuration::days(10)).to_rfc3339();
+    let patch = |path: &str, value: serde_json::Value| {
+        Some(serde_json::json!([{"op": "replace", "path": path, "value": value}]))
+    };
+    let writes = [
+        (
+            reqwest::Method::POST,
+            "/pulse/licenses".to_owned(),
+            Some(
+                serde_json::json!({"productId": "VBR", "contractId": "C-1001",
+                "expirationDate": expiry, "isAutomaticReportingEnabled": false,
+                "workloads": [{"workloadId": "VM", "count": 1}]}),
+            ),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pulse/licenses/{license}/copy"),
+            None,
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/pulse/licenses/{license}"),
+            patch("/description", "changed".into()),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pulse/tenants?companyUid={company}&rewriteExisting=true"),
+            None,
+        ),
+        (
+            reqwest::Method::PATCH,
+            format!("/pulse/tenants/{tenant}"),
+            patch("/mappedMasterOrganizationUid", serde_json::Value::Null),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/pulse/tenants/{unmapped}/createCompany?siteUid={site}"),
+            None,
+        ),
+        (
+            reqwest::Method::PATCH,
+            "/pulse".to_owned(),
+            patch("/isPushingNewCompaniesToPulseEnabled", true.into()),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let send = |path: String| {
+            let mut request = http
+                .request(method.clone(), format!("{}{path}", sim.base_url()))
+                .bearer_auth(vspc_licensing::simulator::DEFAULT_API_KEY);
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            request.send()
+        };
+        let before = pulse_snapshot(&sim, &http).await;
+        let joiner = if path.contains('?') { '&' } else { '?' };
+        let refused = send(format!("{path}{joiner}{SELECT_NOTHING}"))
+            .await
+            .unwrap();
+        let status = refused.status().as_u16();
+        let text = refused.text().await.unwrap();
+        assert_eq!(status, 400, "{method} {path} with a bad select: {text}");
+        assert_eq!(
+            pulse_snapshot(&sim, &http).await,
+            before,
+            "{method} {path} was refused for its select but changed Pulse"
+        );
+        let accepted = send(path.clone()).await.unwrap();
+        assert_eq!(accepted.status().as_u16(), 200, "{method} {path}");
+        assert_ne!(
+            pulse_snapshot(&sim, &http).await,
+            before,
+            "{method} {path} accepted changes nothing, so the check above proves nothing"
+        );
+    }
+    sim.shutdown().await;
+}
+
+/// Schemathesis found `DownloadPulseLicense` answering `select=false` (not a
+/// `SelectParameter`) with the file. The file is a string, with no property to select: an
+/// empty selection is the only one it takes.
+#[tokio::test]
+async fn a_pulse_download_checks_its_select() {
+    let scenario = vspc_licensing::simulator::Scenario::from_text(
+        "pulse:\n  licenses:\n    - {productId: VBR, contractId: C-1001, workloads: [{workloadId: VM, count: 1}]}\n",
+        "one license",
+    )
+    .unwrap();
+    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
+        .await
+        .unwrap();
+    let http = crate::support::http_client();
+    let license = sim.state().pulse_licenses()[0].instance_uid;
+    for (query, expected) in [
+        ("select=false", 400),
+        (SELECT_NOTHING, 400),
+        ("select=%5B%5D", 200),
+        ("", 200),
+    ] {
+        let response = http
+            .post(format!(
+                "{}/pulse/licenses/{license}/download?{query}",
+                sim.base_url()
+            ))
+            .bearer_auth(vspc_licensing::simulator::DEFAULT_API_KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, expected, "download?{query}: {text}");
+    }
+    sim.shutdown().await;
+}
