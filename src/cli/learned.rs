@@ -61,7 +61,10 @@ fn path() -> Option<PathBuf> {
 /// The address as a key: without credentials (the cache is no place for them) and without a
 /// trailing slash, so that the same console is one entry.
 fn key(url: &str) -> String {
+    // `without_credentials` masks them (`https://***@host`); the key drops even the mask, so
+    // that it is the same console with or without them.
     crate::client::config::without_credentials(url)
+        .replacen("://***@", "://", 1)
         .trim_end_matches('/')
         .to_owned()
 }
@@ -222,4 +225,35 @@ fn write(run: &Run, limit: usize, walked: BTreeMap<String, u64>) -> Result<(), S
         let _ = std::fs::remove_file(&temporary);
         format!("{}: {e}", path.display())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_console_is_kept_under_its_address_without_credentials_or_a_trailing_slash() {
+        assert_eq!(
+            key("https://automation:secret@vspc.example.com:1280/"),
+            "https://vspc.example.com:1280"
+        );
+        assert_eq!(
+            key("https://vspc.example.com:1280"),
+            "https://vspc.example.com:1280"
+        );
+    }
+
+    #[test]
+    fn a_listing_is_its_collection_and_what_the_query_asks_not_its_paging() {
+        let plain = crate::ListQuery::new()
+            .page_size(500)
+            .offset(0)
+            .pages_in_flight(3);
+        assert_eq!(listing_key("vbr", &plain), "vbr");
+        let sorted = crate::ListQuery::new().sort(crate::Sort::ascending("expirationDate"));
+        let keyed = listing_key("vbr", &sorted);
+        assert!(keyed.starts_with("vbr?sort="), "{keyed}");
+        assert!(keyed.contains("expirationDate"), "{keyed}");
+        assert_ne!(keyed, listing_key("vone", &sorted));
+    }
 }
