@@ -44,22 +44,26 @@ pub(crate) async fn run(global: &Global, command: LicenseCommand) -> Outcome {
                     "--section applies to backup servers (vbr) only".into(),
                 ));
             }
-            if !yes
-                && !confirm(&format!(
-                    "Remove the license of {} {uid}?",
-                    product.display_name()
-                ))?
-            {
-                return Err(Failure::Exit(
-                    1,
-                    "not confirmed; nothing was removed".into(),
-                ));
-            }
+            confirmed(
+                yes,
+                &format!("Remove the license of {} {uid}?", product.display_name()),
+                "nothing was removed",
+            )?;
             let client = global.client()?;
             client.delete_license(product, uid, section).await?;
             eprintln!("removed the license of {product} {uid}");
             Ok(())
         }
+    }
+}
+
+/// Goes on when `yes` (`--yes`) was given or the user answers yes to `question`; otherwise
+/// stops with exit 1, saying that `nothing_done` (e.g. "nothing was removed").
+pub(super) fn confirmed(yes: bool, question: &str, nothing_done: &str) -> Result<(), Failure> {
+    if yes || confirm(question)? {
+        Ok(())
+    } else {
+        Err(Failure::Exit(1, format!("not confirmed; {nothing_done}")))
     }
 }
 

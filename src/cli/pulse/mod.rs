@@ -6,7 +6,7 @@ mod renew;
 
 use super::args::{Global, PulseCommand, PulseLicensesCommand};
 use super::cell::number;
-use super::license::confirm;
+use super::license::confirmed;
 use super::output::{print_object, stream_listing};
 use super::{Failure, Outcome};
 use crate::types::{PulseLicense, PulseLicenseContract, PulseLicenseProduct};
@@ -137,23 +137,21 @@ pub(crate) async fn run_pulse(global: &Global, command: PulseCommand) -> Outcome
             Ok(())
         }
         PulseCommand::Licenses(PulseLicensesCommand::Revoke { uid, yes }) => {
-            if !yes && !confirm(&format!("Revoke Pulse license {uid}?"))? {
-                return Err(Failure::Exit(
-                    1,
-                    "not confirmed; nothing was revoked".into(),
-                ));
-            }
+            confirmed(
+                yes,
+                &format!("Revoke Pulse license {uid}?"),
+                "nothing was revoked",
+            )?;
             pulse.revoke(uid).await?;
             eprintln!("revoked Pulse license {uid}");
             Ok(())
         }
         PulseCommand::Licenses(PulseLicensesCommand::Delete { uid, yes }) => {
-            if !yes && !confirm(&format!("Delete Pulse license {uid}?"))? {
-                return Err(Failure::Exit(
-                    1,
-                    "not confirmed; nothing was deleted".into(),
-                ));
-            }
+            confirmed(
+                yes,
+                &format!("Delete Pulse license {uid}?"),
+                "nothing was deleted",
+            )?;
             pulse.delete(uid).await?;
             eprintln!("deleted Pulse license {uid}");
             Ok(())

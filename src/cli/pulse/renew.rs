@@ -21,7 +21,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::super::args::{period_delta, Global, ProductChoice};
-use super::super::license::confirm;
+use super::super::license::confirmed;
 use super::super::licenses::every_license;
 use super::super::output::progress;
 use super::super::{bulk, Failure, Outcome};
@@ -73,18 +73,15 @@ pub(crate) async fn renew(
             ),
         ));
     }
-    if !yes
-        && !dry_run
-        && !confirm(&format!(
-        "Extend every Pulse license expiring before {} to {} and update the servers running them?",
-        day(horizon),
-        day(until)
-    ))? {
-        return Err(Failure::Exit(
-            1,
-            "not confirmed; nothing was renewed".into(),
-        ));
-    }
+    confirmed(
+        yes || dry_run,
+        &format!(
+            "Extend every Pulse license expiring before {} to {} and update the servers running them?",
+            day(horizon),
+            day(until)
+        ),
+        "nothing was renewed",
+    )?;
     let bar = progress(if dry_run {
         "reading what a renewal would change"
     } else {
