@@ -857,6 +857,28 @@ fn change(app: &App, call: &Call, uid: Uuid) -> Reply {
         };
         points += f64::from(workload.count) * multiplier;
     }
+    // A change that raises the points is held to the contract's limit as a new license is
+    // (the license's points before the change are not counted twice); one that lowers them,
+    // or leaves them, always goes through.
+    if let Some(contract_id) = patched.contract_id.as_deref() {
+        let limit = state
+            .pulse
+            .contracts
+            .iter()
+            .find(|c| c.contract_id.as_deref() == Some(contract_id))
+            .and_then(|c| c.points_limit)
+            .map_or(f64::MAX, f64::from);
+        let others = points_used(&state.pulse, contract_id) - current.points;
+        if points > current.points && others + points > limit {
+            return Reply::bad_request(
+                code::INVALID_PARAMETER,
+                format!(
+                    "The license would need {points} points; contract `{contract_id}` has {} of its {limit} left for it.",
+                    limit - others
+                ),
+            );
+        }
+    }
     patched.points = points;
     let reply = single(&patched, &call.params, app.config.drift, false);
     if reply.is_success() {

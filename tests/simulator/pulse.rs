@@ -997,3 +997,41 @@ async fn a_pulse_download_checks_its_select() {
     }
     sim.shutdown().await;
 }
+
+/// A change that raises a license's workloads is held to its contract's points limit, as
+/// issuing one is: the contract's other licenses and the license's new points together (its
+/// old points are not counted twice). It failed before: 21 points on a contract of 20 were
+/// accepted.
+#[tokio::test]
+async fn a_change_past_the_contracts_points_limit_is_refused_and_changes_nothing() {
+    let (sim, client) = started().await;
+    let pulse = client.pulse();
+    let expiry = (Utc::now() + ChronoDuration::days(30)).trunc_subsecs(0);
+    // Contract C-1002 holds 20 points and nothing yet; a VBR virtual machine is one point.
+    let twelve = pulse
+        .create(NewPulseLicense::new("VBR", "C-1002", expiry).workload("VM", 12))
+        .await
+        .unwrap();
+    pulse
+        .create(NewPulseLicense::new("VBR", "C-1002", expiry).workload("VM", 8))
+        .await
+        .unwrap();
+
+    let past = Patch::pulse_workload_counts(&twelve, [("VM", 13)]).unwrap();
+    let (status, message) = refusal(pulse.change(twelve.instance_uid, past).await.unwrap_err());
+    assert_eq!(status, 400, "{message}");
+    assert!(message.contains("C-1002"), "{message}");
+    let kept = pulse.license(twelve.instance_uid).await.unwrap();
+    assert_eq!(kept.points, 12.0, "unchanged");
+
+    let fewer = Patch::pulse_workload_counts(&kept, [("VM", 11)]).unwrap();
+    let eleven = pulse.change(twelve.instance_uid, fewer).await.unwrap();
+    assert_eq!(eleven.points, 11.0);
+    let back = Patch::pulse_workload_counts(&eleven, [("VM", 12)]).unwrap();
+    let again = pulse.change(twelve.instance_uid, back).await.unwrap();
+    assert_eq!(
+        again.points, 12.0,
+        "up to the limit exactly, its own points counted once"
+    );
+    sim.shutdown().await;
+}
