@@ -381,6 +381,15 @@ fn find_tenant<'a>(pulse: &'a PulseState, tenant: &str) -> Option<&'a PulseTenan
         .find(|t| t.instance_uid.as_deref() == Some(tenant))
 }
 
+/// Where the tenant with id `tenant` is among the seeded ones; `404` naming it otherwise.
+fn tenant_index(pulse: &PulseState, tenant: &str) -> Result<usize, Reply> {
+    pulse
+        .tenants
+        .iter()
+        .position(|t| t.instance_uid.as_deref() == Some(tenant))
+        .ok_or_else(|| missing_tenant(tenant))
+}
+
 fn missing_tenant(tenant: &str) -> Reply {
     Reply::not_found(format!("There is no Pulse tenant with id `{tenant}`."))
 }
@@ -531,13 +540,9 @@ fn change_tenant(app: &App, call: &Call, tenant: &str) -> Reply {
         return reply;
     }
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-    let Some(index) = state
-        .pulse
-        .tenants
-        .iter()
-        .position(|t| t.instance_uid.as_deref() == Some(tenant))
-    else {
-        return missing_tenant(tenant);
+    let index = match tenant_index(&state.pulse, tenant) {
+        Ok(index) => index,
+        Err(reply) => return reply,
     };
     let mut patched: PulseTenant = match patch_pulse(
         &state.pulse.tenants[index],
@@ -603,13 +608,9 @@ fn create_company(app: &App, call: &Call, tenant: &str) -> Reply {
         }
     }
     let mut state = app.state.write().unwrap_or_else(|p| p.into_inner());
-    let Some(index) = state
-        .pulse
-        .tenants
-        .iter()
-        .position(|t| t.instance_uid.as_deref() == Some(tenant))
-    else {
-        return missing_tenant(tenant);
+    let index = match tenant_index(&state.pulse, tenant) {
+        Ok(index) => index,
+        Err(reply) => return reply,
     };
     if !state.sites.uids().contains(&site) {
         return Reply::not_found(format!("There is no Cloud Connect site with UID {site}."));

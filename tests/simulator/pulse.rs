@@ -17,7 +17,14 @@ fn word<T: serde::Serialize>(value: &T) -> String {
 }
 
 async fn started() -> (vspc_licensing::simulator::SimulatorHandle, Client) {
-    let sim = Simulator::start(SimulatorConfig::default()).await.unwrap();
+    started_with(SimulatorConfig::default()).await
+}
+
+/// A simulator started from `config` and a client signed in to it.
+async fn started_with(
+    config: SimulatorConfig,
+) -> (vspc_licensing::simulator::SimulatorHandle, Client) {
+    let sim = Simulator::start(config).await.unwrap();
     let client = Client::builder(sim.base_url())
         .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
         .build()
@@ -708,13 +715,7 @@ pulse:
 #[tokio::test]
 async fn a_scenarios_pulse_collections_are_served_and_enforced() {
     let scenario = vspc_licensing::simulator::Scenario::from_text(PULSE_SCENARIO, "pulse").unwrap();
-    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
-        .await
-        .unwrap();
-    let client = Client::builder(sim.base_url())
-        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
-        .build()
-        .unwrap();
+    let (sim, client) = started_with(SimulatorConfig::default().scenario(scenario)).await;
     let pulse = client.pulse();
     let contracts: Vec<_> = pulse
         .contracts(ListQuery::new())
@@ -757,13 +758,7 @@ async fn a_scenario_without_pulse_keeps_the_seeded_pulse() {
         "no-pulse",
     )
     .unwrap();
-    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
-        .await
-        .unwrap();
-    let client = Client::builder(sim.base_url())
-        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
-        .build()
-        .unwrap();
+    let (sim, client) = started_with(SimulatorConfig::default().scenario(scenario)).await;
     let contracts: Vec<_> = client
         .pulse()
         .contracts(ListQuery::new())
@@ -807,13 +802,7 @@ async fn the_example_scenarios_pulse_is_served() {
         "example",
     )
     .unwrap();
-    let sim = Simulator::start(SimulatorConfig::default().scenario(scenario))
-        .await
-        .unwrap();
-    let client = Client::builder(sim.base_url())
-        .credentials(DEFAULT_USER, DEFAULT_PASSWORD)
-        .build()
-        .unwrap();
+    let (sim, client) = started_with(SimulatorConfig::default().scenario(scenario)).await;
     let licenses: Vec<_> = client
         .pulse()
         .licenses(ListQuery::new())
